@@ -1,0 +1,273 @@
+"""Settings for Rounds, read from the environment.
+
+With nothing set, the quick start runs on SQLite and an embedded Redis, with
+secrets generated once into var/ (never committed). With DJANGO_ENV=production
+it refuses to start without SECRET_KEY, FIELD_ENCRYPTION_KEY and ALLOWED_HOSTS.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from agency import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.string("VAR_DIR", str(BASE_DIR / "var")))
+
+DJANGO_ENV = env.choice("DJANGO_ENV", "development", {"development", "production", "test"})
+PRODUCTION = DJANGO_ENV == "production"
+DEBUG = env.boolean("DEBUG", not PRODUCTION)
+
+
+def _development_secrets() -> dict[str, str]:
+    """Secrets for a laptop: made once, kept in var/, never in the repository."""
+    path = VAR_DIR / "dev-secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    values = {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    }
+    path.write_text(json.dumps(values))
+    path.chmod(0o600)
+    return values
+
+
+SECRET_KEY = env.string("SECRET_KEY")
+FIELD_ENCRYPTION_KEY = env.string("FIELD_ENCRYPTION_KEY")
+if PRODUCTION:
+    missing = [
+        name
+        for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "ALLOWED_HOSTS")
+        if not env.raw(name)
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            f"DJANGO_ENV=production needs {', '.join(missing)} in the environment"
+        )
+elif not SECRET_KEY or not FIELD_ENCRYPTION_KEY:
+    _dev = _development_secrets()
+    SECRET_KEY = SECRET_KEY or _dev["SECRET_KEY"]
+    FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or _dev["FIELD_ENCRYPTION_KEY"]
+try:
+    Fernet(FIELD_ENCRYPTION_KEY.encode())
+except ValueError:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEY must be a Fernet key: 32 url-safe base64-encoded bytes "
+        "(make one with: python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())')"
+    ) from None
+
+ALLOWED_HOSTS = env.csv("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.csv("CSRF_TRUSTED_ORIGINS", [])
+# The public address of this site: links in e-mails and the media URLs that
+# Instagram and Google fetch.
+SITE_URL = env.url("SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_rq",
+    "agency",
+    "practices",
+    "posts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "agency.urls"
+WSGI_APPLICATION = "agency.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+            ],
+        },
+    },
+]
+
+# Databases: DATABASE_URL, or SQLite in var/ for the quick start.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env.string("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The quick start runs web, worker and cron on one file: wait for locks,
+    # and take the write lock at BEGIN so two writers never deadlock.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production")
+
+REDIS_URL = env.string("REDIS_URL", f"unix://{VAR_DIR / 'redis.sock'}?db=0")
+RQ_QUEUES = {
+    name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300}
+    for name in ("default", "publish", "metrics", "media", "email")
+}
+RQ_SHOW_ADMIN_LINK = True
+
+AUTH_USER_MODEL = "agency.User"
+AUTHENTICATION_BACKENDS = ["agency.backends.EmailOrUsernameBackend"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.string("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Uploads: Django must not buffer a whole phone photo set in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+MAX_PHOTO_BYTES = env.integer("MAX_PHOTO_BYTES", 25 * 1024 * 1024, minimum=1)
+MAX_TIP_BYTES = env.integer("MAX_TIP_BYTES", 120 * 1024 * 1024, minimum=1)
+MAX_PHOTO_PIXELS = env.integer("MAX_PHOTO_PIXELS", 64_000_000, minimum=1)
+
+# E-mail: console on a laptop, SMTP from the environment in production.
+EMAIL_BACKEND = env.string(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env.string("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.string("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Rounds <rounds@localhost>")
+
+# Security headers. The CSP allows only our own origin: htmx and the chart
+# library are vendored under static/.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "style-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Platforms. Each API host is a setting so that the same clients reach the
+# real platforms in production and the sandbox on a laptop and in tests.
+# SANDBOX_URL, when set, points every host at the sandbox platform server,
+# which routes on the first path segment (the role names below).
+SANDBOX_URL = env.url("SANDBOX_URL")
+_REAL_HOSTS = {
+    "graph": "https://graph.facebook.com",
+    "facebook_www": "https://www.facebook.com",
+    "instagram_graph": "https://graph.instagram.com",
+    "instagram_api": "https://api.instagram.com",
+    "instagram_www": "https://www.instagram.com",
+    "linkedin_api": "https://api.linkedin.com",
+    "linkedin_www": "https://www.linkedin.com",
+    "x_api": "https://api.x.com",
+    "x_www": "https://x.com",
+    "google_business": "https://mybusiness.googleapis.com",
+    "google_accounts": "https://mybusinessaccountmanagement.googleapis.com",
+    "google_info": "https://mybusinessbusinessinformation.googleapis.com",
+    "google_oauth": "https://oauth2.googleapis.com",
+    "google_www": "https://accounts.google.com",
+}
+PLATFORM_HOSTS = {
+    role: (f"{SANDBOX_URL}/{role}" if SANDBOX_URL else env.url(f"HOST_{role.upper()}", real))
+    for role, real in _REAL_HOSTS.items()
+}
+GRAPH_API_VERSION = env.string("GRAPH_API_VERSION", "v25.0")
+LINKEDIN_API_VERSION = env.string("LINKEDIN_API_VERSION", "202601")
+PLATFORM_CONNECT_TIMEOUT = env.decimal("PLATFORM_CONNECT_TIMEOUT", 3.05)
+PLATFORM_READ_TIMEOUT = env.decimal("PLATFORM_READ_TIMEOUT", 20.0)
+# OAuth app credentials per platform (the sandbox accepts any).
+PLATFORM_APPS = {
+    platform: {
+        "client_id": env.string(f"{platform.upper()}_CLIENT_ID", f"rounds-{platform}"),
+        "client_secret": env.string(f"{platform.upper()}_CLIENT_SECRET", "sandbox-secret"),
+    }
+    for platform in ("facebook", "instagram", "linkedin", "x", "google_business")
+}
+if PRODUCTION and SANDBOX_URL:
+    raise ImproperlyConfigured("SANDBOX_URL must not be set in production")
+
+# Publishing.
+PUBLISH_MAX_ATTEMPTS = env.integer("PUBLISH_MAX_ATTEMPTS", 6, minimum=1)
+PUBLISH_LEASE_SECONDS = env.integer("PUBLISH_LEASE_SECONDS", 120, minimum=10)
+DISPATCH_INTERVAL_SECONDS = env.integer("DISPATCH_INTERVAL_SECONDS", 3, minimum=1)
+DISPATCH_BATCH = env.integer("DISPATCH_BATCH", 500, minimum=1)
+MEDIA_URL_MAX_AGE = env.integer("MEDIA_URL_MAX_AGE", 60 * 60 * 24, minimum=60)
+SIGNED_LINK_MAX_AGE = env.integer("SIGNED_LINK_MAX_AGE", 60 * 60 * 24 * 7, minimum=60)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

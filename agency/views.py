@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import django_rq
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from agency import access
+from posts.models import Post, Publication, Tip
+from practices.models import SocialAccount
+
+
+@require_GET
+@login_required
+def home(request):
+    """Send each person to where their work is."""
+    user = request.user
+    if user.is_agency:
+        return redirect("dashboard")
+    roles = set((access.practice_roles(user) or {}).values())
+    if access.DOCTOR in roles:
+        return redirect("approvals")
+    if access.STAFF in roles:
+        return redirect("staff_home")
+    return render(request, "agency/no_practice.html", status=403)
+
+
+@require_GET
+@login_required
+def dashboard(request):
+    """The strategist's day: what failed, what waits for them, what goes out next."""
+    if not request.user.is_agency:
+        raise PermissionDenied("The dashboard is for the agency team.")
+    practices = access.practices_visible_to(request.user).annotate(
+        new_tips=Count("tips", filter=Q(tips__status=Tip.Status.NEW), distinct=True),
+        in_review=Count("posts", filter=Q(posts__status=Post.Status.IN_REVIEW), distinct=True),
+        scheduled=Count("posts", filter=Q(posts__status=Post.Status.SCHEDULED), distinct=True),
+    )
+    failures = (
+        access.publications_visible_to(request.user)
+        .filter(
+            status=Publication.Status.FAILED,
+            post__status__in=[Post.Status.FAILED, Post.Status.PARTIALLY_FAILED],
+        )
+        .order_by("-updated_at")[:20]
+    )
+    accounts_needing_reconnect = access.accounts_visible_to(request.user).filter(
+        status=SocialAccount.Status.NEEDS_RECONNECT
+    )
+    upcoming = (
+        access.posts_visible_to(request.user)
+        .filter(status=Post.Status.SCHEDULED)
+        .order_by("scheduled_at")[:15]
+    )
+    changes_requested = access.posts_visible_to(request.user).filter(
+        status=Post.Status.CHANGES_REQUESTED
+    )[:15]
+    return render(
+        request,
+        "agency/dashboard.html",
+        {
+            "practices": practices,
+            "failures": failures,
+            "accounts_needing_reconnect": accounts_needing_reconnect,
+            "upcoming": upcoming,
+            "changes_requested": changes_requested,
+        },
+    )
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """Database and Redis reachability, for the load balancer and compose."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    try:
+        django_rq.get_connection("default").ping()
+        checks["redis"] = "ok"
+    except Exception as exc:
+        checks["redis"] = f"unreachable: {type(exc).__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unhealthy", **checks}, status=200 if healthy else 503
+    )

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from posts.models import (
+    Approval,
+    MediaAsset,
+    MediaVariant,
+    MetricSnapshot,
+    Post,
+    PostMedia,
+    Publication,
+    Tip,
+    TipPhoto,
+)
+
+
+class TipPhotoInline(admin.TabularInline):
+    model = TipPhoto
+    extra = 0
+    raw_id_fields = ["asset"]
+
+
+@admin.register(Tip)
+class TipAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "practice",
+        "kind",
+        "status",
+        "features_patient",
+        "submitter_display",
+        "created_at",
+    ]
+    list_filter = ["status", "kind", "features_patient", "via_link", "practice"]
+    search_fields = ["text", "submitter_name", "submitter_email", "submitted_by__username"]
+    list_select_related = ["practice", "submitted_by"]
+    raw_id_fields = ["consent", "submitted_by", "declined_by"]
+    inlines = [TipPhotoInline]
+
+
+@admin.register(MediaAsset)
+class MediaAssetAdmin(admin.ModelAdmin):
+    list_display = ["id", "practice", "width", "height", "size_bytes", "sha256", "created_at"]
+    list_filter = ["practice", "content_type"]
+    search_fields = ["sha256", "alt_text"]
+    readonly_fields = ["sha256", "width", "height", "size_bytes", "file"]
+
+
+@admin.register(MediaVariant)
+class MediaVariantAdmin(admin.ModelAdmin):
+    list_display = ["asset", "spec", "width", "height", "size_bytes", "created_at"]
+    list_filter = ["spec"]
+    raw_id_fields = ["asset"]
+
+
+class PostMediaInline(admin.TabularInline):
+    model = PostMedia
+    extra = 0
+    raw_id_fields = ["asset"]
+
+
+class PublicationInline(admin.TabularInline):
+    model = Publication
+    extra = 0
+    fields = [
+        "account",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "platform_post_id",
+        "last_error_kind",
+        "last_error_message",
+    ]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "practice",
+        "status",
+        "scheduled_at",
+        "features_patient",
+        "author",
+        "updated_at",
+    ]
+    list_filter = ["status", "features_patient", "is_testimonial", "practice"]
+    search_fields = ["title", "caption"]
+    date_hierarchy = "scheduled_at"
+    list_select_related = ["practice", "author"]
+    raw_id_fields = ["tip", "author"]
+    filter_horizontal = ["targets", "consents"]
+    # Status moves only through the workflow methods, which enforce the rules.
+    readonly_fields = ["status", "created_at", "updated_at"]
+    inlines = [PostMediaInline, PublicationInline]
+
+
+@admin.register(Approval)
+class ApprovalAdmin(admin.ModelAdmin):
+    list_display = [
+        "post",
+        "decision",
+        "reviewer",
+        "reviewer_label",
+        "via",
+        "created_at",
+        "voided_at",
+    ]
+    list_filter = ["decision", "via"]
+    search_fields = ["post__title", "reviewer__username", "comment"]
+    readonly_fields = [f.name for f in Approval._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "post",
+        "account",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error_kind",
+        "published_at",
+    ]
+    list_filter = ["status", "last_error_kind", "account__platform"]
+    search_fields = ["platform_post_id", "post__title", "last_error_message"]
+    list_select_related = ["post", "account"]
+    raw_id_fields = ["post", "account"]
+    readonly_fields = ["platform_state", "created_at", "updated_at"]
+
+
+@admin.register(MetricSnapshot)
+class MetricSnapshotAdmin(admin.ModelAdmin):
+    list_display = [
+        "publication",
+        "fetched_at",
+        "reach",
+        "impressions",
+        "likes",
+        "comments",
+        "shares",
+        "saves",
+        "clicks",
+    ]
+    list_filter = ["publication__account__platform"]
+    raw_id_fields = ["publication"]
+    date_hierarchy = "fetched_at"

@@ -1,0 +1,578 @@
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from practices.models import PatientConsent, Platform, Practice, SocialAccount
+
+
+class IllegalTransition(Exception):
+    """A status change that the workflow does not allow, in plain words."""
+
+
+class Tip(models.Model):
+    class Kind(models.TextChoices):
+        PATIENT_STORY = "patient_story", "Patient story"
+        TEAM = "team", "Team"
+        EVENT = "event", "Event"
+        MILESTONE = "milestone", "Milestone"
+        HEALTH_TIP = "health_tip", "Health tip"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        DRAFTED = "drafted", "Drafted"
+        DECLINED = "declined", "Declined"
+        ARCHIVED = "archived", "Archived"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="tips")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tips",
+    )
+    # Submissions through the secret tip link have no account: name and e-mail.
+    submitter_name = models.CharField(max_length=200, blank=True)
+    submitter_email = models.EmailField(blank=True)
+    via_link = models.BooleanField(default=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.TextField(max_length=5000)
+    features_patient = models.BooleanField(default=False)
+    consent = models.ForeignKey(
+        PatientConsent, null=True, blank=True, on_delete=models.PROTECT, related_name="tips"
+    )
+    photos = models.ManyToManyField("MediaAsset", through="TipPhoto", related_name="tips")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    decline_reason = models.TextField(blank=True)
+    declined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["practice", "status"], name="tip_practice_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} tip #{self.pk} ({self.practice})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tip_detail", args=[self.pk])
+
+    @property
+    def submitter_display(self) -> str:
+        if self.submitted_by_id:
+            return str(self.submitted_by)
+        return self.submitter_name or "Anonymous"
+
+    def decline(self, *, reason: str, by) -> None:
+        if self.status != self.Status.NEW:
+            raise IllegalTransition(f"only a new tip can be declined; this one is {self.status}")
+        if not reason.strip():
+            raise IllegalTransition("declining a tip needs a reason for the person who sent it")
+        self.status = self.Status.DECLINED
+        self.decline_reason = reason.strip()
+        self.declined_by = by
+        self.save(update_fields=["status", "decline_reason", "declined_by", "updated_at"])
+
+
+class MediaAsset(models.Model):
+    """A cleaned photo: metadata stripped and orientation applied before storage.
+
+    The same bytes uploaded twice to one practice are stored once (sha256).
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="media")
+    file = models.FileField(upload_to="media/%Y/%m/")
+    content_type = models.CharField(max_length=50, default="image/jpeg")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    alt_text = models.CharField(max_length=1000, blank=True)
+    # Where the subject is, as fractions of width and height: crops keep it.
+    focal_x = models.FloatField(default=0.5)
+    focal_y = models.FloatField(default=0.5)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "sha256"], name="media_unique_content"),
+            models.CheckConstraint(
+                condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
+                name="media_focal_in_frame",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Photo {self.sha256[:10]} ({self.width}×{self.height})"
+
+
+class TipPhoto(models.Model):
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE)
+    asset = models.ForeignKey(MediaAsset, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["tip", "asset"], name="tipphoto_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Photo {self.position + 1} of {self.tip}"
+
+
+class MediaVariant(models.Model):
+    """A rendering of an asset for one platform's frame, made on demand and cached."""
+
+    asset = models.ForeignKey(MediaAsset, on_delete=models.CASCADE, related_name="variants")
+    spec = models.CharField(max_length=40)
+    focal_x = models.FloatField()
+    focal_y = models.FloatField()
+    file = models.FileField(upload_to="variants/%Y/%m/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "spec"], name="variant_unique_spec"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.spec} of {self.asset}"
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        APPROVED = "approved", "Approved"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHING = "publishing", "Publishing"
+        PUBLISHED = "published", "Published"
+        PARTIALLY_FAILED = "partially_failed", "Partially failed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    PRE_PUBLISH = frozenset(
+        {
+            Status.DRAFT,
+            Status.IN_REVIEW,
+            Status.CHANGES_REQUESTED,
+            Status.APPROVED,
+            Status.SCHEDULED,
+        }
+    )
+    # action -> (statuses it may start from, status it leads to). Every status
+    # change goes through `_move`, so an illegal one is refused in one place.
+    TRANSITIONS = {
+        "submit_for_review": ({Status.DRAFT}, Status.IN_REVIEW),
+        "approve": ({Status.IN_REVIEW}, Status.APPROVED),
+        # When the practice's policy needs no doctor for this post.
+        "mark_ready": ({Status.DRAFT}, Status.APPROVED),
+        "request_changes": ({Status.IN_REVIEW}, Status.CHANGES_REQUESTED),
+        "reopen": (
+            {Status.CHANGES_REQUESTED, Status.IN_REVIEW, Status.APPROVED, Status.SCHEDULED},
+            Status.DRAFT,
+        ),
+        "schedule": ({Status.APPROVED}, Status.SCHEDULED),
+        "unschedule": ({Status.SCHEDULED}, Status.APPROVED),
+        "start_publishing": ({Status.SCHEDULED}, Status.PUBLISHING),
+        "finish_published": ({Status.PUBLISHING, Status.PARTIALLY_FAILED}, Status.PUBLISHED),
+        "finish_partially_failed": ({Status.PUBLISHING}, Status.PARTIALLY_FAILED),
+        "finish_failed": ({Status.PUBLISHING, Status.PARTIALLY_FAILED}, Status.FAILED),
+        "cancel": (set(PRE_PUBLISH), Status.CANCELLED),
+    }
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="posts")
+    tip = models.ForeignKey(
+        Tip, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    title = models.CharField(max_length=200, blank=True, help_text="For the team; not published.")
+    caption = models.TextField(max_length=63206)
+    # Per-platform captions where the shared one does not fit: {platform: text}.
+    overrides = models.JSONField(default=dict, blank=True)
+    media = models.ManyToManyField(MediaAsset, through="PostMedia", related_name="posts")
+    targets = models.ManyToManyField(SocialAccount, related_name="posts", blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    features_patient = models.BooleanField(default=False)
+    # What the post uses of the patients in it: photo, story, name, testimonial.
+    patient_uses = models.JSONField(default=list, blank=True)
+    consents = models.ManyToManyField(PatientConsent, related_name="posts", blank=True)
+    is_testimonial = models.BooleanField(default=False)
+    identifier_review_note = models.TextField(
+        blank=True, help_text="Why flagged identifiers in the text are acceptable."
+    )
+    cancel_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-scheduled_at", "-created_at"]
+        indexes = [
+            models.Index(fields=["practice", "status"], name="post_practice_status"),
+            models.Index(fields=["scheduled_at"], name="post_scheduled_at"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Post #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("post_detail", args=[self.pk])
+
+    # -- workflow -----------------------------------------------------------
+
+    def _move(self, action: str) -> None:
+        sources, target = self.TRANSITIONS[action]
+        if self.status not in sources:
+            raise IllegalTransition(
+                f"cannot {action.replace('_', ' ')} a post that is "
+                f"{self.Status(self.status).label.lower()}"
+            )
+        # Conditional update: two people (or a person and a worker) acting at
+        # once cannot both move the post from the same status.
+        moved = Post.objects.filter(pk=self.pk, status=self.status).update(
+            status=target, updated_at=timezone.now()
+        )
+        if not moved:
+            current = Post.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            raise IllegalTransition(
+                f"the post changed meanwhile (it is now {current}); reload and try again"
+            )
+        self.status = target
+
+    def can(self, action: str) -> bool:
+        return self.status in self.TRANSITIONS[action][0]
+
+    def needs_doctor_approval(self) -> bool:
+        policy = self.practice.approval_policy
+        if policy == Practice.ApprovalPolicy.ALWAYS:
+            return True
+        if policy == Practice.ApprovalPolicy.PATIENT_CONTENT:
+            return self.features_patient
+        return False
+
+    def submit_for_review(self) -> None:
+        self._move("submit_for_review")
+
+    def mark_ready(self, *, by) -> Approval:
+        """Approve without a doctor, where the practice's policy allows it."""
+        if self.needs_doctor_approval():
+            raise IllegalTransition("this practice's policy needs a doctor to approve this post")
+        with transaction.atomic():
+            self._move("mark_ready")
+            return Approval.objects.create(
+                post=self,
+                reviewer=by,
+                decision=Approval.Decision.APPROVED,
+                content_hash=self.content_hash(),
+                via=Approval.Via.LOGIN,
+                comment="Approved by the agency under the practice's approval policy.",
+            )
+
+    def approve(self, *, by, via: str, comment: str = "", ip_address=None, reviewer_label=""):
+        with transaction.atomic():
+            self._move("approve")
+            return Approval.objects.create(
+                post=self,
+                reviewer=by,
+                reviewer_label=reviewer_label,
+                decision=Approval.Decision.APPROVED,
+                comment=comment,
+                content_hash=self.content_hash(),
+                via=via,
+                ip_address=ip_address,
+            )
+
+    def request_changes(self, *, by, via: str, comment: str, ip_address=None, reviewer_label=""):
+        if not comment.strip():
+            raise IllegalTransition("asking for changes needs a comment saying what to change")
+        with transaction.atomic():
+            self._move("request_changes")
+            return Approval.objects.create(
+                post=self,
+                reviewer=by,
+                reviewer_label=reviewer_label,
+                decision=Approval.Decision.CHANGES_REQUESTED,
+                comment=comment.strip(),
+                content_hash=self.content_hash(),
+                via=via,
+                ip_address=ip_address,
+            )
+
+    def reopen(self) -> None:
+        """Back to draft for editing; any approval given is void from now on."""
+        with transaction.atomic():
+            self._move("reopen")
+            self.approvals.filter(voided_at__isnull=True).update(voided_at=timezone.now())
+            self.publications.filter(status=Publication.Status.PENDING).delete()
+
+    def schedule(self, *, at: datetime) -> None:
+        if timezone.is_naive(at):
+            raise ValueError("scheduled_at must be an aware datetime")
+        if not self.approval_is_current():
+            raise IllegalTransition(
+                "the approved version differs from this one; send it for approval again"
+            )
+        with transaction.atomic():
+            self._move("schedule")
+            self.scheduled_at = at
+            self.save(update_fields=["scheduled_at", "updated_at"])
+            existing = set(self.publications.values_list("account_id", flat=True))
+            Publication.objects.bulk_create(
+                Publication(post=self, account=account, next_attempt_at=at)
+                for account in self.targets.all()
+                if account.pk not in existing
+            )
+            self.publications.filter(status=Publication.Status.PENDING).update(next_attempt_at=at)
+
+    def unschedule(self) -> None:
+        with transaction.atomic():
+            self._move("unschedule")
+            self.publications.filter(status=Publication.Status.PENDING).delete()
+
+    def cancel(self, *, reason: str = "") -> None:
+        with transaction.atomic():
+            self._move("cancel")
+            self.cancel_reason = reason[:500]
+            self.save(update_fields=["cancel_reason", "updated_at"])
+            self.publications.filter(
+                status__in=[Publication.Status.PENDING, Publication.Status.QUEUED]
+            ).update(status=Publication.Status.CANCELLED, updated_at=timezone.now())
+
+    def start_publishing(self) -> None:
+        self._move("start_publishing")
+
+    def roll_up(self) -> None:
+        """Set the post's final status from its publications, once all are settled."""
+        statuses = list(self.publications.values_list("status", flat=True))
+        settled = {
+            Publication.Status.PUBLISHED,
+            Publication.Status.FAILED,
+            Publication.Status.CANCELLED,
+            Publication.Status.DELETED,
+        }
+        if not statuses or any(s not in settled for s in statuses):
+            return
+        published = sum(
+            s in (Publication.Status.PUBLISHED, Publication.Status.DELETED) for s in statuses
+        )
+        failed = statuses.count(Publication.Status.FAILED)
+        if failed == 0:
+            action = "finish_published"
+        elif published == 0:
+            action = "finish_failed"
+        else:
+            action = "finish_partially_failed"
+        if self.TRANSITIONS[action][1] != self.status and self.can(action):
+            self._move(action)
+
+    # -- content ------------------------------------------------------------
+
+    def caption_for(self, platform: str) -> str:
+        return self.overrides.get(platform) or self.caption
+
+    def content_hash(self) -> str:
+        """A fingerprint of exactly what would be published.
+
+        An approval stores it; any change to a caption, a photo, its crop or
+        alt text, or the targets makes a different hash and voids the approval.
+        """
+        media = [
+            [pm.asset.sha256, pm.asset.focal_x, pm.asset.focal_y, pm.asset.alt_text]
+            for pm in self.postmedia_set.select_related("asset").order_by("position")
+        ]
+        targets = sorted(self.targets.values_list("pk", flat=True))
+        platforms = sorted({a.platform for a in self.targets.all()})
+        content = {
+            "captions": {p: self.caption_for(p) for p in platforms} or {"*": self.caption},
+            "media": media,
+            "targets": targets,
+            "testimonial": self.is_testimonial,
+        }
+        encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+    def current_approval(self) -> Approval | None:
+        return (
+            self.approvals.filter(decision=Approval.Decision.APPROVED, voided_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+
+    def approval_is_current(self) -> bool:
+        approval = self.current_approval()
+        return approval is not None and approval.content_hash == self.content_hash()
+
+
+class PostMedia(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE)
+    asset = models.ForeignKey(MediaAsset, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["post", "asset"], name="postmedia_unique")]
+
+    def __str__(self) -> str:
+        return f"Photo {self.position + 1} of {self.post}"
+
+
+class Approval(models.Model):
+    """A doctor's decision on one exact version of a post (kept as documentation)."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+    class Via(models.TextChoices):
+        LOGIN = "login", "Logged in"
+        LINK = "link", "Signed e-mail link"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="approvals")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewer_label = models.CharField(max_length=200, blank=True)
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64)
+    via = models.CharField(max_length=10, choices=Via.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.reviewer or self.reviewer_label}"
+
+
+class Publication(models.Model):
+    """One post on one account: the unit that is published exactly once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        QUEUED = "queued", "Queued"
+        PUBLISHING = "publishing", "Publishing"
+        PUBLISHED = "published", "Published"
+        FAILED = "failed", "Failed"
+        # A request may have gone through: the next attempt reads back first.
+        UNKNOWN = "unknown", "Unknown (checking)"
+        DELETED = "deleted", "Deleted"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class ErrorKind(models.TextChoices):
+        TRANSIENT = "transient", "Platform error, retrying"
+        THROTTLED = "throttled", "Rate limited, retrying later"
+        RECONNECT = "reconnect", "Account needs reconnecting"
+        REJECTED = "rejected", "Content rejected by the platform"
+        DUPLICATE = "duplicate", "Duplicate content"
+        AMBIGUOUS = "ambiguous", "Outcome unknown"
+        CONSENT = "consent", "Patient authorization does not cover it"
+        APPROVAL = "approval", "Approval no longer matches the content"
+        MEDIA = "media", "Photo could not be prepared"
+        EXHAUSTED = "exhausted", "Gave up after repeated failures"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="publications")
+    account = models.ForeignKey(
+        SocialAccount, on_delete=models.PROTECT, related_name="publications"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    platform_post_id = models.CharField(max_length=300, blank=True)
+    permalink = models.URLField(max_length=1000, blank=True)
+    # Progress a platform lets us resume, e.g. an Instagram container id: a
+    # container already PUBLISHED must never be published again.
+    platform_state = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # While queued or publishing: past this moment the dispatcher takes it back.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_error_kind = models.CharField(max_length=12, choices=ErrorKind.choices, blank=True)
+    last_error_message = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    takedown_requested_at = models.DateTimeField(null=True, blank=True)
+    takedown_done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["post", "account__platform"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "account"], name="publication_unique_target")
+        ]
+        indexes = [
+            # Used by posts.dispatch.claim_due: due publications, and those
+            # whose lease has run out, without scanning the settled ones.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="publication_due",
+                condition=Q(status__in=["pending", "unknown"]),
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                name="publication_leased",
+                condition=Q(status__in=["queued", "publishing"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post} → {self.account}"
+
+    @property
+    def platform(self) -> str:
+        return self.account.platform
+
+    @property
+    def platform_label(self) -> str:
+        return Platform(self.account.platform).label
+
+    @property
+    def needs_person(self) -> bool:
+        return self.status == self.Status.FAILED or (
+            self.takedown_requested_at is not None and self.takedown_done_at is None
+        )
+
+
+class MetricSnapshot(models.Model):
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="metric_snapshots"
+    )
+    fetched_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reach = models.PositiveIntegerField(null=True, blank=True)
+    impressions = models.PositiveIntegerField(null=True, blank=True)
+    likes = models.PositiveIntegerField(null=True, blank=True)
+    comments = models.PositiveIntegerField(null=True, blank=True)
+    shares = models.PositiveIntegerField(null=True, blank=True)
+    saves = models.PositiveIntegerField(null=True, blank=True)
+    clicks = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-fetched_at"]
+        get_latest_by = "fetched_at"
+
+    def __str__(self) -> str:
+        return f"{self.publication} at {self.fetched_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from practices.models import Membership, PatientConsent, Practice, SocialAccount
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Practice)
+class PracticeAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "specialty",
+        "city",
+        "state",
+        "time_zone",
+        "approval_policy",
+        "posts_per_week",
+    ]
+    list_filter = ["specialty", "approval_policy", "state"]
+    search_fields = ["name", "slug", "city"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["tip_link_token", "tip_link_rotated_at", "created_at"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "practice", "role", "title", "policy_confirmed_at"]
+    list_filter = ["role", "practice"]
+    search_fields = ["user__username", "user__email", "practice__name"]
+    autocomplete_fields = ["user", "practice"]
+
+
+@admin.register(SocialAccount)
+class SocialAccountAdmin(admin.ModelAdmin):
+    list_display = [
+        "display_name",
+        "platform",
+        "practice",
+        "status",
+        "token_expires_at",
+        "throttled_until",
+        "updated_at",
+    ]
+    list_filter = ["platform", "status", "practice"]
+    search_fields = ["display_name", "external_id", "practice__name"]
+    list_select_related = ["practice"]
+    # Tokens never appear in the admin, not even encrypted.
+    exclude = ["access_token", "refresh_token"]
+    readonly_fields = ["connected_by", "connected_at", "updated_at"]
+
+
+@admin.register(PatientConsent)
+class PatientConsentAdmin(admin.ModelAdmin):
+    """Authorizations are kept six years: nobody deletes them here."""
+
+    list_display = [
+        "patient_label",
+        "practice",
+        "signer",
+        "method",
+        "signed_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["practice", "method", "signer", "revoked_at"]
+    search_fields = ["patient_label", "signer_name"]
+    date_hierarchy = "signed_at"
+    list_select_related = ["practice"]
+    # The signed document is reached only through the app, where every view
+    # and download is an audit event.
+    exclude = ["document"]
+    readonly_fields = ["created_at", "signer_ip", "recorded_by", "recorded_by_label"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,280 @@
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from agency.fields import EncryptedTextField
+
+
+class Platform(models.TextChoices):
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    LINKEDIN = "linkedin", "LinkedIn"
+    X = "x", "X"
+    GOOGLE_BUSINESS = "google_business", "Google Business Profile"
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone name such as America/Chicago.")
+
+
+def new_tip_link_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Practice(models.Model):
+    class Specialty(models.TextChoices):
+        FERTILITY = "fertility", "Fertility"
+        DERMATOLOGY = "dermatology", "Dermatology"
+        DENTAL = "dental", "Dental"
+        PLASTIC_SURGERY = "plastic_surgery", "Plastic surgery"
+        ORTHOPEDICS = "orthopedics", "Orthopedics"
+        PEDIATRICS = "pediatrics", "Pediatrics"
+        FAMILY_MEDICINE = "family_medicine", "Family medicine"
+        OTHER = "other", "Other"
+
+    class ApprovalPolicy(models.TextChoices):
+        ALWAYS = "always", "Doctor approves every post"
+        PATIENT_CONTENT = "patient_content", "Doctor approves posts that feature a patient"
+        NEVER = "never", "No doctor approval"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    specialty = models.CharField(max_length=30, choices=Specialty.choices)
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=50, blank=True)
+    brand_voice = models.TextField(blank=True, help_text="Tone and words to use or avoid.")
+    default_hashtags = models.CharField(max_length=500, blank=True)
+    approval_policy = models.CharField(
+        max_length=20, choices=ApprovalPolicy.choices, default=ApprovalPolicy.ALWAYS
+    )
+    posts_per_week = models.PositiveSmallIntegerField(default=3)
+    social_media_policy = models.TextField(
+        blank=True,
+        help_text="Shown once to staff before their first tip.",
+    )
+    # The secret tip link lets staff without an account submit a tip. A
+    # strategist rotates it when it leaks (a departing employee, say).
+    tip_link_token = models.CharField(max_length=64, unique=True, default=new_tip_link_token)
+    tip_link_rotated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("practice_detail", args=[self.slug])
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local(self, moment: datetime) -> datetime:
+        """A stored (UTC) moment as the practice's wall clock shows it."""
+        return timezone.localtime(moment, self.zone)
+
+    def rotate_tip_link(self) -> None:
+        self.tip_link_token = new_tip_link_token()
+        self.tip_link_rotated_at = timezone.now()
+        self.save(update_fields=["tip_link_token", "tip_link_rotated_at"])
+
+
+class Membership(models.Model):
+    """A person who works at a practice: staff submit tips, doctors approve."""
+
+    class Role(models.TextChoices):
+        STAFF = "staff", "Staff"
+        DOCTOR = "doctor", "Doctor"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    title = models.CharField(max_length=100, blank=True, help_text="Office manager, RN, MD…")
+    policy_confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "practice"], name="membership_unique_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.practice})"
+
+
+class SocialAccount(models.Model):
+    """A practice's page or profile on one platform, with its credentials."""
+
+    class Status(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+        DISCONNECTED = "disconnected", "Disconnected"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="social_accounts")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(
+        max_length=200, help_text="Page id, IG user id, organization URN, X user id, location name."
+    )
+    display_name = models.CharField(max_length=200)
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONNECTED)
+    status_detail = models.CharField(max_length=500, blank=True)
+    # Set from a platform's retry-after when it throttles the whole account.
+    throttled_until = models.DateTimeField(null=True, blank=True)
+    expiry_warning_sent_at = models.DateTimeField(null=True, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    connected_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["practice__name", "platform"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "platform", "external_id"], name="socialaccount_unique_target"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.get_platform_display()})"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == self.Status.CONNECTED
+
+    def mark_needs_reconnect(self, reason: str) -> None:
+        self.status = self.Status.NEEDS_RECONNECT
+        self.status_detail = reason[:500]
+        self.save(update_fields=["status", "status_detail", "updated_at"])
+
+
+class ConsentQuerySet(models.QuerySet):
+    def delete(self):
+        raise PermissionError("patient authorizations are kept for six years and never deleted")
+
+    def active(self, at: datetime | None = None):
+        at = at or timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=at)
+
+
+class PatientConsent(models.Model):
+    """A patient's written authorization to use their photo or story (45 CFR 164.508).
+
+    Kept for six years (164.508(b)(6)): never deleted through the ORM or the
+    admin. Revocation is a state, not a deletion.
+    """
+
+    class Use(models.TextChoices):
+        PHOTO = "photo", "Photo"
+        STORY = "story", "Story"
+        NAME = "name", "Name"
+        TESTIMONIAL = "testimonial", "Testimonial"
+
+    class Signer(models.TextChoices):
+        PATIENT = "patient", "The patient"
+        GUARDIAN = "guardian", "A parent, guardian or representative"
+
+    class Method(models.TextChoices):
+        ESIGNATURE = "esignature", "E-signature"
+        UPLOAD = "upload", "Signed form uploaded"
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="consents")
+    patient_label = models.CharField(
+        max_length=200, help_text="How the patient may be named in posts (e.g. 'Maria G.')."
+    )
+    signer = models.CharField(max_length=10, choices=Signer.choices, default=Signer.PATIENT)
+    signer_name = models.CharField(max_length=200)
+    guardian_authority = models.CharField(
+        max_length=300, blank=True, help_text="What gives a guardian the authority to sign."
+    )
+    uses = models.JSONField(
+        default=list, help_text="Allowed uses: photo, story, name, testimonial."
+    )
+    platforms = models.JSONField(default=list, help_text="Platforms the content may appear on.")
+    expires_at = models.DateTimeField()
+    method = models.CharField(max_length=12, choices=Method.choices)
+    signed_at = models.DateTimeField()
+    typed_signature = models.CharField(max_length=200, blank=True)
+    # The required statements (164.508(c)(2)): right to revoke, treatment not
+    # conditioned on signing, redisclosure. Shown, and acknowledged.
+    statements_acknowledged = models.BooleanField(default=False)
+    signer_ip = models.GenericIPAddressField(null=True, blank=True)
+    # A signed paper form, encrypted at rest (see practices.storage).
+    document = models.FileField(upload_to="consents/%Y/%m/", blank=True)
+    document_content_type = models.CharField(max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by_label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_note = models.TextField(blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["patient_label", "-signed_at"]
+        indexes = [models.Index(fields=["practice", "expires_at"], name="consent_practice_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.patient_label} (signed {self.signed_at:%Y-%m-%d})"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("patient authorizations are kept for six years and never deleted")
+
+    def is_active(self, at: datetime | None = None) -> bool:
+        at = at or timezone.now()
+        return self.revoked_at is None and self.expires_at > at
+
+    def problems_for(
+        self, *, uses: set[str], platforms: set[str], at: datetime | None = None
+    ) -> list[str]:
+        """Why this consent does not cover the given use, in plain words; [] if it does."""
+        at = at or timezone.now()
+        problems = []
+        if self.revoked_at is not None and self.revoked_at <= at:
+            problems.append(f"the authorization for {self.patient_label} was revoked")
+        if self.expires_at <= at:
+            problems.append(
+                f"the authorization for {self.patient_label} expired on {self.expires_at:%Y-%m-%d}"
+            )
+        missing_uses = sorted(set(uses) - set(self.uses))
+        if missing_uses:
+            problems.append(
+                f"the authorization for {self.patient_label} does not allow: "
+                f"{', '.join(missing_uses)}"
+            )
+        missing_platforms = sorted(set(platforms) - set(self.platforms))
+        if missing_platforms:
+            labels = [Platform(p).label for p in missing_platforms]
+            problems.append(
+                f"the authorization for {self.patient_label} does not cover {', '.join(labels)}"
+            )
+        return problems
+
+    def covers(self, *, uses: set[str], platforms: set[str], at: datetime | None = None) -> bool:
+        return not self.problems_for(uses=uses, platforms=platforms, at=at)
