@@ -181,17 +181,26 @@ MAX_TIP_BYTES = env.integer("MAX_TIP_BYTES", 120 * 1024 * 1024, minimum=1)
 MAX_PHOTO_PIXELS = env.integer("MAX_PHOTO_PIXELS", 64_000_000, minimum=1)
 
 # E-mail: console on a laptop, SMTP from the environment in production.
-EMAIL_BACKEND = env.string(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
-)
-EMAIL_HOST = env.string("EMAIL_HOST", "localhost")
-EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1)
-EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env.string("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", False)
+MAILERS = {
+    "default": {
+        "BACKEND": env.string(
+            "EMAIL_BACKEND",
+            "django.core.mail.backends.smtp.EmailBackend"
+            if PRODUCTION
+            else "django.core.mail.backends.console.EmailBackend",
+        ),
+        "OPTIONS": {},
+    }
+}
+if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env.string("EMAIL_HOST", "localhost"),
+        "port": env.integer("EMAIL_PORT", 25, minimum=1),
+        "username": env.string("EMAIL_HOST_USER", ""),
+        "password": env.string("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env.boolean("EMAIL_USE_TLS", False),
+        "timeout": 20,
+    }
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Rounds <rounds@localhost>")
 
 # Security headers. The CSP allows only our own origin: htmx and the chart

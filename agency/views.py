@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-import django_rq
+import redis
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -85,7 +86,10 @@ def healthz(request):
     except Exception as exc:
         checks["database"] = f"unreachable: {type(exc).__name__}"
     try:
-        django_rq.get_connection("default").ping()
+        client = redis.Redis.from_url(
+            settings.RQ_QUEUES["default"]["URL"], socket_connect_timeout=2, socket_timeout=2
+        )
+        client.ping()
         checks["redis"] = "ok"
     except Exception as exc:
         checks["redis"] = f"unreachable: {type(exc).__name__}"

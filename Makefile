@@ -1,0 +1,53 @@
+# Rounds: `make run` for the whole product on a laptop, `make test` for the suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# The first Python 3.12+ found: python3.12, python3.13, python3, then pyenv's.
+PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3; do \
+	if $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$c; break; fi; done)
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test venv demo browser lint format clean bench
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 was not found)."; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+		print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))" > $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# The browser tests drive Debian's Chromium; install it when missing (needs root or sudo).
+browser:
+	@test -x $(CHROMIUM) || { \
+		echo "Installing Chromium from Debian for the browser tests..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+run: venv
+	$(PY) scripts/run.py
+
+test: venv browser
+	$(PY) scripts/services.py -- $(PY) -m pytest $(PYTEST_ARGS)
+
+demo: venv
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py demo_data
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: venv
+	$(PY) scripts/services.py -- $(PY) bench/publish.py
+	$(PY) bench/images.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

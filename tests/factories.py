@@ -1,0 +1,97 @@
+"""Small helpers that make rows for tests. Plain functions, explicit arguments."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from django.utils import timezone
+
+from agency.models import Assignment, User
+from posts.models import Post, Tip
+from practices.models import Membership, PatientConsent, Platform, Practice, SocialAccount
+
+_seq = itertools.count(1)
+
+
+def make_practice(name: str | None = None, **fields) -> Practice:
+    n = next(_seq)
+    name = name or f"Practice {n}"
+    defaults = {
+        "slug": f"practice-{n}",
+        "specialty": Practice.Specialty.FAMILY_MEDICINE,
+        "time_zone": "America/Chicago",
+        "city": "Springfield",
+        "state": "IL",
+    }
+    defaults.update(fields)
+    return Practice.objects.create(name=name, **defaults)
+
+
+def make_user(username: str | None = None, *, agency_role: str = "", **fields) -> User:
+    n = next(_seq)
+    username = username or f"user{n}"
+    user = User.objects.create_user(
+        username=username,
+        email=fields.pop("email", f"{username}@example.test"),
+        password=fields.pop("password", "correct horse battery staple"),
+        agency_role=agency_role,
+        **fields,
+    )
+    return user
+
+
+def make_strategist(*practices: Practice, username: str | None = None) -> User:
+    user = make_user(username, agency_role=User.AgencyRole.STRATEGIST)
+    for practice in practices:
+        Assignment.objects.create(strategist=user, practice=practice)
+    return user
+
+
+def make_member(practice: Practice, role: str, username: str | None = None) -> User:
+    user = make_user(username)
+    Membership.objects.create(user=user, practice=practice, role=role)
+    return user
+
+
+def make_account(practice: Practice, platform: str = Platform.FACEBOOK, **fields) -> SocialAccount:
+    n = next(_seq)
+    defaults = {
+        "external_id": f"{platform}-{n}",
+        "display_name": f"{practice.name} on {platform}",
+        "access_token": f"token-{platform}-{n}",
+    }
+    defaults.update(fields)
+    return SocialAccount.objects.create(practice=practice, platform=platform, **defaults)
+
+
+def make_consent(practice: Practice, **fields) -> PatientConsent:
+    now = timezone.now()
+    defaults = {
+        "patient_label": "Maria G.",
+        "signer_name": "Maria Garcia",
+        "uses": ["photo", "story"],
+        "platforms": ["facebook", "instagram"],
+        "expires_at": now + timedelta(days=730),
+        "method": PatientConsent.Method.ESIGNATURE,
+        "signed_at": now,
+        "typed_signature": "Maria Garcia",
+        "statements_acknowledged": True,
+    }
+    defaults.update(fields)
+    return PatientConsent.objects.create(practice=practice, **defaults)
+
+
+def make_tip(practice: Practice, submitted_by: User | None = None, **fields) -> Tip:
+    defaults = {"kind": Tip.Kind.TEAM, "text": "Nurse Jo celebrates ten years with us."}
+    defaults.update(fields)
+    return Tip.objects.create(practice=practice, submitted_by=submitted_by, **defaults)
+
+
+def make_post(practice: Practice, *, author: User | None = None, targets=(), **fields) -> Post:
+    defaults = {"caption": "Congratulations to Nurse Jo on ten years of care!"}
+    defaults.update(fields)
+    post = Post.objects.create(practice=practice, author=author, **defaults)
+    if targets:
+        post.targets.set(targets)
+    return post

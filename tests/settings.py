@@ -1,0 +1,27 @@
+"""Settings for the test suite: the project's settings, plus what makes tests fast and isolated."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_ENV", "test")
+
+from agency.settings import *  # noqa: F403
+from agency.settings import REDIS_URL, RQ_QUEUES
+
+# Fast hashing: tests log people in thousands of times.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Each pytest-xdist worker gets its own Redis database, so one worker's
+# flush never loses another's jobs.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_db = 10 + int(_worker.removeprefix("gw") or 0)
+_base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.startswith("redis") else REDIS_URL
+TEST_REDIS_URL = f"{_base}/{_db}" if REDIS_URL.startswith("redis") else REDIS_URL
+for _queue in RQ_QUEUES.values():
+    _queue["URL"] = TEST_REDIS_URL
+
+MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT") or tempfile.mkdtemp(prefix="rounds-media-")
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

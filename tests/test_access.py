@@ -1,0 +1,255 @@
+"""The access matrix: every role against its own and a foreign practice's objects."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import reverse
+
+from agency import access
+from practices.models import Membership
+from tests import factories
+
+ROLES = [
+    "lead",
+    "strategist",
+    "other_strategist",
+    "staff",
+    "other_staff",
+    "doctor",
+    "other_doctor",
+    "outsider",
+]
+
+
+@pytest.fixture
+def world(
+    practice,
+    other_practice,
+    lead,
+    strategist,
+    other_strategist,
+    staff,
+    other_staff,
+    doctor,
+    other_doctor,
+    outsider,
+):
+    """One practice's objects, and the people around it."""
+    second_staff = factories.make_member(practice, Membership.Role.STAFF, "second_staff")
+    account = factories.make_account(practice)
+    tip = factories.make_tip(practice, submitted_by=staff)
+    post = factories.make_post(practice, author=strategist, targets=[account])
+    consent = factories.make_consent(practice)
+    return {
+        "people": {
+            "lead": lead,
+            "strategist": strategist,
+            "other_strategist": other_strategist,
+            "staff": staff,
+            "other_staff": other_staff,
+            "doctor": doctor,
+            "other_doctor": other_doctor,
+            "outsider": outsider,
+            "second_staff": second_staff,
+        },
+        "practice": practice,
+        "account": account,
+        "tip": tip,
+        "post": post,
+        "consent": consent,
+    }
+
+
+def _status(client, user, url):
+    client.force_login(user)
+    return client.get(url).status_code
+
+
+POST_DETAIL = {
+    "lead": 200,
+    "strategist": 200,
+    "other_strategist": 404,
+    "staff": 403,
+    "other_staff": 404,
+    "doctor": 200,
+    "other_doctor": 404,
+    "outsider": 404,
+}
+TIP_DETAIL = {
+    "lead": 200,
+    "strategist": 200,
+    "other_strategist": 404,
+    "staff": 200,
+    "other_staff": 404,
+    "doctor": 403,
+    "other_doctor": 404,
+    "outsider": 404,
+}
+PRACTICE_DETAIL = {
+    "lead": 200,
+    "strategist": 200,
+    "other_strategist": 404,
+    "staff": 403,
+    "other_staff": 404,
+    "doctor": 403,
+    "other_doctor": 404,
+    "outsider": 404,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_post_detail_matrix(client, world, role):
+    url = reverse("post_detail", args=[world["post"].pk])
+    assert _status(client, world["people"][role], url) == POST_DETAIL[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_tip_detail_matrix(client, world, role):
+    url = reverse("tip_detail", args=[world["tip"].pk])
+    assert _status(client, world["people"][role], url) == TIP_DETAIL[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_practice_detail_matrix(client, world, role):
+    url = reverse("practice_detail", args=[world["practice"].slug])
+    assert _status(client, world["people"][role], url) == PRACTICE_DETAIL[role]
+
+
+def test_staff_cannot_see_a_colleagues_tip(client, world):
+    url = reverse("tip_detail", args=[world["tip"].pk])
+    assert _status(client, world["people"]["second_staff"], url) == 403
+
+
+def test_anonymous_is_sent_to_login(client, world):
+    response = client.get(reverse("post_detail", args=[world["post"].pk]))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_missing_objects_are_404_for_everyone(client, world):
+    assert _status(client, world["people"]["lead"], reverse("post_detail", args=[999999])) == 404
+
+
+HELPER_EXPECTATIONS = {
+    # role: (consent, account)
+    "lead": ("ok", "ok"),
+    "strategist": ("ok", "ok"),
+    "other_strategist": (404, 404),
+    "staff": (403, 403),
+    "other_staff": (404, 404),
+    "doctor": (403, 403),
+    "other_doctor": (404, 404),
+    "outsider": (404, 404),
+}
+
+
+def _outcome(function, *args):
+    try:
+        function(*args)
+    except Http404:
+        return 404
+    except PermissionDenied:
+        return 403
+    return "ok"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_consent_and_account_helpers_matrix(world, role):
+    user = world["people"][role]
+    expected_consent, expected_account = HELPER_EXPECTATIONS[role]
+    assert _outcome(access.get_consent_for_user, user, world["consent"].pk) == expected_consent
+    assert _outcome(access.get_account_for_user, user, world["account"].pk) == expected_account
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("lead", 1),
+        ("strategist", 1),
+        ("other_strategist", 0),
+        ("staff", 0),
+        ("other_staff", 0),
+        ("doctor", 1),
+        ("other_doctor", 0),
+        ("outsider", 0),
+    ],
+)
+def test_posts_visible_to(world, role, expected):
+    assert access.posts_visible_to(world["people"][role]).count() == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("lead", 1),
+        ("strategist", 1),
+        ("other_strategist", 0),
+        ("staff", 1),
+        ("other_staff", 0),
+        ("doctor", 0),
+        ("other_doctor", 0),
+        ("outsider", 0),
+        ("second_staff", 0),
+    ],
+)
+def test_tips_visible_to(world, role, expected):
+    assert access.tips_visible_to(world["people"][role]).count() == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("lead", 1),
+        ("strategist", 1),
+        ("other_strategist", 0),
+        ("staff", 0),
+        ("doctor", 0),
+        ("outsider", 0),
+    ],
+)
+def test_consents_visible_to(world, role, expected):
+    assert access.consents_visible_to(world["people"][role]).count() == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "url_name", "expected"),
+    [
+        ("lead", "dashboard", 200),
+        ("strategist", "dashboard", 200),
+        ("staff", "dashboard", 403),
+        ("doctor", "dashboard", 403),
+        ("outsider", "dashboard", 403),
+        ("doctor", "approvals", 200),
+        ("staff", "approvals", 403),
+        ("outsider", "approvals", 403),
+        ("staff", "staff_home", 200),
+        ("doctor", "staff_home", 403),
+        ("outsider", "staff_home", 403),
+    ],
+)
+def test_role_homes_are_guarded(client, world, role, url_name, expected):
+    assert _status(client, world["people"][role], reverse(url_name)) == expected
+
+
+def test_dashboard_lists_only_assigned_practices(client, world, django_assert_max_num_queries):
+    for n in range(5):
+        factories.make_practice(f"Unassigned {n}")
+    client.force_login(world["people"]["strategist"])
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("dashboard"))
+    names = [p.name for p in response.context["practices"]]
+    assert names == [world["practice"].name]
+
+
+def test_practice_page_query_count_does_not_grow_with_posts(
+    client, world, django_assert_max_num_queries
+):
+    for _ in range(30):
+        factories.make_post(world["practice"], targets=[world["account"]])
+    client.force_login(world["people"]["strategist"])
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("practice_detail", args=[world["practice"].slug]))
+    assert response.status_code == 200
+    assert len(response.context["posts"]) == 31

@@ -1,0 +1,145 @@
+"""The post workflow: every legal move works, every illegal one is refused loudly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from posts.models import Approval, IllegalTransition, Post, Publication
+from tests import factories
+
+S = Post.Status
+
+# How to call each action with valid arguments.
+CALLS = {
+    "submit_for_review": lambda post, user: post.submit_for_review(),
+    "approve": lambda post, user: post.approve(by=user, via=Approval.Via.LOGIN),
+    "mark_ready": lambda post, user: post.mark_ready(by=user),
+    "request_changes": lambda post, user: post.request_changes(
+        by=user, via=Approval.Via.LOGIN, comment="Please use the other photo."
+    ),
+    "reopen": lambda post, user: post.reopen(),
+    "schedule": lambda post, user: post.schedule(at=timezone.now() + timedelta(hours=1)),
+    "unschedule": lambda post, user: post.unschedule(),
+    "start_publishing": lambda post, user: post.start_publishing(),
+    "cancel": lambda post, user: post.cancel(reason="No longer relevant"),
+}
+
+ILLEGAL = [
+    (action, status)
+    for action, (sources, _target) in Post.TRANSITIONS.items()
+    if action in CALLS
+    for status in S
+    if status not in sources
+]
+
+
+@pytest.fixture
+def post(practice, strategist):
+    practice.approval_policy = practice.ApprovalPolicy.NEVER
+    practice.save()
+    account = factories.make_account(practice)
+    return factories.make_post(practice, author=strategist, targets=[account])
+
+
+@pytest.mark.parametrize(("action", "status"), ILLEGAL)
+def test_illegal_move_is_refused(post, doctor, action, status):
+    Post.objects.filter(pk=post.pk).update(status=status)
+    post.refresh_from_db()
+    with pytest.raises(IllegalTransition) as excinfo:
+        CALLS[action](post, doctor)
+    assert str(excinfo.value)
+    post.refresh_from_db()
+    assert post.status == status, "a refused move must change nothing"
+
+
+def test_full_happy_path(post, doctor):
+    post.practice.approval_policy = post.practice.ApprovalPolicy.ALWAYS
+    post.practice.save()
+    post.submit_for_review()
+    approval = post.approve(by=doctor, via=Approval.Via.LINK, comment="Lovely")
+    assert approval.content_hash == post.content_hash()
+    post.schedule(at=timezone.now() + timedelta(minutes=5))
+    assert post.status == S.SCHEDULED
+    assert post.publications.count() == 1
+    post.start_publishing()
+    post.publications.update(status=Publication.Status.PUBLISHED)
+    post.roll_up()
+    post.refresh_from_db()
+    assert post.status == S.PUBLISHED
+
+
+def test_roll_up_partial_failure(post, doctor):
+    second = factories.make_account(post.practice, "instagram")
+    post.targets.add(second)
+    post.mark_ready(by=doctor)
+    post.schedule(at=timezone.now())
+    post.start_publishing()
+    first, other = post.publications.order_by("id")
+    first.status = Publication.Status.PUBLISHED
+    first.save()
+    post.roll_up()
+    assert post.status == S.PUBLISHING, "one publication still open: no final status yet"
+    other.status = Publication.Status.FAILED
+    other.save()
+    post.roll_up()
+    assert post.status == S.PARTIALLY_FAILED
+
+
+def test_edit_after_approval_voids_it(post, doctor):
+    post.practice.approval_policy = post.practice.ApprovalPolicy.ALWAYS
+    post.practice.save()
+    post.submit_for_review()
+    post.approve(by=doctor, via=Approval.Via.LOGIN)
+    post.caption = "A different caption than the doctor saw."
+    post.save()
+    assert not post.approval_is_current()
+    with pytest.raises(IllegalTransition, match="approved version differs"):
+        post.schedule(at=timezone.now() + timedelta(hours=1))
+    post.reopen()
+    assert post.status == S.DRAFT
+    assert post.current_approval() is None
+
+
+def test_adding_a_target_changes_the_content_hash(post):
+    before = post.content_hash()
+    post.targets.add(factories.make_account(post.practice, "linkedin"))
+    assert post.content_hash() != before
+
+
+def test_policy_requiring_doctor_refuses_mark_ready(post, strategist):
+    post.practice.approval_policy = post.practice.ApprovalPolicy.ALWAYS
+    post.practice.save()
+    with pytest.raises(IllegalTransition, match="needs a doctor"):
+        post.mark_ready(by=strategist)
+    assert post.status == S.DRAFT
+
+
+def test_request_changes_needs_a_comment(post, doctor):
+    post.submit_for_review()
+    with pytest.raises(IllegalTransition, match="comment"):
+        post.request_changes(by=doctor, via=Approval.Via.LOGIN, comment="  ")
+    post.refresh_from_db()
+    assert post.status == S.IN_REVIEW
+
+
+def test_stale_object_cannot_move_twice(post, doctor):
+    twin = Post.objects.get(pk=post.pk)
+    post.submit_for_review()
+    with pytest.raises(IllegalTransition, match="changed meanwhile"):
+        twin.submit_for_review()
+
+
+def test_cancel_cancels_open_publications(post, doctor):
+    post.mark_ready(by=doctor)
+    post.schedule(at=timezone.now() + timedelta(hours=2))
+    post.cancel(reason="Event postponed")
+    assert set(post.publications.values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_naive_datetime_is_refused(post, doctor):
+    post.mark_ready(by=doctor)
+    with pytest.raises(ValueError, match="aware"):
+        post.schedule(at=timezone.now().replace(tzinfo=None))

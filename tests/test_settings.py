@@ -1,0 +1,76 @@
+"""Settings are strict: a bad or missing value stops start-up with a clear message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "ALLOWED_HOSTS", "DJANGO_ENV"}
+    }
+    env["DJANGO_SETTINGS_MODULE"] = "agency.settings"
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_secrets():
+    result = _run({"DJANGO_ENV": "production"}, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY, FIELD_ENCRYPTION_KEY, ALLOWED_HOSTS" in result.stderr
+
+
+def test_bad_integer_names_the_variable():
+    result = _run({"PUBLISH_MAX_ATTEMPTS": "lots"}, "check")
+    assert result.returncode != 0
+    assert "PUBLISH_MAX_ATTEMPTS must be a whole number" in result.stderr
+
+
+def test_bad_boolean_names_the_variable():
+    result = _run({"DEBUG": "maybe"}, "check")
+    assert result.returncode != 0
+    assert "DEBUG must be one of" in result.stderr
+
+
+def test_bad_encryption_key_is_explained():
+    result = _run({"FIELD_ENCRYPTION_KEY": "short", "SECRET_KEY": "x" * 60}, "check")
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY must be a Fernet key" in result.stderr
+
+
+def test_production_check_deploy_is_clean(tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("s" * 20 + "-production-secret-key-with-enough-entropy-9f8e7d6c5b4a")
+    result = _run(
+        {
+            "DJANGO_ENV": "production",
+            "SECRET_KEY_FILE": str(secret_file),
+            "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+            "ALLOWED_HOSTS": "rounds.example.com",
+            "DATABASE_URL": os.environ.get(
+                "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rounds"
+            ),
+        },
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
