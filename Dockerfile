@@ -1,0 +1,30 @@
+# Production image: gunicorn serves the web; the same image runs worker and cron.
+FROM python:3.12-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DJANGO_ENV=production
+
+# libheif comes inside the pillow-heif wheel; curl is for the health check.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 1000 rounds
+
+WORKDIR /app
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
+    && pip install -r requirements.txt
+
+COPY . .
+# collectstatic needs settings that import; these throwaway values exist only
+# during the build and are not in the final environment.
+RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=$(python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
+    ALLOWED_HOSTS=build DATABASE_URL=postgres://build@localhost/build \
+    python manage.py collectstatic --no-input \
+    && mkdir -p /app/var/media && chown -R rounds:rounds /app/var
+
+USER rounds
+EXPOSE 8000
+CMD ["gunicorn", "agency.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
