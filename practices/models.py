@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agency.fields import EncryptedTextField
+from practices.storage import consent_document_storage
 
 
 class Platform(models.TextChoices):
@@ -221,7 +222,9 @@ class PatientConsent(models.Model):
     statements_acknowledged = models.BooleanField(default=False)
     signer_ip = models.GenericIPAddressField(null=True, blank=True)
     # A signed paper form, encrypted at rest (see practices.storage).
-    document = models.FileField(upload_to="consents/%Y/%m/", blank=True)
+    document = models.FileField(
+        upload_to="consents/%Y/%m/", blank=True, storage=consent_document_storage
+    )
     document_content_type = models.CharField(max_length=100, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -1,0 +1,44 @@
+"""Encrypted file storage for signed consent forms (compliance rules, section 6).
+
+A signed authorization names a patient and often shows their signature and
+date of birth. The bytes are encrypted with Fernet (agency.fields) before they
+reach the disk and decrypted only when a person with access opens them; a copy
+of MEDIA_ROOT or of a backup holds nothing readable.
+"""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
+from django.utils.deconstruct import deconstructible
+
+from agency.fields import decrypt_bytes, encrypt_bytes
+
+
+@deconstructible(path="practices.storage.EncryptedFileSystemStorage")
+class EncryptedFileSystemStorage(FileSystemStorage):
+    """FileSystemStorage that keeps every file as one Fernet token.
+
+    Documents are small (a PDF or a photo of a paper form, a few megabytes at
+    most), so the whole file is encrypted and decrypted in memory.
+    """
+
+    def _save(self, name, content):
+        content.seek(0)
+        return super()._save(name, ContentFile(encrypt_bytes(content.read())))
+
+    def _open(self, name, mode="rb"):
+        if "w" in mode or "a" in mode:
+            raise ValueError("encrypted documents are written with save(), never opened for writing")
+        with super()._open(name, "rb") as stored:
+            return ContentFile(decrypt_bytes(stored.read()), name=name)
+
+    def size(self, name):
+        # The decrypted size: what a download sends.
+        with self._open(name) as document:
+            return document.size
+
+
+def consent_document_storage() -> EncryptedFileSystemStorage:
+    """A callable, so that MEDIA_ROOT is read when the file is used (tests change it)."""
+    return EncryptedFileSystemStorage()
