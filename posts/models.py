@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
@@ -199,6 +199,8 @@ class Post(models.Model):
         "finish_published": ({Status.PUBLISHING, Status.PARTIALLY_FAILED}, Status.PUBLISHED),
         "finish_partially_failed": ({Status.PUBLISHING}, Status.PARTIALLY_FAILED),
         "finish_failed": ({Status.PUBLISHING, Status.PARTIALLY_FAILED}, Status.FAILED),
+        # A person asked to try a failed publication again ("retry now").
+        "resume_publishing": ({Status.FAILED, Status.PARTIALLY_FAILED}, Status.PUBLISHING),
         "cancel": (set(PRE_PUBLISH), Status.CANCELLED),
     }
 
@@ -511,6 +513,10 @@ class Publication(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # While queued or publishing: past this moment the dispatcher takes it back.
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Set when a create request may have reached the platform without us
+    # learning the outcome (ambiguous answer, worker killed mid-request). It
+    # survives queued/publishing, so whoever attempts next reads back first.
+    read_back_first = models.BooleanField(default=False)
     last_error_kind = models.CharField(max_length=12, choices=ErrorKind.choices, blank=True)
     last_error_message = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -555,6 +561,139 @@ class Publication(models.Model):
         return self.status == self.Status.FAILED or (
             self.takedown_requested_at is not None and self.takedown_done_at is None
         )
+
+    # -- publishing ---------------------------------------------------------
+    # A worker owns a publication from its claim (queued -> publishing, which
+    # also counts the attempt) until it records an outcome. Every outcome is a
+    # conditional UPDATE fenced on (status=publishing, attempts=this attempt):
+    # a worker whose lease ran out, and whose publication the dispatcher has
+    # since handed to another worker, cannot overwrite the newer attempt.
+
+    @classmethod
+    def claim(cls, pk: int, *, now: datetime | None = None) -> Publication | None:
+        """Take a queued publication for one attempt; None if someone else has it."""
+        now = now or timezone.now()
+        lease = now + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
+        claimed = cls.objects.filter(pk=pk, status=cls.Status.QUEUED).update(
+            status=cls.Status.PUBLISHING,
+            attempts=models.F("attempts") + 1,
+            lease_expires_at=lease,
+            updated_at=now,
+        )
+        if not claimed:
+            return None
+        return cls.objects.select_related("post", "post__practice", "account").get(pk=pk)
+
+    def _settle(self, **fields) -> bool:
+        fields.setdefault("lease_expires_at", None)
+        fields["updated_at"] = timezone.now()
+        updated = Publication.objects.filter(
+            pk=self.pk, status=self.Status.PUBLISHING, attempts=self.attempts
+        ).update(**fields)
+        if updated:
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return bool(updated)
+
+    def save_progress(self, state: dict) -> None:
+        """Keep what a platform lets us resume (e.g. an Instagram container id)."""
+        state = dict(state)
+        updated = Publication.objects.filter(
+            pk=self.pk, status=self.Status.PUBLISHING, attempts=self.attempts
+        ).update(platform_state=state, updated_at=timezone.now())
+        if updated:
+            self.platform_state = state
+
+    def mark_published(
+        self, *, platform_id: str, permalink: str, published_at: datetime | None
+    ) -> bool:
+        return self._settle(
+            status=self.Status.PUBLISHED,
+            platform_post_id=platform_id[:300],
+            permalink=permalink[:1000],
+            published_at=published_at or timezone.now(),
+            read_back_first=False,
+            next_attempt_at=None,
+            last_error_kind="",
+            last_error_message="",
+        )
+
+    def mark_failed(self, *, kind: str, message: str) -> bool:
+        return self._settle(
+            status=self.Status.FAILED,
+            read_back_first=False,
+            next_attempt_at=None,
+            last_error_kind=kind,
+            last_error_message=message,
+        )
+
+    def schedule_retry(self, *, kind: str, message: str, at: datetime) -> bool:
+        """Nothing was created: try again at `at`."""
+        return self._settle(
+            status=self.Status.PENDING,
+            read_back_first=False,
+            next_attempt_at=at,
+            last_error_kind=kind,
+            last_error_message=message,
+        )
+
+    def mark_unknown(self, *, message: str, at: datetime) -> bool:
+        """The post may exist: the next attempt, at `at`, reads back before it writes."""
+        return self._settle(
+            status=self.Status.UNKNOWN,
+            read_back_first=True,
+            next_attempt_at=at,
+            last_error_kind=self.ErrorKind.AMBIGUOUS,
+            last_error_message=message,
+        )
+
+    def hold(self, *, kind: str, message: str, at: datetime) -> bool:
+        """Not this attempt's fault (account needs reconnecting, quota full): wait.
+
+        The attempt is given back, so waiting never exhausts the retries. The
+        dispatcher skips accounts that are not connected, which is what holds
+        a publication for a reconnect.
+        """
+        return self._settle(
+            status=self.Status.UNKNOWN if self.read_back_first else self.Status.PENDING,
+            attempts=max(self.attempts - 1, 0),
+            next_attempt_at=at,
+            last_error_kind=kind,
+            last_error_message=message,
+        )
+
+    def cancel_attempt(self, *, message: str) -> bool:
+        return self._settle(
+            status=self.Status.CANCELLED, next_attempt_at=None, last_error_message=message
+        )
+
+    def retry_now(self) -> bool:
+        """A person asks to try a failed publication again, from a fresh count."""
+        now = timezone.now()
+        updated = Publication.objects.filter(pk=self.pk, status=self.Status.FAILED).update(
+            status=self.Status.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            last_error_kind="",
+            last_error_message="",
+            updated_at=now,
+        )
+        if updated:
+            self.status = self.Status.PENDING
+            self.attempts = 0
+            self.next_attempt_at = now
+        return bool(updated)
+
+    def mark_deleted(self) -> bool:
+        """The live post was taken down (consent revoked)."""
+        now = timezone.now()
+        updated = Publication.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).update(
+            status=self.Status.DELETED, takedown_done_at=now, updated_at=now
+        )
+        if updated:
+            self.status = self.Status.DELETED
+            self.takedown_done_at = now
+        return bool(updated)
 
 
 class MetricSnapshot(models.Model):
