@@ -164,10 +164,20 @@ class SocialAccount(models.Model):
     def is_usable(self) -> bool:
         return self.status == self.Status.CONNECTED
 
-    def mark_needs_reconnect(self, reason: str) -> None:
+    def mark_needs_reconnect(self, reason: str) -> bool:
+        """Hold the account until a person reconnects it.
+
+        True only for the call that made the change: when several workers hit
+        the same expired token at once, one of them alerts the strategist.
+        """
         self.status = self.Status.NEEDS_RECONNECT
         self.status_detail = reason[:500]
-        self.save(update_fields=["status", "status_detail", "updated_at"])
+        changed = (
+            SocialAccount.objects.filter(pk=self.pk)
+            .exclude(status=self.Status.NEEDS_RECONNECT)
+            .update(status=self.status, status_detail=self.status_detail, updated_at=timezone.now())
+        )
+        return bool(changed)
 
 
 class ConsentQuerySet(models.QuerySet):
