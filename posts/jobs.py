@@ -1,0 +1,48 @@
+"""RQ jobs and the cron entry points.
+
+Jobs receive ids, reload their rows and claim them; the logic lives in the
+models and in posts.publishing, posts.takedown, posts.upkeep. `manage.py
+rqcron` calls the four cron entry points below on a schedule.
+"""
+
+from __future__ import annotations
+
+from rq import get_current_job
+
+from posts import dispatch, publishing, takedown, upkeep
+
+# -- jobs ------------------------------------------------------------------------
+
+
+def publish_publication(publication_id: int) -> str:
+    return publishing.attempt(publication_id=publication_id)
+
+
+def delete_publication(publication_id: int) -> str:
+    job = get_current_job()
+    last_try = job is None or not job.retries_left
+    return takedown.delete_live_post(publication_id=publication_id, last_try=last_try)
+
+
+def fetch_metrics(publication_ids: list[int]) -> int:
+    return upkeep.fetch_metrics(publication_ids=publication_ids)
+
+
+# -- cron entry points -------------------------------------------------------------
+
+
+def dispatch_due() -> int:
+    """Every few seconds: claim due publications and enqueue their jobs."""
+    return dispatch.dispatch_due()
+
+
+def refresh_expiring_tokens() -> int:
+    return upkeep.refresh_expiring_tokens()
+
+
+def warn_expiring_accounts() -> int:
+    return upkeep.warn_expiring_accounts()
+
+
+def collect_metrics() -> int:
+    return upkeep.collect_metrics()

@@ -1,0 +1,374 @@
+"""One publishing attempt, from claim to recorded outcome, and what follows it.
+
+The job (posts.jobs.publish_publication) calls `attempt`. The order matters:
+
+1. claim (queued -> publishing, counting the attempt) or leave it alone;
+2. read back first when an earlier request may have gone through: a post
+   found there is settled as published and never sent twice;
+3. re-check, at this moment, the approval and every patient authorization;
+4. respect the platform's quota, counted from our own rows, by waiting;
+5. publish, and record exactly one outcome with a fenced conditional update.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from agency.models import AuditEvent
+from posts import alerts
+from posts.models import IllegalTransition, Post, Publication
+from posts.platform_clients import MediaUnavailable, account_for, client_for, media_items
+from posts.platforms.base import PublishRequest, PublishResult, RemotePost
+from posts.platforms.errors import PlatformError
+from practices.models import SocialAccount
+
+logger = logging.getLogger(__name__)
+
+Kind = Publication.ErrorKind
+ACTOR = "publisher"
+
+# Posting limits we keep to before the platform enforces them (platforms.md):
+# Instagram 50 API posts per rolling 24 h per account, X 200 posts per 15 min
+# per user. Counted from our own rows, so no API call is spent asking.
+QUOTAS: dict[str, tuple[int, timedelta]] = {
+    "instagram": (50, timedelta(hours=24)),
+    "x": (200, timedelta(minutes=15)),
+}
+# Backoff for retries: full jitter over an exponentially growing ceiling.
+RETRY_BASE_SECONDS = 30
+RETRY_CAP_SECONDS = 30 * 60
+# Clock skew between us and a platform when looking for our own post.
+READ_BACK_SLACK = timedelta(minutes=5)
+
+
+def retry_delay(attempt: int, retry_after: float | None = None) -> float:
+    """Full jitter (random between 0 and base * 2^(attempt-1), capped), never
+    sooner than the platform's retry-after."""
+    base = getattr(settings, "PUBLISH_RETRY_BASE_SECONDS", RETRY_BASE_SECONDS)
+    cap = getattr(settings, "PUBLISH_RETRY_CAP_SECONDS", RETRY_CAP_SECONDS)
+    ceiling = min(cap, base * 2 ** max(attempt - 1, 0))
+    delay = random.uniform(0, ceiling)
+    if retry_after:
+        delay = max(delay, float(retry_after))
+    return delay
+
+
+# -- checks at the moment of publishing ---------------------------------------
+
+
+def approval_problem(post: Post) -> str:
+    if not post.approval_is_current():
+        return (
+            "Not published: the post was changed after it was approved. Send it for approval again."
+        )
+    return ""
+
+
+def consent_problems(post: Post, platform: str, *, at: datetime) -> list[str]:
+    """Why the patient authorizations do not cover this post here and now."""
+    consents = list(post.consents.all())
+    if post.features_patient and not consents:
+        return ["the post features a patient but no authorization is attached"]
+    uses = set(post.patient_uses)
+    problems: list[str] = []
+    for consent in consents:
+        problems += consent.problems_for(uses=uses, platforms={platform}, at=at)
+    return problems
+
+
+def quota_opens_at(publication: Publication, *, now: datetime) -> datetime | None:
+    """None if the account may post now; else the earliest moment it may.
+
+    Counts our publications on the account that went out within the window,
+    plus those being published right now by other workers (they will count
+    by the time the platform sees ours). Counting in-flight ones can only
+    make us wait a little too long, never post over the limit.
+    """
+    quota = QUOTAS.get(publication.account.platform)
+    if quota is None:
+        return None
+    limit, window = quota
+    rows = list(
+        Publication.objects.filter(account_id=publication.account_id)
+        .filter(
+            Q(
+                status__in=[Publication.Status.PUBLISHED, Publication.Status.DELETED],
+                published_at__gt=now - window,
+            )
+            | Q(status=Publication.Status.PUBLISHING)
+        )
+        .exclude(pk=publication.pk)
+        .values_list("status", "published_at")
+    )
+    sent = sorted(at for status, at in rows if status != Publication.Status.PUBLISHING)
+    in_flight = len(rows) - len(sent)
+    over = len(sent) + in_flight - limit + 1  # how many must leave the window first
+    if over <= 0:
+        return None
+    if over <= len(sent):
+        return sent[over - 1] + window + timedelta(seconds=1)
+    return now + timedelta(seconds=60)  # only in-flight ones: look again shortly
+
+
+# -- the attempt ----------------------------------------------------------------
+
+
+def attempt(*, publication_id: int) -> str:
+    """Run one attempt; returns the outcome's name (for the job's result and tests)."""
+    publication = Publication.claim(publication_id)
+    if publication is None:
+        return "skipped"  # not queued: another worker has it, or it was cancelled
+    outcome, error_kind, read_back = "error", "", False
+    try:
+        outcome, error_kind, read_back = _run(publication)
+    finally:
+        # Exactly one audit event per attempt. Ids and classes only, never text.
+        verb = {"published": "published", "failed": "publish_failed"}.get(
+            outcome, "publish_attempt"
+        )
+        AuditEvent.record(
+            verb,
+            actor_label=ACTOR,
+            practice=publication.post.practice,
+            obj=publication,
+            detail={
+                "publication": publication.pk,
+                "post": publication.post_id,
+                "platform": publication.account.platform,
+                "attempt": publication.attempts,
+                "outcome": outcome,
+                "error_kind": error_kind,
+                "read_back": read_back,
+            },
+        )
+        _roll_up(publication.post_id)
+    return outcome
+
+
+def _run(publication: Publication) -> tuple[str, str, bool]:
+    post = publication.post
+    account = publication.account
+    platform = account.platform
+    now = timezone.now()
+    client = client_for(platform)
+    remote_account = account_for(account)
+    text = post.caption_for(platform)
+    read_back = False
+    try:
+        if publication.read_back_first:
+            read_back = True
+            found = _find_existing(client, remote_account, publication, text)
+            if found is not None:
+                return _published(publication, found.platform_id, found.permalink, found.created_at)
+
+        problem = approval_problem(post)
+        kind = Kind.APPROVAL
+        if not problem:
+            problems = consent_problems(post, platform, at=now)
+            if problems:
+                kind = Kind.CONSENT
+                problem = "Not published: " + "; ".join(problems) + "."
+        if problem:
+            if publication.takedown_requested_at is not None:
+                # A revocation arrived while this was in flight: nothing to
+                # report, the person revoking already knows.
+                publication.cancel_attempt(message=problem)
+                return "cancelled", kind, read_back
+            return _failed(publication, kind, problem), kind, read_back
+
+        opens_at = quota_opens_at(publication, now=now)
+        if opens_at is not None:
+            publication.hold(
+                kind="",
+                message=f"Waiting for {account.get_platform_display()}'s posting limit: "
+                f"next slot at {opens_at:%Y-%m-%d %H:%M} UTC.",
+                at=opens_at,
+            )
+            return "deferred", "", read_back
+
+        if publication.attempts > settings.PUBLISH_MAX_ATTEMPTS:
+            # Only reachable after an ambiguous last attempt that read back
+            # and found nothing: give up without sending again.
+            message = publication.last_error_message or "no answer from the platform"
+            return (
+                _failed(publication, Kind.EXHAUSTED, f"Gave up after repeated failures: {message}"),
+                Kind.EXHAUSTED,
+                read_back,
+            )
+
+        try:
+            media = media_items(post, platform)
+        except MediaUnavailable as error:
+            return (
+                _failed(publication, Kind.MEDIA, f"Not published: {error}."),
+                Kind.MEDIA,
+                read_back,
+            )
+
+        request = PublishRequest(text=text, media=media, state=dict(publication.platform_state))
+        # From here a request may reach the platform. If this worker dies, the
+        # lease runs out and the dispatcher brings it back as unknown.
+        result: PublishResult = client.publish(
+            remote_account, request, on_progress=publication.save_progress
+        )
+    except PlatformError as error:
+        return (
+            _platform_error(publication, error, client, remote_account, text),
+            error.kind,
+            read_back,
+        )
+    return (
+        _published(publication, result.platform_id, result.permalink, result.published_at),
+        "",
+        read_back,
+    )
+
+
+def _find_existing(
+    client, remote_account, publication: Publication, text: str
+) -> RemotePost | None:
+    """Our post on the platform, if an earlier request created it."""
+    if publication.platform_post_id:
+        found = client.read_back(remote_account, publication.platform_post_id)
+        if found is not None:
+            return found
+    since = publication.created_at - READ_BACK_SLACK
+    found = client.find_recent(remote_account, text, since=since)
+    if (
+        found is not None
+        and Publication.objects.filter(
+            account_id=publication.account_id, platform_post_id=found.platform_id
+        )
+        .exclude(pk=publication.pk)
+        .exists()
+    ):
+        return None  # another of our posts with the same text, not this one
+    return found
+
+
+def _published(publication, platform_id: str, permalink: str, published_at) -> str:
+    if not publication.mark_published(
+        platform_id=platform_id, permalink=permalink or "", published_at=published_at
+    ):
+        logger.warning("publication %s: outcome came after the lease ran out", publication.pk)
+        return "stale"
+    # Consent revoked while this attempt was in flight (the revocation marks
+    # the row, not our copy of it): take the post down again at once.
+    if Publication.objects.filter(pk=publication.pk, takedown_requested_at__isnull=False).exists():
+        from posts import takedown
+
+        takedown.enqueue_deletes([publication.pk])
+    return "published"
+
+
+def _failed(publication: Publication, kind: str, message: str) -> str:
+    if not publication.mark_failed(kind=kind, message=message):
+        return "stale"
+    alerts.publication_failed(publication)
+    return "failed"
+
+
+def _platform_error(publication, error: PlatformError, client, remote_account, text) -> str:
+    now = timezone.now()
+    account: SocialAccount = publication.account
+    label = account.get_platform_display()
+    message = f"{label}: {error.message}"
+    if error.kind in ("transient", "throttled"):
+        if error.kind == "throttled" and error.retry_after:
+            until = now + timedelta(seconds=float(error.retry_after))
+            # The whole account waits: the dispatcher skips it until then.
+            SocialAccount.objects.filter(pk=account.pk).filter(
+                Q(throttled_until__isnull=True) | Q(throttled_until__lt=until)
+            ).update(throttled_until=until)
+        if publication.attempts >= settings.PUBLISH_MAX_ATTEMPTS:
+            return _failed(
+                publication,
+                Kind.EXHAUSTED,
+                f"Gave up after {publication.attempts} attempts. Last error: {message}",
+            )
+        delay = retry_delay(publication.attempts, error.retry_after)
+        publication.schedule_retry(
+            kind=error.kind, message=message, at=now + timedelta(seconds=delay)
+        )
+        return "retry"
+    if error.kind == "reconnect":
+        if account.mark_needs_reconnect(message):
+            alerts.account_needs_reconnect(account, post=publication.post)
+        publication.hold(kind=Kind.RECONNECT, message=message, at=now)
+        return "held"
+    if error.kind == "ambiguous":
+        delay = retry_delay(1)  # soon: the platform usually shows the post within seconds
+        publication.mark_unknown(
+            message=f"{label} gave no clear answer ({error.message}); "
+            "checking before trying again.",
+            at=now + timedelta(seconds=delay),
+        )
+        return "unknown"
+    if error.kind == "duplicate":
+        return _settle_duplicate(publication, error, client, remote_account, text, message)
+    # rejected, and anything unclassified: a person has to look.
+    kind = Kind.REJECTED if error.kind == "rejected" else Kind.TRANSIENT
+    return _failed(publication, kind, message)
+
+
+def _settle_duplicate(publication, error, client, remote_account, text, message) -> str:
+    """The platform says this post exists: find it (ours from an earlier try) or fail."""
+    try:
+        found = None
+        if error.existing_id:  # LinkedIn names the existing post
+            found = client.read_back(remote_account, error.existing_id) or RemotePost(
+                platform_id=error.existing_id, text=text, created_at=None, permalink=""
+            )
+        else:
+            found = _find_existing(client, remote_account, publication, text)
+    except PlatformError as lookup_error:
+        # Could not look: treat like an ambiguous answer and look again later.
+        publication.mark_unknown(
+            message=f"{message} (could not check yet: {lookup_error.message})",
+            at=timezone.now() + timedelta(seconds=retry_delay(1)),
+        )
+        return "unknown"
+    if found is not None:
+        return _published(publication, found.platform_id, found.permalink, found.created_at)
+    return _failed(
+        publication,
+        Kind.DUPLICATE,
+        f"{message} The platform already has a post with exactly this text, and it is not "
+        "one we published for this post. Change the text, then try again.",
+    )
+
+
+def _roll_up(post_id: int) -> None:
+    post = Post.objects.select_related("practice").get(pk=post_id)
+    # IllegalTransition: another worker settled the post at the same moment.
+    with contextlib.suppress(IllegalTransition):
+        post.roll_up()
+
+
+# -- a person's "retry now" -------------------------------------------------------
+
+
+def retry_publication(*, publication: Publication, by) -> bool:
+    """Put a failed publication back in line; the next dispatch sends it."""
+    with transaction.atomic():
+        post = Post.objects.select_for_update().get(pk=publication.post_id)
+        if not publication.retry_now():
+            return False
+        if post.can("resume_publishing"):
+            post._move("resume_publishing")
+        AuditEvent.record(
+            "publish_retry_requested",
+            actor=by,
+            practice=post.practice,
+            obj=publication,
+            detail={"publication": publication.pk, "platform": publication.account.platform},
+        )
+    return True
