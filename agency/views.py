@@ -42,13 +42,18 @@ def dashboard(request):
         in_review=Count("posts", filter=Q(posts__status=Post.Status.IN_REVIEW), distinct=True),
         scheduled=Count("posts", filter=Q(posts__status=Post.Status.SCHEDULED), distinct=True),
     )
+    # Any failed publication needs a person, also while the post's other
+    # publications are still going out (or held for a reconnect).
     failures = (
         access.publications_visible_to(request.user)
-        .filter(
-            status=Publication.Status.FAILED,
-            post__status__in=[Post.Status.FAILED, Post.Status.PARTIALLY_FAILED],
-        )
+        .filter(status=Publication.Status.FAILED)
         .order_by("-updated_at")[:20]
+    )
+    # Live posts whose patient authorization was revoked: not yet deleted.
+    takedowns = (
+        access.publications_visible_to(request.user)
+        .filter(takedown_requested_at__isnull=False, takedown_done_at__isnull=True)
+        .order_by("takedown_requested_at")[:20]
     )
     accounts_needing_reconnect = access.accounts_visible_to(request.user).filter(
         status=SocialAccount.Status.NEEDS_RECONNECT
@@ -67,6 +72,7 @@ def dashboard(request):
         {
             "practices": practices,
             "failures": failures,
+            "takedowns": takedowns,
             "accounts_needing_reconnect": accounts_needing_reconnect,
             "upcoming": upcoming,
             "changes_requested": changes_requested,
