@@ -1,0 +1,91 @@
+"""Classified platform failures.
+
+Every client turns whatever went wrong into one of these, so the publishing
+engine decides what to do from `kind` alone: retry soon, retry after
+`retry_after` seconds, ask a person to reconnect, ask a person to fix the
+content, or read back first because the post may already exist.
+"""
+
+from __future__ import annotations
+
+
+class PlatformError(Exception):
+    """A failure reported by (or on the way to) a platform.
+
+    `message` is meant for a person: plain words plus the platform's own
+    message, so the strategist can act on it without reading logs.
+    """
+
+    kind = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        platform: str = "",
+        platform_code: str | int | None = None,
+        retry_after: float | None = None,
+        existing_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.platform = platform
+        self.platform_code = None if platform_code is None else str(platform_code)
+        self.retry_after = retry_after
+        self.existing_id = existing_id
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.message!r}, platform={self.platform!r}, "
+            f"platform_code={self.platform_code!r}, retry_after={self.retry_after!r}, "
+            f"existing_id={self.existing_id!r})"
+        )
+
+
+class TransientError(PlatformError):
+    """Nothing was created; trying again soon is expected to work."""
+
+    kind = "transient"
+
+
+class ThrottledError(PlatformError):
+    """A rate limit or quota; try again after `retry_after` seconds (None: unknown)."""
+
+    kind = "throttled"
+
+
+class ReconnectNeeded(PlatformError):
+    """The token is expired, revoked or lacks a permission: a person must reconnect."""
+
+    kind = "reconnect"
+
+
+class ContentRejected(PlatformError):
+    """The platform refused this content; retrying the same content will not help."""
+
+    kind = "rejected"
+
+
+class DuplicateContent(PlatformError):
+    """The platform says this post already exists.
+
+    `existing_id` is set when the platform names the existing post (LinkedIn
+    does); otherwise the caller should look for it with find_recent.
+    """
+
+    kind = "duplicate"
+
+
+class AmbiguousOutcome(PlatformError):
+    """A create request was sent but no clear answer came back.
+
+    The post may exist: read back (find_recent) before trying again.
+    """
+
+    kind = "ambiguous"
+
+
+class DeleteUnsupported(PlatformError):
+    """The platform will not delete this post through the API; remove it by hand."""
+
+    kind = "delete_unsupported"
