@@ -207,7 +207,7 @@ def clean_image(
     )
 
 
-def _open(data: bytes, name: str) -> ImageFile.ImageFile:
+def _open(data: bytes, name: str) -> Image.Image:
     try:
         im = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -221,8 +221,6 @@ def _open(data: bytes, name: str) -> ImageFile.ImageFile:
         raise _not_a_photo(data, name) from exc
     except Exception as exc:  # a recognised header that is broken further on
         raise _damaged(name) from exc
-    if not isinstance(im, ImageFile.ImageFile):  # pragma: no cover - plugins always are
-        raise _not_a_photo(data, name)
     return im
 
 
@@ -231,7 +229,8 @@ def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
     alpha = None
     if im.mode in _ALPHA_MODES or "transparency" in im.info:
         # Palette and grey images with a transparent index or colour too.
-        im = im.convert("RGBA")
+        if im.mode != "RGBA":
+            im = im.convert("RGBA")
         alpha = im.getchannel("A")
         lowest_alpha, _ = alpha.getextrema()
         if lowest_alpha == 255:
@@ -266,9 +265,8 @@ def _apply_icc(im: Image.Image, icc: bytes) -> Image.Image:
         space = source.profile.xcolor_space.strip()
         if _ICC_SPACE_FOR_MODE.get(im.mode) != space:
             return im
-        if space == "RGB" and ImageCms.getProfileDescription(source).strip().lower().startswith(
-            "srgb"
-        ):
+        description = ImageCms.getProfileDescription(source).strip().lower()
+        if space == "RGB" and description.startswith("srgb"):
             return im  # already sRGB: skip a transform over every pixel
         if im.mode == "RGB":
             ImageCms.profileToProfile(im, source, _srgb_profile(), inPlace=True)
@@ -313,7 +311,7 @@ def _megabytes(n: int) -> str:
 
 
 def _megapixels(n: int) -> str:
-    return f"{n / 1_000_000:g} megapixels"
+    return f"{n / 1_000_000:.1f}".removesuffix(".0") + " megapixels"
 
 
 _ASK_FOR_PHOTO = "Please upload a JPEG, PNG, WebP or HEIC photo."
@@ -334,6 +332,7 @@ def _not_a_photo(data: bytes, name: str) -> ImageRejected:
     decoding it, never by these signatures.
     """
     head = data[:512]
+    brand = head[4:12]  # ISO media files (HEIC, AVIF, MP4, MOV) name their kind here
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"GIF87a", b"GIF89a")):
         if _is_animated_gif(data):
@@ -347,20 +346,21 @@ def _not_a_photo(data: bytes, name: str) -> ImageRejected:
             code="unsupported_format",
         )
     kinds = [
-        (head.startswith(b"%PDF-"), "a PDF"),
-        (b"<svg" in text, "an SVG drawing"),
-        (text.startswith((b"<!doctype html", b"<html")) or b"<html" in text, "a web page"),
-        (head.startswith((b"II*\x00", b"MM\x00*")), "a TIFF image"),
-        (head.startswith(b"BM"), "a BMP image"),
-        (head.startswith(b"PK\x03\x04"), "a ZIP archive or Office document"),
-        (head[4:12] in (b"ftypqt  ", b"ftypmp42", b"ftypisom", b"ftypM4V "), "a video"),
-        (head[4:12] in (b"ftypavif", b"ftypavis"), "an AVIF image"),
+        (head.startswith(b"%PDF-"), "a PDF", "not_an_image"),
+        (b"<svg" in text, "an SVG drawing", "not_an_image"),
+        (text.startswith(b"<!doctype html") or b"<html" in text, "a web page", "not_an_image"),
+        (head.startswith((b"II*\x00", b"MM\x00*")), "a TIFF image", "unsupported_format"),
+        (head.startswith(b"BM"), "a BMP image", "unsupported_format"),
+        (brand in (b"ftypavif", b"ftypavis"), "an AVIF image", "unsupported_format"),
+        # An iPhone Live Photo's video half, or a clip picked by mistake.
+        (brand in (b"ftypqt  ", b"ftypmp42", b"ftypisom", b"ftypM4V "), "a video", "not_an_image"),
+        (head.startswith(b"PK\x03\x04"), "a ZIP archive or Office document", "not_an_image"),
     ]
-    for matched, kind in kinds:
+    for matched, kind, code in kinds:
         if matched:
             return ImageRejected(
                 f"{name} is not a photo we can read (it looks like {kind}). {_ASK_FOR_PHOTO}",
-                code="unsupported_format" if "image" in kind else "not_an_image",
+                code=code,
             )
     return ImageRejected(
         f"{name} is not a photo we can read. {_ASK_FOR_PHOTO}", code="not_an_image"
