@@ -674,6 +674,18 @@ BAD_UPLOADS = {
         "not_an_image",
         "not a photo we can read",
     ),
+    "truncated_heic": (
+        lambda: encode(scene((320, 240)), "HEIF", quality=80)[:-600],
+        "IMG_0042.HEIC",
+        "damaged",
+        "cut off or damaged",
+    ),
+    "live_photo_video": (
+        lambda: b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  " + bytes(2000),
+        "IMG_0042.MOV",
+        "not_an_image",
+        "it looks like a video",
+    ),
     "animated_gif": (animated_gif, "funny.gif", "animated", "animated GIF"),
     "still_gif": (
         lambda: encode(Image.new("RGB", (20, 20), "red"), "GIF"),
