@@ -427,8 +427,9 @@ def render_variants(
     im = Image.open(io.BytesIO(cleaned), formats=("JPEG", "PNG"))
     full_w, full_h = im.size
     # Downscaling by 2, 4 or 8 is done before Lanczos, which then only has the
-    # last, small step to do: three to four times faster, and no visible
-    # difference (the tests hold it to within 40 dB of a full Lanczos pass).
+    # last, small step to do: two to three times faster, and no visible
+    # difference (the tests hold the gap to a full-resolution Lanczos pass well
+    # below what the JPEG encoding of the frame changes anyway).
     # The steps depend on the photo's size alone, not on which specs are
     # requested together, so a variant always comes out byte for byte the same.
     # First, for a JPEG, libjpeg decodes straight at the scale that every
