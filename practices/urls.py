@@ -1,7 +1,30 @@
 from django.urls import path
 
-from practices import views
+from practices import consent_views, views
 
 urlpatterns = [
     path("practices/<slug:slug>/", views.practice_detail, name="practice_detail"),
+    path("practices/<slug:slug>/consents/", consent_views.consent_list, name="consent_list"),
+    path(
+        "practices/<slug:slug>/consents/<int:pk>/",
+        consent_views.consent_detail,
+        name="consent_detail",
+    ),
+    path(
+        "practices/<slug:slug>/consents/<int:pk>/document/",
+        consent_views.consent_document,
+        name="consent_document",
+    ),
+    path(
+        "practices/<slug:slug>/consents/<int:pk>/revoke/",
+        consent_views.consent_revoke,
+        name="consent_revoke",
+    ),
+    path(
+        "practices/<slug:slug>/connect/<str:platform>/", views.connect_start, name="connect_start"
+    ),
+    path("connect/callback/<str:platform>/", views.connect_callback, name="connect_callback"),
+    path("connect/choose/", views.connect_choose, name="connect_choose"),
+    path("accounts/", views.accounts_overview, name="accounts_overview"),
+    path("accounts/<int:pk>/disconnect/", views.account_disconnect, name="account_disconnect"),
 ]

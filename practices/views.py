@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from agency import access
 from posts.models import Post
+from posts.platforms.errors import PlatformError
+from practices import connect
+from practices.models import Platform, Practice
 
 
 @require_GET
@@ -25,7 +31,103 @@ def practice_detail(request, slug):
         {
             "practice": practice,
             "posts": posts,
-            "accounts": access.accounts_visible_to(request.user).filter(practice=practice),
+            "accounts": [
+                (account, connect.health(account))
+                for account in access.accounts_visible_to(request.user).filter(practice=practice)
+            ],
+            "platforms": Platform.choices,
+            "can_connect": request.user.is_agency_lead,
             "statuses": Post.Status,
         },
     )
+
+
+# -- platform accounts ---------------------------------------------------------
+
+
+@require_GET
+@login_required
+def accounts_overview(request):
+    """Account health across the practices this person sees."""
+    if not request.user.is_agency:
+        raise PermissionDenied("Account health is for the agency team.")
+    accounts = access.accounts_visible_to(request.user).order_by("practice__name", "platform")
+    rows = [(account, connect.health(account)) for account in accounts]
+    return render(
+        request,
+        "practices/accounts.html",
+        {"rows": rows, "platforms": Platform.choices, "can_connect": request.user.is_agency_lead},
+    )
+
+
+@require_POST
+@login_required
+def connect_start(request, slug, platform):
+    access.require_agency_lead(request.user)
+    practice = access.get_practice_for_user(request.user, slug)
+    if platform not in Platform.values:
+        raise Http404("No such platform.")
+    try:
+        url = connect.start(request.session, practice=practice, platform=platform)
+    except PlatformError as exc:
+        messages.error(request, f"Could not start connecting {Platform(platform).label}: {exc}")
+        return redirect(practice)
+    return redirect(url)
+
+
+@require_GET
+@login_required
+def connect_callback(request, platform):
+    access.require_agency_lead(request.user)
+    if platform not in Platform.values:
+        raise Http404("No such platform.")
+    label = Platform(platform).label
+    if request.GET.get("error"):
+        reason = request.GET.get("error_description") or request.GET["error"]
+        return _connect_failed(request, f"{label} did not grant access: {reason}.")
+    state, code = request.GET.get("state", ""), request.GET.get("code", "")
+    if not state or not code:
+        return _connect_failed(request, f"{label} sent us back without an authorization code.")
+    try:
+        flow, targets = connect.finish(request.session, platform=platform, state=state, code=code)
+    except connect.ConnectFailed as exc:
+        return _connect_failed(request, str(exc))
+    except PlatformError as exc:
+        return _connect_failed(request, f"{label} refused the connection: {exc.message}")
+    practice = Practice.objects.get(pk=flow["practice_id"])
+    return render(
+        request,
+        "practices/connect_choose.html",
+        {"practice": practice, "platform_label": label, "targets": targets, "state": state},
+    )
+
+
+@require_POST
+@login_required
+def connect_choose(request):
+    access.require_agency_lead(request.user)
+    try:
+        account = connect.choose(
+            request.session,
+            state=request.POST.get("state", ""),
+            external_id=request.POST.get("external_id", ""),
+            by=request.user,
+        )
+    except connect.ConnectFailed as exc:
+        return _connect_failed(request, str(exc))
+    messages.success(request, f"{account} is connected.")
+    return redirect(account.practice)
+
+
+@require_POST
+@login_required
+def account_disconnect(request, pk):
+    access.require_agency_lead(request.user)
+    account = access.get_account_for_user(request.user, pk)
+    connect.disconnect(account=account, by=request.user)
+    messages.success(request, f"{account} is disconnected; its tokens are erased.")
+    return redirect(account.practice)
+
+
+def _connect_failed(request, message: str):
+    return render(request, "practices/connect_failed.html", {"message": message}, status=400)

@@ -69,3 +69,29 @@ def other_doctor(other_practice):
 @pytest.fixture
 def outsider(db):
     return factories.make_user("outsider")
+
+
+# -- the sandbox platforms ------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    """The sandbox platform server on a free loopback port, for the whole run."""
+    from posts.platforms.sandbox import SandboxServer
+
+    server = SandboxServer(port=0)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server, settings):
+    """Every platform host pointed at the sandbox, with a clean ledger and no faults."""
+    import requests
+
+    requests.post(f"{sandbox_server.url}/_sandbox/reset", timeout=5).raise_for_status()
+    settings.PLATFORM_HOSTS = {
+        role: f"{sandbox_server.url}/{role}" for role in settings.PLATFORM_HOSTS
+    }
+    return sandbox_server

@@ -1,0 +1,185 @@
+"""Connecting a practice's platform account through the platform's OAuth flow.
+
+The agency lead starts the flow for one practice and platform; we keep a
+random `state` (and, for every platform, a PKCE verifier: X requires it, the
+others ignore it) in the session, send the lead to the platform, check the
+state when they come back, exchange the code, and let them pick which page,
+Instagram account, organization or location to use. Tokens waiting for that
+choice sit in the session encrypted with the same key as the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import asdict
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from posts.platform_clients import client_for
+
+from agency.fields import decrypt, encrypt
+from agency.models import AuditEvent
+from posts.platforms.base import Target, TokenSet
+from practices.models import Practice, SocialAccount
+
+SESSION_KEY = "platform_connections"
+FLOW_MAX_AGE = 15 * 60
+
+
+class ConnectFailed(Exception):
+    """Something a person can read: why the connection did not go through."""
+
+
+def callback_url(platform: str) -> str:
+    return settings.SITE_URL + reverse("connect_callback", args=[platform])
+
+
+def _pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    return verifier, challenge.rstrip(b"=").decode()
+
+
+def start(session, *, practice: Practice, platform: str) -> str:
+    """Remember the flow in the session and return the platform's authorize URL."""
+    state = secrets.token_urlsafe(24)
+    verifier, challenge = _pkce_pair()
+    flows = {
+        key: flow
+        for key, flow in session.get(SESSION_KEY, {}).items()
+        if time.time() - flow["started"] < FLOW_MAX_AGE
+    }
+    flows[state] = {
+        "practice_id": practice.pk,
+        "platform": platform,
+        "verifier": verifier,
+        "started": time.time(),
+    }
+    session[SESSION_KEY] = flows
+    return client_for(platform).authorize_url(
+        redirect_uri=callback_url(platform), state=state, code_challenge=challenge
+    )
+
+
+def finish(session, *, platform: str, state: str, code: str) -> tuple[dict, list[Target]]:
+    """Check the state, exchange the code and list what the person may pick."""
+    flows = session.get(SESSION_KEY, {})
+    flow = flows.get(state)
+    if flow is None or flow["platform"] != platform:
+        raise ConnectFailed(
+            "This connection attempt is unknown or was already used. Start again from the "
+            "practice page."
+        )
+    if time.time() - flow["started"] > FLOW_MAX_AGE:
+        raise ConnectFailed("This connection attempt took too long. Start again.")
+    client = client_for(platform)
+    tokens = client.exchange_code(
+        code=code, redirect_uri=callback_url(platform), code_verifier=flow["verifier"]
+    )
+    targets = client.list_targets(tokens)
+    flow["tokens"] = encrypt(json.dumps(_tokens_to_json(tokens)))
+    flow["targets"] = encrypt(json.dumps([asdict(t) for t in targets]))
+    flow.pop("verifier", None)
+    session[SESSION_KEY] = flows
+    session.modified = True
+    return flow, targets
+
+
+def pending(session, state: str) -> tuple[dict, TokenSet, list[Target]]:
+    flow = session.get(SESSION_KEY, {}).get(state)
+    if flow is None or "tokens" not in flow:
+        raise ConnectFailed("This connection attempt is unknown or was already used.")
+    tokens = _tokens_from_json(json.loads(decrypt(flow["tokens"])))
+    targets = [Target(**t) for t in json.loads(decrypt(flow["targets"]))]
+    return flow, tokens, targets
+
+
+def choose(session, *, state: str, external_id: str, by) -> SocialAccount:
+    """Save the chosen target as the practice's account (or refresh an existing one)."""
+    flow, tokens, targets = pending(session, state)
+    target = next((t for t in targets if t.external_id == external_id), None)
+    if target is None:
+        raise ConnectFailed("Pick one of the listed accounts.")
+    practice = Practice.objects.get(pk=flow["practice_id"])
+    with transaction.atomic():
+        account, created = SocialAccount.objects.update_or_create(
+            practice=practice,
+            platform=flow["platform"],
+            external_id=target.external_id,
+            defaults={
+                "display_name": target.name[:200],
+                # A page token (Facebook) is what publishes; else the user's.
+                "access_token": target.access_token or tokens.access_token,
+                "refresh_token": tokens.refresh_token,
+                "token_expires_at": tokens.expires_at if not target.access_token else None,
+                "refresh_expires_at": tokens.refresh_expires_at,
+                "scopes": tokens.scopes[:500],
+                "status": SocialAccount.Status.CONNECTED,
+                "status_detail": "",
+                "throttled_until": None,
+                "expiry_warning_sent_at": None,
+                "connected_by": by,
+                "connected_at": timezone.now(),
+            },
+        )
+        AuditEvent.record(
+            "account_connected" if created else "account_reconnected",
+            actor=by,
+            practice=practice,
+            obj=account,
+            detail={"platform": account.platform, "external_id": account.external_id},
+        )
+    flows = session.get(SESSION_KEY, {})
+    flows.pop(state, None)
+    session[SESSION_KEY] = flows
+    return account
+
+
+def disconnect(*, account: SocialAccount, by) -> None:
+    with transaction.atomic():
+        account.status = SocialAccount.Status.DISCONNECTED
+        account.status_detail = f"Disconnected by {by}"
+        account.access_token = ""
+        account.refresh_token = ""
+        account.save()
+        AuditEvent.record(
+            "account_disconnected",
+            actor=by,
+            practice=account.practice,
+            obj=account,
+            detail={"platform": account.platform},
+        )
+
+
+def health(account: SocialAccount, now: datetime | None = None) -> str:
+    """connected, expiring (within a week), needs_reconnect or disconnected."""
+    now = now or timezone.now()
+    if account.status != SocialAccount.Status.CONNECTED:
+        return account.status
+    expiry = account.token_expires_at
+    renewable = bool(account.refresh_token)
+    if expiry and expiry <= now and not renewable:
+        return SocialAccount.Status.NEEDS_RECONNECT
+    if expiry and not renewable and (expiry - now).days < 7:
+        return "expiring"
+    return SocialAccount.Status.CONNECTED
+
+
+def _tokens_to_json(tokens: TokenSet) -> dict:
+    data = asdict(tokens)
+    for key in ("expires_at", "refresh_expires_at"):
+        data[key] = data[key].isoformat() if data[key] else None
+    return data
+
+
+def _tokens_from_json(data: dict) -> TokenSet:
+    for key in ("expires_at", "refresh_expires_at"):
+        data[key] = datetime.fromisoformat(data[key]) if data[key] else None
+    return TokenSet(**data)
