@@ -144,6 +144,14 @@ def get_tip_for_user(user: User, pk: int) -> Tip:
     return tip
 
 
+def get_practice_for_tip_link(token: str) -> Practice:
+    """The practice whose secret tip link this is; 404 for any other (a rotated one too)."""
+    practice = Practice.objects.filter(tip_link_token=token).first() if token else None
+    if practice is None:
+        raise Http404("No such page.")
+    return practice
+
+
 # -- consents ----------------------------------------------------------------
 
 
@@ -170,6 +178,14 @@ def get_media_for_user(user: User, pk: int) -> MediaAsset:
     role = _require(user, asset.practice_id, {LEAD, STRATEGIST, STAFF, DOCTOR})
     if role == STAFF and not asset.tips.filter(submitted_by=user).exists():
         raise PermissionDenied("Only the agency can see this photo.")
+    return asset
+
+
+def get_media_for_signed_link(pk: int) -> MediaAsset:
+    """A photo named by a signed URL (posts.media.resolve_signed checked the signature)."""
+    asset = MediaAsset.objects.filter(pk=pk).first()
+    if asset is None:
+        raise Http404("No such photo.")
     return asset
 
 

@@ -17,4 +17,12 @@ urlpatterns = [
     path("approvals/", views.approvals, name="approvals"),
     path("tips/", views.staff_home, name="staff_home"),
     path("tips/<int:pk>/", views.tip_detail, name="tip_detail"),
+    path("tips/<int:pk>/decline/", views.tip_decline, name="tip_decline"),
+    path("t/<str:token>/", views.tip_link, name="tip_link"),
+    path("practices/<slug:slug>/tips/", views.tip_inbox, name="tip_inbox"),
+    path("practices/<slug:slug>/tip-link/rotate/", views.tip_link_rotate, name="tip_link_rotate"),
+    path("posts/new/", views.post_new, name="post_new"),
+    path("media/<int:pk>/focal-point/", views.media_focal_point, name="media_focal_point"),
+    path("media/<int:pk>/<str:spec>/", views.media_file, name="media_file"),
+    path("media/s/<str:token>/", views.media_signed, name="media_signed"),
 ]

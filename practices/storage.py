@@ -29,7 +29,9 @@ class EncryptedFileSystemStorage(FileSystemStorage):
 
     def _open(self, name, mode="rb"):
         if "w" in mode or "a" in mode:
-            raise ValueError("encrypted documents are written with save(), never opened for writing")
+            raise ValueError(
+                "encrypted documents are written with save(), never opened for writing"
+            )
         with super()._open(name, "rb") as stored:
             return ContentFile(decrypt_bytes(stored.read()), name=name)
 

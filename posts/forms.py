@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+from django import forms
+
+from posts.media import MAX_PHOTOS_PER_TIP
+from posts.models import Tip
+from practices.models import PatientConsent
+
+PHOTO_ACCEPT = "image/*,.heic,.heif"
+STORY_MAX = 5000
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Zero to ten files from one <input type=file multiple>; checked as photos later."""
+
+    widget = MultiplePhotoInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > MAX_PHOTOS_PER_TIP:
+            raise forms.ValidationError(
+                f"You chose {len(files)} photos; a tip can have at most {MAX_PHOTOS_PER_TIP}. "
+                "Please pick your best ones, or send the rest in a second tip."
+            )
+        return files
+
+
+class ConsentChoiceField(forms.ModelChoiceField):
+    """Staff see only the label and the expiry of an authorization."""
+
+    def label_from_instance(self, obj: PatientConsent) -> str:
+        expires = obj.practice.local(obj.expires_at) if obj.practice_id else obj.expires_at
+        return f"{obj.patient_label} (until {expires.day} {expires:%b %Y})"
+
+
+class TipForm(forms.Form):
+    """A tip from the practice's staff, logged in or through the secret link."""
+
+    EXISTING, NEW = "existing", "new"
+
+    kind = forms.ChoiceField(
+        label="What is it about?", choices=Tip.Kind.choices, widget=forms.RadioSelect
+    )
+    text = forms.CharField(
+        label="The story",
+        required=False,
+        max_length=STORY_MAX,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 5,
+                "maxlength": STORY_MAX,
+                "placeholder": "Who, what, and why it matters. A few sentences are plenty.",
+            }
+        ),
+        error_messages={
+            "max_length": "Please keep the story under %(limit_value)s characters "
+            "(this one has %(show_value)s). The agency will follow up for more detail."
+        },
+    )
+    photos = PhotosField(
+        label="Photos",
+        widget=MultiplePhotoInput(
+            attrs={"accept": PHOTO_ACCEPT, "capture": "environment", "class": "photo-input"}
+        ),
+        help_text=f"Up to {MAX_PHOTOS_PER_TIP}: JPEG, PNG, WebP or HEIC.",
+    )
+    features_patient = forms.BooleanField(
+        label="A patient appears in this or is described", required=False
+    )
+    patient_consent = forms.ChoiceField(
+        label="The patient's authorization",
+        required=False,
+        choices=[
+            (EXISTING, "Use an authorization already on file"),
+            (NEW, "Record a new authorization now"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    consent = ConsentChoiceField(
+        label="Authorization on file",
+        queryset=PatientConsent.objects.none(),
+        required=False,
+        empty_label="Choose the patient…",
+        error_messages={
+            "invalid_choice": "That authorization is not one of this practice's. "
+            "Please choose one from the list."
+        },
+    )
+    policy_confirmed = forms.BooleanField(
+        label="I have read the practice's social media policy, and these photos show no other "
+        "patients, screens, charts or wristbands.",
+        required=False,
+    )
+    submitter_name = forms.CharField(label="Your name", max_length=200, required=False)
+    submitter_email = forms.EmailField(label="Your e-mail", required=False)
+
+    def __init__(
+        self, *args, practice, via_link: bool, needs_policy: bool, show_existing: bool, **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        self.practice = practice
+        self.via_link = via_link
+        self.needs_policy = needs_policy
+        # Validation looks the id up among all of this practice's
+        # authorizations, so that an expired one gets its own message; the
+        # picker offers the active ones only.
+        self.fields["consent"].queryset = PatientConsent.objects.filter(practice=practice)
+        if show_existing:
+            active = (
+                PatientConsent.objects.filter(practice=practice).active().select_related("practice")
+            )
+            self.fields["consent"].choices = [
+                ("", "Choose the patient…"),
+                *((c.pk, self.fields["consent"].label_from_instance(c)) for c in active),
+            ]
+        else:
+            # Through the secret link nobody logs in: patients' names on file
+            # are not shown to whoever holds the link.
+            self.fields["patient_consent"].choices = [(self.NEW, "Record a new authorization now")]
+            del self.fields["consent"]
+        if via_link:
+            self.fields["submitter_name"].required = True
+            self.fields["submitter_email"].required = True
+        else:
+            del self.fields["submitter_name"]
+            del self.fields["submitter_email"]
+        if needs_policy:
+            self.fields["policy_confirmed"].required = True
+            self.fields["policy_confirmed"].error_messages["required"] = (
+                "Please confirm that you have read the social media policy."
+            )
+        else:
+            del self.fields["policy_confirmed"]
+
+    def needed_uses(self) -> set[str]:
+        """What the tip uses of the patient: their photo, their story."""
+        uses = set()
+        if self.cleaned_data.get("photos"):
+            uses.add(PatientConsent.Use.PHOTO.value)
+        if self.cleaned_data.get("text"):
+            uses.add(PatientConsent.Use.STORY.value)
+        return uses
+
+    @property
+    def wants_new_consent(self) -> bool:
+        return self.data.get(self.add_prefix("features_patient")) in ("on", "true", "1") and (
+            self.data.get(self.add_prefix("patient_consent")) == self.NEW
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("text") and not data.get("photos") and "photos" not in self.errors:
+            raise forms.ValidationError("Please add a photo or a few words about the story.")
+        if data.get("features_patient"):
+            mode = data.get("patient_consent")
+            if not mode:
+                self.add_error(
+                    "patient_consent",
+                    "A patient appears in this tip: choose their authorization on file, "
+                    "or record a new one.",
+                )
+            elif mode == self.EXISTING:
+                consent = data.get("consent")
+                if consent is None and "consent" not in self.errors:
+                    self.add_error("consent", "Please choose the patient's authorization.")
+                elif consent is not None:
+                    for problem in consent.problems_for(uses=self.needed_uses(), platforms=set()):
+                        self.add_error("consent", problem[0].upper() + problem[1:] + ".")
+        else:
+            data["consent"] = None
+        return data
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Why (the person who sent it will see this)",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TipFilterForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("", "All kinds"), *Tip.Kind.choices], required=False)
+    status = forms.ChoiceField(choices=[("", "All statuses"), *Tip.Status.choices], required=False)
+
+
+class FocalPointForm(forms.Form):
+    x = forms.FloatField(label="Across (0 = left, 1 = right)", min_value=0, max_value=1)
+    y = forms.FloatField(label="Down (0 = top, 1 = bottom)", min_value=0, max_value=1)
+    next = forms.CharField(required=False, widget=forms.HiddenInput)

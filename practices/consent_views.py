@@ -1,0 +1,152 @@
+"""The consent registry: a practice's patient authorizations, for its strategists and the lead.
+
+Every view of an authorization and every opening of its signed form is an
+audit event (compliance rules, section 1 and 6).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from agency import access
+from practices import services
+from practices.forms import ConsentFilterForm, RevokeForm
+
+EXPIRING_DAYS = 30
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _consent(request, slug, pk):
+    consent = access.get_consent_for_user(request.user, pk)
+    if consent.practice.slug != slug:
+        raise Http404("No such authorization.")
+    return consent
+
+
+@require_GET
+@login_required
+def consent_list(request, slug):
+    practice = access.get_practice_for_user(request.user, slug)
+    filters = ConsentFilterForm(request.GET)
+    consents = access.consents_visible_to(request.user).filter(practice=practice)
+    now = timezone.now()
+    if filters.is_valid():
+        q = filters.cleaned_data["q"].strip()
+        if q:
+            consents = consents.filter(Q(patient_label__icontains=q) | Q(signer_name__icontains=q))
+        state = filters.cleaned_data["state"]
+        if state == "active":
+            consents = consents.active(now)
+        elif state == "expiring":
+            consents = consents.active(now).filter(expires_at__lte=now + timedelta(EXPIRING_DAYS))
+        elif state == "expired":
+            consents = consents.filter(revoked_at__isnull=True, expires_at__lte=now)
+        elif state == "revoked":
+            consents = consents.filter(revoked_at__isnull=False)
+    page = Paginator(consents.order_by("patient_label", "-signed_at"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "practices/consent_list.html",
+        {
+            "practice": practice,
+            "filters": filters,
+            "page": page,
+            "now": now,
+            "soon": now + timedelta(EXPIRING_DAYS),
+        },
+    )
+
+
+@require_GET
+@login_required
+@never_cache
+def consent_detail(request, slug, pk):
+    consent = _consent(request, slug, pk)
+    services.record_consent_viewed(consent=consent, by=request.user, ip_address=_client_ip(request))
+    return render(
+        request,
+        "practices/consent_detail.html",
+        {
+            "consent": consent,
+            "practice": consent.practice,
+            "posts": consent.posts.select_related("practice").order_by("-created_at"),
+            "tips": consent.tips.select_related("submitted_by").order_by("-created_at"),
+            "revoke_form": RevokeForm(
+                consent=consent, initial={"received_on": consent.practice.local(timezone.now()).date()}
+            )
+            if consent.revoked_at is None
+            else None,
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_GET
+@login_required
+def consent_document(request, slug, pk):
+    """The signed form, decrypted for this one response; `?inline=1` to view it in the browser."""
+    consent = _consent(request, slug, pk)
+    if not consent.document:
+        raise Http404("This authorization has no signed form.")
+    inline = request.GET.get("inline") == "1"
+    stream = services.open_consent_document(
+        consent=consent, by=request.user, ip_address=_client_ip(request), inline=inline
+    )
+    extension = "pdf" if consent.document_content_type == "application/pdf" else "jpg"
+    if consent.document_content_type == "image/png":
+        extension = "png"
+    response = FileResponse(
+        stream,
+        content_type=consent.document_content_type or "application/octet-stream",
+        as_attachment=not inline,
+        filename=f"authorization-{consent.pk}.{extension}",
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@login_required
+def consent_revoke(request, slug, pk):
+    consent = _consent(request, slug, pk)
+    form = RevokeForm(request.POST, consent=consent)
+    if not form.is_valid():
+        messages.error(
+            request,
+            "Not revoked: " + " ".join(e for errors in form.errors.values() for e in errors),
+        )
+        return redirect("consent_detail", slug=slug, pk=pk)
+    try:
+        report = services.revoke_consent(
+            consent=consent,
+            received_at=form.received_at(),
+            note=form.cleaned_data["note"],
+            by=request.user,
+        )
+    except services.RevocationRefused as refused:
+        messages.error(request, f"Not revoked: {refused}.")
+        return redirect("consent_detail", slug=slug, pk=pk)
+    summary = "Authorization revoked."
+    if report.cancelled_post_ids:
+        summary += f" {len(report.cancelled_post_ids)} post(s) relying on it were cancelled."
+    if report.takedown_publication_ids:
+        summary += (
+            f" {len(report.takedown_publication_ids)} live publication(s) are listed for takedown."
+        )
+    messages.success(request, summary)
+    return redirect("consent_detail", slug=slug, pk=pk)

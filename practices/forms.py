@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.utils import timezone
+
+from practices.models import PatientConsent, Platform
+from practices.services import ConsentDocument, clean_consent_document
+
+DOCUMENT_ACCEPT = "image/*,.heic,.heif,application/pdf,.pdf"
+
+
+def _squash(value: str) -> str:
+    return " ".join(value.split()).casefold()
+
+
+class ConsentForm(forms.Form):
+    """A new patient authorization, recorded where the tip is sent (164.508(c))."""
+
+    patient_label = forms.CharField(
+        label="Patient's name as it may be shown",
+        max_length=200,
+        help_text="Exactly as posts may name them, e.g. “Maria G.”.",
+    )
+    signer = forms.ChoiceField(
+        label="Who signs",
+        choices=PatientConsent.Signer.choices,
+        initial=PatientConsent.Signer.PATIENT,
+        widget=forms.RadioSelect,
+    )
+    signer_name = forms.CharField(label="Full name of the person signing", max_length=200)
+    guardian_authority = forms.CharField(
+        label="What gives them the authority to sign",
+        max_length=300,
+        required=False,
+        help_text="For example: parent of a minor, legal guardian, health care power of attorney.",
+    )
+    uses = forms.MultipleChoiceField(
+        label="The patient allows their",
+        choices=PatientConsent.Use.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick at least one use the patient allows."},
+    )
+    platforms = forms.MultipleChoiceField(
+        label="On",
+        choices=Platform.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick at least one platform the patient allows."},
+    )
+    expires_on = forms.DateField(
+        label="Expires on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The authorization stops on this date.",
+    )
+    method = forms.ChoiceField(
+        label="How it is signed",
+        choices=PatientConsent.Method.choices,
+        initial=PatientConsent.Method.ESIGNATURE,
+        widget=forms.RadioSelect,
+    )
+    statements_acknowledged = forms.BooleanField(
+        label="The person signing has read the statements above.", required=False
+    )
+    typed_signature = forms.CharField(
+        label="Signature: the signer types their full name",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "words"}),
+    )
+    document = forms.FileField(
+        label="The signed form (photo or PDF)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": DOCUMENT_ACCEPT}),
+    )
+    signed_on = forms.DateField(
+        label="Date signed",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for today.",
+    )
+
+    def __init__(self, *args, practice, **kwargs):
+        kwargs.setdefault("prefix", "consent")
+        super().__init__(*args, **kwargs)
+        self.practice = practice
+
+    def _today(self) -> date:
+        return self.practice.local(timezone.now()).date()
+
+    def clean_expires_on(self):
+        value = self.cleaned_data["expires_on"]
+        if value <= self._today():
+            raise forms.ValidationError("The expiry date must be after today.")
+        if value > self._today() + timedelta(days=366 * 50):
+            raise forms.ValidationError("Please check the expiry date: it is decades away.")
+        return value
+
+    def clean_document(self):
+        upload = self.cleaned_data.get("document")
+        if not upload or self.cleaned_data.get("method") != PatientConsent.Method.UPLOAD:
+            return None
+        return clean_consent_document(upload)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("signer") == PatientConsent.Signer.GUARDIAN and not data.get(
+            "guardian_authority"
+        ):
+            self.add_error(
+                "guardian_authority",
+                "When a parent, guardian or representative signs, say what gives them "
+                "the authority.",
+            )
+        if not data.get("statements_acknowledged"):
+            self.add_error(
+                "statements_acknowledged",
+                "The required statements must be shown to and acknowledged by the person signing.",
+            )
+        method = data.get("method")
+        if method == PatientConsent.Method.ESIGNATURE:
+            typed = data.get("typed_signature", "")
+            if not typed:
+                self.add_error("typed_signature", "The person signing types their full name here.")
+            elif data.get("signer_name") and _squash(typed) != _squash(data["signer_name"]):
+                self.add_error(
+                    "typed_signature",
+                    "The typed signature must match the name of the person signing.",
+                )
+        elif method == PatientConsent.Method.UPLOAD:
+            if not data.get("document") and "document" not in self.errors:
+                self.add_error("document", "Please add a photo or PDF of the signed form.")
+            signed_on = data.get("signed_on")
+            if signed_on and signed_on > self._today():
+                self.add_error("signed_on", "The form cannot have been signed in the future.")
+        return data
+
+    @property
+    def signed_document(self) -> ConsentDocument | None:
+        if self.cleaned_data.get("method") != PatientConsent.Method.UPLOAD:
+            return None
+        return self.cleaned_data.get("document")
+
+    def build(self, *, signer_ip: str | None) -> PatientConsent:
+        """The authorization as an unsaved row: checked with problems_for, then recorded."""
+        data = self.cleaned_data
+        zone = self.practice.zone
+        now = timezone.now()
+        esign = data["method"] == PatientConsent.Method.ESIGNATURE
+        if esign or not data.get("signed_on") or data["signed_on"] == self._today():
+            signed_at = now
+        else:
+            signed_at = datetime.combine(data["signed_on"], time(12), tzinfo=zone)
+        return PatientConsent(
+            practice=self.practice,
+            patient_label=data["patient_label"],
+            signer=data["signer"],
+            signer_name=data["signer_name"],
+            guardian_authority=data["guardian_authority"]
+            if data["signer"] == PatientConsent.Signer.GUARDIAN
+            else "",
+            uses=sorted(data["uses"]),
+            platforms=sorted(data["platforms"]),
+            # Valid through the day before: it stops at the start of the
+            # expiry date, in the practice's own time zone.
+            expires_at=datetime.combine(data["expires_on"], time.min, tzinfo=zone),
+            method=data["method"],
+            signed_at=signed_at,
+            typed_signature=data["typed_signature"] if esign else "",
+            statements_acknowledged=data["statements_acknowledged"],
+            signer_ip=signer_ip if esign else None,
+        )
+
+
+class ConsentFilterForm(forms.Form):
+    STATES = [
+        ("", "All"),
+        ("active", "Active"),
+        ("expiring", "Expiring in 30 days"),
+        ("expired", "Expired"),
+        ("revoked", "Revoked"),
+    ]
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    state = forms.ChoiceField(label="Show", choices=STATES, required=False)
+
+
+class RevokeForm(forms.Form):
+    received_on = forms.DateField(
+        label="Revocation received on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The day the practice received the patient's written revocation.",
+    )
+    note = forms.CharField(
+        label="Note",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="How it arrived (letter, e-mail, in person). No other patient details.",
+    )
+
+    def __init__(self, *args, consent: PatientConsent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.consent = consent
+
+    def clean_received_on(self):
+        value = self.cleaned_data["received_on"]
+        practice = self.consent.practice
+        today = practice.local(timezone.now()).date()
+        if value > today:
+            raise forms.ValidationError("A revocation cannot be received in the future.")
+        if value < practice.local(self.consent.signed_at).date():
+            raise forms.ValidationError("That is before the authorization was signed.")
+        return value
+
+    def received_at(self) -> datetime:
+        """Now if received today; otherwise the start of that day at the practice."""
+        value = self.cleaned_data["received_on"]
+        practice = self.consent.practice
+        if value == practice.local(timezone.now()).date():
+            return timezone.now()
+        return max(datetime.combine(value, time.min, tzinfo=practice.zone), self.consent.signed_at)

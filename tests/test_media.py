@@ -1,0 +1,331 @@
+"""Photos, Django side: cleaning on upload, dedupe, variants, focal point, signed URLs."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+from PIL import Image
+
+from posts import media
+from posts.images import VARIANT_SPECS, ImageRejected
+from posts.models import MediaAsset, MediaVariant
+from tests import factories
+from tests import media_samples as samples
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return Path(settings.MEDIA_ROOT)
+
+
+def files(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def assert_no_metadata(data: bytes) -> None:
+    im = Image.open(io.BytesIO(data))
+    assert dict(im.getexif()) == {}
+    assert "exif" not in im.info
+    for marker in (
+        b"Exif\x00\x00",
+        samples.CAMERA_SERIAL.encode(),
+        samples.CAMERA_MAKE.encode(),
+        samples.GPS_AREA.encode(),
+        b"2026:03:04",
+    ):
+        assert marker not in data
+
+
+def test_gps_is_gone_from_the_stored_original_and_every_variant(
+    client, staff, strategist, practice, media_root, django_capture_on_commit_callbacks
+):
+    original = samples.jpeg_bytes(1600, 1200, gps=True)
+    assert samples.CAMERA_SERIAL.encode() in original  # the test photo really carries it
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)
+
+    client.force_login(staff)
+    response = client.post(
+        reverse("staff_home"),
+        {
+            "kind": "team",
+            "text": "Our front desk team at the health fair.",
+            "photos": [samples.upload("IMG_0001.jpg", original)],
+            "policy_confirmed": "on",
+        },
+    )
+    assert response.status_code == 302
+    asset = MediaAsset.objects.get(practice=practice)
+    assert_no_metadata(Path(asset.file.path).read_bytes())
+
+    for spec in [*VARIANT_SPECS, media.THUMBNAIL]:
+        variant = media.variant_for(asset, spec)
+        assert_no_metadata(Path(variant.file.path).read_bytes())
+    # Every file on disk, whatever it is called.
+    stored = files(media_root)
+    assert len(stored) == 1 + len(VARIANT_SPECS) + 1
+    for path in stored:
+        assert_no_metadata(path.read_bytes())
+
+    # And what the platforms fetch through a signed URL.
+    url = media.signed_variant_url(asset=asset, spec="instagram_square")
+    client.logout()
+    served = b"".join(client.get(url.removeprefix("http://127.0.0.1:8000")).streaming_content)
+    assert_no_metadata(served)
+
+
+def test_the_same_photo_twice_is_stored_once(practice, staff, media_root):
+    first = media.store_photo(practice=practice, upload=samples.photo(), by=staff)
+    again = media.store_photo(practice=practice, upload=samples.photo("copy.jpg"), by=staff)
+    assert again.pk == first.pk
+    assert MediaAsset.objects.count() == 1
+    assert len(files(media_root)) == 1
+
+
+def test_the_same_photo_at_another_practice_is_its_own_asset(practice, other_practice, staff):
+    mine = media.store_photo(practice=practice, upload=samples.photo(), by=staff)
+    theirs = media.store_photo(practice=other_practice, upload=samples.photo(), by=None)
+    assert mine.pk != theirs.pk
+
+
+def test_a_rejected_upload_writes_nothing(practice, staff, media_root):
+    with pytest.raises(ImageRejected) as rejected:
+        media.store_photo(
+            practice=practice, upload=samples.upload("x.jpg", samples.HTML_PAGE), by=staff
+        )
+    assert "web page" in rejected.value.message
+    assert MediaAsset.objects.count() == 0
+    assert files(media_root) == set()
+
+
+def test_size_limits_are_enforced_while_reading(practice, staff, settings):
+    settings.MAX_PHOTO_BYTES = 50_000
+    big = samples.upload("big.jpg", samples.jpeg_bytes(2400, 1800) + b"\x00" * 60_000)
+    with pytest.raises(ImageRejected) as rejected:
+        media.store_photo(practice=practice, upload=big, by=staff)
+    assert rejected.value.code == "too_large"
+
+
+def test_the_tip_budget_counts_all_photos_together(settings):
+    settings.MAX_TIP_BYTES = 60_000
+    photos = [
+        samples.photo(f"p{i}.jpg", width=900, height=700, color=(i * 40, 10, 10)) for i in range(4)
+    ]
+    assert sum(p.size for p in photos) > 60_000
+    _cleaned, problems = media.clean_uploads(photos)
+    assert problems
+    assert "add up to" in problems[-1]
+
+
+def test_files_written_in_a_failed_block_are_removed(practice, staff, media_root):
+    with pytest.raises(RuntimeError), media.files_removed_on_failure(), transaction.atomic():
+        media.store_photo(practice=practice, upload=samples.photo("a.jpg"), by=staff)
+        media.store_photo(
+            practice=practice, upload=samples.photo("b.jpg", color=(1, 2, 3)), by=staff
+        )
+        assert len(files(media_root)) == 2
+        raise RuntimeError("something after the photos failed")
+    assert MediaAsset.objects.count() == 0
+    assert files(media_root) == set()
+
+
+def test_variants_are_cached_and_rerendered_when_the_focal_point_moves(
+    practice, staff, media_root, django_capture_on_commit_callbacks
+):
+    asset = media.store_photo(
+        practice=practice, upload=samples.photo(width=1600, height=900), by=staff
+    )
+    first = media.variant_for(asset, "instagram_square")
+    assert (first.width, first.height) == (900, 900)  # never upscaled
+    again = media.variant_for(asset, "instagram_square")
+    assert again.pk == first.pk and again.file.name == first.file.name
+    first_bytes = Path(first.file.path).read_bytes()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        media.set_focal_point(asset, 0.05, 0.5)
+    assert not MediaVariant.objects.filter(asset=asset).exists()
+    assert not Path(first.file.path).exists()
+
+    moved = media.variant_for(asset, "instagram_square")
+    assert (moved.focal_x, moved.focal_y) == (0.05, 0.5)
+    assert Path(moved.file.path).read_bytes() != first_bytes
+    assert MediaVariant.objects.filter(asset=asset).count() == 1
+
+
+def test_a_stale_variant_is_replaced_in_place(
+    practice, staff, media_root, django_capture_on_commit_callbacks
+):
+    asset = media.store_photo(practice=practice, upload=samples.photo(), by=staff)
+    old = media.variant_for(asset, "facebook")
+    # The focal point moved by another route (an admin edit, say).
+    MediaAsset.objects.filter(pk=asset.pk).update(focal_x=0.9)
+    asset.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        new = media.variant_for(asset, "facebook")
+    assert new.pk == old.pk and new.focal_x == 0.9
+    assert not Path(old.file.path).exists()
+    assert Path(new.file.path).exists()
+
+
+def test_focal_point_outside_the_photo_is_refused(practice, staff):
+    asset = media.store_photo(practice=practice, upload=samples.photo(), by=staff)
+    with pytest.raises(ValueError):
+        media.set_focal_point(asset, 1.2, 0.5)
+
+
+# -- signed URLs -----------------------------------------------------------
+
+
+@pytest.fixture
+def asset(practice, staff):
+    return media.store_photo(practice=practice, upload=samples.photo(), by=staff)
+
+
+def _path(url: str) -> str:
+    return url.removeprefix("http://127.0.0.1:8000")
+
+
+def test_signed_url_is_absolute_and_served_without_login(client, asset, settings):
+    url = media.signed_variant_url(asset=asset, spec="facebook")
+    assert url.startswith(settings.SITE_URL + "/media/s/")
+    response = client.get(_path(url))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    data = b"".join(response.streaming_content)
+    assert Image.open(io.BytesIO(data)).size == (800, 420)
+
+
+def test_signed_url_for_a_variant_and_the_original(client, asset):
+    variant = media.variant_for(asset, "x")
+    assert client.get(_path(media.signed_variant_url(variant))).status_code == 200
+    original = client.get(_path(media.signed_variant_url(asset=asset, spec="original")))
+    assert b"".join(original.streaming_content) == Path(asset.file.path).read_bytes()
+
+
+def test_tampered_signed_url_is_not_served(client, asset, other_practice):
+    other = media.store_photo(
+        practice=other_practice, upload=samples.photo(color=(9, 9, 9)), by=None
+    )
+    token = _path(media.signed_variant_url(asset=asset, spec="facebook")).split("/")[3]
+    _value, stamp, signature = token.split(":")
+    forged = f"{other.pk}.facebook:{stamp}:{signature}"
+    for bad in (forged, token[:-2] + "xx", "12.facebook", "garbage"):
+        response = client.get(reverse("media_signed", args=[bad]))
+        assert response.status_code == 404
+        assert response.content == b""
+
+
+def test_expired_signed_url_is_gone(client, asset, settings):
+    url = media.signed_variant_url(asset=asset, spec="facebook")
+    settings.MEDIA_URL_MAX_AGE = -1
+    response = client.get(_path(url))
+    assert response.status_code == 410
+    assert response.content == b""
+
+
+def test_a_token_signed_for_something_else_is_refused(client, asset):
+    token = signing.TimestampSigner(salt="another.purpose").sign(f"{asset.pk}.facebook")
+    assert client.get(reverse("media_signed", args=[token])).status_code == 404
+
+
+# -- logged-in photo views ---------------------------------------------------
+
+
+@pytest.fixture
+def tip_with_photo(practice, staff, asset):
+    tip = factories.make_tip(practice, submitted_by=staff)
+    tip.photos.add(asset, through_defaults={"position": 0})
+    return tip
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("lead", 200),
+        ("strategist", 200),
+        ("staff", 200),
+        ("doctor", 200),
+        ("other_strategist", 404),
+        ("other_staff", 404),
+        ("outsider", 404),
+    ],
+)
+def test_who_sees_a_tip_photo(request, client, tip_with_photo, asset, who, expected):
+    client.force_login(request.getfixturevalue(who))
+    for spec in ("original", "thumbnail", "facebook"):
+        assert client.get(reverse("media_file", args=[asset.pk, spec])).status_code == expected
+
+
+def test_staff_do_not_see_photos_of_colleagues_tips(client, practice, tip_with_photo, asset):
+    from practices.models import Membership
+
+    colleague = factories.make_member(practice, Membership.Role.STAFF, "colleague")
+    client.force_login(colleague)
+    assert client.get(reverse("media_file", args=[asset.pk, "original"])).status_code == 403
+
+
+def test_anonymous_is_sent_to_log_in(client, asset):
+    response = client.get(reverse("media_file", args=[asset.pk, "original"]))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_unknown_spec_is_404(client, strategist, asset):
+    client.force_login(strategist)
+    assert client.get(reverse("media_file", args=[asset.pk, "poster"])).status_code == 404
+
+
+def test_thumbnail_is_small(client, strategist, asset):
+    client.force_login(strategist)
+    response = client.get(reverse("media_file", args=[asset.pk, "thumbnail"]))
+    im = Image.open(io.BytesIO(b"".join(response.streaming_content)))
+    assert max(im.size) <= 480
+
+
+# -- focal point -------------------------------------------------------------
+
+
+def test_strategist_sets_the_focal_point(client, strategist, tip_with_photo, asset):
+    client.force_login(strategist)
+    response = client.post(
+        reverse("media_focal_point", args=[asset.pk]),
+        {"x": "0.25", "y": "0.75", "next": tip_with_photo.get_absolute_url()},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == tip_with_photo.get_absolute_url()
+    asset.refresh_from_db()
+    assert (asset.focal_x, asset.focal_y) == (0.25, 0.75)
+
+
+def test_focal_point_out_of_range_changes_nothing(client, strategist, asset):
+    client.force_login(strategist)
+    response = client.post(
+        reverse("media_focal_point", args=[asset.pk]), {"x": "7", "y": "0.5"}, follow=True
+    )
+    assert "must lie within the photo" in response.content.decode()
+    asset.refresh_from_db()
+    assert asset.focal_x == 0.5
+
+
+def test_focal_point_ignores_an_offsite_next(client, strategist, asset):
+    client.force_login(strategist)
+    response = client.post(
+        reverse("media_focal_point", args=[asset.pk]),
+        {"x": "0.5", "y": "0.5", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("home")
+
+
+@pytest.mark.parametrize(("who", "expected"), [("staff", 403), ("other_strategist", 404)])
+def test_only_the_agency_moves_the_focal_point(
+    request, client, tip_with_photo, asset, who, expected
+):
+    client.force_login(request.getfixturevalue(who))
+    response = client.post(reverse("media_focal_point", args=[asset.pk]), {"x": "0.1", "y": "0.1"})
+    assert response.status_code == expected
+    asset.refresh_from_db()
+    assert asset.focal_x == 0.5
