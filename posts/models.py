@@ -498,6 +498,7 @@ class Publication(models.Model):
         APPROVAL = "approval", "Approval no longer matches the content"
         MEDIA = "media", "Photo could not be prepared"
         EXHAUSTED = "exhausted", "Gave up after repeated failures"
+        CONFIG = "config", "Our platform settings need fixing"
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="publications")
     account = models.ForeignKey(
