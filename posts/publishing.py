@@ -165,7 +165,10 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
     try:
         if publication.read_back_first:
             read_back = True
-            found = _find_existing(client, remote_account, publication, text)
+            try:
+                found = _find_existing(client, remote_account, publication, text)
+            except PlatformError as error:
+                return _read_back_failed(publication, error), error.kind, read_back
             if found is not None:
                 return _published(publication, found.platform_id, found.permalink, found.created_at)
 
@@ -242,16 +245,43 @@ def _find_existing(
             return found
     since = publication.created_at - READ_BACK_SLACK
     found = client.find_recent(remote_account, text, since=since)
-    if (
-        found is not None
-        and Publication.objects.filter(
-            account_id=publication.account_id, platform_post_id=found.platform_id
-        )
-        .exclude(pk=publication.pk)
-        .exists()
-    ):
+    if found is not None and _recorded_elsewhere(publication, found.platform_id):
         return None  # another of our posts with the same text, not this one
     return found
+
+
+def _recorded_elsewhere(publication: Publication, platform_id: str) -> bool:
+    return (
+        Publication.objects.filter(account_id=publication.account_id, platform_post_id=platform_id)
+        .exclude(pk=publication.pk)
+        .exists()
+    )
+
+
+def _read_back_failed(publication: Publication, error: PlatformError) -> str:
+    """We could not look: stay unknown (never publish blind) and look again later."""
+    account = publication.account
+    label = account.get_platform_display()
+    if error.kind == "reconnect":
+        if account.mark_needs_reconnect(f"{label}: {error.message}"):
+            alerts.account_needs_reconnect(account, post=publication.post)
+        publication.hold(
+            kind=Kind.RECONNECT, message=f"{label}: {error.message}", at=timezone.now()
+        )
+        return "held"
+    if publication.attempts >= settings.PUBLISH_MAX_ATTEMPTS:
+        return _failed(
+            publication,
+            Kind.EXHAUSTED,
+            f"Could not check whether {label} has this post ({error.message}). "
+            "Look at the account before trying again.",
+        )
+    delay = retry_delay(publication.attempts, error.retry_after)
+    publication.mark_unknown(
+        message=f"{label}: could not check yet ({error.message}).",
+        at=timezone.now() + timedelta(seconds=delay),
+    )
+    return "unknown"
 
 
 def _published(publication, platform_id: str, permalink: str, published_at) -> str:
@@ -314,8 +344,9 @@ def _platform_error(publication, error: PlatformError, client, remote_account, t
         return "unknown"
     if error.kind == "duplicate":
         return _settle_duplicate(publication, error, client, remote_account, text, message)
-    # rejected, and anything unclassified: a person has to look.
-    kind = Kind.REJECTED if error.kind == "rejected" else Kind.TRANSIENT
+    # rejected, a setup problem on our side, or anything unclassified: a
+    # person has to look.
+    kind = {"rejected": Kind.REJECTED, "config": Kind.CONFIG}.get(error.kind, Kind.EXHAUSTED)
     return _failed(publication, kind, message)
 
 
@@ -324,9 +355,12 @@ def _settle_duplicate(publication, error, client, remote_account, text, message)
     try:
         found = None
         if error.existing_id:  # LinkedIn names the existing post
-            found = client.read_back(remote_account, error.existing_id) or RemotePost(
-                platform_id=error.existing_id, text=text, created_at=None, permalink=""
-            )
+            if _recorded_elsewhere(publication, error.existing_id):
+                found = None  # one of our other posts, not an earlier try of this one
+            else:
+                found = client.read_back(remote_account, error.existing_id) or RemotePost(
+                    platform_id=error.existing_id, text=text, created_at=None, permalink=""
+                )
         else:
             found = _find_existing(client, remote_account, publication, text)
     except PlatformError as lookup_error:
