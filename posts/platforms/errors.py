@@ -89,3 +89,15 @@ class DeleteUnsupported(PlatformError):
     """The platform will not delete this post through the API; remove it by hand."""
 
     kind = "delete_unsupported"
+
+
+class ConfigurationError(PlatformError):
+    """Our setup is wrong (a retired API version, an app not enrolled): fix settings."""
+
+    kind = "config"
+
+
+def said(label: str, platform_message: str | None) -> str:
+    """The platform's own words, quoted, for the end of a message."""
+    platform_message = (platform_message or "").strip()
+    return f' {label} said: "{platform_message}"' if platform_message else ""

@@ -1,0 +1,79 @@
+"""OAuth helpers the clients share: token answers to TokenSets, failures to errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+
+from posts.platforms._http import Transport, retry_after_header
+from posts.platforms.base import TokenSet
+from posts.platforms.errors import (
+    PlatformError,
+    ReconnectNeeded,
+    ThrottledError,
+    TransientError,
+    said,
+)
+
+
+def token_set(
+    body: dict[str, Any],
+    *,
+    refresh_token: str = "",
+    refresh_expires_at: datetime | None = None,
+    scopes: str = "",
+) -> TokenSet:
+    """A TokenSet from a token endpoint's JSON (expires_in seconds from now)."""
+    now = datetime.now(UTC)
+    expires_in = body.get("expires_in")
+    refresh_in = body.get("refresh_token_expires_in")
+    scope = body.get("scope", scopes)
+    if isinstance(scope, list):
+        scope = " ".join(scope)
+    return TokenSet(
+        access_token=str(body["access_token"]),
+        refresh_token=str(body.get("refresh_token") or refresh_token),
+        expires_at=now + timedelta(seconds=int(expires_in)) if expires_in else None,
+        refresh_expires_at=(
+            now + timedelta(seconds=int(refresh_in)) if refresh_in else refresh_expires_at
+        ),
+        scopes=str(scope or ""),
+    )
+
+
+def oauth_failure(transport: Transport, resp: requests.Response, body: Any) -> PlatformError:
+    """A refused token request: a person must connect again, unless it was the platform's fault."""
+    label, platform = transport.label, transport.platform
+    words = ""
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):  # Graph style
+            words = error.get("message", "")
+        else:
+            words = (
+                body.get("error_description")
+                or body.get("error_message")
+                or body.get("message")
+                or (str(error) if error else "")
+            )
+        code = body.get("error") if isinstance(body.get("error"), str) else None
+    else:
+        code = None
+    if resp.status_code == 429:
+        return ThrottledError(
+            f"{label} is limiting sign-in requests; try again shortly.{said(label, words)}",
+            platform=platform,
+            retry_after=retry_after_header(resp),
+        )
+    if resp.status_code >= 500:
+        return TransientError(
+            f"{label} could not issue a token just now.{said(label, words)}", platform=platform
+        )
+    return ReconnectNeeded(
+        f"{label} would not issue or renew the connection's token; connect the account "
+        f"again.{said(label, words)}",
+        platform=platform,
+        platform_code=code or resp.status_code,
+    )
