@@ -62,10 +62,15 @@ def approvals(request):
 
 # -- tips: sending one --------------------------------------------------------
 
-# Through the secret link: per e-mail address and per link, in a window of an hour.
+# Through the secret link: per e-mail address and per link, in a window of an
+# hour. Settings of the same names override them.
 TIP_LINK_LIMIT_PER_EMAIL = 10
 TIP_LINK_LIMIT_PER_LINK = 60
 TIP_LINK_WINDOW = 60 * 60
+
+
+def _limit(name: str) -> int:
+    return getattr(settings, name, globals()[name])
 
 
 def _client_ip(request) -> str | None:
@@ -83,7 +88,12 @@ def _tip_forms(request, *, practice, via_link: bool, needs_policy: bool):
     if request.method != "POST":
         return TipForm(**options), ConsentForm(practice=practice), None
     form = TipForm(request.POST, request.FILES, **options)
-    consent_form = ConsentForm(request.POST, request.FILES, practice=practice)
+    # Bound (and so validated and shown with its errors) only when used.
+    consent_form = (
+        ConsentForm(request.POST, request.FILES, practice=practice)
+        if form.wants_new_consent
+        else ConsentForm(practice=practice)
+    )
     valid = form.is_valid()
     new_consent = None
     if form.wants_new_consent:
@@ -175,15 +185,15 @@ def tip_link(request, token):
         verdict = ratelimit.hit(
             "tiplink",
             practice.tip_link_token,
-            limit=TIP_LINK_LIMIT_PER_LINK,
-            window=TIP_LINK_WINDOW,
+            limit=_limit("TIP_LINK_LIMIT_PER_LINK"),
+            window=_limit("TIP_LINK_WINDOW"),
         )
         if verdict.allowed and request.POST.get("submitter_email", "").strip():
             verdict = ratelimit.hit(
                 "tipmail",
                 f"{practice.pk}:{request.POST['submitter_email']}",
-                limit=TIP_LINK_LIMIT_PER_EMAIL,
-                window=TIP_LINK_WINDOW,
+                limit=_limit("TIP_LINK_LIMIT_PER_EMAIL"),
+                window=_limit("TIP_LINK_WINDOW"),
             )
         if not verdict.allowed:
             response = render(

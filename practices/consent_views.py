@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from agency import access
+from posts import takedown
 from practices import services
 from practices.forms import ConsentFilterForm, RevokeForm
 
@@ -78,6 +79,7 @@ def consent_list(request, slug):
 def consent_detail(request, slug, pk):
     consent = _consent(request, slug, pk)
     services.record_consent_viewed(consent=consent, by=request.user, ip_address=_client_ip(request))
+    today = consent.practice.local(timezone.now()).date()
     return render(
         request,
         "practices/consent_detail.html",
@@ -86,9 +88,7 @@ def consent_detail(request, slug, pk):
             "practice": consent.practice,
             "posts": consent.posts.select_related("practice").order_by("-created_at"),
             "tips": consent.tips.select_related("submitted_by").order_by("-created_at"),
-            "revoke_form": RevokeForm(
-                consent=consent, initial={"received_on": consent.practice.local(timezone.now()).date()}
-            )
+            "revoke_form": RevokeForm(consent=consent, initial={"received_on": today})
             if consent.revoked_at is None
             else None,
             "now": timezone.now(),
@@ -131,22 +131,25 @@ def consent_revoke(request, slug, pk):
             "Not revoked: " + " ".join(e for errors in form.errors.values() for e in errors),
         )
         return redirect("consent_detail", slug=slug, pk=pk)
-    try:
-        report = services.revoke_consent(
-            consent=consent,
-            received_at=form.received_at(),
-            note=form.cleaned_data["note"],
-            by=request.user,
-        )
-    except services.RevocationRefused as refused:
-        messages.error(request, f"Not revoked: {refused}.")
+    report = takedown.revoke_consent(
+        consent=consent,
+        received_at=form.received_at(),
+        note=form.cleaned_data["note"],
+        by=request.user,
+    )
+    if report.already_revoked:
+        messages.error(request, "This authorization had already been revoked.")
         return redirect("consent_detail", slug=slug, pk=pk)
-    summary = "Authorization revoked."
-    if report.cancelled_post_ids:
-        summary += f" {len(report.cancelled_post_ids)} post(s) relying on it were cancelled."
-    if report.takedown_publication_ids:
-        summary += (
-            f" {len(report.takedown_publication_ids)} live publication(s) are listed for takedown."
+    summary = ["Authorization revoked."]
+    if report.cancelled_posts:
+        summary.append(f"{len(report.cancelled_posts)} post(s) relying on it were cancelled.")
+    if report.deleting:
+        summary.append(f"{len(report.deleting)} live post(s) are being deleted.")
+    if report.manual:
+        summary.append(
+            f"{len(report.manual)} live post(s) must be removed by hand: see the dashboard."
         )
-    messages.success(request, summary)
+    if report.in_flight:
+        summary.append(f"{len(report.in_flight)} post(s) being published will be taken down.")
+    messages.success(request, " ".join(summary))
     return redirect("consent_detail", slug=slug, pk=pk)

@@ -1,4 +1,6 @@
-"""Patient authorizations: recording them, their signed documents, revoking them.
+"""Patient authorizations: recording them and opening their signed documents.
+
+Revocation lives in posts.takedown (it reaches into publishing).
 
 Every creation, view and document access is an audit event (compliance rules,
 sections 1, 2 and 6). Audit details hold ids and labels of things, never a
@@ -8,14 +10,11 @@ patient's name or a story.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 
 from agency.models import AuditEvent
 from posts import images, media
@@ -144,73 +143,3 @@ def open_consent_document(
         ip_address=ip_address,
     )
     return io.BytesIO(data)
-
-
-# -- revocation --------------------------------------------------------------
-
-
-class RevocationRefused(Exception):
-    """A revocation that cannot be recorded, in plain words."""
-
-
-@dataclass
-class TakedownReport:
-    """What a revocation did: posts stopped before publishing, live posts to take down."""
-
-    consent: PatientConsent
-    cancelled_post_ids: list[int] = field(default_factory=list)
-    takedown_publication_ids: list[int] = field(default_factory=list)
-
-
-def revoke_consent(
-    *, consent: PatientConsent, received_at: datetime, note: str, by
-) -> TakedownReport:
-    """Record a patient's revocation, effective when the practice received it (164.508(b)(5)).
-
-    Stops every post that relies on the authorization and has not gone out
-    (cancelled, with its pending publications), and marks every live
-    publication for takedown, which makes it a to-do for a person on the
-    post page. The publishing engine checks the authorization again at the
-    moment of publishing, so a post already being published is stopped there.
-    """
-    from posts.models import Post, Publication
-
-    if timezone.is_naive(received_at):
-        raise ValueError("received_at must be an aware datetime")
-    if received_at > timezone.now():
-        raise RevocationRefused("a revocation cannot be received in the future")
-    with transaction.atomic():
-        locked = PatientConsent.objects.select_for_update().get(pk=consent.pk)
-        if locked.revoked_at is not None:
-            raise RevocationRefused(
-                f"this authorization was already revoked on {locked.revoked_at:%Y-%m-%d}"
-            )
-        locked.revoked_at = received_at
-        locked.revocation_note = note.strip()
-        locked.revoked_by = by
-        locked.save(update_fields=["revoked_at", "revocation_note", "revoked_by"])
-        report = TakedownReport(consent=locked)
-        relying = Post.objects.filter(Q(consents=locked) | Q(tip__consent=locked)).distinct()
-        for post in relying.filter(status__in=Post.PRE_PUBLISH).select_related("practice"):
-            post.cancel(reason="The patient's authorization was revoked.")
-            report.cancelled_post_ids.append(post.pk)
-        live = Publication.objects.filter(
-            post__in=relying,
-            status=Publication.Status.PUBLISHED,
-            takedown_requested_at__isnull=True,
-        )
-        report.takedown_publication_ids = list(live.values_list("pk", flat=True))
-        live.update(takedown_requested_at=timezone.now(), updated_at=timezone.now())
-        AuditEvent.record(
-            "consent_revoked",
-            actor=by,
-            practice=locked.practice,
-            obj=locked,
-            detail={
-                "received_at": received_at.isoformat(),
-                "cancelled_posts": report.cancelled_post_ids,
-                "takedown_publications": report.takedown_publication_ids,
-            },
-        )
-    consent.refresh_from_db()
-    return report
