@@ -170,7 +170,10 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
             except PlatformError as error:
                 return _read_back_failed(publication, error), error.kind, read_back
             if found is not None:
-                return _published(publication, found.platform_id, found.permalink, found.created_at)
+                outcome = _published(
+                    publication, found.platform_id, found.permalink, found.created_at
+                )
+                return outcome, "", read_back
 
         problem = approval_problem(post)
         kind = Kind.APPROVAL

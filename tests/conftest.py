@@ -9,6 +9,9 @@ from agency.models import User
 from practices.models import Membership
 from tests import factories
 
+# The sandbox platforms, Redis and RQ fixtures for the publishing tests.
+pytest_plugins = ["tests.publishing_support"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _postgresql_only(django_db_setup, django_db_blocker):

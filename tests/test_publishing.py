@@ -1,0 +1,594 @@
+"""Publishing against the sandbox platforms over HTTP, with real Redis and real RQ workers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from django.utils.html import escape
+
+from agency.models import AuditEvent
+from posts import dispatch, publishing
+from posts.models import Post, Publication
+from posts.platform_clients import account_for, client_for
+from posts.platforms.base import PublishRequest
+from practices.models import SocialAccount
+from tests import factories
+from tests.publishing_support import (
+    TEXT_PLATFORMS,
+    make_due,
+    scheduled_post,
+    work,
+)
+
+pytestmark = pytest.mark.django_db
+
+Status = Publication.Status
+Kind = Publication.ErrorKind
+
+
+def publications(post: Post) -> dict[str, Publication]:
+    return {p.account.platform: p for p in post.publications.select_related("account")}
+
+
+# -- the happy path -----------------------------------------------------------------
+
+
+def test_due_post_is_published_once_on_every_platform(world, platforms, run_due):
+    post = scheduled_post(world, TEXT_PLATFORMS)
+    later = scheduled_post(world, ["facebook"], at=timezone.now() + timedelta(hours=1))
+
+    claimed = run_due()
+
+    assert len(claimed) == 4
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHED
+    for platform, publication in publications(post).items():
+        assert publication.status == Status.PUBLISHED, platform
+        assert publication.platform_post_id
+        assert publication.permalink.startswith(platforms.url)
+        assert publication.published_at is not None
+        assert publication.attempts == 1
+        ledger = platforms.ledger(platform, publication.account.external_id)
+        assert [entry["id"] for entry in ledger] == [publication.platform_post_id]
+    assert AuditEvent.objects.filter(verb="published").count() == 4
+    later.refresh_from_db()
+    assert later.status == Post.Status.SCHEDULED
+    assert later.publications.get().status == Status.PENDING
+
+
+def test_audit_detail_names_ids_and_platform_but_never_the_caption(world, platforms, run_due):
+    post = scheduled_post(world, ["facebook"], caption="Maria's IVF journey, in her words.")
+    run_due()
+    event = AuditEvent.objects.get(verb="published")
+    assert event.detail["publication"] == post.publications.get().pk
+    assert event.detail["platform"] == "facebook"
+    assert "Maria" not in str(event.detail)
+
+
+def test_nothing_due_costs_one_query(world, platforms, redis_db, django_assert_num_queries):
+    scheduled_post(world, ["facebook"], at=timezone.now() + timedelta(hours=1))
+    # savepoint, expired leases, due rows, savepoint release
+    with django_assert_num_queries(4):
+        assert dispatch.claim_due() == []
+
+
+def test_dispatch_query_count_does_not_grow_with_the_batch(
+    world, platforms, redis_db, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    for _ in range(10):
+        scheduled_post(world, TEXT_PLATFORMS)
+    with django_assert_max_num_queries(8), django_capture_on_commit_callbacks(execute=True):
+        claimed = dispatch.claim_due()
+    assert len(claimed) == 40
+    assert redis_db.llen("rq:queue:publish") == 40
+    assert Publication.objects.filter(status=Status.QUEUED).count() == 40
+    assert Post.objects.filter(status=Post.Status.PUBLISHING).count() == 10
+
+
+def test_one_attempt_stays_within_a_fixed_number_of_queries(
+    world, platforms, redis_db, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    post = scheduled_post(world, ["linkedin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        (pk,) = dispatch.claim_due()
+    with django_assert_max_num_queries(16):
+        assert publishing.attempt(publication_id=pk) == "published"
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHED
+
+
+def test_a_second_job_for_the_same_publication_does_nothing(world, platforms, run_due):
+    post = scheduled_post(world, ["x"])
+    run_due()
+    publication = post.publications.get()
+    # A duplicate job (say, Redis redelivered it) finds the row settled.
+    assert publishing.attempt(publication_id=publication.pk) == "skipped"
+    assert len(platforms.ledger("x")) == 1
+
+
+# -- errors, one class at a time --------------------------------------------------
+
+
+def _unreachable(settings, role: str) -> None:
+    """Point one platform host at a closed port: the request never leaves."""
+    settings.PLATFORM_HOSTS = {**settings.PLATFORM_HOSTS, role: "http://127.0.0.1:9/" + role}
+
+
+def test_transient_error_retries_later_then_succeeds(world, platforms, run_due, settings):
+    hosts = dict(settings.PLATFORM_HOSTS)
+    _unreachable(settings, "graph")
+    post = scheduled_post(world, ["facebook"])
+    before = timezone.now()
+
+    run_due()
+
+    publication = post.publications.get()
+    assert publication.status == Status.PENDING
+    assert publication.last_error_kind == Kind.TRANSIENT
+    assert not publication.read_back_first  # nothing was sent: no need to look
+    assert publication.attempts == 1
+    # Full jitter under the first ceiling (30 s).
+    assert before <= publication.next_attempt_at <= timezone.now() + timedelta(seconds=31)
+    assert platforms.ledger("facebook") == []
+    # Not due yet: a dispatch now does not touch it.
+    assert run_due() == []
+
+    settings.PLATFORM_HOSTS = hosts
+    make_due(post)
+    run_due()
+
+    publication.refresh_from_db()
+    assert publication.status == Status.PUBLISHED
+    assert publication.attempts == 2
+    assert len(platforms.ledger("facebook")) == 1
+    verbs = list(
+        AuditEvent.objects.filter(object_id=str(publication.pk))
+        .order_by("id")
+        .values_list("verb", flat=True)
+    )
+    assert verbs == ["publish_attempt", "published"]
+    assert mail.outbox == []
+
+
+def test_server_error_while_creating_is_read_back_then_published_once(world, platforms, run_due):
+    # A 5xx to a create request may hide a post that was made: never blind.
+    platforms.faults(platform="linkedin", error_rates={"transient": 1.0})
+    post = scheduled_post(world, ["linkedin"])
+    run_due()
+    publication = post.publications.get()
+    assert publication.status == Status.UNKNOWN
+    assert publication.read_back_first
+
+    platforms.clear_faults()
+    make_due(post)
+    run_due()
+
+    publication.refresh_from_db()
+    assert publication.status == Status.PUBLISHED
+    assert len(platforms.ledger("linkedin")) == 1
+
+
+def test_transient_errors_give_up_after_max_attempts_and_alert_once(
+    world, platforms, run_due, settings
+):
+    settings.PUBLISH_MAX_ATTEMPTS = 3
+    _unreachable(settings, "linkedin_api")
+    post = scheduled_post(world, ["linkedin"])
+    for _ in range(3):
+        run_due()
+        make_due(post)
+
+    publication = post.publications.get()
+    assert publication.status == Status.FAILED
+    assert publication.last_error_kind == Kind.EXHAUSTED
+    assert "Gave up after 3 attempts" in publication.last_error_message
+    assert "LinkedIn" in publication.last_error_message
+    post.refresh_from_db()
+    assert post.status == Post.Status.FAILED
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [world["strategist"].email]
+    assert post.get_absolute_url() in mail.outbox[0].body
+
+
+def test_throttled_waits_for_retry_after_and_holds_the_account(world, platforms, run_due):
+    platforms.faults(platform="x", error_rates={"throttled": 1.0}, retry_after_s=600)
+    post = scheduled_post(world, ["x"])
+    run_due()
+
+    publication = post.publications.get()
+    assert publication.status == Status.PENDING
+    assert publication.last_error_kind == Kind.THROTTLED
+    assert publication.next_attempt_at >= timezone.now() + timedelta(seconds=590)
+    account = SocialAccount.objects.get(pk=publication.account_id)
+    assert account.throttled_until >= timezone.now() + timedelta(seconds=590)
+
+    # Another post for the same account waits too, without spending an attempt.
+    platforms.clear_faults()
+    other = scheduled_post(world, ["x"])
+    assert run_due() == []
+    assert other.publications.get().attempts == 0
+
+    SocialAccount.objects.filter(pk=account.pk).update(throttled_until=None)
+    make_due(post)
+    run_due()
+    assert {p.status for p in Publication.objects.filter(account=account)} == {Status.PUBLISHED}
+
+
+def test_expired_token_holds_the_account_and_emails_the_strategist_once(
+    world, platforms, run_due, settings
+):
+    settings.SITE_URL = "https://rounds.example"
+    platforms.faults(platform="google_business", error_rates={"token_expired": 1.0})
+    post = scheduled_post(world, ["google_business"])
+    second = scheduled_post(world, ["google_business"])
+
+    run_due()
+
+    account = SocialAccount.objects.get(pk=world["accounts"]["google_business"].pk)
+    assert account.status == SocialAccount.Status.NEEDS_RECONNECT
+    assert account.status_detail
+    for held in (post, second):
+        publication = held.publications.get()
+        assert publication.status == Status.PENDING
+        assert publication.attempts == 0
+        assert publication.last_error_kind == Kind.RECONNECT
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [world["strategist"].email]
+    assert "Reconnect" in message.subject
+    assert "https://rounds.example/posts/" in message.body
+
+    # Held: nothing is dispatched while the account needs reconnecting.
+    assert run_due() == []
+    assert platforms.ledger("google_business") == []
+
+    # Reconnected: both go out, and no second e-mail was ever sent.
+    platforms.clear_faults()
+    SocialAccount.objects.filter(pk=account.pk).update(status=SocialAccount.Status.CONNECTED)
+    run_due()
+    assert len(platforms.ledger("google_business")) == 2
+    assert len(mail.outbox) == 1
+
+
+def test_alert_goes_to_the_author_when_the_practice_has_no_primary_strategist(
+    world, platforms, run_due
+):
+    world["strategist"].assignments.update(is_primary=False)
+    platforms.faults(platform="facebook", error_rates={"rejected": 1.0})
+    scheduled_post(world, ["facebook"])
+    run_due()
+    assert [m.to for m in mail.outbox] == [[world["author"].email]]
+
+
+def test_rejected_content_fails_with_the_platforms_words_on_the_post_page(
+    world, platforms, run_due, client
+):
+    platforms.faults(platform="facebook", error_rates={"rejected": 1.0})
+    post = scheduled_post(world, ["facebook", "linkedin"])
+    run_due()
+
+    published = publications(post)
+    assert published["linkedin"].status == Status.PUBLISHED
+    failed = published["facebook"]
+    assert failed.status == Status.FAILED
+    assert failed.last_error_kind == Kind.REJECTED
+    assert failed.last_error_message.startswith("Facebook: ")
+    assert platforms.ledger("facebook") == []
+    post.refresh_from_db()
+    assert post.status == Post.Status.PARTIALLY_FAILED
+    assert len(mail.outbox) == 1
+
+    client.force_login(world["strategist"])
+    page = client.get(post.get_absolute_url())
+    assert page.status_code == 200
+    assert escape(failed.last_error_message) in page.content.decode()
+    assert "Retry now" in page.content.decode()
+    dashboard = client.get("/dashboard/").content.decode()
+    assert escape(failed.last_error_message) in dashboard
+
+
+def test_retry_now_sends_a_failed_publication_again(world, platforms, run_due, client):
+    platforms.faults(platform="x", error_rates={"rejected": 1.0})
+    post = scheduled_post(world, ["x"])
+    run_due()
+    publication = post.publications.get()
+    assert publication.status == Status.FAILED
+    platforms.clear_faults()
+
+    client.force_login(world["strategist"])
+    response = client.post(f"/publications/{publication.pk}/retry/")
+    assert response.status_code == 302
+    publication.refresh_from_db()
+    assert publication.status == Status.PENDING
+    assert publication.attempts == 0
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHING
+
+    run_due()
+    publication.refresh_from_db()
+    assert publication.status == Status.PUBLISHED
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHED
+    assert AuditEvent.objects.filter(verb="publish_retry_requested", actor=world["strategist"])
+
+
+def test_retry_now_is_for_the_agency_only(world, platforms, run_due, client, outsider):
+    platforms.faults(platform="x", error_rates={"rejected": 1.0})
+    post = scheduled_post(world, ["x"])
+    run_due()
+    publication = post.publications.get()
+
+    client.force_login(outsider)
+    assert client.post(f"/publications/{publication.pk}/retry/").status_code == 404
+    client.force_login(world["doctor"])
+    assert client.post(f"/publications/{publication.pk}/retry/").status_code == 403
+    client.force_login(world["strategist"])
+    assert client.get(f"/publications/{publication.pk}/retry/").status_code == 405
+    publication.refresh_from_db()
+    assert publication.status == Status.FAILED
+
+
+def _publish_directly(platform_account, text: str) -> str:
+    """A post created on the platform outside the engine (an earlier, lost attempt)."""
+    client = client_for(platform_account.platform)
+    return client.publish(account_for(platform_account), PublishRequest(text=text)).platform_id
+
+
+def test_linkedin_duplicate_names_the_existing_post_which_settles_it(world, platforms, run_due):
+    caption = "Our new clinic hours start Monday."
+    existing = _publish_directly(world["accounts"]["linkedin"], caption)
+    post = scheduled_post(world, ["linkedin"], caption=caption)
+
+    run_due()
+
+    publication = post.publications.get()
+    assert publication.status == Status.PUBLISHED
+    assert publication.platform_post_id == existing
+    assert len(platforms.ledger("linkedin")) == 1
+
+
+def test_x_duplicate_is_found_by_reading_back(world, platforms, run_due):
+    caption = "Walk-in flu shots all week."
+    existing = _publish_directly(world["accounts"]["x"], caption)
+    post = scheduled_post(world, ["x"], caption=caption)
+
+    run_due()
+
+    publication = post.publications.get()
+    assert publication.status == Status.PUBLISHED
+    assert publication.platform_post_id == existing
+    assert len(platforms.ledger("x")) == 1
+
+
+def test_duplicate_of_another_of_our_posts_fails_with_a_clear_message(world, platforms, run_due):
+    caption = "Happy holidays from all of us!"
+    first = scheduled_post(world, ["x"], caption=caption)
+    run_due()
+    assert first.publications.get().status == Status.PUBLISHED
+    second = scheduled_post(world, ["x"], caption=caption)
+
+    run_due()
+
+    publication = second.publications.get()
+    assert publication.status == Status.FAILED
+    assert publication.last_error_kind == Kind.DUPLICATE
+    assert "Change the text" in publication.last_error_message
+    assert len(platforms.ledger("x")) == 1
+
+
+@pytest.mark.parametrize("mode", ["drop", "5xx"])
+def test_ambiguous_answer_reads_back_and_never_posts_twice(world, platforms, run_due, mode):
+    platforms.faults(platform="facebook", ambiguous_rate=1.0, ambiguous_mode=mode)
+    post = scheduled_post(world, ["facebook"])
+    run_due()
+
+    publication = post.publications.get()
+    assert publication.status == Status.UNKNOWN
+    assert publication.read_back_first
+    assert publication.last_error_kind == Kind.AMBIGUOUS
+    (entry,) = platforms.ledger("facebook")
+
+    # Even with the fault still on, the next attempt only reads back.
+    make_due(post)
+    run_due()
+
+    publication.refresh_from_db()
+    assert publication.status == Status.PUBLISHED
+    assert publication.platform_post_id == entry["id"]
+    assert not publication.read_back_first
+    assert len(platforms.ledger("facebook")) == 1
+    event = AuditEvent.objects.filter(verb="published").get()
+    assert event.detail["read_back"] is True
+
+
+def test_unknown_with_nothing_on_the_platform_publishes_once(world, platforms, run_due):
+    post = scheduled_post(world, ["linkedin"])
+    post.publications.update(status=Status.UNKNOWN, read_back_first=True)
+
+    run_due()
+
+    publication = post.publications.get()
+    assert publication.status == Status.PUBLISHED
+    assert len(platforms.ledger("linkedin")) == 1
+
+
+# -- checks at the moment of publishing -------------------------------------------
+
+
+def _patient_post(world, consent, platforms):
+    post = scheduled_post(world, platforms, features_patient=True, patient_uses=["story"])
+    post.consents.add(consent)
+    return post
+
+
+def test_consent_revoked_after_approval_fails_with_nothing_sent(world, platforms, run_due):
+    consent = factories.make_consent(world["practice"], platforms=["facebook", "x"])
+    post = _patient_post(world, consent, ["facebook"])
+    # Revoked directly (as if between the approval and now), not through the
+    # registry: the check at publishing time is what is under test.
+    consent.revoked_at = timezone.now() - timedelta(minutes=1)
+    consent.save(update_fields=["revoked_at"])
+
+    run_due()
+
+    publication = post.publications.get()
+    assert publication.status == Status.FAILED
+    assert publication.last_error_kind == Kind.CONSENT
+    assert "revoked" in publication.last_error_message
+    assert platforms.ledger() == []
+    # The e-mail gives the reason's class, not the patient's name.
+    assert len(mail.outbox) == 1
+    assert "Maria" not in mail.outbox[0].body
+
+
+def test_consent_expired_before_publishing_fails(world, platforms, run_due):
+    consent = factories.make_consent(world["practice"], platforms=["facebook"])
+    post = _patient_post(world, consent, ["facebook"])
+    consent.expires_at = timezone.now() - timedelta(seconds=5)
+    consent.save(update_fields=["expires_at"])
+
+    run_due()
+
+    publication = post.publications.get()
+    assert publication.status == Status.FAILED
+    assert publication.last_error_kind == Kind.CONSENT
+    assert "expired" in publication.last_error_message
+    assert platforms.ledger() == []
+
+
+def test_consent_that_does_not_cover_a_platform_stops_only_that_platform(world, platforms, run_due):
+    consent = factories.make_consent(world["practice"], platforms=["facebook"])
+    post = _patient_post(world, consent, ["facebook", "x"])
+
+    run_due()
+
+    result = publications(post)
+    assert result["facebook"].status == Status.PUBLISHED
+    assert result["x"].status == Status.FAILED
+    assert "does not cover X" in result["x"].last_error_message
+    assert platforms.ledger("x") == []
+    post.refresh_from_db()
+    assert post.status == Post.Status.PARTIALLY_FAILED
+
+
+def test_post_edited_after_approval_is_not_published(world, platforms, run_due):
+    post = scheduled_post(world, ["facebook"])
+    Post.objects.filter(pk=post.pk).update(caption="A different text nobody approved.")
+
+    run_due()
+
+    publication = post.publications.get()
+    assert publication.status == Status.FAILED
+    assert publication.last_error_kind == Kind.APPROVAL
+    assert "changed after it was approved" in publication.last_error_message
+    assert platforms.ledger() == []
+
+
+# -- leases: lost jobs and dead workers ---------------------------------------------
+
+
+def test_lost_job_is_taken_back_after_its_lease(
+    world, platforms, redis_db, django_capture_on_commit_callbacks, settings
+):
+    post = scheduled_post(world, ["facebook"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(dispatch.claim_due()) == 1
+    redis_db.flushdb()  # Redis lost everything
+    assert post.publications.get().status == Status.QUEUED
+
+    # Before the lease runs out nothing happens; after, it is queued again.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dispatch.claim_due() == []
+    later = timezone.now() + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(dispatch.claim_due(now=later)) == 1
+    publication = post.publications.get()
+    assert publication.status == Status.QUEUED
+    assert not publication.read_back_first
+    with django_capture_on_commit_callbacks(execute=True):
+        work()
+    publication.refresh_from_db()
+    assert publication.status == Status.PUBLISHED
+    assert len(platforms.ledger("facebook")) == 1
+
+
+def test_worker_killed_mid_publish_is_read_back_not_sent_again(
+    world, platforms, redis_db, django_capture_on_commit_callbacks, settings
+):
+    post = scheduled_post(world, ["x"])
+    with django_capture_on_commit_callbacks(execute=True):
+        (pk,) = dispatch.claim_due()
+    redis_db.flushdb()
+    # A worker claimed it and its request reached X; then the worker died.
+    claimed = Publication.claim(pk)
+    _publish_directly(claimed.account, post.caption_for("x"))
+
+    later = timezone.now() + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dispatch.claim_due(now=later) == [pk]
+    publication = Publication.objects.get(pk=pk)
+    assert publication.read_back_first
+    with django_capture_on_commit_callbacks(execute=True):
+        work()
+
+    publication.refresh_from_db()
+    assert publication.status == Status.PUBLISHED
+    assert len(platforms.ledger("x")) == 1
+
+
+def test_late_outcome_from_a_worker_whose_lease_ran_out_is_ignored(world, platforms, redis_db):
+    post = scheduled_post(world, ["facebook"])
+    Publication.objects.filter(post=post).update(status=Status.QUEUED)
+    first = Publication.claim(post.publications.get().pk)
+    # The dispatcher took it back and a second worker claimed it.
+    Publication.objects.filter(pk=first.pk).update(status=Status.QUEUED)
+    second = Publication.claim(first.pk)
+    assert second.attempts == first.attempts + 1
+
+    assert not first.mark_failed(kind=Kind.REJECTED, message="stale")
+    assert second.mark_published(platform_id="1", permalink="", published_at=None)
+    assert Publication.objects.get(pk=first.pk).status == Status.PUBLISHED
+
+
+# -- quotas --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("platform", "limit", "window"),
+    [("instagram", 50, timedelta(hours=24)), ("x", 200, timedelta(minutes=15))],
+)
+def test_quota_full_reschedules_to_the_first_free_slot(
+    world, platforms, run_due, platform, limit, window
+):
+    account = world["accounts"][platform]
+    now = timezone.now()
+    oldest = now - window + timedelta(minutes=5)
+    olds = Post.objects.bulk_create(
+        Post(practice=world["practice"], caption=f"Earlier post {i}") for i in range(limit)
+    )
+    Publication.objects.bulk_create(
+        Publication(
+            post=old,
+            account=account,
+            status=Status.PUBLISHED,
+            platform_post_id=f"old-{i}",
+            published_at=oldest + timedelta(seconds=i),
+        )
+        for i, old in enumerate(olds)
+    )
+    post = scheduled_post(world, [platform])
+
+    run_due()
+
+    publication = post.publications.get()
+    assert publication.status == Status.PENDING
+    assert publication.attempts == 0
+    assert publication.last_error_kind == ""
+    assert "posting limit" in publication.last_error_message
+    expected = oldest + window
+    assert expected <= publication.next_attempt_at <= expected + timedelta(seconds=2)
+    assert platforms.ledger(platform) == []
+    assert mail.outbox == []

@@ -1,0 +1,185 @@
+"""Consent revocation: cancel what has not gone out, take down what has."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from agency.models import AuditEvent
+from posts.models import Post, Publication
+from posts.platform_clients import account_for, client_for
+from posts.platforms.base import MediaItem, PublishRequest
+from posts.takedown import revoke_consent
+from tests import factories
+from tests.publishing_support import (
+    scheduled_post,
+    work,
+)
+
+pytestmark = pytest.mark.django_db
+
+Status = Publication.Status
+
+
+def _patient_post(world, consent, platforms, **fields):
+    post = scheduled_post(world, platforms, features_patient=True, patient_uses=["story"], **fields)
+    post.consents.add(consent)
+    return post
+
+
+def test_revocation_cancels_waiting_posts_and_deletes_live_ones(
+    world, platforms, run_due, django_capture_on_commit_callbacks, client
+):
+    consent = factories.make_consent(
+        world["practice"], platforms=["facebook", "linkedin", "instagram", "x"]
+    )
+    live = _patient_post(world, consent, ["facebook", "linkedin"])
+    run_due()
+    assert {p.status for p in live.publications.all()} == {Status.PUBLISHED}
+    waiting = _patient_post(world, consent, ["x"], at=timezone.now() + timedelta(days=2))
+    unrelated = scheduled_post(world, ["x"], at=timezone.now() + timedelta(days=2))
+    received = timezone.now() - timedelta(hours=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = revoke_consent(
+            consent=consent,
+            received_at=received,
+            note="Phoned the front desk",
+            by=world["strategist"],
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        work()
+
+    consent.refresh_from_db()
+    assert consent.revoked_at == received
+    assert consent.revoked_by == world["strategist"]
+    assert report.cancelled_posts == [waiting.pk]
+    waiting.refresh_from_db()
+    assert waiting.status == Post.Status.CANCELLED
+    assert waiting.publications.get().status == Status.CANCELLED
+    unrelated.refresh_from_db()
+    assert unrelated.status == Post.Status.SCHEDULED
+
+    assert sorted(report.deleting) == sorted(live.publications.values_list("pk", flat=True))
+    for publication in live.publications.all():
+        assert publication.status == Status.DELETED
+        assert publication.takedown_done_at is not None
+    assert all(entry["deleted"] for entry in platforms.ledger())
+    verbs = set(AuditEvent.objects.values_list("verb", flat=True))
+    assert {"consent_revoked", "post_cancelled", "takedown_requested", "takedown_deleted"} <= verbs
+    assert mail.outbox == []
+
+    client.force_login(world["strategist"])
+    assert "take down" not in client.get("/dashboard/").content.decode()
+
+
+def test_where_the_platform_cannot_delete_a_person_is_asked_to(
+    world, platforms, redis_db, django_capture_on_commit_callbacks, client, photo_url
+):
+    platforms.faults(platform="instagram", delete_enabled=False)
+    consent = factories.make_consent(world["practice"], platforms=["instagram"])
+    post = _patient_post(world, consent, [])
+    # A live Instagram post (published earlier; how its photo got there is not the point).
+    account = world["accounts"]["instagram"]
+    live = client_for("instagram").publish(
+        account_for(account),
+        PublishRequest(text=post.caption, media=(MediaItem(url=photo_url),)),
+    )
+    publication = Publication.objects.create(
+        post=post,
+        account=account,
+        status=Status.PUBLISHED,
+        platform_post_id=live.platform_id,
+        permalink=live.permalink,
+        published_at=timezone.now() - timedelta(days=3),
+    )
+    Post.objects.filter(pk=post.pk).update(status=Post.Status.PUBLISHED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = revoke_consent(
+            consent=consent, received_at=timezone.now(), note="", by=world["strategist"]
+        )
+
+    # Instagram may allow deleting: it is tried, and refused by this account.
+    assert report.deleting == [publication.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        work()
+    publication.refresh_from_db()
+    assert publication.status == Status.PUBLISHED
+    assert publication.takedown_requested_at is not None
+    assert publication.takedown_done_at is None
+    assert "remove it by hand" in publication.last_error_message
+    assert len(mail.outbox) == 1
+    assert "by hand" in mail.outbox[0].subject
+    assert post.get_absolute_url() in mail.outbox[0].body
+
+    client.force_login(world["strategist"])
+    dashboard = client.get("/dashboard/").content.decode()
+    assert "take down" in dashboard
+    assert post.get_absolute_url() in dashboard
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "I removed it by hand" in page
+
+    response = client.post(f"/publications/{publication.pk}/removed/")
+    assert response.status_code == 302
+    publication.refresh_from_db()
+    assert publication.status == Status.DELETED
+    assert publication.takedown_done_at is not None
+    assert AuditEvent.objects.filter(verb="takedown_done_by_hand", actor=world["strategist"])
+    assert "take down" not in client.get("/dashboard/").content.decode()
+
+
+def test_revocation_while_an_attempt_is_in_flight_takes_it_down_after(
+    world, platforms, redis_db, django_capture_on_commit_callbacks
+):
+    consent = factories.make_consent(world["practice"], platforms=["facebook"])
+    post = _patient_post(world, consent, ["facebook"])
+    from posts import dispatch, publishing
+
+    with django_capture_on_commit_callbacks(execute=True):
+        (pk,) = dispatch.claim_due()
+    redis_db.flushdb()
+    # The post went out (the check passed before the revocation arrived) but
+    # the worker had not recorded it yet: it comes back as unknown.
+    Publication.objects.filter(pk=pk).update(status=Status.UNKNOWN, read_back_first=True)
+    from posts.platform_clients import account_for, client_for
+    from posts.platforms.base import PublishRequest
+
+    account = world["accounts"]["facebook"]
+    client_for("facebook").publish(account_for(account), PublishRequest(text=post.caption))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = revoke_consent(
+            consent=consent, received_at=timezone.now(), note="", by=world["strategist"]
+        )
+    assert report.in_flight == [pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch.claim_due()
+    with django_capture_on_commit_callbacks(execute=True):
+        work()
+    with django_capture_on_commit_callbacks(execute=True):
+        work()
+
+    publication = Publication.objects.get(pk=pk)
+    assert publication.status == Status.DELETED
+    (entry,) = platforms.ledger("facebook")
+    assert entry["deleted"]
+    assert publishing  # imported for the job path
+
+
+def test_revoking_twice_keeps_the_first_receipt(world, platforms, redis_db):
+    consent = factories.make_consent(world["practice"])
+    first = timezone.now() - timedelta(days=1)
+    revoke_consent(consent=consent, received_at=first, note="letter", by=world["strategist"])
+    report = revoke_consent(
+        consent=consent, received_at=timezone.now(), note="again", by=world["strategist"]
+    )
+    consent.refresh_from_db()
+    assert report.already_revoked
+    assert consent.revoked_at == first
+    assert consent.revocation_note == "letter"
+    assert AuditEvent.objects.filter(verb="consent_revoked").count() == 1

@@ -1,0 +1,119 @@
+"""Token refresh, expiry warnings and metrics, against the platforms."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from agency.models import AuditEvent
+from posts import upkeep
+from posts.models import MetricSnapshot, Publication
+from practices.models import SocialAccount
+from tests import factories
+from tests.publishing_support import (
+    scheduled_post,
+    work,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _account_with_sandbox_tokens(world, platforms, platform, *, expires_in):
+    account = world["accounts"][platform]
+    tokens = platforms.tokens(platform, account.external_id, ttl_s=3600)
+    account.access_token = tokens["access_token"]
+    account.refresh_token = tokens["refresh_token"]
+    account.token_expires_at = timezone.now() + expires_in
+    account.save()
+    return account, tokens
+
+
+def test_x_token_is_refreshed_before_it_expires(world, platforms):
+    account, tokens = _account_with_sandbox_tokens(
+        world, platforms, "x", expires_in=timedelta(minutes=10)
+    )
+    far = _account_with_sandbox_tokens(world, platforms, "linkedin", expires_in=timedelta(days=50))[
+        0
+    ]
+
+    assert upkeep.refresh_expiring_tokens() == 1
+
+    account.refresh_from_db()
+    assert account.access_token != tokens["access_token"]
+    assert account.token_expires_at > timezone.now() + timedelta(minutes=30)
+    assert account.status == SocialAccount.Status.CONNECTED
+    assert AuditEvent.objects.filter(verb="token_refreshed", object_id=str(account.pk)).exists()
+    far.refresh_from_db()
+    assert far.refresh_token  # untouched
+    # The new token works: a post goes out with it.
+    assert upkeep.refresh_expiring_tokens() == 0
+
+
+def test_refused_refresh_marks_the_account_and_emails_the_strategist(
+    world, platforms, django_capture_on_commit_callbacks
+):
+    account, tokens = _account_with_sandbox_tokens(
+        world, platforms, "x", expires_in=timedelta(minutes=10)
+    )
+    platforms.revoke(tokens["refresh_token"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert upkeep.refresh_expiring_tokens() == 0
+
+    account.refresh_from_db()
+    assert account.status == SocialAccount.Status.NEEDS_RECONNECT
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [world["strategist"].email]
+    assert "Reconnect X" in mail.outbox[0].subject
+    assert world["practice"].get_absolute_url() in mail.outbox[0].body
+
+
+def test_facebook_connection_expiring_within_a_week_is_warned_about_once(
+    world, django_capture_on_commit_callbacks
+):
+    account = world["accounts"]["facebook"]
+    account.token_expires_at = timezone.now() + timedelta(days=5)
+    account.save()
+    fine = world["accounts"]["google_business"]
+    fine.token_expires_at = timezone.now() + timedelta(days=5)
+    fine.refresh_token = "can-refresh"
+    fine.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert upkeep.warn_expiring_accounts() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert upkeep.warn_expiring_accounts() == 0
+
+    account.refresh_from_db()
+    assert account.expiry_warning_sent_at is not None
+    assert len(mail.outbox) == 1
+    assert "reconnected soon" in mail.outbox[0].subject
+    assert world["practice"].get_absolute_url() in mail.outbox[0].body
+
+
+def test_metrics_are_collected_for_recent_publications(
+    world, platforms, run_due, redis_db, monkeypatch
+):
+    post = scheduled_post(world, ["facebook", "x"])
+    run_due()
+    old = factories.make_post(world["practice"])
+    Publication.objects.create(
+        post=old,
+        account=world["accounts"]["linkedin"],
+        status=Publication.Status.PUBLISHED,
+        platform_post_id="urn:li:share:1",
+        published_at=timezone.now() - timedelta(days=45),
+    )
+    monkeypatch.setattr(upkeep, "METRICS_SPACING_SECONDS", 0)
+
+    assert upkeep.collect_metrics() == 2
+    work("metrics")
+
+    snapshots = MetricSnapshot.objects.filter(publication__post=post)
+    assert snapshots.count() == 2
+    assert all(s.likes is not None or s.impressions is not None for s in snapshots)
+    # Fresh numbers are not fetched again within the hour.
+    assert upkeep.collect_metrics() == 0
