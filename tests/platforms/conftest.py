@@ -63,7 +63,7 @@ class _PhotoHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -176,9 +176,7 @@ def approve():
         match = re.search(r"id='continue' href='([^']+)'", page.text)
         assert match, page.text
         target = html.unescape(match.group(1))
-        return {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()} | {
-            "_target": target
-        }
+        return {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()} | {"_target": target}
 
     return follow
 

@@ -78,7 +78,9 @@ def test_publish_several_photos_is_one_post_and_saves_upload_ids(
 ):
     items = tuple(MediaItem(url=photo_url(), data=photo_bytes()) for _ in range(3))
     saved: list[dict] = []
-    result = fb.publish(page, PublishRequest(text="Team day", media=items), on_progress=saved.append)
+    result = fb.publish(
+        page, PublishRequest(text="Team day", media=items), on_progress=saved.append
+    )
 
     [entry] = sandbox.ledger("facebook")
     assert entry["id"] == result.platform_id
@@ -178,7 +180,9 @@ def test_login_round_trip_gives_a_long_lived_token_and_page_tokens(fb, sandbox, 
     assert back["state"] == "st-1"
     assert back["_target"].startswith("https://app.test/cb?")
 
-    tokens = fb.exchange_code(code=back["code"], redirect_uri="https://app.test/cb", code_verifier=None)
+    tokens = fb.exchange_code(
+        code=back["code"], redirect_uri="https://app.test/cb", code_verifier=None
+    )
     assert tokens.refresh_token == ""
     assert tokens.expires_at - datetime.now(UTC) > timedelta(days=59)
     assert "pages_manage_posts" in tokens.scopes
@@ -194,7 +198,9 @@ def test_login_round_trip_gives_a_long_lived_token_and_page_tokens(fb, sandbox, 
 
 
 def test_a_code_is_single_use_and_bound_to_its_redirect(fb, sandbox, approve):
-    back = approve(fb.authorize_url(redirect_uri="https://app.test/cb", state="s", code_challenge=None))
+    back = approve(
+        fb.authorize_url(redirect_uri="https://app.test/cb", state="s", code_challenge=None)
+    )
     with pytest.raises(ReconnectNeeded) as caught:
         fb.exchange_code(code=back["code"], redirect_uri="https://evil.test/cb", code_verifier=None)
     assert "redirect_uri" in caught.value.message

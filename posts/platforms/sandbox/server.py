@@ -158,8 +158,12 @@ class SandboxServer:
         return f"http://{self._server.host_port}"
 
     def start(self) -> SandboxServer:
+        # A short poll interval so that stop() returns quickly.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="sandbox", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="sandbox",
+            daemon=True,
         )
         self._thread.start()
         return self
