@@ -1,0 +1,176 @@
+"""Every error class, on every platform, driven by the sandbox's fault knobs."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from posts.platforms import (
+    AmbiguousOutcome,
+    ContentRejected,
+    DuplicateContent,
+    MediaItem,
+    PublishRequest,
+    ReconnectNeeded,
+    ThrottledError,
+    TransientError,
+    build_client,
+)
+from posts.platforms.base import HOST_ROLES
+
+PLATFORMS = ["facebook", "instagram", "linkedin", "x", "google_business"]
+
+
+@pytest.fixture
+def publish_request(photo_url):
+    def make(platform: str, text: str = "Fault test post") -> PublishRequest:
+        if platform == "instagram":  # Instagram cannot post text alone
+            return PublishRequest(text=text, media=(MediaItem(photo_url(), None),))
+        return PublishRequest(text=text)
+
+    return make
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("kind", ["token_expired", "permission_revoked"])
+def test_bad_token_needs_reconnect(
+    platform, kind, sandbox, client_for, account_for, publish_request
+):
+    sandbox.faults(platform=platform, error_rates={kind: 1.0})
+    with pytest.raises(ReconnectNeeded) as caught:
+        client_for(platform).publish(account_for(platform), publish_request(platform))
+    assert caught.value.kind == "reconnect"
+    assert caught.value.platform == platform
+    assert "reconnect" in caught.value.message.lower()
+    assert sandbox.ledger() == []
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_revoked_token_needs_reconnect(platform, sandbox, client_for, account_for):
+    sandbox.revoke("revoked-token")
+    with pytest.raises(ReconnectNeeded):
+        client_for(platform).find_recent(
+            account_for(platform, "revoked-token"), "x", since=datetime.now(UTC)
+        )
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_transient_on_a_read_is_transient(platform, sandbox, client_for, account_for):
+    sandbox.faults(platform=platform, error_rates={"transient": 1.0})
+    with pytest.raises(TransientError) as caught:
+        client_for(platform).find_recent(account_for(platform), "x", since=datetime.now(UTC))
+    assert caught.value.kind == "transient"
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [
+        # A 5xx answer to the call that creates the post may hide a created
+        # post, so it is ambiguous; nothing was created here, as a read shows.
+        ("facebook", AmbiguousOutcome),
+        ("linkedin", AmbiguousOutcome),
+        ("x", AmbiguousOutcome),
+        ("google_business", AmbiguousOutcome),
+        # Instagram's first call only builds a container: plainly transient.
+        ("instagram", TransientError),
+    ],
+)
+def test_transient_on_publish(
+    platform, expected, sandbox, client_for, account_for, publish_request
+):
+    sandbox.faults(platform=platform, error_rates={"transient": 1.0})
+    with pytest.raises(expected):
+        client_for(platform).publish(account_for(platform), publish_request(platform))
+    assert sandbox.ledger() == []
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [("facebook", 120), ("instagram", 120), ("x", 120), ("google_business", 120)],
+)
+def test_throttled_says_how_long_to_wait(
+    platform, expected, sandbox, client_for, account_for, publish_request
+):
+    sandbox.faults(platform=platform, error_rates={"throttled": 1.0}, retry_after_s=120)
+    with pytest.raises(ThrottledError) as caught:
+        client_for(platform).publish(account_for(platform), publish_request(platform))
+    assert caught.value.retry_after == pytest.approx(expected, abs=2)
+    assert sandbox.ledger() == []
+
+
+@pytest.mark.parametrize(
+    ("platform", "words"),
+    [
+        ("facebook", "goes against our Community Standards"),
+        ("instagram", "aspect ratio"),
+        ("linkedin", "Professional Community Policies"),
+        ("x", "You are not permitted to perform this action."),
+        ("google_business", "content policy"),
+    ],
+)
+def test_rejected_tells_a_person_what_the_platform_said(
+    platform, words, sandbox, client_for, account_for, publish_request
+):
+    sandbox.faults(platform=platform, error_rates={"rejected": 1.0})
+    with pytest.raises(ContentRejected) as caught:
+        client_for(platform).publish(account_for(platform), publish_request(platform))
+    assert words in caught.value.message
+    assert caught.value.kind == "rejected"
+
+
+@pytest.mark.parametrize("platform", ["facebook", "linkedin", "x"])
+def test_duplicate_knob(platform, sandbox, client_for, account_for, publish_request):
+    sandbox.faults(platform=platform, error_rates={"duplicate": 1.0})
+    with pytest.raises(DuplicateContent):
+        client_for(platform).publish(account_for(platform), publish_request(platform))
+    assert sandbox.ledger() == []
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("mode", ["drop", "5xx"])
+def test_ambiguous_answer_but_the_post_exists_and_is_found(
+    platform, mode, sandbox, client_for, account_for, publish_request
+):
+    client, account = client_for(platform), account_for(platform)
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    sandbox.faults(platform=platform, ambiguous_rate=1.0, ambiguous_mode=mode)
+    request = publish_request(platform, f"Lost answer {mode}")
+    with pytest.raises(AmbiguousOutcome) as caught:
+        client.publish(account, request)
+    assert caught.value.kind == "ambiguous"
+    [entry] = sandbox.ledger(platform)
+
+    sandbox.faults(platform=platform, ambiguous_rate=0.0)
+    found = client.find_recent(account, request.text, since=since)
+    assert found is not None and found.platform_id == entry["id"]
+
+
+def test_a_read_timeout_on_create_is_ambiguous_and_on_a_read_transient(
+    config, sandbox, account_for
+):
+    slow = build_client("linkedin", dataclasses.replace(config, read_timeout=0.2))
+    account = account_for("linkedin")
+    sandbox.faults(platform="linkedin", latency_ms=500)
+    with pytest.raises(AmbiguousOutcome, match="did not answer in time"):
+        slow.publish(account, PublishRequest(text="Slow platform"))
+    assert len(sandbox.ledger("linkedin")) == 1  # it was created all the same
+    with pytest.raises(TransientError):
+        slow.read_back(account, sandbox.ledger("linkedin")[0]["id"])
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_an_unreachable_platform_is_transient_even_when_creating(
+    platform, config, account_for, publish_request
+):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # Nothing listens on that port now: the connection is refused, nothing was sent.
+    down = dataclasses.replace(
+        config, hosts={role: f"http://127.0.0.1:{port}/{role}" for role in HOST_ROLES}
+    )
+    with pytest.raises(TransientError, match="nothing was sent"):
+        build_client(platform, down).publish(account_for(platform), publish_request(platform))
