@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from posts.platforms.base import ClientConfig
@@ -33,6 +34,11 @@ class Transport:
         self.timeout = (float(config.connect_timeout), float(config.read_timeout))
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        # No automatic retries (a retried POST could post twice; the engine
+        # decides), and a pool big enough for a process full of worker threads.
+        adapter = HTTPAdapter(pool_connections=16, pool_maxsize=64, max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
 
     def request(
         self, method: str, url: str, *, create: bool = False, **kwargs: Any

@@ -277,3 +277,22 @@ def test_refreshing_a_made_up_token_works_and_revocation_stops_it(ig, sandbox):
     sandbox.revoke("IG-made-up")
     with pytest.raises(ReconnectNeeded):
         ig.refresh(tokens)
+
+
+def test_a_container_that_fails_processing_is_rejected(ig, user, sandbox, photo):
+    sandbox.faults(platform="instagram", ig_container_error=2207001)
+    with pytest.raises(ContentRejected) as caught:
+        ig.publish(user, PublishRequest(text="Broken", media=(photo(),)))
+    assert "2207001" in caught.value.message
+    assert caught.value.platform_code == "2207001"
+    assert sandbox.ledger() == []
+
+
+def test_facebook_login_page_lookup_names_the_instagram_account(platform_sandbox, sandbox):
+    resp = requests.get(
+        f"{platform_sandbox.url}/graph/v25.0/1000001",
+        params={"fields": "instagram_business_account"},
+        headers={"Authorization": "Bearer page-token"},
+        timeout=5,
+    )
+    assert resp.json() == {"id": "1000001", "instagram_business_account": {"id": IG}}

@@ -62,6 +62,8 @@ def create_container(sb: Sandbox, req: Request, ig_user: str) -> Response:
         "media_id": None,
         # Only the container that gets published makes the client wait.
         "polls_left": 0 if is_item else int(sb.knobs("instagram", ig_user)["ig_in_progress_polls"]),
+        # Processing that fails after the container was accepted.
+        "error": sb.knobs("instagram", ig_user)["ig_container_error"],
     }
     if media_type == "CAROUSEL":
         children = [c.strip() for c in params.get("children", "").split(",") if c.strip()]
@@ -153,6 +155,8 @@ def container_status(sb: Sandbox, container: dict[str, Any]) -> str:
         return "EXPIRED"
     if container["polls_left"] > 0:
         return "IN_PROGRESS"
+    if container.get("error"):
+        return "ERROR"
     return "FINISHED"
 
 
@@ -166,7 +170,10 @@ def read_container(
         status = container_status(sb, container)
         if status == "IN_PROGRESS":
             container["polls_left"] -= 1
-    values = {"id": container_id, "status_code": status, "status": STATUS_TEXT[status]}
+    text = STATUS_TEXT.get(status) or (
+        f"Error: Media upload has failed with error code {container.get('error')}"
+    )
+    values = {"id": container_id, "status_code": status, "status": text}
     fields = requested_fields(req, "id")
     return json_response(200, {k: values[k] for k in ["id", *fields] if k in values})
 

@@ -35,6 +35,7 @@ DEFAULT_KNOBS: dict[str, Any] = {
     "ambiguous_rate": 0.0,
     "ambiguous_mode": "mixed",  # drop the connection, answer 5xx, or either at random
     "ig_in_progress_polls": 0,
+    "ig_container_error": None,  # an Instagram subcode: new containers end in status ERROR
     "quota": None,  # Instagram: posts already used in the 24 h window; X: remaining
     "quota_limit": None,  # Instagram quota_total (50) / X x-rate-limit-limit (200)
     "delete_enabled": True,  # Instagram only: whether DELETE /{media-id} works
