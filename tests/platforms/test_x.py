@@ -210,3 +210,9 @@ def test_expired_issued_token_needs_reconnect(x, sandbox, approve):
     with pytest.raises(ReconnectNeeded):
         x.publish(Account(USER, tokens.access_token), PublishRequest(text="Too late"))
     assert x.refresh(TokenSet(tokens.access_token, tokens.refresh_token)).access_token
+
+
+def test_find_recent_includes_a_post_from_the_same_second(x, me, sandbox):
+    since = datetime.now(UTC)
+    result = x.publish(me, PublishRequest(text="Just now"))
+    assert x.find_recent(me, "Just now", since=since).platform_id == result.platform_id

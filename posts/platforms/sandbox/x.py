@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+from datetime import datetime
 from typing import Any
 
 from posts.platforms.sandbox.core import Request, Response, Router, iso, json_response
@@ -274,8 +275,13 @@ def user_tweets(sb: Sandbox, req: Request, user: str) -> Response:
         return _invalid(
             "max_results", "The `max_results` query parameter value must be between 5 and 100"
         )
-    start = q.get("start_time")
-    posts = [p for p in sb.recent_posts("x", user) if not start or iso(p.created_at) >= start]
+    start = None
+    if q.get("start_time"):
+        try:
+            start = datetime.fromisoformat(q["start_time"].replace("Z", "+00:00"))
+        except ValueError:
+            return _invalid("start_time", "start_time must be YYYY-MM-DDTHH:mm:ssZ")
+    posts = [p for p in sb.recent_posts("x", user) if start is None or p.created_at >= start]
     rows = [_fields(req, tweet_json(p)) for p in posts[:limit]]
     meta: dict[str, Any] = {"result_count": len(rows)}
     if rows:
