@@ -155,6 +155,7 @@
   function init(root) {
     var form = root.querySelector("form.tip-form");
     if (!form) return;
+    form.classList.add("js");
     syncVisibility(form);
     form.addEventListener("change", function (event) {
       syncVisibility(form);
