@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -126,6 +127,13 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.sandbox = sandbox
         self.verbose = verbose
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that vanished mid-request (a killed worker, a timeout) is
+        # business as usual for the sandbox, not a traceback on stderr.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        log.exception("sandbox error serving %s", client_address)
 
     @property
     def host_port(self) -> str:
