@@ -174,3 +174,18 @@ def test_an_unreachable_platform_is_transient_even_when_creating(
     )
     with pytest.raises(TransientError, match="nothing was sent"):
         build_client(platform, down).publish(account_for(platform), publish_request(platform))
+
+
+def test_graph_counts_the_wait_in_whole_minutes(sandbox, client_for, account_for):
+    # Under a minute, Graph's usage header says 0: no wait given, the caller backs off.
+    sandbox.faults(platform="facebook", error_rates={"throttled": 1.0}, retry_after_s=30)
+    with pytest.raises(ThrottledError) as caught:
+        client_for("facebook").publish(account_for("facebook"), PublishRequest(text="Soon"))
+    assert caught.value.retry_after is None
+
+
+def test_a_chosen_wait_reaches_linkedin_clients_as_retry_after(sandbox, client_for, account_for):
+    sandbox.faults(platform="linkedin", error_rates={"throttled": 1.0}, retry_after_s=30)
+    with pytest.raises(ThrottledError) as caught:
+        client_for("linkedin").publish(account_for("linkedin"), PublishRequest(text="Soon"))
+    assert caught.value.retry_after == 30

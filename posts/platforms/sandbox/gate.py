@@ -23,6 +23,7 @@ class ErrorContext:
     account: str
     retry_after_s: float
     now: datetime
+    retry_after_set: bool = False  # chosen by a knob, not the default
     existing_id: str | None = None
 
 
@@ -40,7 +41,13 @@ class Dialect(Protocol):
 
 def context(sb: Sandbox, platform: str, account: str) -> ErrorContext:
     knobs = sb.knobs(platform, account)
-    return ErrorContext(account=account, retry_after_s=float(knobs["retry_after_s"]), now=sb.now())
+    chosen = knobs["retry_after_s"]
+    return ErrorContext(
+        account=account,
+        retry_after_s=60.0 if chosen is None else float(chosen),
+        retry_after_set=chosen is not None,
+        now=sb.now(),
+    )
 
 
 def gate(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import secrets
 from typing import Any
 
@@ -101,7 +100,8 @@ class GraphDialect:
                 458,
             )
         if kind == "throttled":
-            minutes = max(1, math.ceil(ctx.retry_after_s / 60))
+            # Graph counts in whole minutes; under a minute reads as 0 ("soon").
+            minutes = int(ctx.retry_after_s // 60)
             header = usage_header(
                 ctx.account, self.usage_type, regain_minutes=minutes, call_count=100
             )

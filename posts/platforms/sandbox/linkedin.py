@@ -78,14 +78,18 @@ class LinkedInDialect:
                 65601,
             )
         if kind == "throttled":
-            # LinkedIn's limits are daily and it sends no Retry-After header.
-            return _error(
+            # LinkedIn's limits are daily and it sends no Retry-After header,
+            # unless a test chose a wait with the retry_after_s knob.
+            response = _error(
                 429,
                 "Resource level throttle APPLICATION DAY limit for calls to this "
                 "resource is reached.",
                 "TOO_MANY_REQUESTS",
                 101,
             )
+            if ctx.retry_after_set:
+                response.headers["Retry-After"] = str(int(ctx.retry_after_s))
+            return response
         if kind == "transient":
             return _error(503, "Service Unavailable")
         if kind == "server_error":

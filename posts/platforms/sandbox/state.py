@@ -39,7 +39,10 @@ DEFAULT_KNOBS: dict[str, Any] = {
     "quota": None,  # Instagram: posts already used in the 24 h window; X: remaining
     "quota_limit": None,  # Instagram quota_total (50) / X x-rate-limit-limit (200)
     "delete_enabled": True,  # Instagram only: whether DELETE /{media-id} works
-    "retry_after_s": 60,  # how long throttling responses tell clients to wait
+    # How long throttling answers tell clients to wait (None: the platform's
+    # usual 60 s). LinkedIn normally says nothing; set explicitly, it sends
+    # Retry-After so short test runs need not wait for midnight UTC.
+    "retry_after_s": None,
     "detect_duplicates": True,  # the platforms' own duplicate checks (FB, LinkedIn, X)
 }
 
