@@ -24,6 +24,10 @@ from posts.platforms.base import ClientConfig
 from posts.platforms.errors import AmbiguousOutcome, PlatformError, TransientError
 
 USER_AGENT = "Rounds/1.0 (+https://rounds.health)"
+# find_recent reads at most this many pages of a timeline. A busy account can
+# have more posts since `since` than one page holds, and missing our post
+# there would post it twice.
+MAX_PAGES = 10
 
 
 class Transport:

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from posts.platforms import text as texts
-from posts.platforms._http import Transport, json_body, parse_time, text_matches
+from posts.platforms._http import MAX_PAGES, Transport, json_body, parse_time, text_matches
 from posts.platforms.base import (
     Account,
     ClientConfig,
@@ -153,21 +153,29 @@ class FacebookClient:
 
     def find_recent(self, account: Account, text: str, *, since: datetime) -> RemotePost | None:
         prepared = self.prepare_text(text)
-        try:
-            body = self.graph.call(
-                "GET",
-                f"/{account.external_id}/posts",
-                account.access_token,
-                params={"fields": POST_FIELDS, "since": int(since.timestamp()), "limit": 50},
-            )
-        except GraphError as exc:
-            raise self.graph.classify(exc) from exc
-        for row in body.get("data") or []:
-            created = parse_time(row.get("created_time"))
-            if text_matches(row.get("message", ""), text, prepared) and (
-                created is None or created >= since
-            ):
-                return _remote(row)
+        params: dict[str, Any] = {
+            "fields": POST_FIELDS,
+            "since": int(since.timestamp()),
+            "limit": 50,
+        }
+        for _ in range(MAX_PAGES):
+            try:
+                body = self.graph.call(
+                    "GET", f"/{account.external_id}/posts", account.access_token, params=params
+                )
+            except GraphError as exc:
+                raise self.graph.classify(exc) from exc
+            for row in body.get("data") or []:
+                created = parse_time(row.get("created_time"))
+                if text_matches(row.get("message", ""), text, prepared) and (
+                    created is None or created >= since
+                ):
+                    return _remote(row)
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                return None
+            params["after"] = after
         return None
 
     def delete(self, account: Account, platform_id: str) -> None:

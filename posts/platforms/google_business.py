@@ -11,7 +11,14 @@ from urllib.parse import urlencode
 import requests
 
 from posts.platforms import text as texts
-from posts.platforms._http import Transport, json_body, parse_time, retry_after_header, text_matches
+from posts.platforms._http import (
+    MAX_PAGES,
+    Transport,
+    json_body,
+    parse_time,
+    retry_after_header,
+    text_matches,
+)
 from posts.platforms.base import (
     Account,
     ClientConfig,
@@ -124,20 +131,26 @@ class GoogleBusinessClient:
 
     def find_recent(self, account: Account, text: str, *, since: datetime) -> RemotePost | None:
         prepared = self.prepare_text(text)
-        resp = self._call(
-            "GET",
-            self._v4(f"{account.external_id}/localPosts"),
-            account.access_token,
-            params={"pageSize": 50},
-        )
-        for row in (json_body(resp) or {}).get("localPosts") or []:
-            created = parse_time(row.get("createTime"))
-            if created is not None and created < since:
-                continue
-            if row.get("state") != "REJECTED" and text_matches(
-                row.get("summary", ""), text, prepared
-            ):
-                return _remote(row)
+        params: dict[str, Any] = {"pageSize": 100}
+        for _ in range(MAX_PAGES):
+            resp = self._call(
+                "GET",
+                self._v4(f"{account.external_id}/localPosts"),
+                account.access_token,
+                params=params,
+            )
+            body = json_body(resp) or {}
+            for row in body.get("localPosts") or []:
+                created = parse_time(row.get("createTime"))
+                if created is not None and created < since:
+                    return None  # newest first: the rest is older still
+                if row.get("state") != "REJECTED" and text_matches(
+                    row.get("summary", ""), text, prepared
+                ):
+                    return _remote(row)
+            if not body.get("nextPageToken"):
+                return None
+            params["pageToken"] = body["nextPageToken"]
         return None
 
     def delete(self, account: Account, platform_id: str) -> None:

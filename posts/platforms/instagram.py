@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from posts.platforms import text as texts
-from posts.platforms._http import Transport, json_body, parse_time, text_matches
+from posts.platforms._http import MAX_PAGES, Transport, json_body, parse_time, text_matches
 from posts.platforms.base import (
     Account,
     ClientConfig,
@@ -233,21 +233,25 @@ class InstagramClient:
 
     def find_recent(self, account: Account, text: str, *, since: datetime) -> RemotePost | None:
         prepared = self.prepare_text(text)
-        try:
-            body = self.graph.call(
-                "GET",
-                f"/{account.external_id}/media",
-                account.access_token,
-                params={"fields": MEDIA_FIELDS, "limit": 50},
-            )
-        except GraphError as exc:
-            raise self.graph.classify(exc) from exc
-        for row in body.get("data") or []:
-            created = parse_time(row.get("timestamp"))
-            if created is not None and created < since:
-                break  # newest first
-            if text_matches(row.get("caption", ""), text, prepared):
-                return _remote(row)
+        params: dict[str, Any] = {"fields": MEDIA_FIELDS, "limit": 50}
+        for _ in range(MAX_PAGES):
+            try:
+                body = self.graph.call(
+                    "GET", f"/{account.external_id}/media", account.access_token, params=params
+                )
+            except GraphError as exc:
+                raise self.graph.classify(exc) from exc
+            for row in body.get("data") or []:
+                created = parse_time(row.get("timestamp"))
+                if created is not None and created < since:
+                    return None  # newest first: the rest is older still
+                if text_matches(row.get("caption", ""), text, prepared):
+                    return _remote(row)
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                return None
+            params["after"] = after
         return None
 
     def delete(self, account: Account, platform_id: str) -> None:

@@ -12,7 +12,14 @@ from urllib.parse import quote, urlencode
 import requests
 
 from posts.platforms import text as texts
-from posts.platforms._http import Transport, json_body, parse_time, retry_after_header, text_matches
+from posts.platforms._http import (
+    MAX_PAGES,
+    Transport,
+    json_body,
+    parse_time,
+    retry_after_header,
+    text_matches,
+)
 from posts.platforms.base import (
     Account,
     ClientConfig,
@@ -191,16 +198,28 @@ class LinkedInClient:
 
     def find_recent(self, account: Account, text: str, *, since: datetime) -> RemotePost | None:
         prepared = self.prepare_text(text)
-        query = urlencode(
-            {"author": account.external_id, "q": "author", "count": 50, "sortBy": "LAST_MODIFIED"}
-        )
-        resp = self._call("GET", f"/rest/posts?{query}", account.access_token)
-        for row in (json_body(resp) or {}).get("elements") or []:
-            created = parse_time(row.get("createdAt"))
-            if created is not None and created < since:
-                continue  # sorted by last modification, so keep looking
-            if text_matches(row.get("commentary", ""), text, prepared):
-                return self._remote(row)
+        count = 50
+        for page in range(MAX_PAGES):
+            query = urlencode(
+                {
+                    "author": account.external_id,
+                    "q": "author",
+                    "count": count,
+                    "start": page * count,
+                    "sortBy": "LAST_MODIFIED",
+                }
+            )
+            resp = self._call("GET", f"/rest/posts?{query}", account.access_token)
+            rows = (json_body(resp) or {}).get("elements") or []
+            for row in rows:
+                created = parse_time(row.get("createdAt"))
+                if created is not None and created < since:
+                    continue  # sorted by last modification, not creation: keep looking
+                if text_matches(row.get("commentary", ""), text, prepared):
+                    return self._remote(row)
+            modified = [parse_time(r.get("lastModifiedAt")) for r in rows]
+            if len(rows) < count or all(m is not None and m < since for m in modified):
+                return None  # the end, or only posts untouched since before `since`
         return None
 
     def _remote(self, row: dict[str, Any]) -> RemotePost:

@@ -12,6 +12,7 @@ import requests
 
 from posts.platforms import text as texts
 from posts.platforms._http import (
+    MAX_PAGES,
     Transport,
     json_body,
     parse_time,
@@ -162,21 +163,24 @@ class XClient:
         return self._remote(body["data"])
 
     def find_recent(self, account: Account, text: str, *, since: datetime) -> RemotePost | None:
-        body = self._call(
-            "GET",
-            f"/2/users/{account.external_id}/tweets",
-            account.access_token,
-            params={
-                "max_results": 20,
-                "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "tweet.fields": "created_at",
-                "exclude": "retweets,replies",
-            },
-        )
+        params: dict[str, Any] = {
+            "max_results": 100,
+            "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "tweet.fields": "created_at",
+            "exclude": "retweets,replies",
+        }
         wanted = _comparable(text)
-        for row in body.get("data") or []:
-            if _comparable(html.unescape(row.get("text", ""))) == wanted:
-                return self._remote(row)
+        for _ in range(MAX_PAGES):
+            body = self._call(
+                "GET", f"/2/users/{account.external_id}/tweets", account.access_token, params=params
+            )
+            for row in body.get("data") or []:
+                if _comparable(html.unescape(row.get("text", ""))) == wanted:
+                    return self._remote(row)
+            next_token = (body.get("meta") or {}).get("next_token")
+            if not next_token:
+                return None
+            params["pagination_token"] = next_token
         return None
 
     def _remote(self, row: dict[str, Any]) -> RemotePost:

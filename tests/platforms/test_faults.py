@@ -189,3 +189,21 @@ def test_a_chosen_wait_reaches_linkedin_clients_as_retry_after(sandbox, client_f
     with pytest.raises(ThrottledError) as caught:
         client_for("linkedin").publish(account_for("linkedin"), PublishRequest(text="Soon"))
     assert caught.value.retry_after == 30
+
+
+@pytest.mark.parametrize(
+    ("platform", "later_posts"),
+    # One more page than each client asks for at once.
+    [("facebook", 55), ("instagram", 55), ("linkedin", 55), ("x", 105), ("google_business", 105)],
+)
+def test_find_recent_pages_back_through_a_busy_timeline(
+    platform, later_posts, sandbox, client_for, account_for, publish_request
+):
+    sandbox.faults(platform=platform, quota_limit=1000)
+    client, account = client_for(platform), account_for(platform)
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    ours = client.publish(account, publish_request(platform, "The one we look for"))
+    for n in range(later_posts):
+        client.publish(account, publish_request(platform, f"Later post {n}"))
+    found = client.find_recent(account, "The one we look for", since=since)
+    assert found is not None and found.platform_id == ours.platform_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable
@@ -162,6 +163,27 @@ class Router:
         if path_matched:
             return json_response(405, {"message": "Method not allowed"})
         return None
+
+
+def cursor_page(items: list[Any], cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+    """One page of newest-first posts after an opaque cursor, and the next cursor.
+
+    The cursor names the last post seen by its creation order, so posts
+    created meanwhile never shift a later page (as offsets would).
+    """
+    before = None
+    if cursor:
+        try:
+            before = int(base64.urlsafe_b64decode(cursor.encode()).decode().removeprefix("seq:"))
+        except (ValueError, UnicodeDecodeError):
+            before = 0
+    remaining = [p for p in items if before is None or p.seq < before]
+    page = remaining[:limit]
+    more = len(remaining) > limit and page
+    next_cursor = (
+        base64.urlsafe_b64encode(f"seq:{page[-1].seq}".encode()).decode() if more else None
+    )
+    return page, next_cursor
 
 
 def iso(dt: datetime | None) -> str | None:

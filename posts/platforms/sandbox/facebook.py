@@ -5,8 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from posts.platforms.sandbox.core import Request, Response, graph_time, json_response
+from posts.platforms.sandbox.core import (
+    Request,
+    Response,
+    cursor_page,
+    graph_time,
+    json_response,
+)
 from posts.platforms.sandbox.gate import context, finish_create, gate
 from posts.platforms.sandbox.graph_errors import FACEBOOK, graph_error, invalid_param, not_found
 from posts.platforms.sandbox.media import FetchError, fetch, inspect
@@ -218,12 +225,27 @@ def list_posts(sb: Sandbox, req: Request, page: str) -> Response:
     except ValueError:
         return invalid_param("param limit must be an integer")
     fields = requested_fields(req, "id,message,created_time")
-    rows = [
-        post_fields(p, fields)
+    posts = [
+        p
         for p in sb.recent_posts("facebook", page)
         if (since is None or p.created_at >= since) and (until is None or p.created_at <= until)
-    ][:limit]
-    return json_response(200, {"data": rows, "paging": {}})
+    ]
+    chosen, after = cursor_page(posts, q.get("after"), limit)
+    return json_response(
+        200, {"data": [post_fields(p, fields) for p in chosen], "paging": graph_paging(req, after)}
+    )
+
+
+def graph_paging(req: Request, after: str | None) -> dict[str, Any]:
+    """Graph's paging object: cursors, and a next URL only when there is more."""
+    if after is None:
+        return {}
+    query = {**req.query, "after": after}
+    query.pop("access_token", None)
+    return {
+        "cursors": {"after": after},
+        "next": f"{req.base_url}/{req.role}{req.path}?{urlencode(query)}",
+    }
 
 
 def _time_param(value: str | None) -> datetime | None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from posts.platforms.sandbox.core import Request, Response, Router, iso, json_response
+from posts.platforms.sandbox.core import (
+    Request,
+    Response,
+    Router,
+    cursor_page,
+    iso,
+    json_response,
+)
 from posts.platforms.sandbox.gate import ErrorContext, finish_create, gate
 from posts.platforms.sandbox.media import FetchError, fetch, inspect
 from posts.platforms.sandbox.oauth import consent_page, redeem
@@ -229,14 +236,13 @@ def list_posts(sb: Sandbox, req: Request, location: str) -> Response:
         return refused
     try:
         size = min(int(req.query.get("pageSize", "20")), 100)
-        offset = int(req.query.get("pageToken") or 0)
     except ValueError:
-        return _invalid("page_size", "pageSize and pageToken must be numbers.")
+        return _invalid("page_size", "pageSize must be a number.")
     posts = sb.recent_posts("google_business", location)
-    page = posts[offset : offset + size]
+    page, next_token = cursor_page(posts, req.query.get("pageToken"), size)
     body: dict[str, Any] = {"localPosts": [post_json(p) for p in page]}
-    if offset + size < len(posts):
-        body["nextPageToken"] = str(offset + size)
+    if next_token:
+        body["nextPageToken"] = next_token
     return json_response(200, body)
 
 

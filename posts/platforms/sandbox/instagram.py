@@ -6,8 +6,14 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from posts.platforms.sandbox.core import Request, Response, graph_time, json_response
-from posts.platforms.sandbox.facebook import requested_fields
+from posts.platforms.sandbox.core import (
+    Request,
+    Response,
+    cursor_page,
+    graph_time,
+    json_response,
+)
+from posts.platforms.sandbox.facebook import graph_paging, requested_fields
 from posts.platforms.sandbox.gate import finish_create, gate
 from posts.platforms.sandbox.graph_errors import INSTAGRAM, graph_error, invalid_param, not_found
 from posts.platforms.sandbox.media import FetchError, fetch, inspect
@@ -287,8 +293,11 @@ def list_media(sb: Sandbox, req: Request, ig_user: str) -> Response:
     except ValueError:
         return invalid_param("param limit must be an integer")
     fields = requested_fields(req, "id")
-    rows = [media_fields(p, fields) for p in sb.recent_posts("instagram", ig_user)[:limit]]
-    return json_response(200, {"data": rows, "paging": {}})
+    chosen, after = cursor_page(
+        sb.recent_posts("instagram", ig_user), req.query.get("after"), limit
+    )
+    rows = [media_fields(p, fields) for p in chosen]
+    return json_response(200, {"data": rows, "paging": graph_paging(req, after)})
 
 
 def publishing_limit(sb: Sandbox, req: Request, ig_user: str) -> Response:

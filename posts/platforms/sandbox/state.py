@@ -63,6 +63,7 @@ class Post:
     deleted_at: datetime | None = None
     metrics: dict[str, int] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0  # creation order, for stable paging cursors
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -228,6 +229,7 @@ class Sandbox:
     def add_post(self, post: Post) -> Post:
         post.metrics = _metrics_for(post.id)
         with self.lock:
+            post.seq = len(self.ledger) + 1
             self.ledger.append(post)
             self.posts[(post.platform, post.id)] = post
             self.by_account.setdefault((post.platform, post.account), []).append(post)

@@ -7,7 +7,14 @@ import html
 from datetime import datetime
 from typing import Any
 
-from posts.platforms.sandbox.core import Request, Response, Router, iso, json_response
+from posts.platforms.sandbox.core import (
+    Request,
+    Response,
+    Router,
+    cursor_page,
+    iso,
+    json_response,
+)
 from posts.platforms.sandbox.gate import ErrorContext, context, finish_create, gate
 from posts.platforms.sandbox.media import inspect
 from posts.platforms.sandbox.oauth import basic_credentials, consent_page, redeem
@@ -282,8 +289,11 @@ def user_tweets(sb: Sandbox, req: Request, user: str) -> Response:
         except ValueError:
             return _invalid("start_time", "start_time must be YYYY-MM-DDTHH:mm:ssZ")
     posts = [p for p in sb.recent_posts("x", user) if start is None or p.created_at >= start]
-    rows = [_fields(req, tweet_json(p)) for p in posts[:limit]]
+    page, next_token = cursor_page(posts, q.get("pagination_token"), limit)
+    rows = [_fields(req, tweet_json(p)) for p in page]
     meta: dict[str, Any] = {"result_count": len(rows)}
+    if next_token:
+        meta["next_token"] = next_token
     if rows:
         meta.update(newest_id=rows[0]["id"], oldest_id=rows[-1]["id"])
         return json_response(200, {"data": rows, "meta": meta})
