@@ -117,7 +117,15 @@ def banner(url: str, sandbox: str) -> str:
     return "\n".join(lines)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C, and SIGTERM from a process manager, both stop everything in
+    # order (a shell may start us with SIGINT ignored, so set it explicitly).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     VAR.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "agency.settings")
@@ -177,7 +185,7 @@ def main() -> int:
                 "media",
                 "--with-scheduler",
             )
-        processes.start("cron", PYTHON, "manage.py", "rqcron")
+        processes.start("cron", PYTHON, "manage.py", "rqcron", "agency.cron")
         processes.start("web", PYTHON, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload")
         wait_for_port(PORT, "the web server")
         print(banner(url, sandbox), flush=True)

@@ -253,3 +253,16 @@ def test_practice_page_query_count_does_not_grow_with_posts(
         response = client.get(reverse("practice_detail", args=[world["practice"].slug]))
     assert response.status_code == 200
     assert len(response.context["posts"]) == 31
+
+
+def test_practice_page_shows_times_in_the_practices_zone(client, world):
+    from datetime import UTC, datetime
+
+    post = world["post"]
+    post.scheduled_at = datetime(2026, 7, 1, 15, 0, tzinfo=UTC)  # 10:00 in Chicago (CDT)
+    post.save()
+    client.force_login(world["people"]["strategist"])
+    page = client.get(reverse("practice_detail", args=[world["practice"].slug])).text
+    assert "Wed 1 Jul 2026, 10:00" in page
+    detail = client.get(reverse("post_detail", args=[post.pk])).text
+    assert "10:00 CDT" in detail

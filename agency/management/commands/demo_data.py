@@ -7,15 +7,18 @@ sees it arrive.
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from agency.models import Assignment, User
-from posts.models import Approval, Post, Publication, Tip
+from posts import images, media
+from posts.models import Approval, Post, PostMedia, Publication, Tip
 from practices.models import Membership, PatientConsent, Platform, Practice, SocialAccount
 
 # A public demo credential, printed by `make run`; the command refuses production.
@@ -55,6 +58,34 @@ CAPTIONS = {
     Post.Status.FAILED: "We are closed Monday for the holiday. Happy holidays!",
     Post.Status.CANCELLED: "Open house next Friday (postponed).",
 }
+
+
+def _demo_photo(practice: Practice, caption: str):
+    """A cheerful, made-up picture (no patient in it), cleaned and stored like any upload."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    seed = sum(map(ord, practice.slug + caption))
+    hue = seed % 360
+    picture = Image.new("HSV", (1600, 1200))
+    draw = ImageDraw.Draw(picture)
+    for y in range(0, 1200, 4):
+        draw.rectangle([0, y, 1600, y + 4], fill=(hue * 255 // 360, 120, 255 - y // 12))
+    picture = picture.convert("RGB")
+    draw = ImageDraw.Draw(picture)
+    for i in range(7):
+        x, y, r = (seed * (i + 3)) % 1400 + 100, (seed * (i + 7)) % 1000 + 100, 60 + i * 15
+        draw.ellipse([x - r, y - r, x + r, y + r], outline=(255, 255, 255), width=6)
+    font = ImageFont.load_default(size=72)
+    draw.text((80, 980), practice.name, fill=(255, 255, 255), font=font)
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=90)
+    cleaned = images.clean_image(
+        buffer.getvalue(), max_bytes=settings.MAX_PHOTO_BYTES, max_pixels=settings.MAX_PHOTO_PIXELS
+    )
+    asset = media.store_cleaned(practice=practice, cleaned=cleaned)
+    asset.alt_text = f"A colourful card with the name {practice.name}"
+    asset.save(update_fields=["alt_text"])
+    return asset
 
 
 def _demo_user(username, first, last, *, agency_role=""):
@@ -124,7 +155,7 @@ class Command(BaseCommand):
                     practice=practice,
                     platform=platform,
                     external_id=self.external_id(platform, index),
-                    display_name=f"{name} ({Platform(platform).label})",
+                    display_name=name,
                     access_token=f"demo-{platform}-{index}",
                     refresh_token=f"demo-refresh-{platform}-{index}",
                     token_expires_at=now + timedelta(days=50),
@@ -203,10 +234,11 @@ class Command(BaseCommand):
             practice=practice,
             author=strategist,
             caption=CAPTIONS[status],
-            title=CAPTIONS[status][:40],
+            title=Truncator(CAPTIONS[status].split("!")[0].split(":")[0]).chars(48),
             scheduled_at=now + timedelta(days=2),
         )
         post.targets.set(targets)
+        PostMedia.objects.create(post=post, asset=_demo_photo(practice, post.caption))
         self._advance(post, doctor, status, now)
         return post
 
@@ -280,6 +312,7 @@ class Command(BaseCommand):
             ),
         )
         post.targets.set(practice.social_accounts.all())
+        PostMedia.objects.create(post=post, asset=_demo_photo(practice, "welcome"))
         post.submit_for_review()
         post.approve(by=doctor, via=Approval.Via.LINK, comment="Welcome aboard.")
         post.schedule(at=at)

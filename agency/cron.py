@@ -1,0 +1,24 @@
+"""What the cron process enqueues: `manage.py rqcron agency.cron` (django-rq's command).
+
+It only enqueues; the workers run the jobs. The dispatcher that claims due
+publications runs every few seconds and is cheap when nothing is due (one
+query on the publication_due partial index).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rq import cron
+
+from posts import jobs
+
+DISPATCH = settings.DISPATCH_INTERVAL_SECONDS
+
+# A late run is worthless when the next comes in seconds: a short ttl drops
+# dispatch jobs that sat in a queue while every worker was busy.
+cron.register(
+    jobs.dispatch_due, "default", interval=DISPATCH, ttl=max(DISPATCH * 5, 30), result_ttl=60
+)
+cron.register(jobs.refresh_expiring_tokens, "default", interval=15 * 60, result_ttl=600)
+cron.register(jobs.warn_expiring_accounts, "default", interval=6 * 60 * 60, result_ttl=600)
+cron.register(jobs.collect_metrics, "metrics", interval=60 * 60, result_ttl=600)
