@@ -68,15 +68,14 @@ class Processes:
         subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
 
     def stop(self) -> None:
+        """Stop in reverse order of start, so Redis outlives the workers using it."""
         for _name, process in reversed(self.running):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for _name, process in reversed(self.running):
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
     def watch(self) -> None:
         while True:
