@@ -60,6 +60,13 @@ def consent_list(request, slug):
     page = Paginator(consents.order_by("patient_label", "-signed_at"), 50).get_page(
         request.GET.get("page")
     )
+    services.record_consents_listed(
+        practice=practice,
+        consent_ids=[consent.pk for consent in page],
+        state=filters.cleaned_data.get("state", "") if filters.is_valid() else "",
+        by=request.user,
+        ip_address=_client_ip(request),
+    )
     return render(
         request,
         "practices/consent_list.html",

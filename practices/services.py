@@ -120,6 +120,19 @@ def record_consent(
     return consent
 
 
+def record_consents_listed(
+    *, practice, consent_ids: list[int], state: str, by, ip_address: str | None
+) -> None:
+    """A registry page shows labels and signers: which ones, to whom (never the search text)."""
+    AuditEvent.record(
+        "consent_list_viewed",
+        actor=by,
+        practice=practice,
+        detail={"consents": consent_ids, "filter": state},
+        ip_address=ip_address,
+    )
+
+
 def record_consent_viewed(*, consent: PatientConsent, by, ip_address: str | None) -> None:
     AuditEvent.record(
         "consent_viewed", actor=by, practice=consent.practice, obj=consent, ip_address=ip_address

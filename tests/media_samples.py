@@ -56,6 +56,16 @@ def webp_bytes(width: int = 300, height: int = 200) -> bytes:
     return buf.getvalue()
 
 
+def heic_bytes(width: int = 320, height: int = 240) -> bytes:
+    """What an iPhone sends (pillow_heif registers the HEIF encoder with Pillow)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (120, 90, 200)).save(buf, "HEIF", quality=80)
+    return buf.getvalue()
+
+
 def png_bomb() -> bytes:
     """A few hundred bytes of PNG that claim 100,000 × 100,000 pixels."""
 

@@ -98,6 +98,15 @@ def test_the_list_shows_the_practice_only(
     assert labels(response) == {"Ana A.", "Ben B.", "Cal C.", "Dee D."}
 
 
+def test_listing_is_an_audit_event_with_ids_only(client, strategist, practice, consents):
+    client.force_login(strategist)
+    client.get(registry(practice), {"q": "Alvarez", "state": "active"})
+    event = AuditEvent.objects.get(verb="consent_list_viewed")
+    assert event.detail == {"consents": [consents["active"].pk], "filter": "active"}
+    assert event.practice == practice and event.actor == strategist
+    assert "Alvarez" not in str(event.detail)
+
+
 @pytest.mark.parametrize(
     ("state", "expected"),
     [
@@ -152,13 +161,18 @@ def test_anonymous_is_sent_to_log_in(client, practice):
 # -- the detail ----------------------------------------------------------------
 
 
-def test_detail_shows_the_signature_and_where_it_is_used(client, strategist, practice, staff):
+def test_detail_shows_the_signature_and_where_it_is_used(
+    client, strategist, practice, staff, django_assert_max_num_queries
+):
     consent = factories.make_consent(practice, signer_ip="203.0.113.9")
     post = factories.make_post(practice, title="Maria's graduation")
     post.consents.add(consent)
-    factories.make_tip(practice, submitted_by=staff, consent=consent, features_patient=True)
+    for _ in range(5):
+        factories.make_post(practice).consents.add(consent)
+        factories.make_tip(practice, submitted_by=staff, consent=consent, features_patient=True)
     client.force_login(strategist)
-    page = client.get(detail(consent)).content.decode()
+    with django_assert_max_num_queries(10):
+        page = client.get(detail(consent)).content.decode()
     assert "Maria Garcia" in page and "203.0.113.9" in page
     assert "shown and acknowledged" in page
     assert post.get_absolute_url() in page

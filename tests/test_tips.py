@@ -114,6 +114,14 @@ def test_webp_is_accepted_and_stored_as_jpeg(staff_client):
     assert MediaAsset.objects.get().content_type == "image/jpeg"
 
 
+def test_an_iphone_heic_photo_is_accepted(staff_client):
+    heic = samples.upload("IMG_4242.HEIC", samples.heic_bytes(), "image/heic")
+    response = staff_client.post(STAFF_HOME, {"kind": "team", "photos": [heic]})
+    assert response.status_code == 302
+    asset = MediaAsset.objects.get()
+    assert (asset.content_type, asset.width, asset.height) == ("image/jpeg", 320, 240)
+
+
 def test_the_same_photo_twice_in_one_tip_is_kept_once(staff_client):
     staff_client.post(
         STAFF_HOME, {"kind": "team", "photos": [samples.photo("a.jpg"), samples.photo("b.jpg")]}

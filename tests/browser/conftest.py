@@ -39,12 +39,19 @@ PASSWORD = "correct horse battery staple"  # tests.factories.make_user's default
 
 @pytest.fixture(scope="session")
 def browser():
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API switches greenlets in this thread, and Django
+    # keeps connections per context: the connection made before it starts
+    # would otherwise sit idle to the end and keep the test database from
+    # being dropped.
+    connections.close_all()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        connections.close_all()
 
 
 @pytest.fixture
