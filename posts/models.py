@@ -406,8 +406,10 @@ class Post(models.Model):
             [pm.asset.sha256, pm.asset.focal_x, pm.asset.focal_y, pm.asset.alt_text]
             for pm in self.postmedia_set.select_related("asset").order_by("position")
         ]
-        targets = sorted(self.targets.values_list("pk", flat=True))
-        platforms = sorted({a.platform for a in self.targets.all()})
+        # One query for both (this runs again at every publishing attempt).
+        target_rows = list(self.targets.values_list("pk", "platform"))
+        targets = sorted(pk for pk, _ in target_rows)
+        platforms = sorted({platform for _, platform in target_rows})
         content = {
             "captions": {p: self.caption_for(p) for p in platforms} or {"*": self.caption},
             "media": media,

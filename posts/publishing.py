@@ -75,6 +75,7 @@ def approval_problem(post: Post) -> str:
 def consent_problems(post: Post, platform: str, *, at: datetime) -> list[str]:
     """Why the patient authorizations do not cover this post here and now."""
     consents = list(post.consents.all())
+    post.checked_consents = consents  # reused after publishing
     if post.features_patient and not consents:
         return ["the post features a patient but no authorization is attached"]
     uses = set(post.patient_uses)
@@ -149,7 +150,7 @@ def attempt(*, publication_id: int) -> str:
                 "read_back": read_back,
             },
         )
-        _roll_up(publication.post_id)
+        _roll_up(publication.post)
     return outcome
 
 
@@ -294,8 +295,19 @@ def _published(publication, platform_id: str, permalink: str, published_at) -> s
         logger.warning("publication %s: outcome came after the lease ran out", publication.pk)
         return "stale"
     # Consent revoked while this attempt was in flight (the revocation marks
-    # the row, not our copy of it): take the post down again at once.
-    if Publication.objects.filter(pk=publication.pk, takedown_requested_at__isnull=False).exists():
+    # the row, not our copy of it): take the post down again at once. Only a
+    # post that relies on an authorization can be affected.
+    post = publication.post
+    consents = getattr(post, "checked_consents", None)
+    relies = post.features_patient or (
+        bool(consents) if consents is not None else post.consents.exists()
+    )
+    if (
+        relies
+        and Publication.objects.filter(
+            pk=publication.pk, takedown_requested_at__isnull=False
+        ).exists()
+    ):
         from posts import takedown
 
         takedown.enqueue_deletes([publication.pk])
@@ -383,8 +395,9 @@ def _settle_duplicate(publication, error, client, remote_account, text, message)
     )
 
 
-def _roll_up(post_id: int) -> None:
-    post = Post.objects.select_related("practice").get(pk=post_id)
+def _roll_up(post: Post) -> None:
+    # The post as loaded at the claim: if another worker moved it since, the
+    # conditional move in roll_up refuses, and that worker settled it.
     # IllegalTransition: another worker settled the post at the same moment.
     with contextlib.suppress(IllegalTransition):
         post.roll_up()
