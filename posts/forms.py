@@ -45,6 +45,8 @@ class TipForm(forms.Form):
     """A tip from the practice's staff, logged in or through the secret link."""
 
     EXISTING, NEW = "existing", "new"
+    # Set when the request was refused unread for its size.
+    too_large = False
 
     kind = forms.ChoiceField(
         label="What is it about?", choices=Tip.Kind.choices, widget=forms.RadioSelect

@@ -22,6 +22,7 @@ from posts.models import IllegalTransition, Post, Tip, TipPhoto
 from posts.tips import outcome, submit_tip, with_outcomes
 from practices.forms import ConsentForm
 from practices.models import Membership
+from practices.services import MAX_CONSENT_DOCUMENT_BYTES
 
 
 @require_GET
@@ -77,6 +78,15 @@ def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _body_too_large(request) -> bool:
+    """More than a tip's photos and a signed form can add up to, by the request's own count."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.MAX_TIP_BYTES + MAX_CONSENT_DOCUMENT_BYTES + 1024 * 1024
+
+
 def _tip_forms(request, *, practice, via_link: bool, needs_policy: bool):
     """The tip form and the new-authorization form, bound on POST; a Tip once sent."""
     options = {
@@ -87,6 +97,11 @@ def _tip_forms(request, *, practice, via_link: bool, needs_policy: bool):
     }
     if request.method != "POST":
         return TipForm(**options), ConsentForm(practice=practice), None
+    if _body_too_large(request):
+        # Refused before the body is read: nothing of it reaches the disk.
+        form = TipForm(**options)
+        form.too_large = True
+        return form, ConsentForm(practice=practice), None
     form = TipForm(request.POST, request.FILES, **options)
     # Bound (and so validated and shown with its errors) only when used.
     consent_form = (
@@ -188,7 +203,11 @@ def tip_link(request, token):
             limit=_limit("TIP_LINK_LIMIT_PER_LINK"),
             window=_limit("TIP_LINK_WINDOW"),
         )
-        if verdict.allowed and request.POST.get("submitter_email", "").strip():
+        if (
+            verdict.allowed
+            and not _body_too_large(request)
+            and request.POST.get("submitter_email", "").strip()
+        ):
             verdict = ratelimit.hit(
                 "tipmail",
                 f"{practice.pk}:{request.POST['submitter_email']}",

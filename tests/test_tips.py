@@ -432,6 +432,17 @@ def test_a_file_over_the_size_limit(staff_client, settings, media_root):
     assert counts() == (0, 0, 0) and files(media_root) == set()
 
 
+def test_a_request_larger_than_any_tip_is_refused_unread(client, practice, settings, media_root):
+    # What the client announces is checked before a byte of the body is read.
+    too_much = settings.MAX_TIP_BYTES + 30 * 1024 * 1024
+    response = client.post(
+        link(practice), LINK_TIP | {"photos": [samples.photo()]}, CONTENT_LENGTH=str(too_much)
+    )
+    assert response.status_code == 200
+    assert "larger than a tip can take" in response.content.decode()
+    assert counts() == (0, 0, 0) and files(media_root) == set()
+
+
 def test_all_bad_photos_are_named_at_once(staff_client):
     response = staff_client.post(
         STAFF_HOME,
