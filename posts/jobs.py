@@ -7,6 +7,7 @@ rqcron` calls the four cron entry points below on a schedule.
 
 from __future__ import annotations
 
+from django.db import close_old_connections, connection
 from rq import get_current_job
 
 from posts import dispatch, publishing, takedown, upkeep
@@ -14,17 +15,32 @@ from posts import dispatch, publishing, takedown, upkeep
 # -- jobs ------------------------------------------------------------------------
 
 
+def _usable_connection() -> None:
+    """Drop a broken or too old database connection before a job.
+
+    Single-process workers (rq.worker.SimpleWorker, the recommended class for
+    the publish queue) keep their connection from job to job, and no request
+    cycle closes it: after a database restart every later job would fail.
+    Skipped inside a transaction (a test running the job in-process).
+    """
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 def publish_publication(publication_id: int) -> str:
+    _usable_connection()
     return publishing.attempt(publication_id=publication_id)
 
 
 def delete_publication(publication_id: int) -> str:
+    _usable_connection()
     job = get_current_job()
     last_try = job is None or not job.retries_left
     return takedown.delete_live_post(publication_id=publication_id, last_try=last_try)
 
 
 def fetch_metrics(publication_ids: list[int]) -> int:
+    _usable_connection()
     return upkeep.fetch_metrics(publication_ids=publication_ids)
 
 

@@ -208,7 +208,6 @@ def test_chaos_every_publication_exactly_once_or_failed_with_a_reason(
         "SITE_URL": live_server.url,
         "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PUBLISH_LEASE_SECONDS": str(LEASE_SECONDS),
-        "DATABASE_CONN_MAX_AGE": "0",
     }
     workers = Workers(env, WORKERS, tmp_path)
     dispatcher = Dispatcher()

@@ -1,0 +1,323 @@
+"""Publishing benchmark: 2,000 publications due in the same minute, 150 ms per platform call.
+
+    python scripts/services.py -- python bench/publish.py
+
+Sets up its own database (rounds_bench, dropped and made again) and Redis
+database, starts the sandbox platforms in their own process with 150 ms of
+latency on every call, the documented default number of publish workers
+(docs/publishing.md), and a dispatcher ticking like `manage.py rqcron`.
+Prints plain name=value lines:
+
+- all_published_s: from the due time until the last publication was recorded
+- lag_p50_s, lag_p99_s: how long after the due time publications were recorded
+- engine_per_s: publications per second through the whole engine
+- bare_per_s: the same platform calls from a bare thread pool of the same
+  concurrency (no database, no queue): what the platforms allow at best
+- ratio: engine_per_s / bare_per_s
+
+Environment: BENCH_PUBLICATIONS (2000), BENCH_LATENCY_MS (150),
+PUBLISH_WORKERS (the default in docs/publishing.md), BENCH_REDIS_DB (14).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PUBLICATIONS = int(os.environ.get("BENCH_PUBLICATIONS", "2000"))
+LATENCY_MS = int(os.environ.get("BENCH_LATENCY_MS", "150"))
+# The default from docs/publishing.md: 16 single-job worker processes.
+WORKERS = int(os.environ.get("PUBLISH_WORKERS", "16"))
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "14"))
+DB_NAME = "rounds_bench"
+PLATFORMS = ["facebook", "linkedin", "x", "google_business"]  # text posts: no photo server
+PRACTICES = 25  # 100 accounts: X allows 200 posts per 15 minutes per account
+DISPATCH_INTERVAL = 3.0  # settings.DISPATCH_INTERVAL_SECONDS, as rqcron runs it
+TIMEOUT_S = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"nothing answered on port {port}")
+
+
+def recreate_database(base_url: str) -> str:
+    import psycopg
+
+    parts = urlsplit(base_url)
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    return urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+
+
+def redis_url(base: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=f"/{REDIS_DB}"))
+
+
+def main() -> int:
+    base_db = os.environ.get("DATABASE_URL", "")
+    if not base_db.startswith("postgres"):
+        print("error=run me through scripts/services.py (needs PostgreSQL)", file=sys.stderr)
+        return 2
+    sandbox_port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "agency.settings",
+        "DJANGO_ENV": "development",
+        "DATABASE_URL": recreate_database(base_db),
+        "REDIS_URL": redis_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")),
+        "SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}",
+        "LOG_LEVEL": "WARNING",
+        "DEBUG": "false",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    os.environ.update(env)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "posts.platforms.sandbox", "--port", str(sandbox_port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[subprocess.Popen] = []
+    try:
+        wait_for_port(sandbox_port)
+        return run(env, sandbox_port, workers)
+    finally:
+        for proc in [*workers, sandbox]:
+            proc.send_signal(signal.SIGTERM)
+        for proc in [*workers, sandbox]:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def run(env: dict[str, str], sandbox_port: int, workers: list[subprocess.Popen]) -> int:
+    import django
+
+    django.setup()
+    import django_rq
+    import requests
+    from django.db import connections
+    from django.utils import timezone
+
+    from agency.models import User
+    from posts import dispatch
+    from posts.models import Approval, Post, Publication
+    from posts.platform_clients import account_for, client_config
+    from posts.platforms import build_client
+    from posts.platforms.base import PublishRequest
+    from practices.models import Practice, SocialAccount
+
+    sandbox_url = env["SANDBOX_URL"]
+    http = requests.Session()
+    http.post(f"{sandbox_url}/_sandbox/reset", json={"seed": 1}, timeout=10).raise_for_status()
+    http.post(
+        f"{sandbox_url}/_sandbox/faults", json={"latency_ms": LATENCY_MS}, timeout=10
+    ).raise_for_status()
+    django_rq.get_connection("publish").flushdb()
+
+    # -- 2,000 publications, approved and scheduled for the same moment --------
+    setup_started = time.monotonic()
+    doctor = User.objects.create_user("bench-doctor", "bench-doctor@example.test", "x")
+    accounts = []
+    for p in range(PRACTICES):
+        practice = Practice.objects.create(
+            name=f"Bench practice {p}", slug=f"bench-{p}", specialty="other"
+        )
+        for platform in PLATFORMS:
+            external_id = {
+                "facebook": f"{1000000 + p}",
+                "linkedin": f"urn:li:organization:{2000000 + p}",
+                "x": f"{3000000 + p}",
+                "google_business": f"accounts/{4000000 + p}/locations/{5000000 + p}",
+            }[platform]
+            token = f"bench-token-{platform}-{p}"
+            if platform == "x":  # X knows the author from the token alone
+                token = http.post(
+                    f"{sandbox_url}/_sandbox/tokens",
+                    json={"platform": "x", "account": external_id},
+                    timeout=10,
+                ).json()["access_token"]
+            accounts.append(
+                SocialAccount.objects.create(
+                    practice=practice,
+                    platform=platform,
+                    external_id=external_id,
+                    display_name=f"Bench {p} {platform}",
+                    access_token=token,
+                )
+            )
+    by_practice: dict[int, list[SocialAccount]] = {}
+    for account in accounts:
+        by_practice.setdefault(account.practice_id, []).append(account)
+    n_posts = PUBLICATIONS // len(PLATFORMS)
+    practice_ids = sorted(by_practice)
+    posts = Post.objects.bulk_create(
+        Post(
+            practice_id=practice_ids[i % len(practice_ids)],
+            caption=f"Benchmark post {i}: our clinic opens early on Mondays.",
+            status=Post.Status.SCHEDULED,
+        )
+        for i in range(n_posts)
+    )
+    through = Post.targets.through
+    through.objects.bulk_create(
+        through(post_id=post.pk, socialaccount_id=account.pk)
+        for post in posts
+        for account in by_practice[post.practice_id]
+    )
+    Approval.objects.bulk_create(
+        Approval(
+            post=post,
+            reviewer=doctor,
+            decision=Approval.Decision.APPROVED,
+            content_hash=post.content_hash(),
+            via=Approval.Via.LOGIN,
+        )
+        for post in posts
+    )
+    due = timezone.now() + timedelta(seconds=8)
+    Post.objects.filter(pk__in=[p.pk for p in posts]).update(scheduled_at=due)
+    Publication.objects.bulk_create(
+        Publication(post=post, account=account, next_attempt_at=due)
+        for post in posts
+        for account in by_practice[post.practice_id]
+    )
+    total = Publication.objects.count()
+    print(f"publications={total}")
+    print(f"latency_ms={LATENCY_MS}")
+    print(f"workers={WORKERS}")
+    print(f"setup_s={time.monotonic() - setup_started:.1f}")
+
+    # -- workers, then the dispatcher ticking from the due time ---------------
+    for _ in range(WORKERS):
+        workers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "rqworker",
+                    "publish",
+                    "--worker-class",
+                    "rq.worker.SimpleWorker",
+                    "--verbosity",
+                    "0",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    stop = threading.Event()
+
+    def dispatcher() -> None:
+        while timezone.now() < due:
+            time.sleep(0.01)
+        while not stop.is_set():
+            dispatch.dispatch_due()
+            stop.wait(DISPATCH_INTERVAL)
+        connections.close_all()
+
+    ticker = threading.Thread(target=dispatcher, daemon=True)
+    ticker.start()
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        settled = Publication.objects.filter(
+            status__in=[Publication.Status.PUBLISHED, Publication.Status.FAILED]
+        ).count()
+        if settled == total:
+            break
+        time.sleep(0.5)
+    stop.set()
+    ticker.join()
+
+    rows = list(Publication.objects.values_list("status", "updated_at"))
+    published = [at for status, at in rows if status == Publication.Status.PUBLISHED]
+    failed = sum(status == Publication.Status.FAILED for status, _ in rows)
+    lags = sorted((at - due).total_seconds() for at in published)
+    print(f"published={len(published)}")
+    print(f"failed={failed}")
+    print(f"unsettled={total - len(published) - failed}")
+    if not lags:
+        return 1
+    all_published_s = lags[-1]
+    engine_rate = len(published) / all_published_s
+    print(f"all_published_s={all_published_s:.1f}")
+    print(f"lag_p50_s={statistics.median(lags):.1f}")
+    print(f"lag_p99_s={lags[min(len(lags) - 1, int(len(lags) * 0.99))]:.1f}")
+    print(f"engine_per_s={engine_rate:.1f}")
+
+    # -- the same calls from a bare thread pool of the same concurrency -------
+    for proc in workers:
+        proc.send_signal(signal.SIGTERM)
+    calls = [
+        (accounts[i % len(accounts)], f"Bare loop call {i}: our clinic opens early on Mondays.")
+        for i in range(total)
+    ]
+
+    # One client (one requests Session) per thread and platform, as each
+    # worker process has its own.
+    local = threading.local()
+
+    def call(item) -> None:
+        account, text = item
+        clients = local.__dict__.setdefault("clients", {})
+        if account.platform not in clients:
+            clients[account.platform] = build_client(
+                account.platform, client_config(account.platform)
+            )
+        clients[account.platform].publish(account_for(account), PublishRequest(text=text))
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        list(pool.map(call, calls))
+    bare_s = time.monotonic() - started
+    bare_rate = total / bare_s
+    print(f"bare_s={bare_s:.1f}")
+    print(f"bare_per_s={bare_rate:.1f}")
+    print(f"ratio={engine_rate / bare_rate:.2f}")
+    within = all_published_s <= 60 and engine_rate / bare_rate >= 0.5 and failed == 0
+    print(f"within_targets={'yes' if within else 'no'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
