@@ -1,8 +1,11 @@
 """Shared fixtures for the browser tests: one headless Chromium for the run, phone pages.
 
-Playwright's sync API runs an event loop in this thread, and Django refuses
-ORM calls from a thread with a running loop unless told it is fine: the
-tests call the ORM between browser steps, never concurrently with it.
+Playwright's sync API runs an event loop in this thread for as long as the
+browser is open, and Django refuses ORM calls from a thread with a running
+loop unless told it is fine: the tests call the ORM between browser steps,
+never concurrently with it. The permission is given while the browser is
+open only, so that it does not reach subprocesses that other tests start
+before (manage.py check --deploy rightly refuses it).
 """
 
 from __future__ import annotations
@@ -10,8 +13,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -37,6 +38,20 @@ PHONE = {
 PASSWORD = "correct horse battery staple"  # tests.factories.make_user's default
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests last (after pytest-django's own ordering).
+
+    From the first browser test until the end of the run the browser is
+    open, with its event loop and the permission above: no other test runs
+    in that state.
+    """
+    browser_tests = [item for item in items if item.get_closest_marker("browser")]
+    if browser_tests:
+        others = [item for item in items if not item.get_closest_marker("browser")]
+        items[:] = others + browser_tests
+
+
 @pytest.fixture(scope="session")
 def browser():
     from django.db import connections
@@ -47,11 +62,19 @@ def browser():
     # would otherwise sit idle to the end and keep the test database from
     # being dropped.
     connections.close_all()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        connections.close_all()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+            connections.close_all()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
