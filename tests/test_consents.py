@@ -369,3 +369,13 @@ def test_consents_are_never_deleted(practice):
         consent.delete()
     with pytest.raises(PermissionError):
         PatientConsent.objects.filter(pk=consent.pk).delete()
+
+
+def test_the_list_pages_keep_the_filters(client, strategist, practice):
+    for i in range(55):
+        factories.make_consent(practice, patient_label=f"Patient {i:02d}")
+    client.force_login(strategist)
+    page = client.get(registry(practice), {"state": "active"}).content.decode()
+    assert "?state=active&amp;page=2" in page
+    second = client.get(registry(practice), {"state": "active", "page": "2"}).content.decode()
+    assert "Patient 54" in second and "Page 2 of 2" in second
