@@ -28,7 +28,9 @@ from practices.models import PatientConsent
 
 logger = logging.getLogger(__name__)
 
-DELETE_QUEUE = "publish"
+# The default queue: its worker runs RQ's scheduler, which the retries
+# (spaced by DELETE_RETRY) need.
+DELETE_QUEUE = "default"
 DELETE_JOB = "posts.jobs.delete_publication"
 DELETE_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
 

@@ -51,7 +51,7 @@ def test_revocation_cancels_waiting_posts_and_deletes_live_ones(
             by=world["strategist"],
         )
     with django_capture_on_commit_callbacks(execute=True):
-        work()
+        work("default")
 
     consent.refresh_from_db()
     assert consent.revoked_at == received
@@ -106,7 +106,7 @@ def test_where_the_platform_cannot_delete_a_person_is_asked_to(
     # Instagram may allow deleting: it is tried, and refused by this account.
     assert report.deleting == [publication.pk]
     with django_capture_on_commit_callbacks(execute=True):
-        work()
+        work("default")
     publication.refresh_from_db()
     assert publication.status == Status.PUBLISHED
     assert publication.takedown_requested_at is not None
@@ -160,9 +160,9 @@ def test_revocation_while_an_attempt_is_in_flight_takes_it_down_after(
     with django_capture_on_commit_callbacks(execute=True):
         dispatch.claim_due()
     with django_capture_on_commit_callbacks(execute=True):
-        work()
+        work("publish")
     with django_capture_on_commit_callbacks(execute=True):
-        work()
+        work("default")
 
     publication = Publication.objects.get(pk=pk)
     assert publication.status == Status.DELETED
