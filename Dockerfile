@@ -27,4 +27,4 @@ RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=$(python -c "from cryptography.fe
 
 USER rounds
 EXPOSE 8000
-CMD ["gunicorn", "agency.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "python:agency.gunicorn", "agency.wsgi:application"]

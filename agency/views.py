@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -31,6 +35,18 @@ def home(request):
     return render(request, "agency/no_practice.html", status=403)
 
 
+def _count_per_practice(queryset):
+    """A per-practice count as a subquery: several counts in one query, no join fan-out."""
+    counts = (
+        queryset.filter(practice=OuterRef("pk"))
+        .order_by()
+        .values("practice")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts), 0)
+
+
 @require_GET
 @login_required
 def dashboard(request):
@@ -38,15 +54,20 @@ def dashboard(request):
     if not request.user.is_agency:
         raise PermissionDenied("The dashboard is for the agency team.")
     practices = access.practices_visible_to(request.user).annotate(
-        new_tips=Count("tips", filter=Q(tips__status=Tip.Status.NEW), distinct=True),
-        in_review=Count("posts", filter=Q(posts__status=Post.Status.IN_REVIEW), distinct=True),
-        scheduled=Count("posts", filter=Q(posts__status=Post.Status.SCHEDULED), distinct=True),
+        new_tips=_count_per_practice(Tip.objects.filter(status=Tip.Status.NEW)),
+        in_review=_count_per_practice(Post.objects.filter(status=Post.Status.IN_REVIEW)),
+        scheduled=_count_per_practice(Post.objects.filter(status=Post.Status.SCHEDULED)),
     )
     # Any failed publication needs a person, also while the post's other
-    # publications are still going out (or held for a reconnect).
+    # publications are still going out (or held for a reconnect); a cancelled
+    # post's failures, or month-old ones, no longer do.
     failures = (
         access.publications_visible_to(request.user)
-        .filter(status=Publication.Status.FAILED)
+        .filter(
+            status=Publication.Status.FAILED,
+            updated_at__gte=timezone.now() - timedelta(days=30),
+        )
+        .exclude(post__status=Post.Status.CANCELLED)
         .order_by("-updated_at")[:20]
     )
     # Live posts whose patient authorization was revoked: not yet deleted.
@@ -55,8 +76,14 @@ def dashboard(request):
         .filter(takedown_requested_at__isnull=False, takedown_done_at__isnull=True)
         .order_by("takedown_requested_at")[:20]
     )
+    # A disconnected account still holding publications strands them too.
+    waiting = Publication.objects.filter(
+        account=OuterRef("pk"),
+        status__in=[Publication.Status.PENDING, Publication.Status.UNKNOWN],
+    )
     accounts_needing_reconnect = access.accounts_visible_to(request.user).filter(
-        status=SocialAccount.Status.NEEDS_RECONNECT
+        Q(status=SocialAccount.Status.NEEDS_RECONNECT)
+        | Q(status=SocialAccount.Status.DISCONNECTED) & Exists(waiting)
     )
     upcoming = (
         access.posts_visible_to(request.user)

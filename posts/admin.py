@@ -91,11 +91,18 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ["title", "caption"]
     date_hierarchy = "scheduled_at"
     list_select_related = ["practice", "author"]
-    raw_id_fields = ["tip", "author"]
-    filter_horizontal = ["targets", "consents"]
-    # Status moves only through the workflow methods, which enforce the rules.
-    readonly_fields = ["status", "created_at", "updated_at"]
     inlines = [PostMediaInline, PublicationInline]
+
+    # Read-only: a post changes only through the workflow, which voids an
+    # approval when the content changes and never moves a status illegally.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Approval)
@@ -135,8 +142,17 @@ class PublicationAdmin(admin.ModelAdmin):
     list_filter = ["status", "last_error_kind", "account__platform"]
     search_fields = ["platform_post_id", "post__title", "last_error_message"]
     list_select_related = ["post", "account"]
-    raw_id_fields = ["post", "account"]
-    readonly_fields = ["platform_state", "created_at", "updated_at"]
+
+    # Read-only: an edited status or platform id here could publish a post
+    # twice or lose one. Retries go through the post page.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(MetricSnapshot)

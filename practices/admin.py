@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from agency.models import AuditEvent
 from practices.models import Membership, PatientConsent, Practice, SocialAccount
 
 
@@ -76,7 +77,29 @@ class PatientConsentAdmin(admin.ModelAdmin):
     # The signed document is reached only through the app, where every view
     # and download is an audit event.
     exclude = ["document"]
-    readonly_fields = ["created_at", "signer_ip", "recorded_by", "recorded_by_label"]
+
+    # Read-only: authorizations are recorded through the tip form and revoked
+    # through the consent registry, which cancels and takes down what relies
+    # on them. An edit here would bypass both.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        consent = PatientConsent.objects.filter(pk=object_id).first()
+        if consent is not None and response.status_code == 200:
+            AuditEvent.record(
+                "consent_viewed",
+                actor=request.user,
+                practice=consent.practice,
+                obj=consent,
+                detail={"where": "admin"},
+                ip_address=request.META.get("REMOTE_ADDR"),
+            )
+        return response

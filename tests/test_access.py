@@ -266,3 +266,35 @@ def test_practice_page_shows_times_in_the_practices_zone(client, world):
     assert "Wed 1 Jul 2026, 10:00" in page
     detail = client.get(reverse("post_detail", args=[post.pk])).text
     assert "10:00 CDT" in detail
+
+
+def test_dashboard_counts_do_not_multiply(client, world):
+    from posts.models import Post, Tip
+
+    practice = world["practice"]
+    for _ in range(3):
+        factories.make_tip(practice, status=Tip.Status.NEW)
+    for _ in range(2):
+        factories.make_post(practice, status=Post.Status.IN_REVIEW)
+    client.force_login(world["people"]["strategist"])
+    row = client.get(reverse("dashboard")).context["practices"][0]
+    assert (row.new_tips, row.in_review, row.scheduled) == (4, 2, 0)
+
+
+def test_disconnected_account_with_waiting_posts_needs_a_person(client, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from practices.models import SocialAccount
+
+    post = world["post"]
+    post.practice.approval_policy = post.practice.ApprovalPolicy.NEVER
+    post.practice.save()
+    post.mark_ready(by=world["people"]["strategist"])
+    post.schedule(at=timezone.now() + timedelta(hours=1))
+    SocialAccount.objects.filter(pk=world["account"].pk).update(status="disconnected")
+    client.force_login(world["people"]["strategist"])
+    response = client.get(reverse("dashboard"))
+    assert list(response.context["accounts_needing_reconnect"]) == [world["account"]]
+    assert "has posts waiting to go out" in response.text
