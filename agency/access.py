@@ -134,11 +134,14 @@ def tips_visible_to(user: User) -> QuerySet[Tip]:
     return queryset.filter(practice_id__in=list(roles), submitted_by=user)
 
 
-def get_tip_for_user(user: User, pk: int) -> Tip:
+EVERYONE = frozenset({LEAD, STRATEGIST, STAFF, DOCTOR})
+
+
+def get_tip_for_user(user: User, pk: int, *, roles=EVERYONE) -> Tip:
     tip = Tip.objects.select_related("practice", "submitted_by", "consent").filter(pk=pk).first()
     if tip is None:
         raise Http404("No such tip.")
-    role = _require(user, tip.practice_id, {LEAD, STRATEGIST, STAFF, DOCTOR})
+    role = _require(user, tip.practice_id, roles)
     if role not in AGENCY and tip.submitted_by_id != user.pk:
         raise PermissionDenied("Only the person who sent this tip and the agency can see it.")
     return tip
@@ -170,13 +173,16 @@ def get_consent_for_user(user: User, pk: int) -> PatientConsent:
 # -- media -------------------------------------------------------------------
 
 
-def get_media_for_user(user: User, pk: int) -> MediaAsset:
-    """Photos: the agency for its practices; staff for photos on their own tips."""
+def get_media_for_user(user: User, pk: int, *, roles=EVERYONE) -> MediaAsset:
+    """Photos: the agency for its practices; staff for photos on their own tips;
+    doctors for photos in their practice's posts (what they are asked to approve)."""
     asset = MediaAsset.objects.select_related("practice").filter(pk=pk).first()
     if asset is None:
         raise Http404("No such photo.")
-    role = _require(user, asset.practice_id, {LEAD, STRATEGIST, STAFF, DOCTOR})
+    role = _require(user, asset.practice_id, roles)
     if role == STAFF and not asset.tips.filter(submitted_by=user).exists():
+        raise PermissionDenied("Only the agency can see this photo.")
+    if role == DOCTOR and not asset.posts.exists():
         raise PermissionDenied("Only the agency can see this photo.")
     return asset
 
@@ -202,6 +208,14 @@ def get_account_for_user(user: User, pk: int, *, roles=AGENCY) -> SocialAccount:
         raise Http404("No such account.")
     _require(user, account.practice_id, roles)
     return account
+
+
+def membership_for(user: User, practice: Practice) -> Membership:
+    """The person's membership at a practice they belong to (404 otherwise)."""
+    membership = Membership.objects.filter(user=user, practice=practice).first()
+    if membership is None:
+        raise Http404("No such page.")
+    return membership
 
 
 def require_agency_lead(user: User) -> None:

@@ -21,7 +21,6 @@ from posts.images import VARIANT_SPECS
 from posts.models import IllegalTransition, Post, Tip, TipPhoto
 from posts.tips import outcome, submit_tip, with_outcomes
 from practices.forms import ConsentForm
-from practices.models import Membership
 from practices.services import MAX_CONSENT_DOCUMENT_BYTES
 
 
@@ -161,7 +160,7 @@ def staff_home(request):
         raise PermissionDenied("This page is for practice staff.")
     wanted = request.GET.get("practice")
     practice = next((p for p in practices if p.slug == wanted), practices[0])
-    membership = Membership.objects.get(user=request.user, practice=practice)
+    membership = access.membership_for(request.user, practice)
     form, consent_form, tip = _tip_forms(
         request,
         practice=practice,
@@ -300,8 +299,7 @@ def tip_inbox(request, slug):
 @require_POST
 @login_required
 def tip_decline(request, pk):
-    tip = access.get_tip_for_user(request.user, pk)
-    access.get_practice_for_user(request.user, tip.practice.slug)
+    tip = access.get_tip_for_user(request.user, pk, roles=access.AGENCY)
     form = DeclineForm(request.POST)
     if form.is_valid():
         try:
@@ -340,8 +338,7 @@ def post_new(request):
         raise PermissionDenied("Posts are written by the agency.")
     tip = None
     if request.GET.get("tip", "").isdigit():
-        tip = access.get_tip_for_user(request.user, int(request.GET["tip"]))
-        access.get_practice_for_user(request.user, tip.practice.slug)
+        tip = access.get_tip_for_user(request.user, int(request.GET["tip"]), roles=access.AGENCY)
     return render(request, "posts/post_new.html", {"tip": tip})
 
 
@@ -391,8 +388,7 @@ def media_signed(request, token):
 @require_POST
 @login_required
 def media_focal_point(request, pk):
-    asset = access.get_media_for_user(request.user, pk)
-    access.get_practice_for_user(request.user, asset.practice.slug)
+    asset = access.get_media_for_user(request.user, pk, roles=access.AGENCY)
     form = FocalPointForm(request.POST)
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(

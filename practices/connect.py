@@ -22,10 +22,10 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from posts.platform_clients import client_for
 
 from agency.fields import decrypt, encrypt
 from agency.models import AuditEvent
+from posts.platform_clients import client_for
 from posts.platforms.base import Target, TokenSet
 from practices.models import Practice, SocialAccount
 
@@ -58,6 +58,7 @@ def start(session, *, practice: Practice, platform: str) -> str:
     }
     flows[state] = {
         "practice_id": practice.pk,
+        "practice_slug": practice.slug,
         "platform": platform,
         "verifier": verifier,
         "started": time.time(),
@@ -107,7 +108,9 @@ def choose(session, *, state: str, external_id: str, by) -> SocialAccount:
     target = next((t for t in targets if t.external_id == external_id), None)
     if target is None:
         raise ConnectFailed("Pick one of the listed accounts.")
-    practice = Practice.objects.get(pk=flow["practice_id"])
+    practice = Practice.objects.filter(pk=flow["practice_id"]).first()
+    if practice is None:
+        raise ConnectFailed("The practice no longer exists.")
     with transaction.atomic():
         account, created = SocialAccount.objects.update_or_create(
             practice=practice,

@@ -12,7 +12,7 @@ from agency import access
 from posts.models import Post
 from posts.platforms.errors import PlatformError
 from practices import connect
-from practices.models import Platform, Practice
+from practices.models import Platform
 
 
 @require_GET
@@ -94,7 +94,7 @@ def connect_callback(request, platform):
         return _connect_failed(request, str(exc))
     except PlatformError as exc:
         return _connect_failed(request, f"{label} refused the connection: {exc.message}")
-    practice = Practice.objects.get(pk=flow["practice_id"])
+    practice = access.get_practice_for_user(request.user, flow["practice_slug"])
     return render(
         request,
         "practices/connect_choose.html",

@@ -298,3 +298,22 @@ def test_disconnected_account_with_waiting_posts_needs_a_person(client, world):
     response = client.get(reverse("dashboard"))
     assert list(response.context["accounts_needing_reconnect"]) == [world["account"]]
     assert "has posts waiting to go out" in response.text
+
+
+def test_doctor_sees_post_photos_but_not_tip_photos(world):
+    from posts.models import MediaAsset, PostMedia
+
+    practice = world["practice"]
+    on_post = MediaAsset.objects.create(
+        practice=practice, file="a.jpg", width=1, height=1, size_bytes=1, sha256="a" * 64
+    )
+    on_tip_only = MediaAsset.objects.create(
+        practice=practice, file="b.jpg", width=1, height=1, size_bytes=1, sha256="b" * 64
+    )
+    PostMedia.objects.create(post=world["post"], asset=on_post)
+    world["tip"].photos.add(on_tip_only)
+    doctor = world["people"]["doctor"]
+    assert access.get_media_for_user(doctor, on_post.pk) == on_post
+    assert _outcome(access.get_media_for_user, doctor, on_tip_only.pk) == 403
+    assert _outcome(access.get_media_for_user, world["people"]["staff"], on_tip_only.pk) == "ok"
+    assert _outcome(access.get_media_for_user, world["people"]["other_staff"], on_post.pk) == 404

@@ -249,7 +249,7 @@ def tip_with_photo(practice, staff, asset):
         ("lead", 200),
         ("strategist", 200),
         ("staff", 200),
-        ("doctor", 200),
+        ("doctor", 403),  # doctors see the photos of posts, not of tips
         ("other_strategist", 404),
         ("other_staff", 404),
         ("outsider", 404),
