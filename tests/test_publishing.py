@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -241,6 +242,12 @@ def test_expired_token_holds_the_account_and_emails_the_strategist_once(
     assert message.to == [world["strategist"].email]
     assert "Reconnect" in message.subject
     assert "https://rounds.example/posts/" in message.body
+
+    client = Client()
+    client.force_login(world["strategist"])
+    dashboard = client.get("/dashboard/").content.decode()
+    assert "needs reconnecting" in dashboard
+    assert str(account) in dashboard
 
     # Held: nothing is dispatched while the account needs reconnecting.
     assert run_due() == []

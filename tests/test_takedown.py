@@ -12,7 +12,8 @@ from agency.models import AuditEvent
 from posts.models import Post, Publication
 from posts.platform_clients import account_for, client_for
 from posts.platforms.base import MediaItem, PublishRequest
-from posts.takedown import revoke_consent
+from posts.platforms.errors import PlatformError
+from posts.takedown import delete_live_post, revoke_consent
 from tests import factories
 from tests.publishing_support import (
     scheduled_post,
@@ -183,3 +184,31 @@ def test_revoking_twice_keeps_the_first_receipt(world, platforms, redis_db):
     assert consent.revoked_at == first
     assert consent.revocation_note == "letter"
     assert AuditEvent.objects.filter(verb="consent_revoked").count() == 1
+
+
+def test_a_delete_that_keeps_failing_becomes_a_to_do_for_a_person(
+    world, platforms, run_due, django_capture_on_commit_callbacks
+):
+    consent = factories.make_consent(world["practice"], platforms=["facebook"])
+    post = _patient_post(world, consent, ["facebook"])
+    run_due()
+    publication = post.publications.get()
+    assert publication.status == Status.PUBLISHED
+    with django_capture_on_commit_callbacks(execute=True):
+        revoke_consent(consent=consent, received_at=timezone.now(), note="", by=world["strategist"])
+    platforms.faults(platform="facebook", error_rates={"transient": 1.0})
+
+    # Not the last try: the error goes back to RQ, which retries later.
+    with pytest.raises(PlatformError):
+        delete_live_post(publication_id=publication.pk, last_try=False)
+    assert mail.outbox == []
+    # The last try gives up and asks a person.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert delete_live_post(publication_id=publication.pk, last_try=True) == "by hand"
+
+    publication.refresh_from_db()
+    assert publication.status == Status.PUBLISHED
+    assert publication.takedown_done_at is None
+    assert "remove it by hand" in publication.last_error_message
+    assert len(mail.outbox) == 1
+    assert not platforms.ledger("facebook")[0]["deleted"]
