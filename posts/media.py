@@ -30,7 +30,7 @@ from PIL import Image
 
 from posts import images
 from posts.images import CleanedImage, ImageRejected
-from posts.models import MediaAsset, MediaVariant
+from posts.models import IllegalTransition, MediaAsset, MediaVariant, Post
 
 logger = logging.getLogger(__name__)
 
@@ -291,16 +291,30 @@ def variant_for(asset: MediaAsset, spec: str) -> MediaVariant:
     return variant
 
 
-def set_focal_point(asset: MediaAsset, x: float, y: float) -> None:
-    """Move the point every crop keeps in frame; cached variants are dropped."""
+def set_focal_point(asset: MediaAsset, x: float, y: float) -> list[Post]:
+    """Move the point every crop keeps in frame; cached variants are dropped.
+
+    The crop is part of what a doctor approves, so posts using this photo that
+    are in review, approved or scheduled go back to draft (their approval is
+    void) and are returned; a post being published right now cannot change.
+    """
     if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
         raise ValueError("the focal point must lie within the photo (0 to 1 across and down)")
     with transaction.atomic():
+        using = Post.objects.select_for_update().filter(media=asset).order_by("pk")
+        if any(post.status == Post.Status.PUBLISHING for post in using):
+            raise IllegalTransition(
+                "a post using this photo is being published right now; try again in a minute"
+            )
+        reopened = [post for post in using if post.can("reopen")]
         asset.focal_x, asset.focal_y = float(x), float(y)
         asset.save(update_fields=["focal_x", "focal_y"])
         for variant in list(asset.variants.all()):
             _delete_on_commit(variant.file.storage, variant.file.name)
             variant.delete()
+        for post in reopened:
+            post.reopen()
+    return reopened
 
 
 def variant_content_type(name: str) -> str:

@@ -396,8 +396,18 @@ def media_focal_point(request, pk):
     ):
         next_url = reverse("home")
     if form.is_valid():
-        media.set_focal_point(asset, form.cleaned_data["x"], form.cleaned_data["y"])
+        try:
+            reopened = media.set_focal_point(asset, form.cleaned_data["x"], form.cleaned_data["y"])
+        except IllegalTransition as refused:
+            messages.error(request, f"Focal point not moved: {refused}.")
+            return redirect(next_url)
         messages.success(request, "Focal point saved: crops keep it in frame.")
+        if reopened:
+            messages.warning(
+                request,
+                f"{len(reopened)} post{'s' if len(reopened) > 1 else ''} using this photo went "
+                "back to draft: the approval covered the old crop.",
+            )
     else:
         messages.error(request, "The focal point must lie within the photo (0 to 1 each way).")
     return redirect(next_url)

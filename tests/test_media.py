@@ -329,3 +329,51 @@ def test_only_the_agency_moves_the_focal_point(
     assert response.status_code == expected
     asset.refresh_from_db()
     assert asset.focal_x == 0.5
+
+
+def test_moving_the_focal_point_sends_approved_posts_back_to_draft(
+    client, strategist, doctor, practice, asset
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from posts.models import Approval, PostMedia
+    from tests import factories
+
+    account = factories.make_account(practice)
+    scheduled = factories.make_post(practice, targets=[account])
+    PostMedia.objects.create(post=scheduled, asset=asset)
+    scheduled.submit_for_review()
+    scheduled.approve(by=doctor, via=Approval.Via.LOGIN)
+    scheduled.schedule(at=timezone.now() + timedelta(hours=3))
+    draft = factories.make_post(practice, targets=[account])
+    PostMedia.objects.create(post=draft, asset=asset)
+
+    client.force_login(strategist)
+    response = client.post(
+        reverse("media_focal_point", args=[asset.pk]), {"x": "0.2", "y": "0.3"}, follow=True
+    )
+    assert "1 post using this photo went back to draft" in response.text
+    scheduled.refresh_from_db()
+    draft.refresh_from_db()
+    assert scheduled.status == "draft"
+    assert scheduled.current_approval() is None
+    assert not scheduled.publications.exists()
+    assert draft.status == "draft"
+
+
+def test_focal_point_cannot_move_while_a_post_publishes(client, strategist, practice, asset):
+    from posts.models import Post, PostMedia
+    from tests import factories
+
+    post = factories.make_post(practice)
+    PostMedia.objects.create(post=post, asset=asset)
+    Post.objects.filter(pk=post.pk).update(status="publishing")
+    client.force_login(strategist)
+    response = client.post(
+        reverse("media_focal_point", args=[asset.pk]), {"x": "0.9", "y": "0.9"}, follow=True
+    )
+    assert "being published right now" in response.text
+    asset.refresh_from_db()
+    assert (asset.focal_x, asset.focal_y) == (0.5, 0.5)
