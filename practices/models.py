@@ -259,6 +259,14 @@ class PatientConsent(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("patient authorizations are kept for six years and never deleted")
 
+    @property
+    def use_labels(self) -> str:
+        return ", ".join(self.Use(use).label for use in self.uses if use in self.Use.values)
+
+    @property
+    def platform_labels(self) -> str:
+        return ", ".join(Platform(p).label for p in self.platforms if p in Platform.values)
+
     def is_active(self, at: datetime | None = None) -> bool:
         at = at or timezone.now()
         return self.revoked_at is None and self.expires_at > at
