@@ -60,11 +60,18 @@ CAPTIONS = {
 }
 
 
-def _demo_photo(practice: Practice, caption: str):
-    """A cheerful, made-up picture (no patient in it), cleaned and stored like any upload."""
+def _demo_photo(practice: Practice):
+    """A cheerful, made-up picture (no patient in it), cleaned and stored like any upload.
+
+    One per practice, shared by its demo posts.
+    """
     from PIL import Image, ImageDraw, ImageFont
 
-    seed = sum(map(ord, practice.slug + caption))
+    alt_text = f"A colourful card with the name {practice.name}"
+    existing = practice.media.filter(alt_text=alt_text).first()
+    if existing is not None:
+        return existing
+    seed = sum(map(ord, practice.slug))
     hue = seed % 360
     picture = Image.new("HSV", (1600, 1200))
     draw = ImageDraw.Draw(picture)
@@ -83,7 +90,7 @@ def _demo_photo(practice: Practice, caption: str):
         buffer.getvalue(), max_bytes=settings.MAX_PHOTO_BYTES, max_pixels=settings.MAX_PHOTO_PIXELS
     )
     asset = media.store_cleaned(practice=practice, cleaned=cleaned)
-    asset.alt_text = f"A colourful card with the name {practice.name}"
+    asset.alt_text = alt_text
     asset.save(update_fields=["alt_text"])
     return asset
 
@@ -238,7 +245,7 @@ class Command(BaseCommand):
             scheduled_at=now + timedelta(days=2),
         )
         post.targets.set(targets)
-        PostMedia.objects.create(post=post, asset=_demo_photo(practice, post.caption))
+        PostMedia.objects.create(post=post, asset=_demo_photo(practice))
         self._advance(post, doctor, status, now)
         return post
 
@@ -312,7 +319,7 @@ class Command(BaseCommand):
             ),
         )
         post.targets.set(practice.social_accounts.all())
-        PostMedia.objects.create(post=post, asset=_demo_photo(practice, "welcome"))
+        PostMedia.objects.create(post=post, asset=_demo_photo(practice))
         post.submit_for_review()
         post.approve(by=doctor, via=Approval.Via.LINK, comment="Welcome aboard.")
         post.schedule(at=at)
