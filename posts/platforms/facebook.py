@@ -68,22 +68,22 @@ class FacebookClient:
                 data = {"message": message}
                 if request.link:
                     data["link"] = request.link
-                post_id = self.graph.call("POST", f"/{page}/feed", token, create=True, data=data)[
-                    "id"
-                ]
+                body = self.graph.call("POST", f"/{page}/feed", token, create=True, data=data)
+                post_id = self.graph.new_id(body, create=True)
             elif len(request.media) == 1:
                 photo = self._upload_photo(page, token, request.media[0], caption=message)
-                post_id = photo.get("post_id") or f"{page}_{photo['id']}"
+                post_id = photo.get("post_id") or f"{page}_{self.graph.new_id(photo, create=True)}"
             else:
                 photo_ids = self._upload_unpublished(page, token, request, on_progress)
                 attached = json.dumps([{"media_fbid": i} for i in photo_ids])
-                post_id = self.graph.call(
+                body = self.graph.call(
                     "POST",
                     f"/{page}/feed",
                     token,
                     create=True,
                     data={"message": message, "attached_media": attached},
-                )["id"]
+                )
+                post_id = self.graph.new_id(body, create=True)
         except GraphError as exc:
             raise self.graph.classify(exc, create=True) from exc
         return self._result(token, str(post_id))
@@ -120,7 +120,7 @@ class FacebookClient:
                 body = self.graph.call("POST", f"/{page}/photos", token, data=data, files=files)
             except GraphError as exc:
                 raise self.graph.classify(exc) from exc
-            photo_ids.append(str(body["id"]))
+            photo_ids.append(self.graph.new_id(body, create=False))
             if on_progress:
                 on_progress({**request.state, "photo_ids": list(photo_ids)})
         return photo_ids

@@ -99,6 +99,26 @@ class GraphAPI:
             raise GraphError(resp, body["error"])
         raise GraphError(resp, {"message": f"HTTP {resp.status_code} {resp.reason}"})
 
+    def new_id(self, body: dict[str, Any], *, create: bool) -> str:
+        """The id a successful call that made something answered with.
+
+        Without it we cannot tell what was made: after the call that creates
+        the post, the post may exist (read back first); an upload is just
+        done again.
+        """
+        if body.get("id"):
+            return str(body["id"])
+        label, platform = self.http.label, self.http.platform
+        if create:
+            raise AmbiguousOutcome(
+                f"{label} accepted the post but did not say which post it created.",
+                platform=platform,
+            )
+        raise TransientError(
+            f"{label} accepted the upload but did not say its id; it will be uploaded again.",
+            platform=platform,
+        )
+
     def classify(self, exc: GraphError, *, create: bool = False) -> PlatformError:
         return classify(exc, platform=self.http.platform, label=self.http.label, create=create)
 

@@ -96,7 +96,7 @@ class InstagramClient:
             )
         except GraphError as exc:
             raise self.graph.classify(exc, create=True) from exc
-        return self._result(account, str(body["id"]))
+        return self._result(account, self.graph.new_id(body, create=True))
 
     def _ready_container(
         self,
@@ -130,28 +130,23 @@ class InstagramClient:
             data = {"image_url": item.url, "caption": caption}
             if item.alt_text:
                 data["alt_text"] = item.alt_text
-            container = str(self.graph.call("POST", f"/{user}/media", token, data=data)["id"])
+            body = self.graph.call("POST", f"/{user}/media", token, data=data)
+            container = self.graph.new_id(body, create=False)
         else:
             children: list[str] = []
             for item in request.media:
                 data = {"image_url": item.url, "is_carousel_item": "true"}
                 if item.alt_text:
                     data["alt_text"] = item.alt_text
-                children.append(
-                    str(self.graph.call("POST", f"/{user}/media", token, data=data)["id"])
-                )
-            container = str(
-                self.graph.call(
-                    "POST",
-                    f"/{user}/media",
-                    token,
-                    data={
-                        "media_type": "CAROUSEL",
-                        "children": ",".join(children),
-                        "caption": caption,
-                    },
-                )["id"]
+                body = self.graph.call("POST", f"/{user}/media", token, data=data)
+                children.append(self.graph.new_id(body, create=False))
+            body = self.graph.call(
+                "POST",
+                f"/{user}/media",
+                token,
+                data={"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption},
             )
+            container = self.graph.new_id(body, create=False)
         save(container_id=container, container_created_at=datetime.now(UTC).isoformat())
         return container
 

@@ -135,7 +135,13 @@ class XClient:
             files={"media": ("photo", data, item.content_type)},
             data={"media_category": "tweet_image", "media_type": item.content_type},
         )
-        media_id = str((body.get("data") or {}).get("id"))
+        media_id = str((body.get("data") or {}).get("id") or "")
+        if not media_id:
+            # Nothing was posted yet: upload again rather than attach an id we do not have.
+            raise TransientError(
+                "X accepted the photo but did not say its id; it will be uploaded again.",
+                platform=self.platform,
+            )
         if item.alt_text:
             self._call(
                 "POST",

@@ -130,7 +130,8 @@ def test_duplicate_knob(platform, sandbox, client_for, account_for, publish_requ
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-@pytest.mark.parametrize("mode", ["drop", "5xx"])
+# no_id: a success that does not name the post, which may be anywhere or nowhere.
+@pytest.mark.parametrize("mode", ["drop", "5xx", "no_id"])
 def test_ambiguous_answer_but_the_post_exists_and_is_found(
     platform, mode, sandbox, client_for, account_for, publish_request
 ):
@@ -146,6 +147,40 @@ def test_ambiguous_answer_but_the_post_exists_and_is_found(
     sandbox.faults(platform=platform, ambiguous_rate=0.0)
     found = client.find_recent(account, request.text, since=since)
     assert found is not None and found.platform_id == entry["id"]
+
+
+def test_a_facebook_photo_post_answered_without_ids_is_ambiguous(
+    sandbox, client_for, account_for, photo_bytes, photo_url
+):
+    # One photo is created by /photos, which answers with both a photo and a post id.
+    sandbox.faults(platform="facebook", ambiguous_rate=1.0, ambiguous_mode="no_id")
+    item = MediaItem(url=photo_url(), data=photo_bytes())
+    with pytest.raises(AmbiguousOutcome):
+        client_for("facebook").publish(
+            account_for("facebook"), PublishRequest(text="One photo", media=(item,))
+        )
+    assert len(sandbox.ledger("facebook")) == 1
+
+
+@pytest.mark.parametrize(
+    ("platform", "photos"),
+    # The uploads before the post: X media, unpublished Facebook photos, Instagram containers.
+    [("x", 1), ("facebook", 2), ("instagram", 1), ("instagram", 2)],
+)
+def test_an_upload_answered_without_its_id_is_retried_and_nothing_is_saved(
+    platform, photos, sandbox, client_for, account_for, photo_url, photo_bytes
+):
+    sandbox.faults(platform=platform, uploads_without_id=True)
+    media = tuple(MediaItem(url=photo_url(), data=photo_bytes()) for _ in range(photos))
+    saved: list[dict] = []
+    with pytest.raises(TransientError, match="did not say its id"):
+        client_for(platform).publish(
+            account_for(platform),
+            PublishRequest(text="Upload without id", media=media),
+            on_progress=saved.append,
+        )
+    assert saved == []  # no made-up id is kept for the next attempt
+    assert sandbox.ledger() == []
 
 
 def test_a_read_timeout_on_create_is_ambiguous_and_on_a_read_transient(

@@ -27,7 +27,9 @@ Its own endpoints, under /_sandbox:
 
 Knobs (state.DEFAULT_KNOBS): latency_ms, error_rates {transient, throttled, token_expired,
 permission_revoked, rejected, duplicate: probability}, ambiguous_rate (the post is created,
-then the answer is lost), ambiguous_mode ("mixed" | "drop" | "5xx"), ig_in_progress_polls,
+then the answer is lost), ambiguous_mode ("mixed" | "drop" | "5xx" | "no_id": a success
+that does not name the post), uploads_without_id (uploads answered without their id),
+ig_in_progress_polls,
 ig_container_error (an Instagram subcode), quota (Instagram posts already used / X posts
 remaining), quota_limit (Instagram quota_total, default 50 / X limit, default 200),
 delete_enabled (Instagram), retry_after_s, detect_duplicates.

@@ -14,7 +14,7 @@ from posts.platforms.sandbox.core import (
     graph_time,
     json_response,
 )
-from posts.platforms.sandbox.gate import context, finish_create, gate
+from posts.platforms.sandbox.gate import context, finish_create, finish_upload, gate
 from posts.platforms.sandbox.graph_errors import FACEBOOK, graph_error, invalid_param, not_found
 from posts.platforms.sandbox.media import FetchError, fetch, inspect
 from posts.platforms.sandbox.state import Post, Sandbox
@@ -137,7 +137,7 @@ def create_photo(sb: Sandbox, req: Request, page: str) -> Response:
     if not published:
         with sb.lock:
             sb.fb_photos[photo_id] = {"page": page, "used": False, "created_at": sb.now()}
-        return json_response(200, {"id": photo_id})
+        return finish_upload(sb, req, json_response(200, {"id": photo_id}))
     post = _new_post(
         sb, req, page, params.get("caption", ""), 1, media_urls=[params.get("url", "")]
     )

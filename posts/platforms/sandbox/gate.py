@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from posts.platforms.sandbox.core import Request, Response
+from posts.platforms.sandbox.core import Request, Response, json_response
 from posts.platforms.sandbox.state import Sandbox
 
 # Error kinds a dialect renders besides the knob kinds in state.ERROR_KINDS:
@@ -108,4 +108,15 @@ def finish_create(sb: Sandbox, req: Request, dialect: Dialect, response: Respons
         mode = sb.choice(("drop", "5xx"))
     if mode == "drop":
         return Response(status=0, drop=True)
+    if mode == "no_id":
+        # Success, but neither the body nor a header names the new post.
+        return json_response(response.status, {})
     return dialect.error("server_error", context(sb, platform, account)) or response
+
+
+def finish_upload(sb: Sandbox, req: Request, response: Response) -> Response:
+    """After an upload was stored: maybe answer without its id (uploads_without_id)."""
+    platform, account = req.scope or ("", "")
+    if sb.knobs(platform, account)["uploads_without_id"]:
+        return json_response(response.status, {})
+    return response

@@ -14,7 +14,7 @@ from posts.platforms.sandbox.core import (
     json_response,
 )
 from posts.platforms.sandbox.facebook import graph_paging, requested_fields
-from posts.platforms.sandbox.gate import finish_create, gate
+from posts.platforms.sandbox.gate import finish_create, finish_upload, gate
 from posts.platforms.sandbox.graph_errors import INSTAGRAM, graph_error, invalid_param, not_found
 from posts.platforms.sandbox.media import FetchError, fetch, inspect
 from posts.platforms.sandbox.state import Post, Sandbox
@@ -94,7 +94,7 @@ def create_container(sb: Sandbox, req: Request, ig_user: str) -> Response:
     container_id = sb.new_id(17_900_000_000_000_000)
     with sb.lock:
         sb.ig_containers[container_id] = container
-    return json_response(200, {"id": container_id})
+    return finish_upload(sb, req, json_response(200, {"id": container_id}))
 
 
 def _fetch_image(url: str) -> Response | None:

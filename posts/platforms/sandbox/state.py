@@ -27,13 +27,18 @@ ERROR_KINDS = (
     "rejected",
     "duplicate",
 )
-AMBIGUOUS_MODES = ("mixed", "drop", "5xx")
+AMBIGUOUS_MODES = ("mixed", "drop", "5xx", "no_id")
 
 DEFAULT_KNOBS: dict[str, Any] = {
     "latency_ms": 0,
     "error_rates": {},
     "ambiguous_rate": 0.0,
-    "ambiguous_mode": "mixed",  # drop the connection, answer 5xx, or either at random
+    # Drop the connection, answer 5xx, either at random ("mixed"), or answer
+    # success without naming the new post ("no_id").
+    "ambiguous_mode": "mixed",
+    # Uploads (X media, unpublished Facebook photos, Instagram containers) are
+    # stored but answered without their id.
+    "uploads_without_id": False,
     "ig_in_progress_polls": 0,
     "ig_container_error": None,  # an Instagram subcode: new containers end in status ERROR
     "quota": None,  # Instagram: posts already used in the 24 h window; X: remaining

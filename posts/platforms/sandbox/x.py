@@ -15,7 +15,7 @@ from posts.platforms.sandbox.core import (
     iso,
     json_response,
 )
-from posts.platforms.sandbox.gate import ErrorContext, context, finish_create, gate
+from posts.platforms.sandbox.gate import ErrorContext, context, finish_create, finish_upload, gate
 from posts.platforms.sandbox.media import inspect
 from posts.platforms.sandbox.oauth import basic_credentials, consent_page, redeem
 from posts.platforms.sandbox.state import Post, Sandbox
@@ -315,7 +315,7 @@ def upload_media(sb: Sandbox, req: Request) -> Response:
     media_id = sb.new_id(1_870_000_000_000_000_000)
     with sb.lock:
         sb.x_media[media_id] = {"user": user, "alt_text": "", "created_at": sb.now()}
-    return json_response(
+    uploaded = json_response(
         200,
         {
             "data": {
@@ -331,6 +331,7 @@ def upload_media(sb: Sandbox, req: Request) -> Response:
             }
         },
     )
+    return finish_upload(sb, req, uploaded)
 
 
 @api.route("POST", r"/2/media/metadata")
