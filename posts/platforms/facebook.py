@@ -21,7 +21,7 @@ from posts.platforms.base import (
     TokenSet,
 )
 from posts.platforms.errors import ContentRejected, PlatformError, ReconnectNeeded
-from posts.platforms.graph import GraphAPI, GraphError
+from posts.platforms.graph import GraphAPI
 from posts.platforms.oauth import oauth_failure, token_set
 
 SCOPES = (
@@ -63,29 +63,26 @@ class FacebookClient:
         if request.media and request.link and request.link not in message:
             # Photo posts have no link field; the link goes in the text.
             message = f"{message}\n\n{request.link}".strip()
-        try:
-            if not request.media:
-                data = {"message": message}
-                if request.link:
-                    data["link"] = request.link
-                body = self.graph.call("POST", f"/{page}/feed", token, create=True, data=data)
-                post_id = self.graph.new_id(body, create=True)
-            elif len(request.media) == 1:
-                photo = self._upload_photo(page, token, request.media[0], caption=message)
-                post_id = photo.get("post_id") or f"{page}_{self.graph.new_id(photo, create=True)}"
-            else:
-                photo_ids = self._upload_unpublished(page, token, request, on_progress)
-                attached = json.dumps([{"media_fbid": i} for i in photo_ids])
-                body = self.graph.call(
-                    "POST",
-                    f"/{page}/feed",
-                    token,
-                    create=True,
-                    data={"message": message, "attached_media": attached},
-                )
-                post_id = self.graph.new_id(body, create=True)
-        except GraphError as exc:
-            raise self.graph.classify(exc, create=True) from exc
+        if not request.media:
+            data = {"message": message}
+            if request.link:
+                data["link"] = request.link
+            body = self.graph.call("POST", f"/{page}/feed", token, create=True, data=data)
+            post_id = self.graph.new_id(body, create=True)
+        elif len(request.media) == 1:
+            photo = self._upload_photo(page, token, request.media[0], caption=message)
+            post_id = photo.get("post_id") or f"{page}_{self.graph.new_id(photo, create=True)}"
+        else:
+            photo_ids = self._upload_unpublished(page, token, request, on_progress)
+            attached = json.dumps([{"media_fbid": i} for i in photo_ids])
+            body = self.graph.call(
+                "POST",
+                f"/{page}/feed",
+                token,
+                create=True,
+                data={"message": message, "attached_media": attached},
+            )
+            post_id = self.graph.new_id(body, create=True)
         return self._result(token, str(post_id))
 
     def _upload_photo(self, page: str, token: str, item: Any, *, caption: str) -> dict[str, Any]:
@@ -116,10 +113,7 @@ class FacebookClient:
                 data["url"] = item.url
             else:
                 files = {"source": ("photo", item.data, item.content_type)}
-            try:
-                body = self.graph.call("POST", f"/{page}/photos", token, data=data, files=files)
-            except GraphError as exc:
-                raise self.graph.classify(exc) from exc
+            body = self.graph.call("POST", f"/{page}/photos", token, data=data, files=files)
             photo_ids.append(self.graph.new_id(body, create=False))
             if on_progress:
                 on_progress({**request.state, "photo_ids": list(photo_ids)})
@@ -130,7 +124,7 @@ class FacebookClient:
         # publish (a retry would post twice), so fall back to a built URL.
         try:
             body = self.graph.call("GET", f"/{post_id}", token, params={"fields": POST_FIELDS})
-        except (GraphError, PlatformError):
+        except PlatformError:
             return PublishResult(post_id, f"{self.config.host('facebook_www')}/{post_id}", None)
         return PublishResult(
             post_id,
@@ -141,15 +135,10 @@ class FacebookClient:
     # --- reading back ------------------------------------------------------------
 
     def read_back(self, account: Account, platform_id: str) -> RemotePost | None:
-        try:
-            body = self.graph.call(
-                "GET", f"/{platform_id}", account.access_token, params={"fields": POST_FIELDS}
-            )
-        except GraphError as exc:
-            if exc.missing:
-                return None
-            raise self.graph.classify(exc) from exc
-        return _remote(body)
+        body = self.graph.call_if_exists(
+            "GET", f"/{platform_id}", account.access_token, params={"fields": POST_FIELDS}
+        )
+        return None if body is None else _remote(body)
 
     def find_recent(self, account: Account, text: str, *, since: datetime) -> RemotePost | None:
         prepared = self.prepare_text(text)
@@ -159,12 +148,9 @@ class FacebookClient:
             "limit": 50,
         }
         for _ in range(MAX_PAGES):
-            try:
-                body = self.graph.call(
-                    "GET", f"/{account.external_id}/posts", account.access_token, params=params
-                )
-            except GraphError as exc:
-                raise self.graph.classify(exc) from exc
+            body = self.graph.call(
+                "GET", f"/{account.external_id}/posts", account.access_token, params=params
+            )
             for row in body.get("data") or []:
                 created = parse_time(row.get("created_time"))
                 if text_matches(row.get("message", ""), text, prepared) and (
@@ -179,27 +165,17 @@ class FacebookClient:
         return None
 
     def delete(self, account: Account, platform_id: str) -> None:
-        try:
-            self.graph.call("DELETE", f"/{platform_id}", account.access_token)
-        except GraphError as exc:
-            if exc.missing:
-                return  # already gone
-            raise self.graph.classify(exc) from exc
+        # Already gone is what we wanted.
+        self.graph.call_if_exists("DELETE", f"/{platform_id}", account.access_token)
 
     def metrics(self, account: Account, platform_id: str) -> Metrics:
         token = account.access_token
-        try:
-            insights = self.graph.call(
-                "GET",
-                f"/{platform_id}/insights",
-                token,
-                params={"metric": INSIGHTS},
-            )
-            counts = self.graph.call(
-                "GET", f"/{platform_id}", token, params={"fields": "shares,comments.summary(true)"}
-            )
-        except GraphError as exc:
-            raise self.graph.classify(exc) from exc
+        insights = self.graph.call(
+            "GET", f"/{platform_id}/insights", token, params={"metric": INSIGHTS}
+        )
+        counts = self.graph.call(
+            "GET", f"/{platform_id}", token, params={"fields": "shares,comments.summary(true)"}
+        )
         values = {
             row.get("name"): (row.get("values") or [{}])[-1].get("value")
             for row in insights.get("data") or []
@@ -268,26 +244,23 @@ class FacebookClient:
     def _granted(self, token: str) -> str:
         try:
             body = self.graph.call("GET", "/me/permissions", token)
-        except (GraphError, PlatformError):
+        except PlatformError:
             return ""
         return ",".join(
             row["permission"] for row in body.get("data") or [] if row.get("status") == "granted"
         )
 
     def list_targets(self, tokens: TokenSet) -> list[Target]:
-        targets: list[Target] = []
-        try:
-            body = self.graph.call(
-                "GET",
-                "/me/accounts",
-                tokens.access_token,
-                params={"fields": "id,name,access_token", "limit": 100},
-            )
-        except GraphError as exc:
-            raise self.graph.classify(exc) from exc
-        for row in body.get("data") or []:
-            targets.append(Target(str(row["id"]), row.get("name", ""), row.get("access_token")))
-        return targets
+        body = self.graph.call(
+            "GET",
+            "/me/accounts",
+            tokens.access_token,
+            params={"fields": "id,name,access_token", "limit": 100},
+        )
+        return [
+            Target(str(row["id"]), row.get("name", ""), row.get("access_token"))
+            for row in body.get("data") or []
+        ]
 
     # --- text ----------------------------------------------------------------------
 

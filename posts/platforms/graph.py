@@ -66,6 +66,29 @@ class GraphAPI:
         self.base = f"{config.host(host_role)}/{config.graph_version}"
 
     def call(
+        self, method: str, path: str, token: str, *, create: bool = False, **kwargs: Any
+    ) -> dict[str, Any]:
+        """JSON answer of a successful call; a failure raises the classified PlatformError.
+
+        create: this call creates the post, so a temporary failure is ambiguous.
+        """
+        try:
+            return self.request(method, path, token, create=create, **kwargs)
+        except GraphError as exc:
+            raise self.classify(exc, create=create) from exc
+
+    def call_if_exists(
+        self, method: str, path: str, token: str, **kwargs: Any
+    ) -> dict[str, Any] | None:
+        """Like call, but None when the object does not exist (or the token cannot see it)."""
+        try:
+            return self.request(method, path, token, **kwargs)
+        except GraphError as exc:
+            if exc.missing:
+                return None
+            raise self.classify(exc) from exc
+
+    def request(
         self,
         method: str,
         path: str,
@@ -76,7 +99,8 @@ class GraphAPI:
         data: dict[str, Any] | None = None,
         files: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """JSON answer of a successful call; raises GraphError for a Graph error body."""
+        """JSON answer of a successful call; raises GraphError, unclassified, for the few
+        callers that read the error themselves."""
         params = dict(params or {})
         # appsecret_proof ties the token to our app, as apps that "require app
         # secret" must send; it costs nothing where it is not required.

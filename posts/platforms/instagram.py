@@ -80,22 +80,16 @@ class InstagramClient:
             if on_progress:
                 on_progress(dict(state))
 
-        try:
-            ready = self._ready_container(account, request, caption, state, save)
-        except GraphError as exc:
-            raise self.graph.classify(exc) from exc
+        ready = self._ready_container(account, request, caption, state, save)
         if isinstance(ready, PublishResult):
             return ready
-        try:
-            body = self.graph.call(
-                "POST",
-                f"/{account.external_id}/media_publish",
-                account.access_token,
-                create=True,
-                data={"creation_id": ready},
-            )
-        except GraphError as exc:
-            raise self.graph.classify(exc, create=True) from exc
+        body = self.graph.call(
+            "POST",
+            f"/{account.external_id}/media_publish",
+            account.access_token,
+            create=True,
+            data={"creation_id": ready},
+        )
         return self._result(account, self.graph.new_id(body, create=True))
 
     def _ready_container(
@@ -214,28 +208,20 @@ class InstagramClient:
     # --- reading back ------------------------------------------------------------
 
     def read_back(self, account: Account, platform_id: str) -> RemotePost | None:
-        try:
-            body = self.graph.call(
-                "GET", f"/{platform_id}", account.access_token, params={"fields": MEDIA_FIELDS}
-            )
-        except GraphError as exc:
-            if exc.missing:
-                return None
-            raise self.graph.classify(exc) from exc
-        if "timestamp" not in body:
-            return None  # a container (unpublished), not a post
+        body = self.graph.call_if_exists(
+            "GET", f"/{platform_id}", account.access_token, params={"fields": MEDIA_FIELDS}
+        )
+        if body is None or "timestamp" not in body:
+            return None  # gone, or a container (unpublished) rather than a post
         return _remote(body)
 
     def find_recent(self, account: Account, text: str, *, since: datetime) -> RemotePost | None:
         prepared = self.prepare_text(text)
         params: dict[str, Any] = {"fields": MEDIA_FIELDS, "limit": 50}
         for _ in range(MAX_PAGES):
-            try:
-                body = self.graph.call(
-                    "GET", f"/{account.external_id}/media", account.access_token, params=params
-                )
-            except GraphError as exc:
-                raise self.graph.classify(exc) from exc
+            body = self.graph.call(
+                "GET", f"/{account.external_id}/media", account.access_token, params=params
+            )
             for row in body.get("data") or []:
                 created = parse_time(row.get("timestamp"))
                 if created is not None and created < since:
@@ -251,7 +237,7 @@ class InstagramClient:
 
     def delete(self, account: Account, platform_id: str) -> None:
         try:
-            self.graph.call("DELETE", f"/{platform_id}", account.access_token)
+            self.graph.request("DELETE", f"/{platform_id}", account.access_token)
         except GraphError as exc:
             if not exc.missing:
                 raise self.graph.classify(exc) from exc
@@ -266,12 +252,9 @@ class InstagramClient:
                 ) from exc
 
     def metrics(self, account: Account, platform_id: str) -> Metrics:
-        try:
-            body = self.graph.call(
-                "GET", f"/{platform_id}/insights", account.access_token, params={"metric": INSIGHTS}
-            )
-        except GraphError as exc:
-            raise self.graph.classify(exc) from exc
+        body = self.graph.call(
+            "GET", f"/{platform_id}/insights", account.access_token, params={"metric": INSIGHTS}
+        )
         # Insights can lag up to 48 h; a metric not there yet stays None.
         values = {
             row.get("name"): (row.get("values") or [{}])[-1].get("value")
@@ -349,12 +332,9 @@ class InstagramClient:
         return TokenSet(fresh.access_token, "", fresh.expires_at, None, scopes)
 
     def list_targets(self, tokens: TokenSet) -> list[Target]:
-        try:
-            body = self.graph.call(
-                "GET", "/me", tokens.access_token, params={"fields": "user_id,username"}
-            )
-        except GraphError as exc:
-            raise self.graph.classify(exc) from exc
+        body = self.graph.call(
+            "GET", "/me", tokens.access_token, params={"fields": "user_id,username"}
+        )
         # user_id is the professional account id the publishing calls take.
         user_id = str(body.get("user_id") or body.get("id"))
         return [Target(user_id, "@" + body.get("username", user_id), None)]
