@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from posts.platforms import text as texts
-from posts.platforms._http import MAX_PAGES, Transport, json_body, parse_time, text_matches
+from posts.platforms._http import MAX_PAGES, Transport, parse_time, text_matches
 from posts.platforms.base import (
     Account,
     ClientConfig,
@@ -22,7 +22,7 @@ from posts.platforms.base import (
 )
 from posts.platforms.errors import ContentRejected, PlatformError, ReconnectNeeded
 from posts.platforms.graph import GraphAPI
-from posts.platforms.oauth import oauth_failure, token_set
+from posts.platforms.oauth import token_body, token_set
 
 SCOPES = (
     "pages_show_list",
@@ -220,9 +220,7 @@ class FacebookClient:
         resp = self.http.request(
             "GET", url, params={**app, "redirect_uri": redirect_uri, "code": code}
         )
-        short = json_body(resp)
-        if not resp.ok or not isinstance(short, dict) or "access_token" not in short:
-            raise oauth_failure(self.http, resp, short)
+        short = token_body(self.http, resp)
         # Swap the 2-hour token for the 60-day one; page tokens derived from it last.
         resp = self.http.request(
             "GET",
@@ -233,10 +231,7 @@ class FacebookClient:
                 "fb_exchange_token": short["access_token"],
             },
         )
-        long_lived = json_body(resp)
-        if not resp.ok or not isinstance(long_lived, dict) or "access_token" not in long_lived:
-            raise oauth_failure(self.http, resp, long_lived)
-        tokens = token_set(long_lived)
+        tokens = token_set(token_body(self.http, resp))
         return TokenSet(
             tokens.access_token, "", tokens.expires_at, None, self._granted(tokens.access_token)
         )

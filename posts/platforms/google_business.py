@@ -38,7 +38,7 @@ from posts.platforms.errors import (
     TransientError,
     said,
 )
-from posts.platforms.oauth import oauth_failure, token_set
+from posts.platforms.oauth import request_token, token_set
 
 SCOPE = "https://www.googleapis.com/auth/business.manage"
 # Quotas are per minute (300 queries/minute per API).
@@ -53,6 +53,7 @@ class GoogleBusinessClient:
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
         self.http = Transport("google_business", "Google", config)
+        self.token_url = f"{config.host('google_oauth')}/token"
 
     def _call(
         self,
@@ -190,28 +191,17 @@ class GoogleBusinessClient:
 
     # --- connecting --------------------------------------------------------------
 
-    def _token(self, data: dict[str, str]) -> dict[str, Any]:
-        resp = self.http.request(
-            "POST",
-            f"{self.config.host('google_oauth')}/token",
-            data={
-                **data,
-                "client_id": self.config.client_id,
-                "client_secret": self.config.client_secret,
-            },
-        )
-        body = json_body(resp)
-        if not resp.ok or not isinstance(body, dict) or "access_token" not in body:
-            raise oauth_failure(self.http, resp, body)
-        return body
-
     def refresh(self, tokens: TokenSet) -> TokenSet:
         if not tokens.refresh_token:
             raise ReconnectNeeded(
                 "The Google connection has no refresh token; reconnect it.", platform=self.platform
             )
         # invalid_grant (revoked, or unused for six months) comes back as ReconnectNeeded.
-        body = self._token({"grant_type": "refresh_token", "refresh_token": tokens.refresh_token})
+        body = request_token(
+            self.http,
+            self.token_url,
+            {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
+        )
         return token_set(
             body,
             refresh_token=tokens.refresh_token,
@@ -239,7 +229,7 @@ class GoogleBusinessClient:
         data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
         if code_verifier:
             data["code_verifier"] = code_verifier
-        return token_set(self._token(data))
+        return token_set(request_token(self.http, self.token_url, data))
 
     def list_targets(self, tokens: TokenSet) -> list[Target]:
         token = tokens.access_token

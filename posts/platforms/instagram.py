@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from posts.platforms import text as texts
-from posts.platforms._http import MAX_PAGES, Transport, json_body, parse_time, text_matches
+from posts.platforms._http import MAX_PAGES, Transport, parse_time, text_matches
 from posts.platforms.base import (
     Account,
     ClientConfig,
@@ -35,7 +35,7 @@ from posts.platforms.errors import (
     said,
 )
 from posts.platforms.graph import GraphAPI, GraphError
-from posts.platforms.oauth import oauth_failure, token_set
+from posts.platforms.oauth import request_token, token_body, token_set
 
 SCOPES = (
     "instagram_business_basic",
@@ -278,10 +278,7 @@ class InstagramClient:
             f"{self.config.host('instagram_graph')}/refresh_access_token",
             params={"grant_type": "ig_refresh_token", "access_token": tokens.access_token},
         )
-        body = json_body(resp)
-        if not resp.ok or not isinstance(body, dict) or "access_token" not in body:
-            raise oauth_failure(self.http, resp, body)
-        fresh = token_set(body, scopes=tokens.scopes)
+        fresh = token_set(token_body(self.http, resp), scopes=tokens.scopes)
         return TokenSet(fresh.access_token, "", fresh.expires_at, None, tokens.scopes)
 
     def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
@@ -297,22 +294,11 @@ class InstagramClient:
         return f"{self.config.host('instagram_www')}/oauth/authorize?{query}"
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
-        resp = self.http.request(
-            "POST",
+        short = request_token(
+            self.http,
             f"{self.config.host('instagram_api')}/oauth/access_token",
-            data={
-                "client_id": self.config.client_id,
-                "client_secret": self.config.client_secret,
-                "grant_type": "authorization_code",
-                "redirect_uri": redirect_uri,
-                "code": code,
-            },
+            {"grant_type": "authorization_code", "redirect_uri": redirect_uri, "code": code},
         )
-        short = json_body(resp)
-        if isinstance(short, dict) and isinstance(short.get("data"), list) and short["data"]:
-            short = short["data"][0]  # older answers wrap the token in a list
-        if not resp.ok or not isinstance(short, dict) or "access_token" not in short:
-            raise oauth_failure(self.http, resp, short)
         permissions = short.get("permissions") or []
         scopes = ",".join(permissions) if isinstance(permissions, list) else str(permissions)
         # The code gives a 1-hour token; swap it for the 60-day one.
@@ -325,10 +311,7 @@ class InstagramClient:
                 "access_token": short["access_token"],
             },
         )
-        body = json_body(resp)
-        if not resp.ok or not isinstance(body, dict) or "access_token" not in body:
-            raise oauth_failure(self.http, resp, body)
-        fresh = token_set(body)
+        fresh = token_set(token_body(self.http, resp))
         return TokenSet(fresh.access_token, "", fresh.expires_at, None, scopes)
 
     def list_targets(self, tokens: TokenSet) -> list[Target]:

@@ -42,7 +42,7 @@ from posts.platforms.errors import (
     TransientError,
     said,
 )
-from posts.platforms.oauth import oauth_failure, token_set
+from posts.platforms.oauth import request_token, token_set
 
 SCOPES = ("w_organization_social", "r_organization_social", "rw_organization_admin")
 EXISTING_URN = re.compile(r"urn:li:(?:share|ugcPost):\d+")
@@ -56,6 +56,7 @@ class LinkedInClient:
         self.config = config
         self.http = Transport("linkedin", "LinkedIn", config)
         self.api = config.host("linkedin_api")
+        self.token_url = f"{config.host('linkedin_www')}/oauth/v2/accessToken"
 
     def _call(
         self,
@@ -257,21 +258,6 @@ class LinkedInClient:
 
     # --- connecting --------------------------------------------------------------
 
-    def _token(self, data: dict[str, str]) -> dict[str, Any]:
-        resp = self.http.request(
-            "POST",
-            f"{self.config.host('linkedin_www')}/oauth/v2/accessToken",
-            data={
-                **data,
-                "client_id": self.config.client_id,
-                "client_secret": self.config.client_secret,
-            },
-        )
-        body = json_body(resp)
-        if not resp.ok or not isinstance(body, dict) or "access_token" not in body:
-            raise oauth_failure(self.http, resp, body)
-        return body
-
     def refresh(self, tokens: TokenSet) -> TokenSet:
         if not tokens.refresh_token:
             raise ReconnectNeeded(
@@ -279,7 +265,11 @@ class LinkedInClient:
                 "connection expires.",
                 platform=self.platform,
             )
-        body = self._token({"grant_type": "refresh_token", "refresh_token": tokens.refresh_token})
+        body = request_token(
+            self.http,
+            self.token_url,
+            {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
+        )
         # Refreshing does not extend the refresh token's own life.
         return token_set(
             body,
@@ -304,7 +294,7 @@ class LinkedInClient:
         data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
         if code_verifier:
             data["code_verifier"] = code_verifier
-        return token_set(self._token(data))
+        return token_set(request_token(self.http, self.token_url, data))
 
     def list_targets(self, tokens: TokenSet) -> list[Target]:
         query = urlencode({"q": "roleAssignee", "role": "ADMINISTRATOR", "state": "APPROVED"})

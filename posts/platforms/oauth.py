@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from posts.platforms._http import Transport, retry_after_header
+from posts.platforms._http import Transport, json_body, retry_after_header
 from posts.platforms.base import TokenSet
 from posts.platforms.errors import (
     PlatformError,
@@ -41,6 +41,39 @@ def token_set(
         ),
         scopes=str(scope or ""),
     )
+
+
+def request_token(
+    transport: Transport, url: str, grant: dict[str, str], *, basic_auth: bool = False
+) -> dict[str, Any]:
+    """POST a grant (a code, a refresh token) with our app's credentials; see token_body."""
+    config = transport.config
+    if basic_auth:
+        # X: a confidential client authenticates with HTTP Basic, and sends
+        # client_id in the form too, as public clients must.
+        resp = transport.request(
+            "POST",
+            url,
+            data={**grant, "client_id": config.client_id},
+            auth=(config.client_id, config.client_secret),
+        )
+    else:
+        resp = transport.request(
+            "POST",
+            url,
+            data={**grant, "client_id": config.client_id, "client_secret": config.client_secret},
+        )
+    return token_body(transport, resp)
+
+
+def token_body(transport: Transport, resp: requests.Response) -> dict[str, Any]:
+    """A token endpoint's JSON answer, holding an access_token; else the classified refusal."""
+    body = json_body(resp)
+    if isinstance(body, dict) and isinstance(body.get("data"), list) and body["data"]:
+        body = body["data"][0]  # Instagram's older code exchange wraps the token in a list
+    if not resp.ok or not isinstance(body, dict) or "access_token" not in body:
+        raise oauth_failure(transport, resp, body)
+    return body
 
 
 def oauth_failure(transport: Transport, resp: requests.Response, body: Any) -> PlatformError:

@@ -41,7 +41,7 @@ from posts.platforms.errors import (
     TransientError,
     said,
 )
-from posts.platforms.oauth import oauth_failure, token_set
+from posts.platforms.oauth import request_token, token_set
 
 SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
 # Uploaded media can be attached for 24 hours; reuse it on a retry only well within that.
@@ -57,6 +57,7 @@ class XClient:
         self.config = config
         self.http = Transport("x", "X", config)
         self.api = config.host("x_api")
+        self.token_url = f"{self.api}/2/oauth2/token"
 
     def _call(
         self, method: str, path: str, token: str, *, create: bool = False, **kwargs: Any
@@ -225,20 +226,6 @@ class XClient:
 
     # --- connecting --------------------------------------------------------------
 
-    def _token(self, data: dict[str, str]) -> dict[str, Any]:
-        # A confidential client authenticates with HTTP Basic; client_id in the
-        # form too, as public clients must send it.
-        resp = self.http.request(
-            "POST",
-            f"{self.api}/2/oauth2/token",
-            data={**data, "client_id": self.config.client_id},
-            auth=(self.config.client_id, self.config.client_secret),
-        )
-        body = json_body(resp)
-        if not resp.ok or not isinstance(body, dict) or "access_token" not in body:
-            raise oauth_failure(self.http, resp, body)
-        return body
-
     def refresh(self, tokens: TokenSet) -> TokenSet:
         if not tokens.refresh_token:
             raise ReconnectNeeded(
@@ -246,7 +233,12 @@ class XClient:
                 platform=self.platform,
             )
         # X rotates the refresh token: the old one stops working once this succeeds.
-        body = self._token({"grant_type": "refresh_token", "refresh_token": tokens.refresh_token})
+        body = request_token(
+            self.http,
+            self.token_url,
+            {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
+            basic_auth=True,
+        )
         return token_set(body, scopes=tokens.scopes)
 
     def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
@@ -268,16 +260,13 @@ class XClient:
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
         if not code_verifier:
             raise ValueError("X requires PKCE: pass the code_verifier")
-        return token_set(
-            self._token(
-                {
-                    "grant_type": "authorization_code",
-                    "code": code,
-                    "redirect_uri": redirect_uri,
-                    "code_verifier": code_verifier,
-                }
-            )
-        )
+        grant = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": code_verifier,
+        }
+        return token_set(request_token(self.http, self.token_url, grant, basic_auth=True))
 
     def list_targets(self, tokens: TokenSet) -> list[Target]:
         data = self._call("GET", "/2/users/me", tokens.access_token).get("data") or {}
