@@ -1,9 +1,14 @@
-"""Shared people and practices. The suite runs on PostgreSQL only."""
+"""Shared people, practices and the sandbox platforms. The suite runs on PostgreSQL only."""
 
 from __future__ import annotations
 
+import io
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 from django.db import connection
+from PIL import Image
 
 from agency.models import User
 from practices.models import Membership
@@ -75,6 +80,9 @@ def outsider(db):
 
 
 # -- the sandbox platforms ------------------------------------------------------
+# One sandbox server and one photo server for the whole run. `sandbox` is the
+# sandbox's own endpoints (ledger, fault knobs, tokens), emptied for each test,
+# with every platform host pointed at it.
 
 
 @pytest.fixture(scope="session")
@@ -90,11 +98,46 @@ def sandbox_server():
 
 @pytest.fixture
 def sandbox(sandbox_server, settings):
-    """Every platform host pointed at the sandbox, with a clean ledger and no faults."""
-    import requests
+    """The sandbox, emptied (no posts, no faults, seed 1), every platform host pointed at it."""
+    from posts.platform_clients import client_for
+    from tests.publishing_support import SandboxAPI, point_at_sandbox
 
-    requests.post(f"{sandbox_server.url}/_sandbox/reset", timeout=5).raise_for_status()
-    settings.PLATFORM_HOSTS = {
-        role: f"{sandbox_server.url}/{role}" for role in settings.PLATFORM_HOSTS
-    }
-    return sandbox_server
+    point_at_sandbox(settings, sandbox_server.url)
+    api = SandboxAPI(sandbox_server.url)
+    api.reset(seed=1)
+    yield api
+    client_for.cache_clear()
+
+
+class _PhotoHandler(BaseHTTPRequestHandler):
+    """A square JPEG at /square.jpg, as a public URL Instagram and Google can fetch."""
+
+    protocol_version = "HTTP/1.1"
+    body = b""
+
+    def do_GET(self) -> None:
+        found = self.path.split("?")[0] == "/square.jpg"
+        self.send_response(200 if found else 404)
+        self.send_header("Content-Type", "image/jpeg")
+        self.send_header("Content-Length", str(len(self.body) if found else 0))
+        self.end_headers()
+        if found:
+            self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def photo_server():
+    """A photo server on loopback, for the whole run: its base URL (it serves /square.jpg)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (1080, 1080), (40, 120, 180)).save(buffer, "JPEG")
+    _PhotoHandler.body = buffer.getvalue()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PhotoHandler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host, port = server.server_address[:2]
+    yield f"http://{host}:{port}"
+    server.shutdown()
+    server.server_close()

@@ -1,22 +1,20 @@
 """Fixtures and helpers for the publishing tests: the sandbox over HTTP, real Redis, real RQ.
 
+The sandbox server, the `sandbox` fixture and the photo server are in
+tests/conftest.py; this module has what drives them and the publishing world.
 Imported by the publishing test modules (`from tests.publishing_support import *`
 would hide what is used, so they import names).
 """
 
 from __future__ import annotations
 
-import io
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import django_rq
 import pytest
 import requests
 from django.conf import settings
 from django.utils import timezone
-from PIL import Image
 from rq import SimpleWorker
 
 from agency.models import User
@@ -64,52 +62,12 @@ class SandboxAPI:
         self._post("revoke", {"token": token})
 
 
-class _PhotoHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    body = b""
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "image/jpeg")
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="session")
-def photo_url():
-    """A public photo URL, as Instagram needs one (for posts made outside the engine)."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (1080, 1080), (40, 120, 180)).save(buffer, "JPEG")
-    _PhotoHandler.body = buffer.getvalue()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PhotoHandler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    host, port = server.server_address[:2]
-    yield f"http://{host}:{port}/photo.jpg"
-    server.shutdown()
-    server.server_close()
-
-
 def point_at_sandbox(settings_, url: str) -> None:
     from agency.settings import _REAL_HOSTS
 
     settings_.PLATFORM_HOSTS = {role: f"{url}/{role}" for role in _REAL_HOSTS}
     # Instagram containers: poll fast, the sandbox finishes them at once.
     settings_.PLATFORM_CLIENT_OPTIONS = {"poll_interval": 0.01, "poll_attempts": 5}
-    client_for.cache_clear()
-
-
-@pytest.fixture
-def platforms(sandbox, settings):
-    """The sandbox platforms (tests/conftest.py starts them), through their own endpoints."""
-    point_at_sandbox(settings, sandbox.url)
-    api = SandboxAPI(sandbox.url)
-    api.reset(seed=1)
-    yield api
     client_for.cache_clear()
 
 
@@ -167,10 +125,10 @@ def platform_account(practice, platform: str, api: SandboxAPI):
 
 
 @pytest.fixture
-def world(practice, strategist, doctor, platforms):
+def world(practice, strategist, doctor, sandbox):
     """A practice with one connected account per platform and a primary strategist."""
     author = factories.make_user("author", agency_role=User.AgencyRole.STRATEGIST)
-    accounts = {p: platform_account(practice, p, platforms) for p in ALL_PLATFORMS}
+    accounts = {p: platform_account(practice, p, sandbox) for p in ALL_PLATFORMS}
     return {
         "practice": practice,
         "strategist": strategist,

@@ -24,7 +24,7 @@ ROLES = [
 
 
 @pytest.fixture
-def world(
+def scene(
     practice,
     other_practice,
     lead,
@@ -100,36 +100,36 @@ PRACTICE_DETAIL = {
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_post_detail_matrix(client, world, role):
-    url = reverse("post_detail", args=[world["post"].pk])
-    assert _status(client, world["people"][role], url) == POST_DETAIL[role]
+def test_post_detail_matrix(client, scene, role):
+    url = reverse("post_detail", args=[scene["post"].pk])
+    assert _status(client, scene["people"][role], url) == POST_DETAIL[role]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_tip_detail_matrix(client, world, role):
-    url = reverse("tip_detail", args=[world["tip"].pk])
-    assert _status(client, world["people"][role], url) == TIP_DETAIL[role]
+def test_tip_detail_matrix(client, scene, role):
+    url = reverse("tip_detail", args=[scene["tip"].pk])
+    assert _status(client, scene["people"][role], url) == TIP_DETAIL[role]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_practice_detail_matrix(client, world, role):
-    url = reverse("practice_detail", args=[world["practice"].slug])
-    assert _status(client, world["people"][role], url) == PRACTICE_DETAIL[role]
+def test_practice_detail_matrix(client, scene, role):
+    url = reverse("practice_detail", args=[scene["practice"].slug])
+    assert _status(client, scene["people"][role], url) == PRACTICE_DETAIL[role]
 
 
-def test_staff_cannot_see_a_colleagues_tip(client, world):
-    url = reverse("tip_detail", args=[world["tip"].pk])
-    assert _status(client, world["people"]["second_staff"], url) == 403
+def test_staff_cannot_see_a_colleagues_tip(client, scene):
+    url = reverse("tip_detail", args=[scene["tip"].pk])
+    assert _status(client, scene["people"]["second_staff"], url) == 403
 
 
-def test_anonymous_is_sent_to_login(client, world):
-    response = client.get(reverse("post_detail", args=[world["post"].pk]))
+def test_anonymous_is_sent_to_login(client, scene):
+    response = client.get(reverse("post_detail", args=[scene["post"].pk]))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
 
 
-def test_missing_objects_are_404_for_everyone(client, world):
-    assert _status(client, world["people"]["lead"], reverse("post_detail", args=[999999])) == 404
+def test_missing_objects_are_404_for_everyone(client, scene):
+    assert _status(client, scene["people"]["lead"], reverse("post_detail", args=[999999])) == 404
 
 
 HELPER_EXPECTATIONS = {
@@ -156,11 +156,11 @@ def _outcome(function, *args):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_consent_and_account_helpers_matrix(world, role):
-    user = world["people"][role]
+def test_consent_and_account_helpers_matrix(scene, role):
+    user = scene["people"][role]
     expected_consent, expected_account = HELPER_EXPECTATIONS[role]
-    assert _outcome(access.get_consent_for_user, user, world["consent"].pk) == expected_consent
-    assert _outcome(access.get_account_for_user, user, world["account"].pk) == expected_account
+    assert _outcome(access.get_consent_for_user, user, scene["consent"].pk) == expected_consent
+    assert _outcome(access.get_account_for_user, user, scene["account"].pk) == expected_account
 
 
 @pytest.mark.parametrize(
@@ -176,8 +176,8 @@ def test_consent_and_account_helpers_matrix(world, role):
         ("outsider", 0),
     ],
 )
-def test_posts_visible_to(world, role, expected):
-    assert access.posts_visible_to(world["people"][role]).count() == expected
+def test_posts_visible_to(scene, role, expected):
+    assert access.posts_visible_to(scene["people"][role]).count() == expected
 
 
 @pytest.mark.parametrize(
@@ -194,8 +194,8 @@ def test_posts_visible_to(world, role, expected):
         ("second_staff", 0),
     ],
 )
-def test_tips_visible_to(world, role, expected):
-    assert access.tips_visible_to(world["people"][role]).count() == expected
+def test_tips_visible_to(scene, role, expected):
+    assert access.tips_visible_to(scene["people"][role]).count() == expected
 
 
 @pytest.mark.parametrize(
@@ -209,8 +209,8 @@ def test_tips_visible_to(world, role, expected):
         ("outsider", 0),
     ],
 )
-def test_consents_visible_to(world, role, expected):
-    assert access.consents_visible_to(world["people"][role]).count() == expected
+def test_consents_visible_to(scene, role, expected):
+    assert access.consents_visible_to(scene["people"][role]).count() == expected
 
 
 @pytest.mark.parametrize(
@@ -229,91 +229,91 @@ def test_consents_visible_to(world, role, expected):
         ("outsider", "staff_home", 403),
     ],
 )
-def test_role_homes_are_guarded(client, world, role, url_name, expected):
-    assert _status(client, world["people"][role], reverse(url_name)) == expected
+def test_role_homes_are_guarded(client, scene, role, url_name, expected):
+    assert _status(client, scene["people"][role], reverse(url_name)) == expected
 
 
-def test_dashboard_lists_only_assigned_practices(client, world, django_assert_max_num_queries):
+def test_dashboard_lists_only_assigned_practices(client, scene, django_assert_max_num_queries):
     for n in range(5):
         factories.make_practice(f"Unassigned {n}")
-    client.force_login(world["people"]["strategist"])
+    client.force_login(scene["people"]["strategist"])
     with django_assert_max_num_queries(12):
         response = client.get(reverse("dashboard"))
     names = [p.name for p in response.context["practices"]]
-    assert names == [world["practice"].name]
+    assert names == [scene["practice"].name]
 
 
 def test_practice_page_query_count_does_not_grow_with_posts(
-    client, world, django_assert_max_num_queries
+    client, scene, django_assert_max_num_queries
 ):
     for _ in range(30):
-        factories.make_post(world["practice"], targets=[world["account"]])
-    client.force_login(world["people"]["strategist"])
+        factories.make_post(scene["practice"], targets=[scene["account"]])
+    client.force_login(scene["people"]["strategist"])
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("practice_detail", args=[world["practice"].slug]))
+        response = client.get(reverse("practice_detail", args=[scene["practice"].slug]))
     assert response.status_code == 200
     assert len(response.context["posts"]) == 31
 
 
-def test_practice_page_shows_times_in_the_practices_zone(client, world):
+def test_practice_page_shows_times_in_the_practices_zone(client, scene):
     from datetime import UTC, datetime
 
-    post = world["post"]
+    post = scene["post"]
     post.scheduled_at = datetime(2026, 7, 1, 15, 0, tzinfo=UTC)  # 10:00 in Chicago (CDT)
     post.save()
-    client.force_login(world["people"]["strategist"])
-    page = client.get(reverse("practice_detail", args=[world["practice"].slug])).text
+    client.force_login(scene["people"]["strategist"])
+    page = client.get(reverse("practice_detail", args=[scene["practice"].slug])).text
     assert "Wed 1 Jul 2026, 10:00" in page
     detail = client.get(reverse("post_detail", args=[post.pk])).text
     assert "10:00 CDT" in detail
 
 
-def test_dashboard_counts_do_not_multiply(client, world):
+def test_dashboard_counts_do_not_multiply(client, scene):
     from posts.models import Post, Tip
 
-    practice = world["practice"]
+    practice = scene["practice"]
     for _ in range(3):
         factories.make_tip(practice, status=Tip.Status.NEW)
     for _ in range(2):
         factories.make_post(practice, status=Post.Status.IN_REVIEW)
-    client.force_login(world["people"]["strategist"])
+    client.force_login(scene["people"]["strategist"])
     row = client.get(reverse("dashboard")).context["practices"][0]
     assert (row.new_tips, row.in_review, row.scheduled) == (4, 2, 0)
 
 
-def test_disconnected_account_with_waiting_posts_needs_a_person(client, world):
+def test_disconnected_account_with_waiting_posts_needs_a_person(client, scene):
     from datetime import timedelta
 
     from django.utils import timezone
 
     from practices.models import SocialAccount
 
-    post = world["post"]
+    post = scene["post"]
     post.practice.approval_policy = post.practice.ApprovalPolicy.NEVER
     post.practice.save()
-    post.mark_ready(by=world["people"]["strategist"])
+    post.mark_ready(by=scene["people"]["strategist"])
     post.schedule(at=timezone.now() + timedelta(hours=1))
-    SocialAccount.objects.filter(pk=world["account"].pk).update(status="disconnected")
-    client.force_login(world["people"]["strategist"])
+    SocialAccount.objects.filter(pk=scene["account"].pk).update(status="disconnected")
+    client.force_login(scene["people"]["strategist"])
     response = client.get(reverse("dashboard"))
-    assert list(response.context["accounts_needing_reconnect"]) == [world["account"]]
+    assert list(response.context["accounts_needing_reconnect"]) == [scene["account"]]
     assert "has posts waiting to go out" in response.text
 
 
-def test_doctor_sees_post_photos_but_not_tip_photos(world):
+def test_doctor_sees_post_photos_but_not_tip_photos(scene):
     from posts.models import MediaAsset, PostMedia
 
-    practice = world["practice"]
+    practice = scene["practice"]
     on_post = MediaAsset.objects.create(
         practice=practice, file="a.jpg", width=1, height=1, size_bytes=1, sha256="a" * 64
     )
     on_tip_only = MediaAsset.objects.create(
         practice=practice, file="b.jpg", width=1, height=1, size_bytes=1, sha256="b" * 64
     )
-    PostMedia.objects.create(post=world["post"], asset=on_post)
-    world["tip"].photos.add(on_tip_only)
-    doctor = world["people"]["doctor"]
+    PostMedia.objects.create(post=scene["post"], asset=on_post)
+    scene["tip"].photos.add(on_tip_only)
+    doctor = scene["people"]["doctor"]
     assert access.get_media_for_user(doctor, on_post.pk) == on_post
     assert _outcome(access.get_media_for_user, doctor, on_tip_only.pk) == 403
-    assert _outcome(access.get_media_for_user, world["people"]["staff"], on_tip_only.pk) == "ok"
-    assert _outcome(access.get_media_for_user, world["people"]["other_staff"], on_post.pk) == 404
+    assert _outcome(access.get_media_for_user, scene["people"]["staff"], on_tip_only.pk) == "ok"
+    assert _outcome(access.get_media_for_user, scene["people"]["other_staff"], on_post.pk) == 404

@@ -37,7 +37,7 @@ def publications(post: Post) -> dict[str, Publication]:
 # -- the happy path -----------------------------------------------------------------
 
 
-def test_due_post_is_published_once_on_every_platform(world, platforms, run_due):
+def test_due_post_is_published_once_on_every_platform(world, sandbox, run_due):
     post = scheduled_post(world, TEXT_PLATFORMS)
     later = scheduled_post(world, ["facebook"], at=timezone.now() + timedelta(hours=1))
 
@@ -49,10 +49,10 @@ def test_due_post_is_published_once_on_every_platform(world, platforms, run_due)
     for platform, publication in publications(post).items():
         assert publication.status == Status.PUBLISHED, platform
         assert publication.platform_post_id
-        assert publication.permalink.startswith(platforms.url)
+        assert publication.permalink.startswith(sandbox.url)
         assert publication.published_at is not None
         assert publication.attempts == 1
-        ledger = platforms.ledger(platform, publication.account.external_id)
+        ledger = sandbox.ledger(platform, publication.account.external_id)
         assert [entry["id"] for entry in ledger] == [publication.platform_post_id]
     assert AuditEvent.objects.filter(verb="published").count() == 4
     later.refresh_from_db()
@@ -60,7 +60,7 @@ def test_due_post_is_published_once_on_every_platform(world, platforms, run_due)
     assert later.publications.get().status == Status.PENDING
 
 
-def test_audit_detail_names_ids_and_platform_but_never_the_caption(world, platforms, run_due):
+def test_audit_detail_names_ids_and_platform_but_never_the_caption(world, sandbox, run_due):
     post = scheduled_post(world, ["facebook"], caption="Maria's IVF journey, in her words.")
     run_due()
     event = AuditEvent.objects.get(verb="published")
@@ -69,7 +69,7 @@ def test_audit_detail_names_ids_and_platform_but_never_the_caption(world, platfo
     assert "Maria" not in str(event.detail)
 
 
-def test_nothing_due_costs_one_query(world, platforms, redis_db, django_assert_num_queries):
+def test_nothing_due_costs_one_query(world, sandbox, redis_db, django_assert_num_queries):
     scheduled_post(world, ["facebook"], at=timezone.now() + timedelta(hours=1))
     # savepoint, expired leases, due rows, savepoint release
     with django_assert_num_queries(4):
@@ -77,7 +77,7 @@ def test_nothing_due_costs_one_query(world, platforms, redis_db, django_assert_n
 
 
 def test_dispatch_query_count_does_not_grow_with_the_batch(
-    world, platforms, redis_db, django_assert_max_num_queries, django_capture_on_commit_callbacks
+    world, sandbox, redis_db, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
     for _ in range(10):
         scheduled_post(world, TEXT_PLATFORMS)
@@ -90,7 +90,7 @@ def test_dispatch_query_count_does_not_grow_with_the_batch(
 
 
 def test_one_attempt_stays_within_a_fixed_number_of_queries(
-    world, platforms, redis_db, django_assert_max_num_queries, django_capture_on_commit_callbacks
+    world, sandbox, redis_db, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
     post = scheduled_post(world, ["linkedin"])
     with django_capture_on_commit_callbacks(execute=True):
@@ -102,13 +102,13 @@ def test_one_attempt_stays_within_a_fixed_number_of_queries(
     assert post.status == Post.Status.PUBLISHED
 
 
-def test_a_second_job_for_the_same_publication_does_nothing(world, platforms, run_due):
+def test_a_second_job_for_the_same_publication_does_nothing(world, sandbox, run_due):
     post = scheduled_post(world, ["x"])
     run_due()
     publication = post.publications.get()
     # A duplicate job (say, Redis redelivered it) finds the row settled.
     assert publishing.attempt(publication_id=publication.pk) == "skipped"
-    assert len(platforms.ledger("x")) == 1
+    assert len(sandbox.ledger("x")) == 1
 
 
 # -- errors, one class at a time --------------------------------------------------
@@ -119,7 +119,7 @@ def _unreachable(settings, role: str) -> None:
     settings.PLATFORM_HOSTS = {**settings.PLATFORM_HOSTS, role: "http://127.0.0.1:9/" + role}
 
 
-def test_transient_error_retries_later_then_succeeds(world, platforms, run_due, settings):
+def test_transient_error_retries_later_then_succeeds(world, sandbox, run_due, settings):
     hosts = dict(settings.PLATFORM_HOSTS)
     _unreachable(settings, "graph")
     post = scheduled_post(world, ["facebook"])
@@ -134,7 +134,7 @@ def test_transient_error_retries_later_then_succeeds(world, platforms, run_due, 
     assert publication.attempts == 1
     # Full jitter under the first ceiling (30 s).
     assert before <= publication.next_attempt_at <= timezone.now() + timedelta(seconds=31)
-    assert platforms.ledger("facebook") == []
+    assert sandbox.ledger("facebook") == []
     # Not due yet: a dispatch now does not touch it.
     assert run_due() == []
 
@@ -145,7 +145,7 @@ def test_transient_error_retries_later_then_succeeds(world, platforms, run_due, 
     publication.refresh_from_db()
     assert publication.status == Status.PUBLISHED
     assert publication.attempts == 2
-    assert len(platforms.ledger("facebook")) == 1
+    assert len(sandbox.ledger("facebook")) == 1
     verbs = list(
         AuditEvent.objects.filter(object_id=str(publication.pk))
         .order_by("id")
@@ -155,26 +155,26 @@ def test_transient_error_retries_later_then_succeeds(world, platforms, run_due, 
     assert mail.outbox == []
 
 
-def test_server_error_while_creating_is_read_back_then_published_once(world, platforms, run_due):
+def test_server_error_while_creating_is_read_back_then_published_once(world, sandbox, run_due):
     # A 5xx to a create request may hide a post that was made: never blind.
-    platforms.faults(platform="linkedin", error_rates={"transient": 1.0})
+    sandbox.faults(platform="linkedin", error_rates={"transient": 1.0})
     post = scheduled_post(world, ["linkedin"])
     run_due()
     publication = post.publications.get()
     assert publication.status == Status.UNKNOWN
     assert publication.read_back_first
 
-    platforms.clear_faults()
+    sandbox.clear_faults()
     make_due(post)
     run_due()
 
     publication.refresh_from_db()
     assert publication.status == Status.PUBLISHED
-    assert len(platforms.ledger("linkedin")) == 1
+    assert len(sandbox.ledger("linkedin")) == 1
 
 
 def test_transient_errors_give_up_after_max_attempts_and_alert_once(
-    world, platforms, run_due, settings
+    world, sandbox, run_due, settings
 ):
     settings.PUBLISH_MAX_ATTEMPTS = 3
     _unreachable(settings, "linkedin_api")
@@ -195,8 +195,8 @@ def test_transient_errors_give_up_after_max_attempts_and_alert_once(
     assert post.get_absolute_url() in mail.outbox[0].body
 
 
-def test_throttled_waits_for_retry_after_and_holds_the_account(world, platforms, run_due):
-    platforms.faults(platform="x", error_rates={"throttled": 1.0}, retry_after_s=600)
+def test_throttled_waits_for_retry_after_and_holds_the_account(world, sandbox, run_due):
+    sandbox.faults(platform="x", error_rates={"throttled": 1.0}, retry_after_s=600)
     post = scheduled_post(world, ["x"])
     run_due()
 
@@ -208,7 +208,7 @@ def test_throttled_waits_for_retry_after_and_holds_the_account(world, platforms,
     assert account.throttled_until >= timezone.now() + timedelta(seconds=590)
 
     # Another post for the same account waits too, without spending an attempt.
-    platforms.clear_faults()
+    sandbox.clear_faults()
     other = scheduled_post(world, ["x"])
     assert run_due() == []
     assert other.publications.get().attempts == 0
@@ -220,10 +220,10 @@ def test_throttled_waits_for_retry_after_and_holds_the_account(world, platforms,
 
 
 def test_expired_token_holds_the_account_and_emails_the_strategist_once(
-    world, platforms, run_due, settings
+    world, sandbox, run_due, settings
 ):
     settings.SITE_URL = "https://rounds.example"
-    platforms.faults(platform="google_business", error_rates={"token_expired": 1.0})
+    sandbox.faults(platform="google_business", error_rates={"token_expired": 1.0})
     post = scheduled_post(world, ["google_business"])
     second = scheduled_post(world, ["google_business"])
 
@@ -251,30 +251,30 @@ def test_expired_token_holds_the_account_and_emails_the_strategist_once(
 
     # Held: nothing is dispatched while the account needs reconnecting.
     assert run_due() == []
-    assert platforms.ledger("google_business") == []
+    assert sandbox.ledger("google_business") == []
 
     # Reconnected: both go out, and no second e-mail was ever sent.
-    platforms.clear_faults()
+    sandbox.clear_faults()
     SocialAccount.objects.filter(pk=account.pk).update(status=SocialAccount.Status.CONNECTED)
     run_due()
-    assert len(platforms.ledger("google_business")) == 2
+    assert len(sandbox.ledger("google_business")) == 2
     assert len(mail.outbox) == 1
 
 
 def test_alert_goes_to_the_author_when_the_practice_has_no_primary_strategist(
-    world, platforms, run_due
+    world, sandbox, run_due
 ):
     world["strategist"].assignments.update(is_primary=False)
-    platforms.faults(platform="facebook", error_rates={"rejected": 1.0})
+    sandbox.faults(platform="facebook", error_rates={"rejected": 1.0})
     scheduled_post(world, ["facebook"])
     run_due()
     assert [m.to for m in mail.outbox] == [[world["author"].email]]
 
 
 def test_rejected_content_fails_with_the_platforms_words_on_the_post_page(
-    world, platforms, run_due, client
+    world, sandbox, run_due, client
 ):
-    platforms.faults(platform="facebook", error_rates={"rejected": 1.0})
+    sandbox.faults(platform="facebook", error_rates={"rejected": 1.0})
     post = scheduled_post(world, ["facebook", "linkedin"])
     run_due()
 
@@ -284,7 +284,7 @@ def test_rejected_content_fails_with_the_platforms_words_on_the_post_page(
     assert failed.status == Status.FAILED
     assert failed.last_error_kind == Kind.REJECTED
     assert failed.last_error_message.startswith("Facebook: ")
-    assert platforms.ledger("facebook") == []
+    assert sandbox.ledger("facebook") == []
     post.refresh_from_db()
     assert post.status == Post.Status.PARTIALLY_FAILED
     assert len(mail.outbox) == 1
@@ -298,13 +298,13 @@ def test_rejected_content_fails_with_the_platforms_words_on_the_post_page(
     assert escape(failed.last_error_message) in dashboard
 
 
-def test_retry_now_sends_a_failed_publication_again(world, platforms, run_due, client):
-    platforms.faults(platform="x", error_rates={"rejected": 1.0})
+def test_retry_now_sends_a_failed_publication_again(world, sandbox, run_due, client):
+    sandbox.faults(platform="x", error_rates={"rejected": 1.0})
     post = scheduled_post(world, ["x"])
     run_due()
     publication = post.publications.get()
     assert publication.status == Status.FAILED
-    platforms.clear_faults()
+    sandbox.clear_faults()
 
     client.force_login(world["strategist"])
     response = client.post(f"/publications/{publication.pk}/retry/")
@@ -323,8 +323,8 @@ def test_retry_now_sends_a_failed_publication_again(world, platforms, run_due, c
     assert AuditEvent.objects.filter(verb="publish_retry_requested", actor=world["strategist"])
 
 
-def test_retry_now_is_for_the_agency_only(world, platforms, run_due, client, outsider):
-    platforms.faults(platform="x", error_rates={"rejected": 1.0})
+def test_retry_now_is_for_the_agency_only(world, sandbox, run_due, client, outsider):
+    sandbox.faults(platform="x", error_rates={"rejected": 1.0})
     post = scheduled_post(world, ["x"])
     run_due()
     publication = post.publications.get()
@@ -345,7 +345,7 @@ def _publish_directly(platform_account, text: str) -> str:
     return client.publish(account_for(platform_account), PublishRequest(text=text)).platform_id
 
 
-def test_linkedin_duplicate_names_the_existing_post_which_settles_it(world, platforms, run_due):
+def test_linkedin_duplicate_names_the_existing_post_which_settles_it(world, sandbox, run_due):
     caption = "Our new clinic hours start Monday."
     existing = _publish_directly(world["accounts"]["linkedin"], caption)
     post = scheduled_post(world, ["linkedin"], caption=caption)
@@ -355,10 +355,10 @@ def test_linkedin_duplicate_names_the_existing_post_which_settles_it(world, plat
     publication = post.publications.get()
     assert publication.status == Status.PUBLISHED
     assert publication.platform_post_id == existing
-    assert len(platforms.ledger("linkedin")) == 1
+    assert len(sandbox.ledger("linkedin")) == 1
 
 
-def test_x_duplicate_is_found_by_reading_back(world, platforms, run_due):
+def test_x_duplicate_is_found_by_reading_back(world, sandbox, run_due):
     caption = "Walk-in flu shots all week."
     existing = _publish_directly(world["accounts"]["x"], caption)
     post = scheduled_post(world, ["x"], caption=caption)
@@ -368,10 +368,10 @@ def test_x_duplicate_is_found_by_reading_back(world, platforms, run_due):
     publication = post.publications.get()
     assert publication.status == Status.PUBLISHED
     assert publication.platform_post_id == existing
-    assert len(platforms.ledger("x")) == 1
+    assert len(sandbox.ledger("x")) == 1
 
 
-def test_duplicate_of_another_of_our_posts_fails_with_a_clear_message(world, platforms, run_due):
+def test_duplicate_of_another_of_our_posts_fails_with_a_clear_message(world, sandbox, run_due):
     caption = "Happy holidays from all of us!"
     first = scheduled_post(world, ["x"], caption=caption)
     run_due()
@@ -384,12 +384,12 @@ def test_duplicate_of_another_of_our_posts_fails_with_a_clear_message(world, pla
     assert publication.status == Status.FAILED
     assert publication.last_error_kind == Kind.DUPLICATE
     assert "Change the text" in publication.last_error_message
-    assert len(platforms.ledger("x")) == 1
+    assert len(sandbox.ledger("x")) == 1
 
 
 @pytest.mark.parametrize("mode", ["drop", "5xx"])
-def test_ambiguous_answer_reads_back_and_never_posts_twice(world, platforms, run_due, mode):
-    platforms.faults(platform="facebook", ambiguous_rate=1.0, ambiguous_mode=mode)
+def test_ambiguous_answer_reads_back_and_never_posts_twice(world, sandbox, run_due, mode):
+    sandbox.faults(platform="facebook", ambiguous_rate=1.0, ambiguous_mode=mode)
     post = scheduled_post(world, ["facebook"])
     run_due()
 
@@ -397,7 +397,7 @@ def test_ambiguous_answer_reads_back_and_never_posts_twice(world, platforms, run
     assert publication.status == Status.UNKNOWN
     assert publication.read_back_first
     assert publication.last_error_kind == Kind.AMBIGUOUS
-    (entry,) = platforms.ledger("facebook")
+    (entry,) = sandbox.ledger("facebook")
 
     # Even with the fault still on, the next attempt only reads back.
     make_due(post)
@@ -407,12 +407,12 @@ def test_ambiguous_answer_reads_back_and_never_posts_twice(world, platforms, run
     assert publication.status == Status.PUBLISHED
     assert publication.platform_post_id == entry["id"]
     assert not publication.read_back_first
-    assert len(platforms.ledger("facebook")) == 1
+    assert len(sandbox.ledger("facebook")) == 1
     event = AuditEvent.objects.filter(verb="published").get()
     assert event.detail["read_back"] is True
 
 
-def test_unknown_with_nothing_on_the_platform_publishes_once(world, platforms, run_due):
+def test_unknown_with_nothing_on_the_platform_publishes_once(world, sandbox, run_due):
     post = scheduled_post(world, ["linkedin"])
     post.publications.update(status=Status.UNKNOWN, read_back_first=True)
 
@@ -420,7 +420,7 @@ def test_unknown_with_nothing_on_the_platform_publishes_once(world, platforms, r
 
     publication = post.publications.get()
     assert publication.status == Status.PUBLISHED
-    assert len(platforms.ledger("linkedin")) == 1
+    assert len(sandbox.ledger("linkedin")) == 1
 
 
 # -- checks at the moment of publishing -------------------------------------------
@@ -432,7 +432,7 @@ def _patient_post(world, consent, platforms):
     return post
 
 
-def test_consent_revoked_after_approval_fails_with_nothing_sent(world, platforms, run_due):
+def test_consent_revoked_after_approval_fails_with_nothing_sent(world, sandbox, run_due):
     consent = factories.make_consent(world["practice"], platforms=["facebook", "x"])
     post = _patient_post(world, consent, ["facebook"])
     # Revoked directly (as if between the approval and now), not through the
@@ -446,13 +446,13 @@ def test_consent_revoked_after_approval_fails_with_nothing_sent(world, platforms
     assert publication.status == Status.FAILED
     assert publication.last_error_kind == Kind.CONSENT
     assert "revoked" in publication.last_error_message
-    assert platforms.ledger() == []
+    assert sandbox.ledger() == []
     # The e-mail gives the reason's class, not the patient's name.
     assert len(mail.outbox) == 1
     assert "Maria" not in mail.outbox[0].body
 
 
-def test_consent_expired_before_publishing_fails(world, platforms, run_due):
+def test_consent_expired_before_publishing_fails(world, sandbox, run_due):
     consent = factories.make_consent(world["practice"], platforms=["facebook"])
     post = _patient_post(world, consent, ["facebook"])
     consent.expires_at = timezone.now() - timedelta(seconds=5)
@@ -464,10 +464,10 @@ def test_consent_expired_before_publishing_fails(world, platforms, run_due):
     assert publication.status == Status.FAILED
     assert publication.last_error_kind == Kind.CONSENT
     assert "expired" in publication.last_error_message
-    assert platforms.ledger() == []
+    assert sandbox.ledger() == []
 
 
-def test_consent_that_does_not_cover_a_platform_stops_only_that_platform(world, platforms, run_due):
+def test_consent_that_does_not_cover_a_platform_stops_only_that_platform(world, sandbox, run_due):
     consent = factories.make_consent(world["practice"], platforms=["facebook"])
     post = _patient_post(world, consent, ["facebook", "x"])
 
@@ -477,12 +477,12 @@ def test_consent_that_does_not_cover_a_platform_stops_only_that_platform(world, 
     assert result["facebook"].status == Status.PUBLISHED
     assert result["x"].status == Status.FAILED
     assert "does not cover X" in result["x"].last_error_message
-    assert platforms.ledger("x") == []
+    assert sandbox.ledger("x") == []
     post.refresh_from_db()
     assert post.status == Post.Status.PARTIALLY_FAILED
 
 
-def test_post_edited_after_approval_is_not_published(world, platforms, run_due):
+def test_post_edited_after_approval_is_not_published(world, sandbox, run_due):
     post = scheduled_post(world, ["facebook"])
     Post.objects.filter(pk=post.pk).update(caption="A different text nobody approved.")
 
@@ -492,14 +492,14 @@ def test_post_edited_after_approval_is_not_published(world, platforms, run_due):
     assert publication.status == Status.FAILED
     assert publication.last_error_kind == Kind.APPROVAL
     assert "changed after it was approved" in publication.last_error_message
-    assert platforms.ledger() == []
+    assert sandbox.ledger() == []
 
 
 # -- leases: lost jobs and dead workers ---------------------------------------------
 
 
 def test_lost_job_is_taken_back_after_its_lease(
-    world, platforms, redis_db, django_capture_on_commit_callbacks, settings
+    world, sandbox, redis_db, django_capture_on_commit_callbacks, settings
 ):
     post = scheduled_post(world, ["facebook"])
     with django_capture_on_commit_callbacks(execute=True):
@@ -520,11 +520,11 @@ def test_lost_job_is_taken_back_after_its_lease(
         work()
     publication.refresh_from_db()
     assert publication.status == Status.PUBLISHED
-    assert len(platforms.ledger("facebook")) == 1
+    assert len(sandbox.ledger("facebook")) == 1
 
 
 def test_worker_killed_mid_publish_is_read_back_not_sent_again(
-    world, platforms, redis_db, django_capture_on_commit_callbacks, settings
+    world, sandbox, redis_db, django_capture_on_commit_callbacks, settings
 ):
     post = scheduled_post(world, ["x"])
     with django_capture_on_commit_callbacks(execute=True):
@@ -544,10 +544,10 @@ def test_worker_killed_mid_publish_is_read_back_not_sent_again(
 
     publication.refresh_from_db()
     assert publication.status == Status.PUBLISHED
-    assert len(platforms.ledger("x")) == 1
+    assert len(sandbox.ledger("x")) == 1
 
 
-def test_late_outcome_from_a_worker_whose_lease_ran_out_is_ignored(world, platforms, redis_db):
+def test_late_outcome_from_a_worker_whose_lease_ran_out_is_ignored(world, sandbox, redis_db):
     post = scheduled_post(world, ["facebook"])
     Publication.objects.filter(post=post).update(status=Status.QUEUED)
     first = Publication.claim(post.publications.get().pk)
@@ -569,7 +569,7 @@ def test_late_outcome_from_a_worker_whose_lease_ran_out_is_ignored(world, platfo
     [("instagram", 50, timedelta(hours=24)), ("x", 200, timedelta(minutes=15))],
 )
 def test_quota_full_reschedules_to_the_first_free_slot(
-    world, platforms, run_due, platform, limit, window
+    world, sandbox, run_due, platform, limit, window
 ):
     account = world["accounts"][platform]
     now = timezone.now()
@@ -598,5 +598,5 @@ def test_quota_full_reschedules_to_the_first_free_slot(
     assert "posting limit" in publication.last_error_message
     expected = oldest + window
     assert expected <= publication.next_attempt_at <= expected + timedelta(seconds=2)
-    assert platforms.ledger(platform) == []
+    assert sandbox.ledger(platform) == []
     assert mail.outbox == []

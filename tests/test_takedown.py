@@ -32,7 +32,7 @@ def _patient_post(world, consent, platforms, **fields):
 
 
 def test_revocation_cancels_waiting_posts_and_deletes_live_ones(
-    world, platforms, run_due, django_capture_on_commit_callbacks, client
+    world, sandbox, run_due, django_capture_on_commit_callbacks, client
 ):
     consent = factories.make_consent(
         world["practice"], platforms=["facebook", "linkedin", "instagram", "x"]
@@ -68,7 +68,7 @@ def test_revocation_cancels_waiting_posts_and_deletes_live_ones(
     for publication in live.publications.all():
         assert publication.status == Status.DELETED
         assert publication.takedown_done_at is not None
-    assert all(entry["deleted"] for entry in platforms.ledger())
+    assert all(entry["deleted"] for entry in sandbox.ledger())
     verbs = set(AuditEvent.objects.values_list("verb", flat=True))
     assert {"consent_revoked", "post_cancelled", "takedown_requested", "takedown_deleted"} <= verbs
     assert mail.outbox == []
@@ -78,16 +78,16 @@ def test_revocation_cancels_waiting_posts_and_deletes_live_ones(
 
 
 def test_where_the_platform_cannot_delete_a_person_is_asked_to(
-    world, platforms, redis_db, django_capture_on_commit_callbacks, client, photo_url
+    world, sandbox, redis_db, django_capture_on_commit_callbacks, client, photo_server
 ):
-    platforms.faults(platform="instagram", delete_enabled=False)
+    sandbox.faults(platform="instagram", delete_enabled=False)
     consent = factories.make_consent(world["practice"], platforms=["instagram"])
     post = _patient_post(world, consent, [])
     # A live Instagram post (published earlier; how its photo got there is not the point).
     account = world["accounts"]["instagram"]
     live = client_for("instagram").publish(
         account_for(account),
-        PublishRequest(text=post.caption, media=(MediaItem(url=photo_url),)),
+        PublishRequest(text=post.caption, media=(MediaItem(url=f"{photo_server}/square.jpg"),)),
     )
     publication = Publication.objects.create(
         post=post,
@@ -134,7 +134,7 @@ def test_where_the_platform_cannot_delete_a_person_is_asked_to(
 
 
 def test_revocation_while_an_attempt_is_in_flight_takes_it_down_after(
-    world, platforms, redis_db, django_capture_on_commit_callbacks
+    world, sandbox, redis_db, django_capture_on_commit_callbacks
 ):
     consent = factories.make_consent(world["practice"], platforms=["facebook"])
     post = _patient_post(world, consent, ["facebook"])
@@ -167,12 +167,12 @@ def test_revocation_while_an_attempt_is_in_flight_takes_it_down_after(
 
     publication = Publication.objects.get(pk=pk)
     assert publication.status == Status.DELETED
-    (entry,) = platforms.ledger("facebook")
+    (entry,) = sandbox.ledger("facebook")
     assert entry["deleted"]
     assert publishing  # imported for the job path
 
 
-def test_revoking_twice_keeps_the_first_receipt(world, platforms, redis_db):
+def test_revoking_twice_keeps_the_first_receipt(world, sandbox, redis_db):
     consent = factories.make_consent(world["practice"])
     first = timezone.now() - timedelta(days=1)
     revoke_consent(consent=consent, received_at=first, note="letter", by=world["strategist"])
@@ -187,7 +187,7 @@ def test_revoking_twice_keeps_the_first_receipt(world, platforms, redis_db):
 
 
 def test_a_delete_that_keeps_failing_becomes_a_to_do_for_a_person(
-    world, platforms, run_due, django_capture_on_commit_callbacks
+    world, sandbox, run_due, django_capture_on_commit_callbacks
 ):
     consent = factories.make_consent(world["practice"], platforms=["facebook"])
     post = _patient_post(world, consent, ["facebook"])
@@ -196,7 +196,7 @@ def test_a_delete_that_keeps_failing_becomes_a_to_do_for_a_person(
     assert publication.status == Status.PUBLISHED
     with django_capture_on_commit_callbacks(execute=True):
         revoke_consent(consent=consent, received_at=timezone.now(), note="", by=world["strategist"])
-    platforms.faults(platform="facebook", error_rates={"transient": 1.0})
+    sandbox.faults(platform="facebook", error_rates={"transient": 1.0})
 
     # Not the last try: the error goes back to RQ, which retries later.
     with pytest.raises(PlatformError):
@@ -211,4 +211,4 @@ def test_a_delete_that_keeps_failing_becomes_a_to_do_for_a_person(
     assert publication.takedown_done_at is None
     assert "remove it by hand" in publication.last_error_message
     assert len(mail.outbox) == 1
-    assert not platforms.ledger("facebook")[0]["deleted"]
+    assert not sandbox.ledger("facebook")[0]["deleted"]

@@ -21,9 +21,9 @@ from tests.publishing_support import (
 pytestmark = pytest.mark.django_db
 
 
-def _account_with_sandbox_tokens(world, platforms, platform, *, expires_in):
+def _account_with_sandbox_tokens(world, sandbox, platform, *, expires_in):
     account = world["accounts"][platform]
-    tokens = platforms.tokens(platform, account.external_id, ttl_s=3600)
+    tokens = sandbox.tokens(platform, account.external_id, ttl_s=3600)
     account.access_token = tokens["access_token"]
     account.refresh_token = tokens["refresh_token"]
     account.token_expires_at = timezone.now() + expires_in
@@ -31,13 +31,11 @@ def _account_with_sandbox_tokens(world, platforms, platform, *, expires_in):
     return account, tokens
 
 
-def test_x_token_is_refreshed_before_it_expires(world, platforms):
+def test_x_token_is_refreshed_before_it_expires(world, sandbox):
     account, tokens = _account_with_sandbox_tokens(
-        world, platforms, "x", expires_in=timedelta(minutes=10)
+        world, sandbox, "x", expires_in=timedelta(minutes=10)
     )
-    far = _account_with_sandbox_tokens(world, platforms, "linkedin", expires_in=timedelta(days=50))[
-        0
-    ]
+    far = _account_with_sandbox_tokens(world, sandbox, "linkedin", expires_in=timedelta(days=50))[0]
 
     assert upkeep.refresh_expiring_tokens() == 1
 
@@ -53,12 +51,12 @@ def test_x_token_is_refreshed_before_it_expires(world, platforms):
 
 
 def test_refused_refresh_marks_the_account_and_emails_the_strategist(
-    world, platforms, django_capture_on_commit_callbacks
+    world, sandbox, django_capture_on_commit_callbacks
 ):
     account, tokens = _account_with_sandbox_tokens(
-        world, platforms, "x", expires_in=timedelta(minutes=10)
+        world, sandbox, "x", expires_in=timedelta(minutes=10)
     )
-    platforms.revoke(tokens["refresh_token"])
+    sandbox.revoke(tokens["refresh_token"])
 
     with django_capture_on_commit_callbacks(execute=True):
         assert upkeep.refresh_expiring_tokens() == 0
@@ -95,7 +93,7 @@ def test_facebook_connection_expiring_within_a_week_is_warned_about_once(
 
 
 def test_metrics_are_collected_for_recent_publications(
-    world, platforms, run_due, redis_db, monkeypatch
+    world, sandbox, run_due, redis_db, monkeypatch
 ):
     post = scheduled_post(world, ["facebook", "x"])
     run_due()
