@@ -21,7 +21,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from posts.platforms.base import ClientConfig
-from posts.platforms.errors import AmbiguousOutcome, PlatformError, TransientError
+from posts.platforms.errors import PlatformError, TransientError, no_clear_answer
 
 USER_AGENT = "Rounds/1.0 (+https://rounds.health)"
 # find_recent reads at most this many pages of a timeline. A busy account can
@@ -72,12 +72,7 @@ class Transport:
         )
 
     def _lost(self, exc: Exception, create: bool, what: str) -> PlatformError:
-        if create:
-            return AmbiguousOutcome(
-                f"{self.label} received the post but {what}; it may have been published.",
-                platform=self.platform,
-            )
-        return TransientError(f"{self.label} did not answer: {what}.", platform=self.platform)
+        return no_clear_answer(self.label, what, create=create, platform=self.platform)
 
     def download(self, url: str) -> bytes:
         """Fetch media bytes we were only given a URL for (our own signed media URL)."""

@@ -97,6 +97,42 @@ class ConfigurationError(PlatformError):
     kind = "config"
 
 
+# The usual ways an answer fails, as no_clear_answer's `what`.
+SERVER_ERROR = "it reported a temporary error"
+NO_ID = "its answer did not include the new id"
+
+
+def no_clear_answer(
+    label: str,
+    what: str,
+    *,
+    create: bool,
+    platform: str,
+    quoted: str = "",
+    platform_code: str | None = None,
+) -> PlatformError:
+    """A request reached the platform, but no clear answer came back.
+
+    Exactly-once rests on this rule, so it lives only here: after the request
+    that creates the post, the post may exist and must be read back before
+    any retry (AmbiguousOutcome); after any other request nothing was
+    published, and retrying is safe (TransientError).
+
+    what: how the answer failed, e.g. "it did not answer in time".
+    """
+    if create:
+        return AmbiguousOutcome(
+            f"{label} may or may not have published the post: {what}.{quoted}",
+            platform=platform,
+            platform_code=platform_code,
+        )
+    return TransientError(
+        f"{label} did not complete the request: {what}.{quoted}",
+        platform=platform,
+        platform_code=platform_code,
+    )
+
+
 def said(label: str, platform_message: str | None) -> str:
     """The platform's own words, quoted, for the end of a message."""
     platform_message = (platform_message or "").strip()

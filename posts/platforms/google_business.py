@@ -30,12 +30,13 @@ from posts.platforms.base import (
     TokenSet,
 )
 from posts.platforms.errors import (
+    SERVER_ERROR,
     AmbiguousOutcome,
     ContentRejected,
     PlatformError,
     ReconnectNeeded,
     ThrottledError,
-    TransientError,
+    no_clear_answer,
     said,
 )
 from posts.platforms.oauth import request_token, token_set
@@ -315,11 +316,7 @@ class GoogleBusinessClient:
                 **kw,
             )
         if status >= 500 or state in ("UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED"):
-            if create:
-                return AmbiguousOutcome(
-                    f"Google failed while creating the post; it may exist.{quoted}", **kw
-                )
-            return TransientError(f"Google had a temporary problem.{quoted}", **kw)
+            return no_clear_answer("Google", SERVER_ERROR, create=create, quoted=quoted, **kw)
         if state == "NOT_FOUND" and create:
             return ReconnectNeeded(
                 f"Google cannot find this location any more; reconnect and pick it again.{quoted}",

@@ -12,13 +12,15 @@ import requests
 from posts.platforms._http import Transport, json_body, retry_after_header
 from posts.platforms.base import ClientConfig
 from posts.platforms.errors import (
-    AmbiguousOutcome,
+    NO_ID,
+    SERVER_ERROR,
     ContentRejected,
     DuplicateContent,
     PlatformError,
     ReconnectNeeded,
     ThrottledError,
     TransientError,
+    no_clear_answer,
     said,
 )
 
@@ -126,22 +128,11 @@ class GraphAPI:
     def new_id(self, body: dict[str, Any], *, create: bool) -> str:
         """The id a successful call that made something answered with.
 
-        Without it we cannot tell what was made: after the call that creates
-        the post, the post may exist (read back first); an upload is just
-        done again.
+        A success without one is no clear answer: we cannot tell what was made.
         """
         if body.get("id"):
             return str(body["id"])
-        label, platform = self.http.label, self.http.platform
-        if create:
-            raise AmbiguousOutcome(
-                f"{label} accepted the post but did not say which post it created.",
-                platform=platform,
-            )
-        raise TransientError(
-            f"{label} accepted the upload but did not say its id; it will be uploaded again.",
-            platform=platform,
-        )
+        raise no_clear_answer(self.http.label, NO_ID, create=create, platform=self.http.platform)
 
     def classify(self, exc: GraphError, *, create: bool = False) -> PlatformError:
         return classify(exc, platform=self.http.platform, label=self.http.label, create=create)
@@ -191,13 +182,7 @@ def classify(exc: GraphError, *, platform: str, label: str, create: bool) -> Pla
     if sub in TRANSIENT_SUBCODES:
         return TransientError(f"{label} could not finish preparing the post.{quoted}", **kw)
     if code in TRANSIENT_CODES or error.get("is_transient") or status >= 500:
-        if create:
-            return AmbiguousOutcome(
-                f"{label} reported a temporary error while publishing; the post may or may "
-                f"not exist.{quoted}",
-                **kw,
-            )
-        return TransientError(f"{label} had a temporary problem.{quoted}", **kw)
+        return no_clear_answer(label, SERVER_ERROR, create=create, quoted=quoted, **kw)
     return ContentRejected(f"{label} refused the post.{quoted}", **kw)
 
 

@@ -32,6 +32,7 @@ from posts.platforms.base import (
     TokenSet,
 )
 from posts.platforms.errors import (
+    SERVER_ERROR,
     AmbiguousOutcome,
     ConfigurationError,
     ContentRejected,
@@ -40,6 +41,7 @@ from posts.platforms.errors import (
     ReconnectNeeded,
     ThrottledError,
     TransientError,
+    no_clear_answer,
     said,
 )
 from posts.platforms.oauth import request_token, token_set
@@ -359,12 +361,7 @@ class LinkedInClient:
                 **kw,
             )
         if status >= 500:
-            if create:
-                return AmbiguousOutcome(
-                    f"LinkedIn failed while creating the post; it may or may not exist.{quoted}",
-                    **kw,
-                )
-            return TransientError(f"LinkedIn had a temporary problem.{quoted}", **kw)
+            return no_clear_answer("LinkedIn", SERVER_ERROR, create=create, quoted=quoted, **kw)
         if "DUPLICATE_POST" in codes or "duplicate" in message.lower():
             match = EXISTING_URN.search(message)
             return DuplicateContent(

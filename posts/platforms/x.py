@@ -31,6 +31,8 @@ from posts.platforms.base import (
     TokenSet,
 )
 from posts.platforms.errors import (
+    NO_ID,
+    SERVER_ERROR,
     AmbiguousOutcome,
     ConfigurationError,
     ContentRejected,
@@ -39,6 +41,7 @@ from posts.platforms.errors import (
     ReconnectNeeded,
     ThrottledError,
     TransientError,
+    no_clear_answer,
     said,
 )
 from posts.platforms.oauth import request_token, token_set
@@ -138,11 +141,8 @@ class XClient:
         )
         media_id = str((body.get("data") or {}).get("id") or "")
         if not media_id:
-            # Nothing was posted yet: upload again rather than attach an id we do not have.
-            raise TransientError(
-                "X accepted the photo but did not say its id; it will be uploaded again.",
-                platform=self.platform,
-            )
+            # Nothing is posted yet: upload again rather than attach an id we do not have.
+            raise no_clear_answer("X", NO_ID, create=False, platform=self.platform)
         if item.alt_text:
             self._call(
                 "POST",
@@ -311,11 +311,7 @@ class XClient:
                 **kw,
             )
         if status >= 500:
-            if create:
-                return AmbiguousOutcome(
-                    f"X failed while creating the post; it may exist.{quoted}", **kw
-                )
-            return TransientError(f"X had a temporary problem.{quoted}", **kw)
+            return no_clear_answer("X", SERVER_ERROR, create=create, quoted=quoted, **kw)
         if status == 403 and "duplicate" in words.lower():
             # X does not say which post: the caller looks with find_recent.
             return DuplicateContent(f"X says this exact text was posted already.{quoted}", **kw)

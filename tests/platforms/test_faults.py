@@ -173,7 +173,7 @@ def test_an_upload_answered_without_its_id_is_retried_and_nothing_is_saved(
     sandbox.faults(platform=platform, uploads_without_id=True)
     media = tuple(MediaItem(url=photo_url(), data=photo_bytes()) for _ in range(photos))
     saved: list[dict] = []
-    with pytest.raises(TransientError, match="did not say its id"):
+    with pytest.raises(TransientError, match="did not include the new id"):
         client_for(platform).publish(
             account_for(platform),
             PublishRequest(text="Upload without id", media=media),
