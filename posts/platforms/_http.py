@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -64,6 +65,28 @@ class Transport:
             raise self._lost(exc, create, "it did not answer in time") from exc
         except requests.RequestException as exc:
             raise self._lost(exc, create, "the answer was cut off") from exc
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        token: str,
+        *,
+        on_error: Callable[..., PlatformError],
+        create: bool = False,
+        allow_404: bool = False,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """A Bearer-token request; an HTTP error raises on_error(resp, create=create).
+
+        allow_404: the caller reads a 404 itself (the object is gone).
+        """
+        headers = {"Authorization": f"Bearer {token}", **(headers or {})}
+        resp = self.request(method, url, create=create, headers=headers, **kwargs)
+        if resp.status_code >= 400 and not (allow_404 and resp.status_code == 404):
+            raise on_error(resp, create=create)
+        return resp
 
     def _unreachable(self, exc: Exception) -> PlatformError:
         return TransientError(

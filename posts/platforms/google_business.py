@@ -56,22 +56,8 @@ class GoogleBusinessClient:
         self.http = Transport("google_business", "Google", config)
         self.token_url = f"{config.host('google_oauth')}/token"
 
-    def _call(
-        self,
-        method: str,
-        url: str,
-        token: str,
-        *,
-        create: bool = False,
-        allow_404: bool = False,
-        **kwargs: Any,
-    ) -> requests.Response:
-        resp = self.http.request(
-            method, url, create=create, headers={"Authorization": f"Bearer {token}"}, **kwargs
-        )
-        if resp.status_code >= 400 and not (allow_404 and resp.status_code == 404):
-            raise self._error(resp, create=create)
-        return resp
+    def _call(self, method: str, url: str, token: str, **kwargs: Any) -> requests.Response:
+        return self.http.call(method, url, token, on_error=self._error, **kwargs)
 
     def _v4(self, path: str) -> str:
         return f"{self.config.host('google_business')}/v4/{path}"

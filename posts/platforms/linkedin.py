@@ -60,27 +60,15 @@ class LinkedInClient:
         self.api = config.host("linkedin_api")
         self.token_url = f"{config.host('linkedin_www')}/oauth/v2/accessToken"
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        token: str,
-        *,
-        create: bool = False,
-        allow_404: bool = False,
-        **kwargs: Any,
-    ) -> requests.Response:
+    def _call(self, method: str, path: str, token: str, **kwargs: Any) -> requests.Response:
         headers = {
-            "Authorization": f"Bearer {token}",
             # Every /rest call names the monthly API version; a retired one answers 426.
             "LinkedIn-Version": self.config.linkedin_version,
             "X-Restli-Protocol-Version": "2.0.0",
-            **kwargs.pop("headers", {}),
         }
-        resp = self.http.request(method, self.api + path, create=create, headers=headers, **kwargs)
-        if resp.status_code >= 400 and not (allow_404 and resp.status_code == 404):
-            raise self._error(resp, create=create)
-        return resp
+        return self.http.call(
+            method, self.api + path, token, on_error=self._error, headers=headers, **kwargs
+        )
 
     # --- publishing ------------------------------------------------------------
 
@@ -154,17 +142,14 @@ class LinkedInClient:
         )
         value = (json_body(init) or {}).get("value") or {}
         data = item.data if item.data is not None else self.http.download(item.url)
-        resp = self.http.request(
+        self.http.call(
             "PUT",
             value["uploadUrl"],
+            account.access_token,
+            on_error=self._error,
             data=data,
-            headers={
-                "Authorization": f"Bearer {account.access_token}",
-                "Content-Type": "application/octet-stream",
-            },
+            headers={"Content-Type": "application/octet-stream"},
         )
-        if resp.status_code >= 400:
-            raise self._error(resp, create=False)
         return str(value["image"])
 
     def _wait_available(self, account: Account, urn: str) -> None:

@@ -62,18 +62,8 @@ class XClient:
         self.api = config.host("x_api")
         self.token_url = f"{self.api}/2/oauth2/token"
 
-    def _call(
-        self, method: str, path: str, token: str, *, create: bool = False, **kwargs: Any
-    ) -> Any:
-        resp = self.http.request(
-            method,
-            self.api + path,
-            create=create,
-            headers={"Authorization": f"Bearer {token}"},
-            **kwargs,
-        )
-        if resp.status_code >= 400:
-            raise self._error(resp, create=create)
+    def _call(self, method: str, path: str, token: str, **kwargs: Any) -> Any:
+        resp = self.http.call(method, self.api + path, token, on_error=self._error, **kwargs)
         return json_body(resp) or {}
 
     # --- publishing ------------------------------------------------------------
