@@ -20,7 +20,7 @@ from posts.platforms.base import (
     Target,
     TokenSet,
 )
-from posts.platforms.errors import ContentRejected, PlatformError, ReconnectNeeded
+from posts.platforms.errors import PlatformError, ReconnectNeeded
 from posts.platforms.graph import GraphAPI
 from posts.platforms.oauth import token_body, token_set
 
@@ -55,10 +55,7 @@ class FacebookClient:
         on_progress: Callable[[dict], None] | None = None,
     ) -> PublishResult:
         message = self.prepare_text(request.text)
-        problems = texts.check_text("facebook", request.text)
-        problems += texts.check_media("facebook", len(request.media))
-        if problems:
-            raise ContentRejected(" ".join(problems), platform=self.platform)
+        texts.require_publishable("facebook", request.text, len(request.media))
         page, token = account.external_id, account.access_token
         if request.media and request.link and request.link not in message:
             # Photo posts have no link field; the link goes in the text.

@@ -71,10 +71,7 @@ class GoogleBusinessClient:
         *,
         on_progress: Callable[[dict], None] | None = None,
     ) -> PublishResult:
-        problems = texts.check_text("google_business", request.text)
-        problems += texts.check_media("google_business", len(request.media))
-        if problems:
-            raise ContentRejected(" ".join(problems), platform=self.platform)
+        texts.require_publishable("google_business", request.text, len(request.media))
         body: dict[str, Any] = {
             "languageCode": LANGUAGE,
             "summary": self.prepare_text(request.text),

@@ -69,10 +69,7 @@ class InstagramClient:
         on_progress: Callable[[dict], None] | None = None,
     ) -> PublishResult:
         caption = self.prepare_text(request.text)
-        problems = texts.check_text("instagram", request.text)
-        problems += texts.check_media("instagram", len(request.media))
-        if problems:
-            raise ContentRejected(" ".join(problems), platform=self.platform)
+        texts.require_publishable("instagram", request.text, len(request.media))
         state = dict(request.state)
 
         def save(**changes: Any) -> None:

@@ -79,10 +79,7 @@ class LinkedInClient:
         *,
         on_progress: Callable[[dict], None] | None = None,
     ) -> PublishResult:
-        problems = texts.check_text("linkedin", request.text)
-        problems += texts.check_media("linkedin", len(request.media))
-        if problems:
-            raise ContentRejected(" ".join(problems), platform=self.platform)
+        texts.require_publishable("linkedin", request.text, len(request.media))
         org, token = account.external_id, account.access_token
         images = self._upload_images(account, request, on_progress)
         body: dict[str, Any] = {

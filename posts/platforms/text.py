@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from posts.platforms.errors import ContentRejected
+
 # Published limits (platforms.md). Some are unconfirmed third-party numbers;
 # they are still the best guess, and a too-strict warning is cheap.
 TEXT_LIMITS = {
@@ -203,3 +205,10 @@ def check_media(platform: str, count: int) -> list[str]:
     if count > most:
         return [f"This platform takes at most {most} images per post; this post has {count}."]
     return []
+
+
+def require_publishable(platform: str, text: str, media_count: int) -> None:
+    """Refuse (ContentRejected) before any API call what the platform would refuse."""
+    problems = check_text(platform, text) + check_media(platform, media_count)
+    if problems:
+        raise ContentRejected(" ".join(problems), platform=platform)

@@ -76,9 +76,7 @@ class XClient:
         on_progress: Callable[[dict], None] | None = None,
     ) -> PublishResult:
         text = self._with_link(request)
-        problems = texts.check_text("x", text) + texts.check_media("x", len(request.media))
-        if problems:
-            raise ContentRejected(" ".join(problems), platform=self.platform)
+        texts.require_publishable("x", text, len(request.media))
         body: dict[str, Any] = {"text": text}
         media_ids = self._upload_media(account, request, on_progress)
         if media_ids:
