@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import requests
 
-from posts.platforms._http import Transport, json_body, retry_after_header
+from posts.platforms._http import MAX_PAGES, Transport, json_body, retry_after_header
 from posts.platforms.base import ClientConfig
 from posts.platforms.errors import (
     NO_ID,
@@ -78,6 +79,21 @@ class GraphAPI:
             return self.request(method, path, token, create=create, **kwargs)
         except GraphError as exc:
             raise self.classify(exc, create=create) from exc
+
+    def rows(self, path: str, token: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """The rows of a Graph list, newest first, following its cursors for MAX_PAGES pages.
+
+        Lazy: a caller that stops early asks for no further pages.
+        """
+        params = dict(params)
+        for _ in range(MAX_PAGES):
+            body = self.call("GET", path, token, params=params)
+            yield from body.get("data") or []
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                return
+            params["after"] = after
 
     def call_if_exists(
         self, method: str, path: str, token: str, **kwargs: Any

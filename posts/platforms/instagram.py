@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from posts.platforms import text as texts
-from posts.platforms._http import MAX_PAGES, Transport, parse_time, text_matches
+from posts.platforms._http import Transport, parse_time, text_matches
 from posts.platforms.base import (
     Account,
     ClientConfig,
@@ -214,22 +214,13 @@ class InstagramClient:
 
     def find_recent(self, account: Account, text: str, *, since: datetime) -> RemotePost | None:
         prepared = self.prepare_text(text)
-        params: dict[str, Any] = {"fields": MEDIA_FIELDS, "limit": 50}
-        for _ in range(MAX_PAGES):
-            body = self.graph.call(
-                "GET", f"/{account.external_id}/media", account.access_token, params=params
-            )
-            for row in body.get("data") or []:
-                created = parse_time(row.get("timestamp"))
-                if created is not None and created < since:
-                    return None  # newest first: the rest is older still
-                if text_matches(row.get("caption", ""), text, prepared):
-                    return _remote(row)
-            paging = body.get("paging") or {}
-            after = (paging.get("cursors") or {}).get("after")
-            if not paging.get("next") or not after:
-                return None
-            params["after"] = after
+        params = {"fields": MEDIA_FIELDS, "limit": 50}
+        for row in self.graph.rows(f"/{account.external_id}/media", account.access_token, params):
+            created = parse_time(row.get("timestamp"))
+            if created is not None and created < since:
+                return None  # newest first: the rest is older still
+            if text_matches(row.get("caption", ""), text, prepared):
+                return _remote(row)
         return None
 
     def delete(self, account: Account, platform_id: str) -> None:
