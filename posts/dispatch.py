@@ -89,9 +89,16 @@ def _take_back_expired(now: datetime, limit: int) -> int:
 def claim_due(*, now: datetime | None = None, limit: int | None = None) -> list[int]:
     """Claim due publications and enqueue a job for each; returns their ids.
 
-    Uses the partial indexes publication_due and publication_leased. Rows are
-    locked with SKIP LOCKED, so two dispatchers (or a dispatcher and a person
-    cancelling a post) never wait on each other or claim the same row.
+    Uses the partial indexes publication_due and publication_leased.
+
+    Lock order: everyone else who changes a post and its publications in one
+    transaction (Post.cancel, reopen, unschedule, schedule, takedown.revoke_consent,
+    publishing.retry_publication) locks the post first, then its publications.
+    The dispatcher takes both rows in one statement with SKIP LOCKED, so it
+    never waits for a lock: a publication whose post a person is changing
+    right now is left for the next run. Nothing here waits, so nothing can
+    wait for it in a cycle (no deadlock), and two dispatchers never claim the
+    same row.
     """
     now = now or timezone.now()
     limit = limit or settings.DISPATCH_BATCH
@@ -99,7 +106,9 @@ def claim_due(*, now: datetime | None = None, limit: int | None = None) -> list[
     with transaction.atomic():
         _take_back_expired(now, limit)
         due = list(
-            Publication.objects.select_for_update(skip_locked=True, of=("self",))
+            Publication.objects.select_for_update(skip_locked=True, of=("self", "post"))
+            .select_related("post")
+            .only("post__status")
             .filter(
                 status__in=[Publication.Status.PENDING, Publication.Status.UNKNOWN],
                 next_attempt_at__lte=now,
@@ -109,22 +118,15 @@ def claim_due(*, now: datetime | None = None, limit: int | None = None) -> list[
                 account__status=SocialAccount.Status.CONNECTED,
             )
             .filter(Q(account__throttled_until__isnull=True) | Q(account__throttled_until__lte=now))
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", "post_id")[:limit]
+            .order_by("next_attempt_at", "pk")[:limit]
         )
         if not due:
             return []
-        ids = [pk for pk, _ in due]
-        post_ids = sorted({post_id for _, post_id in due})
-        # Scheduled posts start publishing. Locked in id order so that two
-        # dispatchers never deadlock; the status condition makes it the same
-        # conditional move as Post._move, for a whole batch in one statement.
-        starting = list(
-            Post.objects.select_for_update(of=("self",))
-            .filter(pk__in=post_ids, status=Post.Status.SCHEDULED)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        ids = [publication.pk for publication in due]
+        # Scheduled posts start publishing: their rows are locked above, and
+        # the status condition makes it the same conditional move as
+        # Post._move, for a whole batch in one statement.
+        starting = sorted({p.post_id for p in due if p.post.status == Post.Status.SCHEDULED})
         if starting:
             Post.objects.filter(pk__in=starting, status=Post.Status.SCHEDULED).update(
                 status=Post.Status.PUBLISHING, updated_at=now

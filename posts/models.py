@@ -254,7 +254,10 @@ class Post(models.Model):
                 f"{self.Status(self.status).label.lower()}"
             )
         # Conditional update: two people (or a person and a worker) acting at
-        # once cannot both move the post from the same status.
+        # once cannot both move the post from the same status. It also takes
+        # the post's row lock first: every move that then changes publications
+        # (reopen, unschedule, cancel, schedule) locks post, then publications,
+        # the order posts.dispatch.claim_due relies on to never deadlock.
         moved = Post.objects.filter(pk=self.pk, status=self.status).update(
             status=target, updated_at=timezone.now()
         )
