@@ -21,6 +21,8 @@ for _queue in RQ_QUEUES.values():
     _queue["URL"] = TEST_REDIS_URL
 
 MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT") or tempfile.mkdtemp(prefix="rounds-media-")
+# WhiteNoise wants the folder to exist; tests serve static files from the finders.
+STATIC_ROOT = tempfile.mkdtemp(prefix="rounds-static-")
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
