@@ -22,7 +22,8 @@ for _queue in RQ_QUEUES.values():
 
 MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT") or tempfile.mkdtemp(prefix="rounds-media-")
 # WhiteNoise wants the folder to exist; tests serve static files from the finders.
-STATIC_ROOT = tempfile.mkdtemp(prefix="rounds-static-")
+STATIC_ROOT = os.path.join(tempfile.gettempdir(), "rounds-test-static")
+os.makedirs(STATIC_ROOT, exist_ok=True)
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
