@@ -1,6 +1,9 @@
-"""The sandbox platforms and a photo server on loopback, for the platform client tests.
+"""Clients, accounts and photos for the platform client tests.
 
-These tests use no database: the clients and the sandbox know nothing of Django.
+The sandbox itself comes from tests/conftest.py: `sandbox_server`, one for the
+whole run, and `sandbox`, its own endpoints (ledger, fault knobs, tokens),
+emptied for each test. These tests use no database: the clients and the
+sandbox know nothing of Django.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from PIL import Image
 
 from posts.platforms import Account, ClientConfig, build_client
 from posts.platforms.base import HOST_ROLES
-from posts.platforms.sandbox import SandboxServer
 
 ACCOUNTS = {
     "facebook": "1000001",
@@ -80,57 +82,24 @@ def photo_server():
     server.server_close()
 
 
-@pytest.fixture(scope="session")
-def platform_sandbox():
-    server = SandboxServer(port=0, seed=1).start()
-    yield server
-    server.stop()
+@pytest.fixture
+def advance_clock(sandbox):
+    """Move the sandbox's clock forward by some seconds (token lifetimes, expiry)."""
 
-
-class Sandbox:
-    """The sandbox's own endpoints, as a test drives them."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.http = requests.Session()
-
-    def _post(self, path: str, body: dict) -> dict:
-        resp = self.http.post(f"{self.url}/_sandbox/{path}", json=body, timeout=5)
+    def advance(seconds: float) -> None:
+        resp = requests.post(
+            f"{sandbox.url}/_sandbox/clock", json={"advance_s": seconds}, timeout=5
+        )
         resp.raise_for_status()
-        return resp.json()
 
-    def reset(self, seed: int = 1) -> None:
-        self._post("reset", {"seed": seed})
-
-    def faults(self, **knobs) -> dict:
-        return self._post("faults", knobs)
-
-    def ledger(self, platform: str | None = None, account: str | None = None) -> list[dict]:
-        params = {k: v for k, v in {"platform": platform, "account": account}.items() if v}
-        resp = self.http.get(f"{self.url}/_sandbox/ledger", params=params, timeout=5)
-        resp.raise_for_status()
-        return resp.json()["posts"]
-
-    def advance_clock(self, seconds: float) -> None:
-        self._post("clock", {"advance_s": seconds})
-
-    def revoke(self, token: str) -> None:
-        self._post("revoke", {"token": token})
+    return advance
 
 
 @pytest.fixture
-def sandbox(platform_sandbox):
-    """The sandbox, emptied before each test: no posts, no faults, seed 1."""
-    api = Sandbox(platform_sandbox.url)
-    api.reset()
-    return api
-
-
-@pytest.fixture
-def config(platform_sandbox) -> ClientConfig:
+def config(sandbox_server) -> ClientConfig:
     now = datetime.now(UTC)
     return ClientConfig(
-        hosts={role: f"{platform_sandbox.url}/{role}" for role in HOST_ROLES},
+        hosts={role: f"{sandbox_server.url}/{role}" for role in HOST_ROLES},
         graph_version="v25.0",
         # The current month is always an active LinkedIn version.
         linkedin_version=f"{now.year}{now.month:02d}",
@@ -179,14 +148,3 @@ def approve():
         return {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()} | {"_target": target}
 
     return follow
-
-
-def pkce_pair() -> tuple[str, str]:
-    """(verifier, S256 challenge), as a connect flow makes them."""
-    import base64
-    import hashlib
-    import secrets
-
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

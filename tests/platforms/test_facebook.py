@@ -89,13 +89,13 @@ def test_publish_several_photos_is_one_post_and_saves_upload_ids(
 
 
 def test_a_resumed_multi_photo_publish_reuses_uploaded_photos(
-    fb, page, sandbox, photo_url, photo_bytes, platform_sandbox
+    fb, page, sandbox, photo_url, photo_bytes
 ):
     # Two photos uploaded unpublished by an earlier attempt that then failed.
     ids = []
     for _ in range(2):
         resp = requests.post(
-            f"{platform_sandbox.url}/graph/v25.0/{PAGE}/photos",
+            f"{sandbox.url}/graph/v25.0/{PAGE}/photos",
             data={"published": "false"},
             files={"source": ("p.jpg", photo_bytes(), "image/jpeg")},
             headers={"Authorization": "Bearer page-token"},
@@ -147,10 +147,10 @@ def test_metrics_come_from_the_current_insights_metrics(fb, page, sandbox):
     assert metrics.impressions is None  # retired in November 2025
 
 
-def test_retired_impressions_metric_is_an_error(fb, page, sandbox, platform_sandbox):
+def test_retired_impressions_metric_is_an_error(fb, page, sandbox):
     result = fb.publish(page, PublishRequest(text="Counted"))
     resp = requests.get(
-        f"{platform_sandbox.url}/graph/v25.0/{result.platform_id}/insights",
+        f"{sandbox.url}/graph/v25.0/{result.platform_id}/insights",
         params={"metric": "post_impressions"},
         headers={"Authorization": "Bearer page-token"},
         timeout=5,

@@ -14,7 +14,7 @@ from posts.platforms import (
     ThrottledError,
     TokenSet,
 )
-from tests.platforms.conftest import pkce_pair
+from posts.platforms.oauth import pkce_pair
 
 LOCATION = "accounts/4000001/locations/5000001"
 

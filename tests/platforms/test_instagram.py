@@ -108,11 +108,9 @@ def test_still_in_progress_gives_up_then_resumes_the_same_container(ig, user, sa
     assert [e["id"] for e in sandbox.ledger("instagram")] == [result.platform_id]
 
 
-def test_publishing_before_finished_is_refused_with_9007(
-    ig, user, sandbox, photo_url, platform_sandbox
-):
+def test_publishing_before_finished_is_refused_with_9007(ig, user, sandbox, photo_url):
     sandbox.faults(platform="instagram", ig_in_progress_polls=2)
-    base = f"{platform_sandbox.url}/instagram_graph/v25.0"
+    base = f"{sandbox.url}/instagram_graph/v25.0"
     auth = {"Authorization": "Bearer ig-token"}
     container = requests.post(
         f"{base}/{IG}/media",
@@ -147,14 +145,12 @@ def test_a_resumed_publish_never_republishes_a_published_container(ig, user, san
     assert len(sandbox.ledger("instagram")) == 1
 
 
-def test_republishing_a_published_container_does_post_twice(
-    ig, user, sandbox, photo, platform_sandbox
-):
+def test_republishing_a_published_container_does_post_twice(ig, user, sandbox, photo):
     # The hazard the client avoids is real in the sandbox, so the test above can fail.
     saved: list[dict] = []
     ig.publish(user, PublishRequest(text="Twice", media=(photo(),)), on_progress=saved.append)
     requests.post(
-        f"{platform_sandbox.url}/instagram_graph/v25.0/{IG}/media_publish",
+        f"{sandbox.url}/instagram_graph/v25.0/{IG}/media_publish",
         data={"creation_id": saved[-1]["container_id"]},
         headers={"Authorization": "Bearer ig-token"},
         timeout=5,
@@ -162,7 +158,7 @@ def test_republishing_a_published_container_does_post_twice(
     assert len(sandbox.ledger("instagram")) == 2
 
 
-def test_an_expired_container_is_rebuilt(ig, user, sandbox, photo):
+def test_an_expired_container_is_rebuilt(ig, user, sandbox, photo, advance_clock):
     sandbox.faults(platform="instagram", ig_in_progress_polls=50)
     saved: list[dict] = []
     request = PublishRequest(text="Next day", media=(photo(),))
@@ -171,7 +167,7 @@ def test_an_expired_container_is_rebuilt(ig, user, sandbox, photo):
     old = saved[-1]["container_id"]
 
     sandbox.faults(platform="instagram", ig_in_progress_polls=0)
-    sandbox.advance_clock(25 * 3600)
+    advance_clock(25 * 3600)
     rebuilt: list[dict] = []
     ig.publish(
         user,
@@ -182,11 +178,11 @@ def test_an_expired_container_is_rebuilt(ig, user, sandbox, photo):
     assert len(sandbox.ledger("instagram")) == 1
 
 
-def test_over_the_daily_quota_is_throttled(ig, user, sandbox, photo, platform_sandbox):
+def test_over_the_daily_quota_is_throttled(ig, user, sandbox, photo):
     sandbox.faults(platform="instagram", quota=49)
     ig.publish(user, PublishRequest(text="The 50th", media=(photo(),)))
     limit = requests.get(
-        f"{platform_sandbox.url}/instagram_graph/v25.0/{IG}/content_publishing_limit",
+        f"{sandbox.url}/instagram_graph/v25.0/{IG}/content_publishing_limit",
         params={"fields": "quota_usage,config"},
         headers={"Authorization": "Bearer ig-token"},
         timeout=5,
@@ -240,7 +236,7 @@ def test_delete_switched_off_says_remove_by_hand(ig, user, sandbox, photo):
     assert sandbox.ledger("instagram")[0]["deleted"] is False
 
 
-def test_login_round_trip_and_refresh(ig, sandbox, approve):
+def test_login_round_trip_and_refresh(ig, sandbox, approve, advance_clock):
     url = ig.authorize_url(
         redirect_uri="https://app.test/cb", state="ig-state", code_challenge=None
     )
@@ -256,12 +252,12 @@ def test_login_round_trip_and_refresh(ig, sandbox, approve):
     [target] = ig.list_targets(tokens)
     assert (target.external_id, target.name) == (IG, "@maplestreetfp")
 
-    sandbox.advance_clock(30 * 24 * 3600)
+    advance_clock(30 * 24 * 3600)
     fresh = ig.refresh(tokens)
     assert fresh.access_token != tokens.access_token
     assert fresh.scopes == tokens.scopes
 
-    sandbox.advance_clock(61 * 24 * 3600)  # past the refreshed token's 60 days
+    advance_clock(61 * 24 * 3600)  # past the refreshed token's 60 days
     with pytest.raises(ReconnectNeeded):
         ig.refresh(fresh)
 
@@ -288,9 +284,9 @@ def test_a_container_that_fails_processing_is_rejected(ig, user, sandbox, photo)
     assert sandbox.ledger() == []
 
 
-def test_facebook_login_page_lookup_names_the_instagram_account(platform_sandbox, sandbox):
+def test_facebook_login_page_lookup_names_the_instagram_account(sandbox):
     resp = requests.get(
-        f"{platform_sandbox.url}/graph/v25.0/1000001",
+        f"{sandbox.url}/graph/v25.0/1000001",
         params={"fields": "instagram_business_account"},
         headers={"Authorization": "Bearer page-token"},
         timeout=5,

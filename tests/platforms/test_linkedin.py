@@ -58,7 +58,7 @@ def test_publish_photos_one_and_several(li, org, sandbox, photo_url, photo_bytes
     assert all(i.startswith("urn:li:image:") for i in saved[-1]["images"])
 
 
-def test_link_becomes_an_article(li, org, sandbox, platform_sandbox):
+def test_link_becomes_an_article(li, org, sandbox):
     result = li.publish(org, PublishRequest(text="Read this", link="https://example.com/a"))
     assert sandbox.ledger("linkedin")[0]["link"] == "https://example.com/a"
     assert li.read_back(org, result.platform_id).text == "Read this"
@@ -73,8 +73,8 @@ def test_retired_version_is_a_configuration_error(config, org, sandbox):
     assert sandbox.ledger() == []
 
 
-def test_every_rest_call_needs_both_version_headers(platform_sandbox, sandbox, config):
-    url = f"{platform_sandbox.url}/linkedin_api/rest/posts"
+def test_every_rest_call_needs_both_version_headers(sandbox, config):
+    url = f"{sandbox.url}/linkedin_api/rest/posts"
     body = {
         "author": ORG,
         "commentary": "x",

@@ -46,9 +46,9 @@ def test_ledger_filters_by_platform_and_account(sandbox, client_for, account_for
     assert sandbox.ledger() == []
 
 
-def test_fault_knobs_are_readable_and_validated(sandbox, platform_sandbox):
+def test_fault_knobs_are_readable_and_validated(sandbox):
     sandbox.faults(platform="x", account="3000001", latency_ms=5, error_rates={"throttled": 0.5})
-    state = requests.get(f"{platform_sandbox.url}/_sandbox/faults", timeout=5).json()
+    state = requests.get(f"{sandbox.url}/_sandbox/faults", timeout=5).json()
     assert state["faults"] == [
         {"platform": "x", "account": "3000001", "latency_ms": 5, "error_rates": {"throttled": 0.5}}
     ]
@@ -58,10 +58,10 @@ def test_fault_knobs_are_readable_and_validated(sandbox, platform_sandbox):
         {"platform": "x", "ambiguous_rate": 2},
         {"platform": "x", "colour": "red"},
     ):
-        resp = requests.post(f"{platform_sandbox.url}/_sandbox/faults", json=bad, timeout=5)
+        resp = requests.post(f"{sandbox.url}/_sandbox/faults", json=bad, timeout=5)
         assert resp.status_code == 400, bad
-    requests.delete(f"{platform_sandbox.url}/_sandbox/faults", timeout=5).raise_for_status()
-    assert requests.get(f"{platform_sandbox.url}/_sandbox/faults", timeout=5).json()["faults"] == []
+    requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=5).raise_for_status()
+    assert requests.get(f"{sandbox.url}/_sandbox/faults", timeout=5).json()["faults"] == []
 
 
 def test_account_knobs_override_platform_knobs(sandbox, client_for, account_for):
@@ -93,33 +93,31 @@ def test_seeded_faults_repeat_exactly(sandbox, client_for, account_for):
     assert outcomes() == first
 
 
-def test_feed_and_index_pages(sandbox, platform_sandbox, client_for, account_for):
+def test_feed_and_index_pages(sandbox, client_for, account_for):
     li = client_for("linkedin")
     li.publish(account_for("linkedin"), PublishRequest(text="Older <post>"))
     li.publish(account_for("linkedin"), PublishRequest(text="Newer post"))
-    index = requests.get(f"{platform_sandbox.url}/_sandbox/", timeout=5)
+    index = requests.get(f"{sandbox.url}/_sandbox/", timeout=5)
     assert index.status_code == 200
     assert "/_sandbox/feed/linkedin/urn:li:organization:2000001" in index.text
 
     feed = requests.get(
-        f"{platform_sandbox.url}/_sandbox/feed/linkedin/urn:li:organization:2000001", timeout=5
+        f"{sandbox.url}/_sandbox/feed/linkedin/urn:li:organization:2000001", timeout=5
     )
     assert feed.headers["Content-Type"].startswith("text/html")
     assert "http-equiv='refresh'" in feed.text
     assert feed.text.index("Newer post") < feed.text.index("Older \\&lt;post\\&gt;")
 
     google = requests.get(
-        f"{platform_sandbox.url}/_sandbox/feed/google_business/accounts/4000001/locations/5000001",
+        f"{sandbox.url}/_sandbox/feed/google_business/accounts/4000001/locations/5000001",
         timeout=5,
     )
     assert google.status_code == 200 and "No posts yet" in google.text
-    assert (
-        requests.get(f"{platform_sandbox.url}/x_www/i/web/status/1", timeout=5).status_code == 404
-    )
+    assert requests.get(f"{sandbox.url}/x_www/i/web/status/1", timeout=5).status_code == 404
 
 
-def test_consent_page_refuses_bad_requests(platform_sandbox, sandbox):
-    base = platform_sandbox.url
+def test_consent_page_refuses_bad_requests(sandbox):
+    base = sandbox.url
     no_redirect = requests.get(f"{base}/google_www/o/oauth2/v2/auth?client_id=a", timeout=5)
     assert no_redirect.status_code == 400
     no_pkce = requests.get(
@@ -135,9 +133,9 @@ def test_consent_page_refuses_bad_requests(platform_sandbox, sandbox):
     assert "error=invalid_request" in no_pkce.text and "state=s" in no_pkce.text
 
 
-def test_unknown_routes_answer_404(platform_sandbox, sandbox):
-    assert requests.get(f"{platform_sandbox.url}/nowhere/at/all", timeout=5).status_code == 404
-    assert requests.get(f"{platform_sandbox.url}/x_api/2/nothing", timeout=5).status_code == 404
+def test_unknown_routes_answer_404(sandbox):
+    assert requests.get(f"{sandbox.url}/nowhere/at/all", timeout=5).status_code == 404
+    assert requests.get(f"{sandbox.url}/x_api/2/nothing", timeout=5).status_code == 404
 
 
 def test_fifty_clients_with_latency_run_concurrently(sandbox, config, account_for):

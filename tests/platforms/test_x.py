@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import string
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +21,7 @@ from posts.platforms import (
     ThrottledError,
     TokenSet,
 )
-from tests.platforms.conftest import pkce_pair
+from posts.platforms.oauth import pkce_pair
 
 USER = "3000001"
 
@@ -117,9 +120,9 @@ def test_rate_limit_window_gives_retry_after_from_reset_header(x, me, sandbox):
     assert len(sandbox.ledger("x")) == 1
 
 
-def test_rate_limit_headers_come_with_every_post(platform_sandbox, sandbox):
+def test_rate_limit_headers_come_with_every_post(sandbox):
     resp = requests.post(
-        f"{platform_sandbox.url}/x_api/2/tweets",
+        f"{sandbox.url}/x_api/2/tweets",
         json={"text": "hi"},
         headers={"Authorization": "Bearer t"},
         timeout=5,
@@ -131,8 +134,8 @@ def test_rate_limit_headers_come_with_every_post(platform_sandbox, sandbox):
     assert resp.json()["data"]["text"] == "hi"
 
 
-def test_errors_are_problem_json(platform_sandbox, sandbox):
-    resp = requests.post(f"{platform_sandbox.url}/x_api/2/tweets", json={"text": "hi"}, timeout=5)
+def test_errors_are_problem_json(sandbox):
+    resp = requests.post(f"{sandbox.url}/x_api/2/tweets", json={"text": "hi"}, timeout=5)
     assert resp.status_code == 401
     assert resp.headers["Content-Type"].startswith("application/problem+json")
     assert resp.json() == {
@@ -198,7 +201,7 @@ def test_pkce_verifier_must_match(x, sandbox, approve):
         x.authorize_url(redirect_uri="https://app.test/cb", state="s", code_challenge=None)
 
 
-def test_expired_issued_token_needs_reconnect(x, sandbox, approve):
+def test_expired_issued_token_needs_reconnect(x, sandbox, approve, advance_clock):
     verifier, challenge = pkce_pair()
     back = approve(
         x.authorize_url(redirect_uri="https://app.test/cb", state="s", code_challenge=challenge)
@@ -206,7 +209,7 @@ def test_expired_issued_token_needs_reconnect(x, sandbox, approve):
     tokens = x.exchange_code(
         code=back["code"], redirect_uri="https://app.test/cb", code_verifier=verifier
     )
-    sandbox.advance_clock(3 * 3600)  # X access tokens last two hours
+    advance_clock(3 * 3600)  # X access tokens last two hours
     with pytest.raises(ReconnectNeeded):
         x.publish(Account(USER, tokens.access_token), PublishRequest(text="Too late"))
     assert x.refresh(TokenSet(tokens.access_token, tokens.refresh_token)).access_token
@@ -216,3 +219,13 @@ def test_find_recent_includes_a_post_from_the_same_second(x, me, sandbox):
     since = datetime.now(UTC)
     result = x.publish(me, PublishRequest(text="Just now"))
     assert x.find_recent(me, "Just now", since=since).platform_id == result.platform_id
+
+
+def test_pkce_pair_is_a_verifier_and_its_s256_challenge():
+    verifier, challenge = pkce_pair()
+    # RFC 7636: 43 to 128 unreserved characters.
+    assert 43 <= len(verifier) <= 128
+    assert set(verifier) <= set(string.ascii_letters + string.digits + "-._~")
+    digest = hashlib.sha256(verifier.encode()).digest()
+    assert challenge == base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    assert pkce_pair()[0] != verifier
