@@ -71,9 +71,14 @@ def dashboard(request):
         .order_by("-updated_at")[:20]
     )
     # Live posts whose patient authorization was revoked: not yet deleted.
+    # Only published ones: anything else has nothing live to remove.
     takedowns = (
         access.publications_visible_to(request.user)
-        .filter(takedown_requested_at__isnull=False, takedown_done_at__isnull=True)
+        .filter(
+            status=Publication.Status.PUBLISHED,
+            takedown_requested_at__isnull=False,
+            takedown_done_at__isnull=True,
+        )
         .order_by("takedown_requested_at")[:20]
     )
     # A disconnected account still holding publications strands them too.

@@ -668,10 +668,38 @@ class Publication(models.Model):
             last_error_message=message,
         )
 
-    def cancel_attempt(self, *, message: str) -> bool:
-        return self._settle(
-            status=self.Status.CANCELLED, next_attempt_at=None, last_error_message=message
+    def takedown_was_requested(self) -> bool:
+        """Read from the database, not from this copy: a revocation marks the
+        row at any moment, also after a worker loaded it at its claim."""
+        self.takedown_requested_at = (
+            Publication.objects.filter(pk=self.pk)
+            .values_list("takedown_requested_at", flat=True)
+            .first()
         )
+        return self.takedown_requested_at is not None
+
+    def cancel_attempt(self, *, message: str) -> bool:
+        """Nothing went out and nothing will (its authorization was revoked).
+
+        A takedown asked of it is done as well: there is nothing live to
+        remove, and an open one would stay on the dashboard for ever.
+        """
+        if not self._settle(
+            status=self.Status.CANCELLED, next_attempt_at=None, last_error_message=message
+        ):
+            return False
+        # A separate statement, after the row is cancelled: a revocation that
+        # marked it after our last read is closed too (none can mark it now).
+        now = timezone.now()
+        closed = Publication.objects.filter(
+            pk=self.pk,
+            status=self.Status.CANCELLED,
+            takedown_requested_at__isnull=False,
+            takedown_done_at__isnull=True,
+        ).update(takedown_done_at=now, updated_at=now)
+        if closed:
+            self.takedown_done_at = now
+        return True
 
     def retry_now(self) -> bool:
         """A person asks to try a failed publication again, from a fresh count."""

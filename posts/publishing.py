@@ -158,7 +158,6 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
     post = publication.post
     account = publication.account
     platform = account.platform
-    now = timezone.now()
     client = client_for(platform)
     remote_account = account_for(account)
     text = post.caption_for(platform)
@@ -176,6 +175,9 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
                 )
                 return outcome, "", read_back
 
+        # The moment of publishing is now, after any read-back (which can take
+        # a while): a revocation received meanwhile already counts.
+        now = timezone.now()
         problem = approval_problem(post)
         kind = Kind.APPROVAL
         if not problem:
@@ -184,8 +186,9 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
                 kind = Kind.CONSENT
                 problem = "Not published: " + "; ".join(problems) + "."
         if problem:
-            if publication.takedown_requested_at is not None:
-                # A revocation arrived while this was in flight: nothing to
+            if publication.takedown_was_requested():
+                # A revocation arrived while this was in flight (possibly after
+                # our claim, hence the fresh read): nothing went out, nothing to
                 # report, the person revoking already knows.
                 publication.cancel_attempt(message=problem)
                 return "cancelled", kind, read_back
@@ -302,12 +305,7 @@ def _published(publication, platform_id: str, permalink: str, published_at) -> s
     relies = post.features_patient or (
         bool(consents) if consents is not None else post.consents.exists()
     )
-    if (
-        relies
-        and Publication.objects.filter(
-            pk=publication.pk, takedown_requested_at__isnull=False
-        ).exists()
-    ):
+    if relies and publication.takedown_was_requested():
         from posts import takedown
 
         takedown.enqueue_deletes([publication.pk])

@@ -212,3 +212,88 @@ def test_a_delete_that_keeps_failing_becomes_a_to_do_for_a_person(
     assert "remove it by hand" in publication.last_error_message
     assert len(mail.outbox) == 1
     assert not sandbox.ledger("facebook")[0]["deleted"]
+
+
+def test_an_attempt_in_flight_that_never_went_out_is_cancelled_and_its_takedown_closed(
+    world, sandbox, redis_db, django_capture_on_commit_callbacks, client
+):
+    consent = factories.make_consent(world["practice"], platforms=["facebook"])
+    post = _patient_post(world, consent, ["facebook"])
+    from posts import dispatch
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch.claim_due()
+    redis_db.flushdb()
+    # The attempt stopped without an answer: it may or may not be live.
+    post.publications.update(status=Status.UNKNOWN, read_back_first=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = revoke_consent(
+            consent=consent, received_at=timezone.now(), note="", by=world["strategist"]
+        )
+    (publication,) = post.publications.all()
+    assert report.in_flight == [publication.pk]
+
+    # The worker reads back, finds nothing on Facebook, and stops there.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dispatch.claim_due() == [publication.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        work("publish")
+
+    publication.refresh_from_db()
+    assert publication.status == Status.CANCELLED
+    assert publication.takedown_requested_at is not None
+    assert publication.takedown_done_at is not None
+    assert sandbox.ledger("facebook") == []
+    assert mail.outbox == []
+    client.force_login(world["strategist"])
+    assert "take down" not in client.get("/dashboard/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revocation_landing_after_the_claim_cancels_the_attempt_without_an_alert(
+    world, sandbox, redis_db
+):
+    import threading
+
+    from django.db import connections
+
+    from posts import dispatch, publishing
+
+    consent = factories.make_consent(world["practice"], platforms=["facebook", "linkedin"])
+    post = _patient_post(world, consent, ["linkedin"])
+    dispatch.claim_due()
+    redis_db.flushdb()
+    # The attempt stopped without an answer; the dispatcher hands it out again.
+    post.publications.update(status=Status.UNKNOWN, read_back_first=True)
+    (pk,) = dispatch.claim_due()
+    redis_db.flushdb()
+    # Reading back takes a while: the revocation lands after the worker
+    # loaded the publication at its claim, before it checks the consent.
+    sandbox.faults(platform="linkedin", latency_ms=1500)
+    outcome: list[str] = []
+
+    def worker() -> None:
+        try:
+            outcome.append(publishing.attempt(publication_id=pk))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if Publication.objects.get(pk=pk).status == Status.PUBLISHING:
+            break
+        thread.join(0.01)
+    report = revoke_consent(
+        consent=consent, received_at=timezone.now(), note="", by=world["strategist"]
+    )
+    assert report.in_flight == [pk]
+    thread.join(15)
+
+    assert outcome == ["cancelled"]
+    publication = Publication.objects.get(pk=pk)
+    assert publication.status == Status.CANCELLED
+    assert publication.last_error_kind == ""
+    assert publication.takedown_done_at is not None
+    assert sandbox.ledger("linkedin") == []
+    assert mail.outbox == []
