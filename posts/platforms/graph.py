@@ -80,6 +80,17 @@ class GraphAPI:
         except GraphError as exc:
             raise self.classify(exc, create=create) from exc
 
+    def call_if_exists(
+        self, method: str, path: str, token: str, **kwargs: Any
+    ) -> dict[str, Any] | None:
+        """Like call, but None when the object does not exist (or the token cannot see it)."""
+        try:
+            return self.request(method, path, token, **kwargs)
+        except GraphError as exc:
+            if exc.missing:
+                return None
+            raise self.classify(exc) from exc
+
     def rows(self, path: str, token: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """The rows of a Graph list, newest first, following its cursors for MAX_PAGES pages.
 
@@ -95,16 +106,14 @@ class GraphAPI:
                 return
             params["after"] = after
 
-    def call_if_exists(
-        self, method: str, path: str, token: str, **kwargs: Any
-    ) -> dict[str, Any] | None:
-        """Like call, but None when the object does not exist (or the token cannot see it)."""
-        try:
-            return self.request(method, path, token, **kwargs)
-        except GraphError as exc:
-            if exc.missing:
-                return None
-            raise self.classify(exc) from exc
+    def new_id(self, body: dict[str, Any], *, create: bool) -> str:
+        """The id a successful call that made something answered with.
+
+        A success without one is no clear answer: we cannot tell what was made.
+        """
+        if body.get("id"):
+            return str(body["id"])
+        raise no_clear_answer(self.http.label, NO_ID, create=create, platform=self.http.platform)
 
     def request(
         self,
@@ -117,8 +126,10 @@ class GraphAPI:
         data: dict[str, Any] | None = None,
         files: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """JSON answer of a successful call; raises GraphError, unclassified, for the few
-        callers that read the error themselves."""
+        """JSON answer of a successful call; a failure raises GraphError, unclassified.
+
+        For the few callers that read the error themselves; the rest use call.
+        """
         params = dict(params or {})
         # appsecret_proof ties the token to our app, as apps that "require app
         # secret" must send; it costs nothing where it is not required.
@@ -140,15 +151,6 @@ class GraphAPI:
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             raise GraphError(resp, body["error"])
         raise GraphError(resp, {"message": f"HTTP {resp.status_code} {resp.reason}"})
-
-    def new_id(self, body: dict[str, Any], *, create: bool) -> str:
-        """The id a successful call that made something answered with.
-
-        A success without one is no clear answer: we cannot tell what was made.
-        """
-        if body.get("id"):
-            return str(body["id"])
-        raise no_clear_answer(self.http.label, NO_ID, create=create, platform=self.http.platform)
 
     def classify(self, exc: GraphError, *, create: bool = False) -> PlatformError:
         return classify(exc, platform=self.http.platform, label=self.http.label, create=create)

@@ -1,4 +1,4 @@
-"""OAuth helpers the clients share: token answers to TokenSets, failures to errors."""
+"""OAuth helpers the clients share: PKCE, token requests and answers, refusals as errors."""
 
 from __future__ import annotations
 
