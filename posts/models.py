@@ -528,6 +528,13 @@ class Publication(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     takedown_requested_at = models.DateTimeField(null=True, blank=True)
     takedown_done_at = models.DateTimeField(null=True, blank=True)
+    # When a delete job for the takedown was last queued or last ran: Redis
+    # only carries the job, so posts.takedown.requeue_lost_deletes queues it
+    # again when this says it was lost.
+    takedown_queued_at = models.DateTimeField(null=True, blank=True)
+    # When a person was asked to remove the live post by hand (the platform
+    # cannot delete it, or deleting kept failing): no job tries it again.
+    takedown_by_hand_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -548,6 +555,18 @@ class Publication(models.Model):
                 fields=["lease_expires_at"],
                 name="publication_leased",
                 condition=Q(status__in=["queued", "publishing"]),
+            ),
+            # Used by posts.takedown.requeue_lost_deletes: live posts still to
+            # be deleted by a job, a handful among every publication.
+            models.Index(
+                fields=["takedown_requested_at"],
+                name="publication_takedown_open",
+                condition=Q(
+                    status="published",
+                    takedown_requested_at__isnull=False,
+                    takedown_done_at__isnull=True,
+                    takedown_by_hand_at__isnull=True,
+                ),
             ),
         ]
 
