@@ -2,7 +2,7 @@
 
 Jobs receive ids, reload their rows and claim them; the logic lives in the
 models and in posts.publishing, posts.takedown, posts.upkeep. `manage.py
-rqcron` calls the four cron entry points below on a schedule.
+rqcron` calls the cron entry points below on a schedule.
 """
 
 from __future__ import annotations
@@ -50,6 +50,11 @@ def fetch_metrics(publication_ids: list[int]) -> int:
 def dispatch_due() -> int:
     """Every few seconds: claim due publications and enqueue their jobs."""
     return dispatch.dispatch_due()
+
+
+def requeue_lost_deletes() -> int:
+    """Every few minutes: queue again takedown deletes whose job Redis lost."""
+    return takedown.requeue_lost_deletes()
 
 
 def refresh_expiring_tokens() -> int:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import django_rq
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from rq import Queue, Retry
 
@@ -33,6 +34,18 @@ logger = logging.getLogger(__name__)
 DELETE_QUEUE = "default"
 DELETE_JOB = "posts.jobs.delete_publication"
 DELETE_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
+# A delete job runs within seconds of being queued, and RQ's retries wait at
+# most an hour between tries. A takedown still open past these lost its job
+# (Redis was down or flushed): requeue_lost_deletes queues it again.
+REQUEUE_AFTER = timedelta(minutes=5)
+REQUEUE_RETRYING_AFTER = timedelta(seconds=max(DELETE_RETRY.intervals)) + REQUEUE_AFTER
+# Live posts whose takedown a job still has to do.
+OPEN_FOR_A_JOB = Q(
+    status=Publication.Status.PUBLISHED,
+    takedown_requested_at__isnull=False,
+    takedown_done_at__isnull=True,
+    takedown_by_hand_at__isnull=True,
+)
 
 
 @dataclass
@@ -134,6 +147,7 @@ def _take_down_publications(post: Post, consent, *, by, now, report: TakedownRep
             )
             Publication.objects.filter(pk=publication.pk).update(
                 takedown_requested_at=publication.takedown_requested_at or now,
+                takedown_by_hand_at=now if manual else publication.takedown_by_hand_at,
                 last_error_message=message,
                 updated_at=now,
             )
@@ -162,22 +176,59 @@ def _take_down_publications(post: Post, consent, *, by, now, report: TakedownRep
         Post.objects.get(pk=post.pk).roll_up()
 
 
-def enqueue_deletes(ids: list[int]) -> None:
+def enqueue_deletes(ids: list[int]) -> bool:
+    """One delete job per publication; False if Redis could not take them.
+
+    Called after a commit (the revocation) and by a worker after an outcome,
+    so it must not raise: the takedowns are in the database, and
+    requeue_lost_deletes queues them again.
+    """
     if not ids:
-        return
+        return True
     queue: Queue = django_rq.get_queue(DELETE_QUEUE)
-    queue.enqueue_many(
-        [
-            Queue.prepare_data(
-                DELETE_JOB,
-                args=(pk,),
-                retry=DELETE_RETRY,
-                result_ttl=0,
-                description=f"take down publication {pk}",
-            )
-            for pk in ids
-        ]
+    try:
+        queue.enqueue_many(
+            [
+                Queue.prepare_data(
+                    DELETE_JOB,
+                    args=(pk,),
+                    retry=DELETE_RETRY,
+                    result_ttl=0,
+                    description=f"take down publication {pk}",
+                )
+                for pk in ids
+            ]
+        )
+    except Exception:
+        logger.exception(
+            "could not enqueue %d takedown deletes; they are queued again later", len(ids)
+        )
+        return False
+    Publication.objects.filter(pk__in=ids).update(takedown_queued_at=timezone.now())
+    return True
+
+
+def requeue_lost_deletes(*, now: datetime | None = None) -> int:
+    """The cron sweep: queue again the deletes whose job was lost; returns how many.
+
+    A takedown never queued (Redis was down) waits REQUEUE_AFTER; one whose
+    job ran and is waiting for an RQ retry is left alone for the longest
+    retry interval, so the sweep never starts a second chain of retries.
+    """
+    now = now or timezone.now()
+    ids = list(
+        Publication.objects.filter(OPEN_FOR_A_JOB, takedown_requested_at__lte=now - REQUEUE_AFTER)
+        .filter(
+            Q(takedown_queued_at__isnull=True)
+            | Q(takedown_queued_at__lte=now - REQUEUE_RETRYING_AFTER)
+        )
+        .order_by("takedown_requested_at")
+        .values_list("pk", flat=True)[:500]
     )
+    if ids and enqueue_deletes(ids):
+        logger.info("queued %d lost takedown deletes again", len(ids))
+        return len(ids)
+    return 0
 
 
 def delete_live_post(*, publication_id: int, last_try: bool = True) -> str:
@@ -185,52 +236,63 @@ def delete_live_post(*, publication_id: int, last_try: bool = True) -> str:
 
     Transient failures raise, so RQ retries; on the last try, or when the
     platform cannot delete, the takedown becomes a to-do for a person.
+
+    The row stays locked from the claim to the recorded outcome, platform call
+    included. A second job for the same publication (queued by the revocation
+    and by the worker that published it, or by the sweep) skips it instead of
+    deleting a second time, getting "not found", and asking a person to
+    remove by hand a post that is gone. Only this row is locked (no post, no
+    account): whoever waits for it holds nothing this job needs.
     """
-    publication = (
-        Publication.objects.select_related("post", "post__practice", "account")
-        .filter(pk=publication_id)
-        .first()
-    )
-    if (
-        publication is None
-        or publication.status != Publication.Status.PUBLISHED
-        or publication.takedown_requested_at is None
-        or publication.takedown_done_at is not None
-    ):
-        return "nothing to do"
-    account = publication.account
-    platform = account.platform
-    detail = {"publication": publication.pk, "platform": platform}
-    try:
-        client_for(platform).delete(account_for(account), publication.platform_post_id)
-    except DeleteUnsupported as error:
-        return _by_hand(publication, f"{publication.platform_label}: {error.message}", detail)
-    except PlatformError as error:
-        if error.kind == "reconnect" and account.mark_needs_reconnect(error.message):
-            alerts.account_needs_reconnect(account, post=publication.post)
-        if error.kind in ("transient", "throttled", "ambiguous") and not last_try:
-            raise
-        return _by_hand(
-            publication,
-            f"Could not delete it automatically ({publication.platform_label}: "
-            f"{error.message}): remove it by hand.",
-            {**detail, "error_kind": error.kind},
+    retry: PlatformError | None = None
+    with transaction.atomic():
+        publication = (
+            Publication.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("post", "post__practice", "account")
+            .filter(OPEN_FOR_A_JOB, pk=publication_id)
+            .first()
         )
-    if publication.mark_deleted():
-        AuditEvent.record(
-            "takedown_deleted",
-            actor_label="publisher",
-            practice=publication.post.practice,
-            obj=publication,
-            detail=detail,
-        )
-    return "deleted"
+        if publication is None:
+            return "nothing to do"  # done, left to a person, or another job has it
+        Publication.objects.filter(pk=publication.pk).update(takedown_queued_at=timezone.now())
+        account = publication.account
+        platform = account.platform
+        detail = {"publication": publication.pk, "platform": platform}
+        try:
+            client_for(platform).delete(account_for(account), publication.platform_post_id)
+        except DeleteUnsupported as error:
+            return _by_hand(publication, f"{publication.platform_label}: {error.message}", detail)
+        except PlatformError as error:
+            if error.kind == "reconnect" and account.mark_needs_reconnect(error.message):
+                alerts.account_needs_reconnect(account, post=publication.post)
+            if error.kind in ("transient", "throttled", "ambiguous") and not last_try:
+                retry = error  # raised after the commit, which keeps this try's record
+            else:
+                return _by_hand(
+                    publication,
+                    f"Could not delete it automatically ({publication.platform_label}: "
+                    f"{error.message}): remove it by hand.",
+                    {**detail, "error_kind": error.kind},
+                )
+        else:
+            if publication.mark_deleted():
+                AuditEvent.record(
+                    "takedown_deleted",
+                    actor_label="publisher",
+                    practice=publication.post.practice,
+                    obj=publication,
+                    detail=detail,
+                )
+            return "deleted"
+    assert retry is not None  # every other way out of the block returned
+    raise retry
 
 
 def _by_hand(publication: Publication, message: str, detail: dict) -> str:
+    now = timezone.now()
     updated = Publication.objects.filter(
         pk=publication.pk, status=Publication.Status.PUBLISHED, takedown_done_at__isnull=True
-    ).update(last_error_message=message, updated_at=timezone.now())
+    ).update(last_error_message=message, takedown_by_hand_at=now, updated_at=now)
     if updated:
         alerts.takedown_needed(publication)
         AuditEvent.record(

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from agency.models import AuditEvent
@@ -13,7 +14,12 @@ from posts.models import Post, Publication
 from posts.platform_clients import account_for, client_for
 from posts.platforms.base import MediaItem, PublishRequest
 from posts.platforms.errors import PlatformError
-from posts.takedown import delete_live_post, revoke_consent
+from posts.takedown import (
+    REQUEUE_AFTER,
+    delete_live_post,
+    requeue_lost_deletes,
+    revoke_consent,
+)
 from tests import factories
 from tests.publishing_support import (
     scheduled_post,
@@ -212,6 +218,8 @@ def test_a_delete_that_keeps_failing_becomes_a_to_do_for_a_person(
     assert "remove it by hand" in publication.last_error_message
     assert len(mail.outbox) == 1
     assert not sandbox.ledger("facebook")[0]["deleted"]
+    # Left to a person: no job tries it again.
+    assert requeue_lost_deletes(now=timezone.now() + timedelta(days=1)) == 0
 
 
 def test_an_attempt_in_flight_that_never_went_out_is_cancelled_and_its_takedown_closed(
@@ -297,3 +305,85 @@ def test_a_revocation_landing_after_the_claim_cancels_the_attempt_without_an_ale
     assert publication.takedown_done_at is not None
     assert sandbox.ledger("linkedin") == []
     assert mail.outbox == []
+
+
+def test_revoking_while_redis_is_down_loses_no_delete(
+    world, sandbox, run_due, django_capture_on_commit_callbacks, client, settings
+):
+    consent = factories.make_consent(world["practice"], platforms=["facebook"])
+    post = _patient_post(world, consent, ["facebook"])
+    run_due()
+    publication = post.publications.get()
+    assert publication.status == Status.PUBLISHED
+    reachable = settings.RQ_QUEUES
+    settings.RQ_QUEUES = {
+        **reachable,
+        "default": {**reachable["default"], "URL": "redis://127.0.0.1:9/0"},
+    }
+
+    client.force_login(world["strategist"])
+    today = world["practice"].local(timezone.now()).date().isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("consent_revoke", args=[world["practice"].slug, consent.pk]),
+            {"received_on": today, "note": ""},
+        )
+    assert response.status_code == 302
+    publication.refresh_from_db()
+    assert publication.takedown_requested_at is not None
+    assert publication.takedown_queued_at is None
+
+    settings.RQ_QUEUES = reachable
+    # The sweep gives a fresh takedown a few minutes (its job may be on its way)...
+    assert requeue_lost_deletes() == 0
+    # ...then queues the delete again, once.
+    later = timezone.now() + REQUEUE_AFTER + timedelta(seconds=1)
+    assert requeue_lost_deletes(now=later) == 1
+    assert requeue_lost_deletes(now=later) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        work("default")
+    publication.refresh_from_db()
+    assert publication.status == Status.DELETED
+    assert sandbox.ledger("facebook")[0]["deleted"]
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_delete_job_while_one_is_deleting_leaves_it_alone(world, sandbox, run_due):
+    import threading
+
+    from django.db import connections
+
+    consent = factories.make_consent(world["practice"], platforms=["facebook"])
+    post = _patient_post(world, consent, ["facebook"])
+    run_due()
+    publication = post.publications.get()
+    revoke_consent(consent=consent, received_at=timezone.now(), note="", by=world["strategist"])
+    # Queued twice (say, by the revocation and by the sweep): two jobs run at once.
+    sandbox.faults(platform="facebook", latency_ms=1500)
+    first: list[str] = []
+
+    def job() -> None:
+        try:
+            first.append(delete_live_post(publication_id=publication.pk, last_try=True))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=job, daemon=True)
+    thread.start()
+    # Facebook has deleted it; the answer is still on its way to the first job.
+    for _ in range(500):
+        if sandbox.ledger("facebook")[0]["deleted"]:
+            break
+        thread.join(0.01)
+    second = delete_live_post(publication_id=publication.pk, last_try=True)
+    thread.join(10)
+
+    assert second == "nothing to do"
+    assert first == ["deleted"]
+    publication.refresh_from_db()
+    assert publication.status == Status.DELETED
+    assert publication.takedown_by_hand_at is None
+    assert mail.outbox == []
+    assert AuditEvent.objects.filter(verb="takedown_deleted").count() == 1
+    assert not AuditEvent.objects.filter(verb="takedown_by_hand_needed").exists()
