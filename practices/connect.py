@@ -10,8 +10,6 @@ choice sit in the session encrypted with the same key as the database.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
 import time
@@ -27,6 +25,7 @@ from agency.fields import decrypt, encrypt
 from agency.models import AuditEvent
 from posts.platform_clients import client_for
 from posts.platforms.base import Target, TokenSet
+from posts.platforms.oauth import pkce_pair
 from practices.models import Practice, SocialAccount
 
 SESSION_KEY = "platform_connections"
@@ -41,16 +40,10 @@ def callback_url(platform: str) -> str:
     return settings.SITE_URL + reverse("connect_callback", args=[platform])
 
 
-def _pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    return verifier, challenge.rstrip(b"=").decode()
-
-
 def start(session, *, practice: Practice, platform: str) -> str:
     """Remember the flow in the session and return the platform's authorize URL."""
     state = secrets.token_urlsafe(24)
-    verifier, challenge = _pkce_pair()
+    verifier, challenge = pkce_pair()
     flows = {
         key: flow
         for key, flow in session.get(SESSION_KEY, {}).items()
