@@ -202,6 +202,9 @@ class Post(models.Model):
         # A person asked to try a failed publication again ("retry now").
         "resume_publishing": ({Status.FAILED, Status.PARTIALLY_FAILED}, Status.PUBLISHING),
         "cancel": (set(PRE_PUBLISH), Status.CANCELLED),
+        # Every publication was cancelled on the way out (its patient
+        # authorization was revoked while it was being published).
+        "finish_cancelled": ({Status.PUBLISHING, Status.PARTIALLY_FAILED}, Status.CANCELLED),
     }
 
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="posts")
@@ -286,6 +289,7 @@ class Post(models.Model):
         """Approve without a doctor, where the practice's policy allows it."""
         if self.needs_doctor_approval():
             raise IllegalTransition("this practice's policy needs a doctor to approve this post")
+        self._require_consents(action="approve", at=timezone.now())
         with transaction.atomic():
             self._move("mark_ready")
             return Approval.objects.create(
@@ -298,6 +302,7 @@ class Post(models.Model):
             )
 
     def approve(self, *, by, via: str, comment: str = "", ip_address=None, reviewer_label=""):
+        self._require_consents(action="approve", at=timezone.now())
         with transaction.atomic():
             self._move("approve")
             return Approval.objects.create(
@@ -341,6 +346,8 @@ class Post(models.Model):
             raise IllegalTransition(
                 "the approved version differs from this one; send it for approval again"
             )
+        # Covered from now until it goes out (an expiry before `at` refuses).
+        self._require_consents(action="schedule", at=max(at, timezone.now()))
         with transaction.atomic():
             self._move("schedule")
             self.scheduled_at = at
@@ -385,7 +392,9 @@ class Post(models.Model):
             s in (Publication.Status.PUBLISHED, Publication.Status.DELETED) for s in statuses
         )
         failed = statuses.count(Publication.Status.FAILED)
-        if failed == 0:
+        if published == 0 and failed == 0:
+            action = "finish_cancelled"  # nothing went out, nothing failed
+        elif failed == 0:
             action = "finish_published"
         elif published == 0:
             action = "finish_failed"
@@ -394,16 +403,73 @@ class Post(models.Model):
         if self.TRANSITIONS[action][1] != self.status and self.can(action):
             self._move(action)
 
+    # -- patient authorizations ----------------------------------------------
+
+    def relied_consents(self) -> models.QuerySet[PatientConsent]:
+        """The authorizations this post relies on: those attached to it, plus
+        its tip's when it was drafted from a tip that has one.
+
+        `relying_on` is the same rule read the other way (a revocation uses
+        it): change them together.
+        """
+        attached = Post.consents.through.objects.filter(post_id=self.pk).values("patientconsent_id")
+        rule = Q(pk__in=attached)
+        if self.tip_id:
+            rule |= Q(pk__in=Tip.objects.filter(pk=self.tip_id).values("consent_id"))
+        return PatientConsent.objects.filter(rule)
+
+    @classmethod
+    def relying_on(cls, consent: PatientConsent) -> models.QuerySet[Post]:
+        """Posts that rely on an authorization (see relied_consents).
+
+        Ids through subqueries, not joins: no duplicate rows, hence no
+        DISTINCT, so the result can be locked with select_for_update.
+        """
+        attached = Post.consents.through.objects.filter(patientconsent_id=consent.pk).values(
+            "post_id"
+        )
+        tips = Tip.objects.filter(consent_id=consent.pk).values("pk")
+        return cls.objects.filter(Q(pk__in=attached) | Q(tip_id__in=tips))
+
+    def consent_problems(self, platforms, *, at: datetime) -> list[str]:
+        """Why the patient authorizations do not cover this post on these
+        platforms at `at`, in plain sentences; [] if they do.
+
+        The same check approves, schedules and, at the moment of publishing,
+        publishes. The authorizations it read stay on `checked_consents`.
+        """
+        consents = list(self.relied_consents())
+        self.checked_consents = consents
+        uses = set(self.patient_uses)
+        problems: list[str] = []
+        if self.features_patient and not uses:
+            problems.append("say what the post uses of the patient: photo, story, name")
+        if self.features_patient and not consents:
+            problems.append("the post features a patient but no authorization is attached")
+        for consent in consents:
+            problems += consent.problems_for(uses=uses, platforms=set(platforms), at=at)
+        return problems
+
+    def _require_consents(self, *, action: str, at: datetime) -> None:
+        platforms = set(self.targets.values_list("platform", flat=True))
+        problems = self.consent_problems(platforms, at=at)
+        if problems:
+            raise IllegalTransition(f"cannot {action} this post: " + "; ".join(problems))
+
     # -- content ------------------------------------------------------------
 
     def caption_for(self, platform: str) -> str:
         return self.overrides.get(platform) or self.caption
 
-    def content_hash(self) -> str:
+    def content_hash(self, *, consents: list[PatientConsent] | None = None) -> str:
         """A fingerprint of exactly what would be published.
 
+        `consents`: the relied authorizations when the caller has just read
+        them (the publisher, through consent_problems), saving a query.
+
         An approval stores it; any change to a caption, a photo, its crop or
-        alt text, or the targets makes a different hash and voids the approval.
+        alt text, the targets, or what it uses of a patient and under which
+        authorizations makes a different hash and voids the approval.
         """
         media = [
             [pm.asset.sha256, pm.asset.focal_x, pm.asset.focal_y, pm.asset.alt_text]
@@ -419,6 +485,18 @@ class Post(models.Model):
             "targets": targets,
             "testimonial": self.is_testimonial,
         }
+        if consents is None:
+            consent_ids = sorted(self.relied_consents().values_list("pk", flat=True))
+        else:
+            consent_ids = sorted(consent.pk for consent in consents)
+        if self.features_patient or self.patient_uses or consent_ids:
+            # Only for posts with patient content, so that the approvals of
+            # every other post stay valid.
+            content["patient"] = {
+                "features": self.features_patient,
+                "uses": sorted(self.patient_uses),
+                "consents": consent_ids,
+            }
         encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(encoded).hexdigest()
 
@@ -429,9 +507,11 @@ class Post(models.Model):
             .first()
         )
 
-    def approval_is_current(self) -> bool:
+    def approval_is_current(self, *, consents: list[PatientConsent] | None = None) -> bool:
         approval = self.current_approval()
-        return approval is not None and approval.content_hash == self.content_hash()
+        return approval is not None and approval.content_hash == self.content_hash(
+            consents=consents
+        )
 
 
 class PostMedia(models.Model):

@@ -64,25 +64,12 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> float:
 # -- checks at the moment of publishing ---------------------------------------
 
 
-def approval_problem(post: Post) -> str:
-    if not post.approval_is_current():
+def approval_problem(post: Post, *, consents=None) -> str:
+    if not post.approval_is_current(consents=consents):
         return (
             "Not published: the post was changed after it was approved. Send it for approval again."
         )
     return ""
-
-
-def consent_problems(post: Post, platform: str, *, at: datetime) -> list[str]:
-    """Why the patient authorizations do not cover this post here and now."""
-    consents = list(post.consents.all())
-    post.checked_consents = consents  # reused after publishing
-    if post.features_patient and not consents:
-        return ["the post features a patient but no authorization is attached"]
-    uses = set(post.patient_uses)
-    problems: list[str] = []
-    for consent in consents:
-        problems += consent.problems_for(uses=uses, platforms={platform}, at=at)
-    return problems
 
 
 def quota_opens_at(publication: Publication, *, now: datetime) -> datetime | None:
@@ -178,13 +165,13 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
         # The moment of publishing is now, after any read-back (which can take
         # a while): a revocation received meanwhile already counts.
         now = timezone.now()
-        problem = approval_problem(post)
+        # Consents read once, for both checks; a changed approval is reported first.
+        problems = post.consent_problems([platform], at=now)
+        problem = approval_problem(post, consents=post.checked_consents)
         kind = Kind.APPROVAL
-        if not problem:
-            problems = consent_problems(post, platform, at=now)
-            if problems:
-                kind = Kind.CONSENT
-                problem = "Not published: " + "; ".join(problems) + "."
+        if not problem and problems:
+            kind = Kind.CONSENT
+            problem = "Not published: " + "; ".join(problems) + "."
         if problem:
             if publication.takedown_was_requested():
                 # A revocation arrived while this was in flight (possibly after
@@ -303,7 +290,7 @@ def _published(publication, platform_id: str, permalink: str, published_at) -> s
     post = publication.post
     consents = getattr(post, "checked_consents", None)
     relies = post.features_patient or (
-        bool(consents) if consents is not None else post.consents.exists()
+        bool(consents) if consents is not None else post.relied_consents().exists()
     )
     if relies and publication.takedown_was_requested():
         from posts import takedown

@@ -93,9 +93,11 @@ def revoke_consent(
         consent.revocation_note = locked.revocation_note
         consent.revoked_by = locked.revoked_by
 
+        # Post first, then its publications (the order everyone keeps, see
+        # posts.dispatch.claim_due), each set in id order.
         posts = list(
-            Post.objects.select_for_update(of=("self",))
-            .filter(consents=locked)
+            Post.relying_on(locked)
+            .select_for_update(of=("self",))
             .select_related("practice")
             .order_by("pk")
         )

@@ -141,8 +141,13 @@ def world(practice, strategist, doctor, sandbox):
 _captions = iter(range(1, 10**6))
 
 
-def scheduled_post(world, platforms, *, caption: str | None = None, at=None, **fields) -> Post:
-    """An approved post scheduled for `at` (default: a second ago) on the given platforms."""
+def scheduled_post(
+    world, platforms, *, caption: str | None = None, at=None, consents=(), **fields
+) -> Post:
+    """An approved post scheduled for `at` (default: a second ago) on the given platforms.
+
+    Patient authorizations are attached before the approval, which checks them.
+    """
     caption = caption or f"Flu shots are in: walk in any weekday morning (#{next(_captions)})."
     post = factories.make_post(
         world["practice"],
@@ -151,6 +156,7 @@ def scheduled_post(world, platforms, *, caption: str | None = None, at=None, **f
         caption=caption,
         **fields,
     )
+    post.consents.set(consents)
     post.submit_for_review()
     post.approve(by=world["doctor"], via="login")
     post.schedule(at=at or timezone.now() - timedelta(seconds=1))

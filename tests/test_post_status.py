@@ -143,3 +143,110 @@ def test_naive_datetime_is_refused(post, doctor):
     post.mark_ready(by=doctor)
     with pytest.raises(ValueError, match="aware"):
         post.schedule(at=timezone.now().replace(tzinfo=None))
+
+
+def test_roll_up_all_cancelled_ends_cancelled(post, doctor):
+    # Every publication stopped on the way out (the authorization was revoked).
+    post.mark_ready(by=doctor)
+    post.schedule(at=timezone.now())
+    post.start_publishing()
+    post.publications.update(status=Publication.Status.CANCELLED)
+    post.roll_up()
+    post.refresh_from_db()
+    assert post.status == S.CANCELLED
+
+
+# -- patient authorizations ------------------------------------------------------
+
+
+def _patient(post, *, uses=("photo",), consents=()):
+    post.features_patient = True
+    post.patient_uses = list(uses)
+    post.save()
+    post.consents.set(consents)
+    return post
+
+
+def test_a_patient_post_without_an_authorization_is_neither_approved_nor_ready(post, doctor):
+    _patient(post)
+    with pytest.raises(IllegalTransition, match="no authorization is attached"):
+        post.mark_ready(by=doctor)
+    post.submit_for_review()
+    with pytest.raises(IllegalTransition, match="no authorization is attached"):
+        post.approve(by=doctor, via=Approval.Via.LOGIN)
+    post.refresh_from_db()
+    assert post.status == S.IN_REVIEW
+    assert not post.approvals.exists()
+
+
+def test_a_patient_post_says_what_it_uses_of_the_patient(post, doctor):
+    _patient(post, uses=(), consents=[factories.make_consent(post.practice)])
+    with pytest.raises(IllegalTransition, match="say what the post uses of the patient"):
+        post.mark_ready(by=doctor)
+
+
+def test_an_authorization_must_allow_the_use_and_cover_every_target(post, doctor):
+    consent = factories.make_consent(post.practice, uses=["photo"], platforms=["instagram"])
+    _patient(post, uses=("photo", "name"), consents=[consent])
+    with pytest.raises(IllegalTransition) as refused:
+        post.mark_ready(by=doctor)
+    assert "does not allow: name" in str(refused.value)
+    assert "does not cover Facebook" in str(refused.value)
+
+
+def test_scheduling_past_the_authorizations_expiry_is_refused(post, doctor):
+    consent = factories.make_consent(post.practice, expires_at=timezone.now() + timedelta(days=1))
+    _patient(post, consents=[consent])
+    post.mark_ready(by=doctor)
+    with pytest.raises(IllegalTransition, match="expired"):
+        post.schedule(at=timezone.now() + timedelta(days=2))
+    assert post.status == S.APPROVED
+    post.schedule(at=timezone.now() + timedelta(hours=2))
+    assert post.status == S.SCHEDULED
+
+
+def test_a_revoked_authorization_refuses_scheduling(post, doctor):
+    consent = factories.make_consent(post.practice)
+    _patient(post, consents=[consent])
+    post.mark_ready(by=doctor)
+    consent.revoked_at = timezone.now()
+    consent.save(update_fields=["revoked_at"])
+    with pytest.raises(IllegalTransition, match="revoked"):
+        post.schedule(at=timezone.now() + timedelta(hours=2))
+
+
+def test_the_tips_authorization_counts_for_a_post_drafted_from_it(post, doctor, staff):
+    consent = factories.make_consent(post.practice)
+    tip = factories.make_tip(
+        post.practice, submitted_by=staff, features_patient=True, consent=consent
+    )
+    post.tip = tip
+    _patient(post)
+    assert list(post.relied_consents()) == [consent]
+    assert list(Post.relying_on(consent)) == [post]
+    post.mark_ready(by=doctor)
+    assert post.status == S.APPROVED
+    # Attached to the post as well: still one authorization, one post.
+    post.consents.add(consent)
+    assert list(post.relied_consents()) == [consent]
+    assert list(Post.relying_on(consent).select_for_update()) == [post]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda post, consent: post.consents.add(consent),
+        lambda post, consent: Post.objects.filter(pk=post.pk).update(patient_uses=["story"]),
+        lambda post, consent: Post.objects.filter(pk=post.pk).update(features_patient=False),
+    ],
+    ids=["another authorization", "other uses", "no longer featuring a patient"],
+)
+def test_changing_what_a_post_uses_of_a_patient_voids_its_approval(post, doctor, change):
+    _patient(post, consents=[factories.make_consent(post.practice)])
+    post.mark_ready(by=doctor)
+    assert post.approval_is_current()
+    change(post, factories.make_consent(post.practice, patient_label="Ana P."))
+    post.refresh_from_db()
+    assert not post.approval_is_current()
+    with pytest.raises(IllegalTransition, match="approved version differs"):
+        post.schedule(at=timezone.now() + timedelta(hours=1))

@@ -12,10 +12,10 @@ from django.utils.html import escape
 
 from agency.models import AuditEvent
 from posts import dispatch, publishing
-from posts.models import Post, Publication
+from posts.models import IllegalTransition, Post, Publication
 from posts.platform_clients import account_for, client_for
 from posts.platforms.base import PublishRequest
-from practices.models import SocialAccount
+from practices.models import PatientConsent, SocialAccount
 from tests import factories
 from tests.publishing_support import (
     TEXT_PLATFORMS,
@@ -427,9 +427,9 @@ def test_unknown_with_nothing_on_the_platform_publishes_once(world, sandbox, run
 
 
 def _patient_post(world, consent, platforms):
-    post = scheduled_post(world, platforms, features_patient=True, patient_uses=["story"])
-    post.consents.add(consent)
-    return post
+    return scheduled_post(
+        world, platforms, features_patient=True, patient_uses=["story"], consents=[consent]
+    )
 
 
 def test_consent_revoked_after_approval_fails_with_nothing_sent(world, sandbox, run_due):
@@ -467,9 +467,18 @@ def test_consent_expired_before_publishing_fails(world, sandbox, run_due):
     assert sandbox.ledger() == []
 
 
-def test_consent_that_does_not_cover_a_platform_stops_only_that_platform(world, sandbox, run_due):
+def test_a_post_is_not_approved_for_a_platform_its_consent_does_not_cover(world, sandbox):
     consent = factories.make_consent(world["practice"], platforms=["facebook"])
+    with pytest.raises(IllegalTransition, match="does not cover X"):
+        _patient_post(world, consent, ["facebook", "x"])
+
+
+def test_consent_narrowed_after_approval_stops_only_that_platform(world, sandbox, run_due):
+    consent = factories.make_consent(world["practice"], platforms=["facebook", "x"])
     post = _patient_post(world, consent, ["facebook", "x"])
+    # The record corrected behind the product's back (it offers no way to edit
+    # a signed authorization): the check at publishing time is per platform.
+    PatientConsent.objects.filter(pk=consent.pk).update(platforms=["facebook"])
 
     run_due()
 

@@ -32,9 +32,14 @@ Status = Publication.Status
 
 
 def _patient_post(world, consent, platforms, **fields):
-    post = scheduled_post(world, platforms, features_patient=True, patient_uses=["story"], **fields)
-    post.consents.add(consent)
-    return post
+    return scheduled_post(
+        world,
+        platforms,
+        features_patient=True,
+        patient_uses=["story"],
+        consents=[consent],
+        **fields,
+    )
 
 
 def test_revocation_cancels_waiting_posts_and_deletes_live_ones(
@@ -255,6 +260,9 @@ def test_an_attempt_in_flight_that_never_went_out_is_cancelled_and_its_takedown_
     assert mail.outbox == []
     client.force_login(world["strategist"])
     assert "take down" not in client.get("/dashboard/").content.decode()
+    # Nothing of it went out: the post ends cancelled, not published.
+    post.refresh_from_db()
+    assert post.status == Post.Status.CANCELLED
 
 
 @pytest.mark.django_db(transaction=True)
@@ -387,3 +395,35 @@ def test_a_second_delete_job_while_one_is_deleting_leaves_it_alone(world, sandbo
     assert mail.outbox == []
     assert AuditEvent.objects.filter(verb="takedown_deleted").count() == 1
     assert not AuditEvent.objects.filter(verb="takedown_by_hand_needed").exists()
+
+
+def test_revoking_a_tips_authorization_reaches_the_posts_drafted_from_the_tip(
+    world, sandbox, run_due, django_capture_on_commit_callbacks
+):
+    consent = factories.make_consent(world["practice"], platforms=["facebook", "linkedin"])
+    tip = factories.make_tip(world["practice"], features_patient=True, consent=consent)
+    live = scheduled_post(
+        world, ["facebook"], tip=tip, features_patient=True, patient_uses=["photo"]
+    )
+    run_due()
+    waiting = scheduled_post(
+        world,
+        ["linkedin"],
+        tip=tip,
+        features_patient=True,
+        patient_uses=["photo"],
+        at=timezone.now() + timedelta(days=1),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = revoke_consent(
+            consent=consent, received_at=timezone.now(), note="", by=world["strategist"]
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        work("default")
+
+    assert report.cancelled_posts == [waiting.pk]
+    assert report.deleting == [live.publications.get().pk]
+    assert live.publications.get().status == Status.DELETED
+    waiting.refresh_from_db()
+    assert waiting.status == Post.Status.CANCELLED
