@@ -110,6 +110,17 @@ def get_post_for_user(user: User, pk: int, *, roles=frozenset({LEAD, STRATEGIST,
     return post
 
 
+def get_publication_for_user(user: User, pk: int, *, roles=AGENCY) -> Publication:
+    """A post's publication on one account: the agency's buttons (retry, removed by hand)."""
+    publication = (
+        Publication.objects.select_related("post__practice", "account").filter(pk=pk).first()
+    )
+    if publication is None:
+        raise Http404("No such publication.")
+    _require(user, publication.post.practice_id, roles)
+    return publication
+
+
 def publications_visible_to(user: User) -> QuerySet[Publication]:
     return _scope(
         Publication.objects.select_related("post", "post__practice", "account"),

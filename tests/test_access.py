@@ -8,6 +8,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from agency import access
+from posts.models import Publication
 from practices.models import Membership
 from tests import factories
 
@@ -42,6 +43,7 @@ def scene(
     tip = factories.make_tip(practice, submitted_by=staff)
     post = factories.make_post(practice, author=strategist, targets=[account])
     consent = factories.make_consent(practice)
+    publication = Publication.objects.create(post=post, account=account)
     return {
         "people": {
             "lead": lead,
@@ -59,6 +61,7 @@ def scene(
         "tip": tip,
         "post": post,
         "consent": consent,
+        "publication": publication,
     }
 
 
@@ -161,6 +164,25 @@ def test_consent_and_account_helpers_matrix(scene, role):
     expected_consent, expected_account = HELPER_EXPECTATIONS[role]
     assert _outcome(access.get_consent_for_user, user, scene["consent"].pk) == expected_consent
     assert _outcome(access.get_account_for_user, user, scene["account"].pk) == expected_account
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_publication_helper_matrix(scene, role):
+    # The agency's buttons on a publication: the same rules as its account.
+    user = scene["people"][role]
+    _, expected = HELPER_EXPECTATIONS[role]
+    assert _outcome(access.get_publication_for_user, user, scene["publication"].pk) == expected
+
+
+def test_publication_helper_loads_post_practice_and_account_in_one_query(
+    scene, django_assert_num_queries
+):
+    lead = scene["people"]["lead"]
+    with django_assert_num_queries(1):
+        publication = access.get_publication_for_user(lead, scene["publication"].pk)
+        assert publication.post.practice == scene["practice"]
+        assert publication.account == scene["account"]
+    assert _outcome(access.get_publication_for_user, lead, scene["publication"].pk + 1000) == 404
 
 
 @pytest.mark.parametrize(
