@@ -271,6 +271,8 @@ PUBLISH_MAX_ATTEMPTS = env.integer("PUBLISH_MAX_ATTEMPTS", 6, minimum=1)
 PUBLISH_LEASE_SECONDS = env.integer("PUBLISH_LEASE_SECONDS", 120, minimum=10)
 DISPATCH_INTERVAL_SECONDS = env.integer("DISPATCH_INTERVAL_SECONDS", 3, minimum=1)
 DISPATCH_BATCH = env.integer("DISPATCH_BATCH", 500, minimum=1)
+# Pause between metric fetches in one job, so a practice's accounts are never hit in a burst.
+METRICS_SPACING_SECONDS = env.decimal("METRICS_SPACING_SECONDS", 0.2)
 MEDIA_URL_MAX_AGE = env.integer("MEDIA_URL_MAX_AGE", 60 * 60 * 24, minimum=60)
 SIGNED_LINK_MAX_AGE = env.integer("SIGNED_LINK_MAX_AGE", 60 * 60 * 24 * 7, minimum=60)
 

@@ -7,6 +7,7 @@ import time
 from datetime import datetime, timedelta
 
 import django_rq
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -186,9 +187,6 @@ METRICS_YOUNG_EVERY = timedelta(minutes=55)
 METRICS_OLD_EVERY = timedelta(hours=23)
 METRICS_MAX_PER_RUN = 2000
 METRICS_CHUNK = 25
-# Pause between calls inside one chunk, so a practice's accounts are never
-# hit in a burst.
-METRICS_SPACING_SECONDS = 0.2
 
 
 def collect_metrics(*, now: datetime | None = None) -> int:
@@ -261,5 +259,5 @@ def fetch_metrics(*, publication_ids: list[int]) -> int:
             clicks=numbers.clicks,
         )
         stored += 1
-        time.sleep(METRICS_SPACING_SECONDS)
+        time.sleep(settings.METRICS_SPACING_SECONDS)  # spread over the chunk's accounts
     return stored

@@ -42,6 +42,12 @@ def test_bad_integer_names_the_variable():
     assert "PUBLISH_MAX_ATTEMPTS must be a whole number" in result.stderr
 
 
+def test_metrics_spacing_is_a_setting_read_strictly():
+    result = _run({"METRICS_SPACING_SECONDS": "a little"}, "check")
+    assert result.returncode != 0
+    assert "METRICS_SPACING_SECONDS must be a number" in result.stderr
+
+
 def test_bad_boolean_names_the_variable():
     result = _run({"DEBUG": "maybe"}, "check")
     assert result.returncode != 0

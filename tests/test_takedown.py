@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agency.models import AuditEvent
+from posts import dispatch
 from posts.models import Post, Publication
 from posts.platform_clients import account_for, client_for
 from posts.platforms.base import MediaItem, PublishRequest
@@ -149,17 +150,12 @@ def test_revocation_while_an_attempt_is_in_flight_takes_it_down_after(
 ):
     consent = factories.make_consent(world["practice"], platforms=["facebook"])
     post = _patient_post(world, consent, ["facebook"])
-    from posts import dispatch, publishing
-
     with django_capture_on_commit_callbacks(execute=True):
         (pk,) = dispatch.claim_due()
     redis_db.flushdb()
     # The post went out (the check passed before the revocation arrived) but
     # the worker had not recorded it yet: it comes back as unknown.
     Publication.objects.filter(pk=pk).update(status=Status.UNKNOWN, read_back_first=True)
-    from posts.platform_clients import account_for, client_for
-    from posts.platforms.base import PublishRequest
-
     account = world["accounts"]["facebook"]
     client_for("facebook").publish(account_for(account), PublishRequest(text=post.caption))
 
@@ -178,9 +174,15 @@ def test_revocation_while_an_attempt_is_in_flight_takes_it_down_after(
 
     publication = Publication.objects.get(pk=pk)
     assert publication.status == Status.DELETED
+    assert publication.takedown_done_at is not None
+    # Found by reading back (never sent a second time), then deleted.
     (entry,) = sandbox.ledger("facebook")
     assert entry["deleted"]
-    assert publishing  # imported for the job path
+    assert publication.platform_post_id == entry["id"]
+    published = AuditEvent.objects.get(verb="published", object_id=str(pk))
+    assert published.detail["read_back"] is True
+    assert AuditEvent.objects.filter(verb="takedown_deleted", object_id=str(pk)).count() == 1
+    assert mail.outbox == []
 
 
 def test_revoking_twice_keeps_the_first_receipt(world, sandbox, redis_db):
@@ -232,8 +234,6 @@ def test_an_attempt_in_flight_that_never_went_out_is_cancelled_and_its_takedown_
 ):
     consent = factories.make_consent(world["practice"], platforms=["facebook"])
     post = _patient_post(world, consent, ["facebook"])
-    from posts import dispatch
-
     with django_capture_on_commit_callbacks(execute=True):
         dispatch.claim_due()
     redis_db.flushdb()
@@ -273,7 +273,7 @@ def test_a_revocation_landing_after_the_claim_cancels_the_attempt_without_an_ale
 
     from django.db import connections
 
-    from posts import dispatch, publishing
+    from posts import publishing
 
     consent = factories.make_consent(world["practice"], platforms=["facebook", "linkedin"])
     post = _patient_post(world, consent, ["linkedin"])

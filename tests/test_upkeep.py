@@ -92,9 +92,7 @@ def test_facebook_connection_expiring_within_a_week_is_warned_about_once(
     assert world["practice"].get_absolute_url() in mail.outbox[0].body
 
 
-def test_metrics_are_collected_for_recent_publications(
-    world, sandbox, run_due, redis_db, monkeypatch
-):
+def test_metrics_are_collected_for_recent_publications(world, sandbox, run_due, redis_db, settings):
     post = scheduled_post(world, ["facebook", "x"])
     run_due()
     old = factories.make_post(world["practice"])
@@ -105,7 +103,7 @@ def test_metrics_are_collected_for_recent_publications(
         platform_post_id="urn:li:share:1",
         published_at=timezone.now() - timedelta(days=45),
     )
-    monkeypatch.setattr(upkeep, "METRICS_SPACING_SECONDS", 0)
+    settings.METRICS_SPACING_SECONDS = 0
 
     assert upkeep.collect_metrics() == 2
     work("metrics")
