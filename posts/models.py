@@ -661,12 +661,6 @@ class Publication(models.Model):
     def platform_label(self) -> str:
         return Platform(self.account.platform).label
 
-    @property
-    def needs_person(self) -> bool:
-        return self.status == self.Status.FAILED or (
-            self.takedown_requested_at is not None and self.takedown_done_at is None
-        )
-
     # -- publishing ---------------------------------------------------------
     # A worker owns a publication from its claim (queued -> publishing, which
     # also counts the attempt) until it records an outcome. Every outcome is a

@@ -18,7 +18,7 @@ def publication_retry(request, pk):
     publication = access.get_publication_for_user(request.user, pk)
     if publication.status != Publication.Status.FAILED:
         messages.info(request, "Only a failed publication can be retried; nothing changed.")
-    elif publication.account.status != publication.account.Status.CONNECTED:
+    elif not publication.account.is_usable:
         messages.error(
             request, f"Reconnect {publication.account} first; its posts wait until then."
         )

@@ -55,17 +55,12 @@ class TakedownReport:
     consent_id: int
     already_revoked: bool = False
     cancelled_posts: list[int] = field(default_factory=list)
-    cancelled_publications: list[int] = field(default_factory=list)
     # Live posts being deleted through the platform's API.
     deleting: list[int] = field(default_factory=list)
     # Live posts a person must remove by hand (the platform cannot delete).
     manual: list[int] = field(default_factory=list)
     # Attempts in flight: settled by their worker, then deleted or cancelled.
     in_flight: list[int] = field(default_factory=list)
-
-    @property
-    def live_count(self) -> int:
-        return len(self.deleting) + len(self.manual)
 
 
 def revoke_consent(
@@ -132,7 +127,6 @@ def _take_down_publications(post: Post, consent, *, by, now, report: TakedownRep
                 last_error_message="Cancelled: the patient authorization was revoked.",
                 updated_at=now,
             )
-            report.cancelled_publications.append(publication.pk)
         elif status in (Publication.Status.PUBLISHING, Publication.Status.UNKNOWN):
             # It may be live already. Its worker reads back: if the post is
             # there it is deleted like any live one, if not it is cancelled.

@@ -235,7 +235,7 @@ def fetch_metrics(*, publication_ids: list[int]) -> int:
     skip_accounts: set[int] = set()
     for publication in publications:
         account = publication.account
-        if account.pk in skip_accounts or account.status != SocialAccount.Status.CONNECTED:
+        if account.pk in skip_accounts or not account.is_usable:
             continue
         try:
             numbers = client_for(account.platform).metrics(

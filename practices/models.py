@@ -162,6 +162,7 @@ class SocialAccount(models.Model):
 
     @property
     def is_usable(self) -> bool:
+        """Connected: we may call the platform with it (else its posts wait)."""
         return self.status == self.Status.CONNECTED
 
     def mark_needs_reconnect(self, reason: str) -> bool:
@@ -296,6 +297,3 @@ class PatientConsent(models.Model):
                 f"the authorization for {self.patient_label} does not cover {', '.join(labels)}"
             )
         return problems
-
-    def covers(self, *, uses: set[str], platforms: set[str], at: datetime | None = None) -> bool:
-        return not self.problems_for(uses=uses, platforms=platforms, at=at)

@@ -286,7 +286,11 @@ def test_revocation_cancels_pending_posts_and_lists_live_ones(client, strategist
     pending.refresh_from_db()
     assert pending.status == Publication.Status.CANCELLED
     live_publication.refresh_from_db()
-    assert live_publication.takedown_requested_at is not None and live_publication.needs_person
+    assert live_publication.takedown_requested_at is not None
+    assert live_publication.takedown_done_at is None
+    # A person has to take it down: the dashboard says so.
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert f"take down “{live}”" in dashboard
     unrelated.refresh_from_db()
     assert unrelated.status == Post.Status.SCHEDULED
     assert AuditEvent.objects.filter(verb="consent_revoked", object_id=str(consent.pk)).exists()
