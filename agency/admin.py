@@ -6,6 +6,19 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from agency.models import Assignment, AuditEvent, User
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that change only through the app's rules (or never): view only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "agency_role", "is_active"]
@@ -26,7 +39,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: audit events are append-only (HIPAA 164.312(b))."""
 
     list_display = [
@@ -43,12 +56,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["verb", "actor__username", "actor_label", "object_id"]
     date_hierarchy = "created_at"
     list_select_related = ["actor", "practice"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

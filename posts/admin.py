@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from agency.admin import ReadOnlyAdmin
 from posts.models import (
     Approval,
     MediaAsset,
@@ -77,7 +78,7 @@ class PublicationInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ReadOnlyAdmin):
     list_display = [
         "__str__",
         "practice",
@@ -95,18 +96,10 @@ class PostAdmin(admin.ModelAdmin):
 
     # Read-only: a post changes only through the workflow, which voids an
     # approval when the content changes and never moves a status illegally.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Approval)
-class ApprovalAdmin(admin.ModelAdmin):
+class ApprovalAdmin(ReadOnlyAdmin):
     list_display = [
         "post",
         "decision",
@@ -118,17 +111,10 @@ class ApprovalAdmin(admin.ModelAdmin):
     ]
     list_filter = ["decision", "via"]
     search_fields = ["post__title", "reviewer__username", "comment"]
-    readonly_fields = [f.name for f in Approval._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "post",
@@ -145,14 +131,6 @@ class PublicationAdmin(admin.ModelAdmin):
 
     # Read-only: an edited status or platform id here could publish a post
     # twice or lose one. Retries go through the post page.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MetricSnapshot)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from agency.admin import ReadOnlyAdmin
 from agency.models import AuditEvent
 from practices.models import Membership, PatientConsent, Practice, SocialAccount
 
@@ -58,7 +59,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatientConsent)
-class PatientConsentAdmin(admin.ModelAdmin):
+class PatientConsentAdmin(ReadOnlyAdmin):
     """Authorizations are kept six years: nobody deletes them here."""
 
     list_display = [
@@ -81,14 +82,6 @@ class PatientConsentAdmin(admin.ModelAdmin):
     # Read-only: authorizations are recorded through the tip form and revoked
     # through the consent registry, which cancels and takes down what relies
     # on them. An edit here would bypass both.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
