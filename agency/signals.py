@@ -5,16 +5,13 @@ from __future__ import annotations
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
+from agency.http import client_ip
 from agency.models import AuditEvent
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
 @receiver(user_logged_in)
 def record_login(sender, request, user, **kwargs):
-    AuditEvent.record("login", actor=user, obj=user, ip_address=_ip(request))
+    AuditEvent.record("login", actor=user, obj=user, ip_address=client_ip(request))
 
 
 @receiver(user_login_failed)
@@ -24,5 +21,5 @@ def record_login_failure(sender, credentials, request=None, **kwargs):
     AuditEvent.record(
         "login_failed",
         actor_label=str(credentials.get("username", ""))[:200],
-        ip_address=_ip(request),
+        ip_address=client_ip(request),
     )

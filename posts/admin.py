@@ -23,7 +23,10 @@ class TipPhotoInline(admin.TabularInline):
 
 
 @admin.register(Tip)
-class TipAdmin(admin.ModelAdmin):
+class TipAdmin(ReadOnlyAdmin):
+    # Read-only: a tip's consent decides what its posts rely on, and declining
+    # goes through the inbox, which tells the person who sent it.
+
     list_display = [
         "id",
         "practice",
@@ -41,7 +44,10 @@ class TipAdmin(admin.ModelAdmin):
 
 
 @admin.register(MediaAsset)
-class MediaAssetAdmin(admin.ModelAdmin):
+class MediaAssetAdmin(ReadOnlyAdmin):
+    # Read-only: the focal point and alt text are part of what a doctor approves;
+    # they change through the app, which sends affected posts back for review.
+
     list_display = ["id", "practice", "width", "height", "size_bytes", "sha256", "created_at"]
     list_filter = ["practice", "content_type"]
     search_fields = ["sha256", "alt_text"]

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agency import access
+from agency.http import client_ip
 from agency.models import AuditEvent
 from posts import media, ratelimit
 from posts.forms import DeclineForm, FocalPointForm, TipFilterForm, TipForm
@@ -73,10 +74,6 @@ def _limit(name: str) -> int:
     return getattr(settings, name, globals()[name])
 
 
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def _body_too_large(request) -> bool:
     """More than a tip's photos and a signed form can add up to, by the request's own count."""
     try:
@@ -112,7 +109,7 @@ def _tip_forms(request, *, practice, via_link: bool, needs_policy: bool):
     new_consent = None
     if form.wants_new_consent:
         if consent_form.is_valid():
-            new_consent = consent_form.build(signer_ip=_client_ip(request))
+            new_consent = consent_form.build(signer_ip=client_ip(request))
             if valid:
                 for problem in new_consent.problems_for(uses=form.needed_uses(), platforms=set()):
                     consent_form.add_error("uses", problem[0].upper() + problem[1:] + ".")
@@ -141,7 +138,7 @@ def _tip_forms(request, *, practice, via_link: bool, needs_policy: bool):
         submitter_name=data.get("submitter_name", ""),
         submitter_email=data.get("submitter_email", ""),
         policy_confirmed=bool(data.get("policy_confirmed")),
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
     )
     return form, consent_form, tip
 
@@ -324,7 +321,7 @@ def tip_link_rotate(request, slug):
         actor=request.user,
         practice=practice,
         obj=practice,
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
     )
     messages.success(request, "A new tip link is ready: the old one no longer works.")
     return redirect("tip_inbox", slug=practice.slug)
@@ -337,8 +334,10 @@ def post_new(request):
     if not request.user.is_agency:
         raise PermissionDenied("Posts are written by the agency.")
     tip = None
-    if request.GET.get("tip", "").isdigit():
-        tip = access.get_tip_for_user(request.user, int(request.GET["tip"]), roles=access.AGENCY)
+    tip_id = request.GET.get("tip", "")
+    # isdecimal() alone admits digits of other scripts that int() refuses.
+    if tip_id.isascii() and tip_id.isdecimal():
+        tip = access.get_tip_for_user(request.user, int(tip_id), roles=access.AGENCY)
     return render(request, "posts/post_new.html", {"tip": tip})
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 
 from agency.admin import ReadOnlyAdmin
-from agency.models import AuditEvent
+from agency.http import client_ip
+from practices import services
 from practices.models import Membership, PatientConsent, Practice, SocialAccount
 
 
@@ -83,16 +84,25 @@ class PatientConsentAdmin(ReadOnlyAdmin):
     # through the consent registry, which cancels and takes down what relies
     # on them. An edit here would bypass both.
 
+    # Every look at a patient's authorization is an audit event, here as in the app.
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        consent = PatientConsent.objects.filter(pk=object_id).first()
-        if consent is not None and response.status_code == 200:
-            AuditEvent.record(
-                "consent_viewed",
-                actor=request.user,
-                practice=consent.practice,
-                obj=consent,
-                detail={"where": "admin"},
-                ip_address=request.META.get("REMOTE_ADDR"),
+        consent = response.context_data.get("original") if response.status_code == 200 else None
+        if consent is not None:
+            services.record_consent_viewed(
+                consent=consent, by=request.user, ip_address=client_ip(request)
+            )
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            services.record_consents_listed(
+                practice=None,
+                consent_ids=[consent.pk for consent in changelist.result_list],
+                state="admin",
+                by=request.user,
+                ip_address=client_ip(request),
             )
         return response

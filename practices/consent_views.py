@@ -19,15 +19,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from agency import access
+from agency.http import client_ip
 from posts import takedown
+from posts.models import Post
 from practices import services
 from practices.forms import ConsentFilterForm, RevokeForm
 
 EXPIRING_DAYS = 30
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _consent(request, slug, pk):
@@ -65,7 +63,7 @@ def consent_list(request, slug):
         consent_ids=[consent.pk for consent in page],
         state=filters.cleaned_data.get("state", "") if filters.is_valid() else "",
         by=request.user,
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
     )
     return render(
         request,
@@ -85,7 +83,7 @@ def consent_list(request, slug):
 @never_cache
 def consent_detail(request, slug, pk):
     consent = _consent(request, slug, pk)
-    services.record_consent_viewed(consent=consent, by=request.user, ip_address=_client_ip(request))
+    services.record_consent_viewed(consent=consent, by=request.user, ip_address=client_ip(request))
     today = consent.practice.local(timezone.now()).date()
     return render(
         request,
@@ -93,7 +91,9 @@ def consent_detail(request, slug, pk):
         {
             "consent": consent,
             "practice": consent.practice,
-            "posts": consent.posts.select_related("practice").order_by("-created_at"),
+            # Posts relying on it directly or through the tip they were drafted from:
+            # the same rule revocation uses.
+            "posts": Post.relying_on(consent).select_related("practice").order_by("-created_at"),
             "tips": consent.tips.select_related("submitted_by").order_by("-created_at"),
             "revoke_form": RevokeForm(consent=consent, initial={"received_on": today})
             if consent.revoked_at is None
@@ -112,7 +112,7 @@ def consent_document(request, slug, pk):
         raise Http404("This authorization has no signed form.")
     inline = request.GET.get("inline") == "1"
     stream = services.open_consent_document(
-        consent=consent, by=request.user, ip_address=_client_ip(request), inline=inline
+        consent=consent, by=request.user, ip_address=client_ip(request), inline=inline
     )
     extension = "pdf" if consent.document_content_type == "application/pdf" else "jpg"
     if consent.document_content_type == "image/png":

@@ -27,3 +27,40 @@ def test_consent_cannot_be_deleted_in_admin(client, superuser, practice):
     client.force_login(superuser)
     url = reverse("admin:practices_patientconsent_delete", args=[consent.pk])
     assert client.get(url).status_code == 403
+
+
+def test_consent_views_in_admin_are_audited(client, superuser, practice):
+    from agency.models import AuditEvent
+
+    consent = factories.make_consent(practice)
+    client.force_login(superuser)
+    client.get(reverse("admin:practices_patientconsent_changelist"))
+    listed = AuditEvent.objects.get(verb="consent_list_viewed")
+    assert listed.detail["consents"] == [consent.pk]
+    client.get(reverse("admin:practices_patientconsent_change", args=[consent.pk]))
+    viewed = AuditEvent.objects.get(verb="consent_viewed")
+    assert viewed.object_id == str(consent.pk) and viewed.actor == superuser
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "posts.tip",
+        "posts.mediaasset",
+        "posts.post",
+        "posts.publication",
+        "posts.approval",
+        "practices.patientconsent",
+        "agency.auditevent",
+    ],
+)
+def test_records_bound_by_workflow_are_read_only(superuser, model):
+    from django.apps import apps
+    from django.test import RequestFactory
+
+    model_admin = site._registry[apps.get_model(model)]
+    request = RequestFactory().get("/")
+    request.user = superuser
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)

@@ -383,3 +383,13 @@ def test_the_list_pages_keep_the_filters(client, strategist, practice):
     assert "?state=active&amp;page=2" in page
     second = client.get(registry(practice), {"state": "active", "page": "2"}).content.decode()
     assert "Patient 54" in second and "Page 2 of 2" in second
+
+
+def test_detail_lists_posts_relying_on_it_through_their_tip(client, strategist, practice):
+    consent = factories.make_consent(practice)
+    tip = factories.make_tip(practice, consent=consent, features_patient=True)
+    post = factories.make_post(practice, tip=tip, title="Maria's 5K")
+    client.force_login(strategist)
+    response = client.get(detail(consent))
+    assert list(response.context["posts"]) == [post]
+    assert "No post relies on it" not in response.text

@@ -770,3 +770,10 @@ def test_other_practice_staff_cannot_see_a_tip(client, other_staff, staff, pract
     tip = factories.make_tip(practice, submitted_by=staff)
     client.force_login(other_staff)
     assert client.get(tip.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["²", "abc", "-1", "1e3", ""])
+def test_post_new_with_a_strange_tip_id_is_not_an_error(client, strategist, value):
+    client.force_login(strategist)
+    response = client.get(reverse("post_new"), {"tip": value})
+    assert response.status_code == 200
