@@ -7,6 +7,7 @@ path whose contents hold the value (how container secrets arrive).
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -60,14 +61,19 @@ def integer(name: str, default: int, *, minimum: int | None = None) -> int:
     return number
 
 
-def decimal(name: str, default: float) -> float:
+def decimal(name: str, default: float, *, minimum: float | None = None) -> float:
     value = raw(name)
     if value is None:
         return default
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a number; got {value!r}") from None
+    if not math.isfinite(number):
+        raise ImproperlyConfigured(f"{name} must be a finite number; got {value!r}")
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {number}")
+    return number
 
 
 def csv(name: str, default: list[str]) -> list[str]:

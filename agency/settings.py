@@ -272,15 +272,28 @@ PUBLISH_LEASE_SECONDS = env.integer("PUBLISH_LEASE_SECONDS", 120, minimum=10)
 DISPATCH_INTERVAL_SECONDS = env.integer("DISPATCH_INTERVAL_SECONDS", 3, minimum=1)
 DISPATCH_BATCH = env.integer("DISPATCH_BATCH", 500, minimum=1)
 # Pause between metric fetches in one job, so a practice's accounts are never hit in a burst.
-METRICS_SPACING_SECONDS = env.decimal("METRICS_SPACING_SECONDS", 0.2)
+METRICS_SPACING_SECONDS = env.decimal("METRICS_SPACING_SECONDS", 0.2, minimum=0)
+# Retries: exponential backoff with full jitter from the base, never above the cap.
+PUBLISH_RETRY_BASE_SECONDS = env.decimal("PUBLISH_RETRY_BASE_SECONDS", 30, minimum=0.1)
+PUBLISH_RETRY_CAP_SECONDS = env.decimal("PUBLISH_RETRY_CAP_SECONDS", 30 * 60, minimum=1)
+# Extra ClientConfig fields (Instagram container polling), for tests and tuning.
+PLATFORM_CLIENT_OPTIONS: dict = {}
 MEDIA_URL_MAX_AGE = env.integer("MEDIA_URL_MAX_AGE", 60 * 60 * 24, minimum=60)
-SIGNED_LINK_MAX_AGE = env.integer("SIGNED_LINK_MAX_AGE", 60 * 60 * 24 * 7, minimum=60)
+
+# The practice's secret tip link: submissions per e-mail address and per link
+# in one window, against abuse of a leaked link.
+TIP_LINK_LIMIT_PER_EMAIL = env.integer("TIP_LINK_LIMIT_PER_EMAIL", 10, minimum=1)
+TIP_LINK_LIMIT_PER_LINK = env.integer("TIP_LINK_LIMIT_PER_LINK", 60, minimum=1)
+TIP_LINK_WINDOW = env.integer("TIP_LINK_WINDOW", 60 * 60, minimum=60)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env.choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}),
+    },
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -33,7 +33,7 @@ def client_config(platform: str) -> ClientConfig:
         read_timeout=float(settings.PLATFORM_READ_TIMEOUT),
         client_id=app["client_id"],
         client_secret=app["client_secret"],
-        **getattr(settings, "PLATFORM_CLIENT_OPTIONS", {}),
+        **settings.PLATFORM_CLIENT_OPTIONS,
     )
 
 

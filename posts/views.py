@@ -63,17 +63,6 @@ def approvals(request):
 
 # -- tips: sending one --------------------------------------------------------
 
-# Through the secret link: per e-mail address and per link, in a window of an
-# hour. Settings of the same names override them.
-TIP_LINK_LIMIT_PER_EMAIL = 10
-TIP_LINK_LIMIT_PER_LINK = 60
-TIP_LINK_WINDOW = 60 * 60
-
-
-def _limit(name: str) -> int:
-    return getattr(settings, name, globals()[name])
-
-
 def _body_too_large(request) -> bool:
     """More than a tip's photos and a signed form can add up to, by the request's own count."""
     try:
@@ -196,8 +185,8 @@ def tip_link(request, token):
         verdict = ratelimit.hit(
             "tiplink",
             practice.tip_link_token,
-            limit=_limit("TIP_LINK_LIMIT_PER_LINK"),
-            window=_limit("TIP_LINK_WINDOW"),
+            limit=settings.TIP_LINK_LIMIT_PER_LINK,
+            window=settings.TIP_LINK_WINDOW,
         )
         if (
             verdict.allowed
@@ -207,8 +196,8 @@ def tip_link(request, token):
             verdict = ratelimit.hit(
                 "tipmail",
                 f"{practice.pk}:{request.POST['submitter_email']}",
-                limit=_limit("TIP_LINK_LIMIT_PER_EMAIL"),
-                window=_limit("TIP_LINK_WINDOW"),
+                limit=settings.TIP_LINK_LIMIT_PER_EMAIL,
+                window=settings.TIP_LINK_WINDOW,
             )
         if not verdict.allowed:
             response = render(

@@ -80,3 +80,16 @@ def test_production_check_deploy_is_clean(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_bad_log_level_names_the_variable():
+    result = _run({"LOG_LEVEL": "loud"}, "check")
+    assert result.returncode != 0
+    assert "LOG_LEVEL must be one of" in result.stderr
+
+
+def test_negative_or_infinite_numbers_are_refused():
+    for value in ("-1", "inf", "nan"):
+        result = _run({"METRICS_SPACING_SECONDS": value}, "check")
+        assert result.returncode != 0, value
+        assert "METRICS_SPACING_SECONDS must be" in result.stderr
