@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -16,6 +18,15 @@ from tests import factories
 
 # The sandbox platforms, Redis and RQ fixtures for the publishing tests.
 pytest_plugins = ["tests.publishing_support"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _remove_media_root_afterwards():
+    yield
+    from django.conf import settings
+
+    if os.path.basename(settings.MEDIA_ROOT).startswith("rounds-media-"):
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True, scope="session")

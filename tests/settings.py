@@ -20,7 +20,10 @@ TEST_REDIS_URL = f"{_base}/{_db}" if REDIS_URL.startswith("redis") else REDIS_UR
 for _queue in RQ_QUEUES.values():
     _queue["URL"] = TEST_REDIS_URL
 
+# One media folder per test run, shared with the worker processes it starts
+# (they inherit TEST_MEDIA_ROOT); tests/conftest.py removes it at the end.
 MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT") or tempfile.mkdtemp(prefix="rounds-media-")
+os.environ["TEST_MEDIA_ROOT"] = MEDIA_ROOT
 # WhiteNoise wants the folder to exist; tests serve static files from the finders.
 STATIC_ROOT = os.path.join(tempfile.gettempdir(), "rounds-test-static")
 os.makedirs(STATIC_ROOT, exist_ok=True)
