@@ -31,6 +31,8 @@ run: venv
 	$(PY) scripts/run.py
 
 test: venv browser
+	$(VENV)/bin/ruff check --quiet .
+	$(VENV)/bin/ruff format --check --quiet .
 	$(PY) scripts/services.py -- $(PY) -m pytest $(PYTEST_ARGS)
 
 demo: venv
