@@ -63,8 +63,7 @@ def accounts_overview(request):
 @require_POST
 @login_required
 def connect_start(request, slug, platform):
-    access.require_agency_lead(request.user)
-    practice = access.get_practice_for_user(request.user, slug)
+    practice = access.get_practice_for_user(request.user, slug, roles={access.LEAD})
     if platform not in Platform.values:
         raise Http404("No such platform.")
     try:
@@ -122,8 +121,7 @@ def connect_choose(request):
 @require_POST
 @login_required
 def account_disconnect(request, pk):
-    access.require_agency_lead(request.user)
-    account = access.get_account_for_user(request.user, pk)
+    account = access.get_account_for_user(request.user, pk, roles={access.LEAD})
     connect.disconnect(account=account, by=request.user)
     messages.success(request, f"{account} is disconnected; its tokens are erased.")
     return redirect(account.practice)
