@@ -65,9 +65,12 @@ def _refresh_one(pk: int, *, now: datetime) -> int:
     # The row stays locked across the refresh call: some platforms (X) rotate
     # the refresh token on every use, so two refreshes at once would leave
     # one of them holding a dead token. SKIP LOCKED: another run has it.
+    # OF self: only the account's row. Without it PostgreSQL also locks the
+    # joined practice row for as long as the platform takes to answer, and
+    # anyone saving the practice (or locking it) would wait for that call.
     with transaction.atomic():
         account = (
-            SocialAccount.objects.select_for_update(skip_locked=True)
+            SocialAccount.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("practice")
             .filter(pk=pk, status=SocialAccount.Status.CONNECTED)
             .first()

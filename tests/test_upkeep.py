@@ -113,3 +113,70 @@ def test_metrics_are_collected_for_recent_publications(world, sandbox, run_due, 
     assert all(s.likes is not None or s.impressions is not None for s in snapshots)
     # Fresh numbers are not fetched again within the hour.
     assert upkeep.collect_metrics() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_in_progress_locks_its_account_but_not_the_practice(practice, settings):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from django.db import OperationalError, connections, transaction
+
+    from posts.platform_clients import client_for
+    from practices.models import Practice
+
+    arrived, release = threading.Event(), threading.Event()
+
+    class SlowTokenEndpoint(BaseHTTPRequestHandler):
+        """X's token endpoint taking its time: the refresh call is in progress."""
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            arrived.set()
+            release.wait(10)
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowTokenEndpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.PLATFORM_HOSTS = {
+        **settings.PLATFORM_HOSTS,
+        "x_api": f"http://127.0.0.1:{server.server_port}",
+    }
+    client_for.cache_clear()
+    account = factories.make_account(
+        practice,
+        "x",
+        refresh_token="refresh-me",
+        token_expires_at=timezone.now() + timedelta(minutes=5),
+    )
+    refreshed: list[int] = []
+
+    def cron() -> None:
+        try:
+            refreshed.append(upkeep.refresh_expiring_tokens())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=cron, daemon=True)
+    thread.start()
+    try:
+        assert arrived.wait(10), "the refresh never reached the platform"
+        # Meanwhile a person saves the practice's settings: its row is free.
+        # The account's row is not (a second refresh must not run at once).
+        with transaction.atomic():
+            locked = Practice.objects.select_for_update(nowait=True).get(pk=practice.pk)
+            assert locked.pk == practice.pk
+        with pytest.raises(OperationalError), transaction.atomic():
+            SocialAccount.objects.select_for_update(nowait=True).get(pk=account.pk)
+    finally:
+        release.set()
+        thread.join(15)
+        server.shutdown()
+        server.server_close()
+        client_for.cache_clear()
+    assert refreshed == [0]  # the 503: tried again on the next run
