@@ -431,15 +431,18 @@ class Post(models.Model):
         tips = Tip.objects.filter(consent_id=consent.pk).values("pk")
         return cls.objects.filter(Q(pk__in=attached) | Q(tip_id__in=tips))
 
-    def consent_problems(self, platforms, *, at: datetime) -> list[str]:
+    def consent_problems(
+        self, platforms, *, at: datetime, consents: list[PatientConsent] | None = None
+    ) -> list[str]:
         """Why the patient authorizations do not cover this post on these
         platforms at `at`, in plain sentences; [] if they do.
 
         The same check approves, schedules and, at the moment of publishing,
-        publishes. The authorizations it read stay on `checked_consents`.
+        publishes. `consents`: the relied authorizations when the caller has
+        just read them (the publisher reads them once for all its checks).
         """
-        consents = list(self.relied_consents())
-        self.checked_consents = consents
+        if consents is None:
+            consents = list(self.relied_consents())
         uses = set(self.patient_uses)
         problems: list[str] = []
         if self.features_patient and not uses:
@@ -465,7 +468,7 @@ class Post(models.Model):
         """A fingerprint of exactly what would be published.
 
         `consents`: the relied authorizations when the caller has just read
-        them (the publisher, through consent_problems), saving a query.
+        them (the publisher, once per attempt), saving a query.
 
         An approval stores it; any change to a caption, a photo, its crop or
         alt text, the targets, or what it uses of a patient and under which

@@ -149,6 +149,7 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
     remote_account = account_for(account)
     text = post.caption_for(platform)
     read_back = False
+    consents = None  # read at the moment of publishing, below
     try:
         if publication.read_back_first:
             read_back = True
@@ -165,9 +166,12 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
         # The moment of publishing is now, after any read-back (which can take
         # a while): a revocation received meanwhile already counts.
         now = timezone.now()
-        # Consents read once, for both checks; a changed approval is reported first.
-        problems = post.consent_problems([platform], at=now)
-        problem = approval_problem(post, consents=post.checked_consents)
+        # The authorizations, read once here (after any read-back, so that a
+        # revocation received meanwhile counts) for both checks and for the
+        # outcome; a changed approval is reported first.
+        consents = list(post.relied_consents())
+        problems = post.consent_problems([platform], at=now, consents=consents)
+        problem = approval_problem(post, consents=consents)
         kind = Kind.APPROVAL
         if not problem and problems:
             kind = Kind.CONSENT
@@ -218,12 +222,18 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
         )
     except PlatformError as error:
         return (
-            _platform_error(publication, error, client, remote_account, text),
+            _platform_error(publication, error, client, remote_account, text, consents),
             error.kind,
             read_back,
         )
     return (
-        _published(publication, result.platform_id, result.permalink, result.published_at),
+        _published(
+            publication,
+            result.platform_id,
+            result.permalink,
+            result.published_at,
+            consents=consents,
+        ),
         "",
         read_back,
     )
@@ -278,7 +288,11 @@ def _read_back_failed(publication: Publication, error: PlatformError) -> str:
     return "unknown"
 
 
-def _published(publication, platform_id: str, permalink: str, published_at) -> str:
+def _published(
+    publication, platform_id: str, permalink: str, published_at, *, consents=None
+) -> str:
+    """`consents`: the authorizations this attempt checked, if it got that far
+    (a post found by reading back was not checked again)."""
     if not publication.mark_published(
         platform_id=platform_id, permalink=permalink or "", published_at=published_at
     ):
@@ -288,7 +302,6 @@ def _published(publication, platform_id: str, permalink: str, published_at) -> s
     # the row, not our copy of it): take the post down again at once. Only a
     # post that relies on an authorization can be affected.
     post = publication.post
-    consents = getattr(post, "checked_consents", None)
     relies = post.features_patient or (
         bool(consents) if consents is not None else post.relied_consents().exists()
     )
@@ -306,7 +319,9 @@ def _failed(publication: Publication, kind: str, message: str) -> str:
     return "failed"
 
 
-def _platform_error(publication, error: PlatformError, client, remote_account, text) -> str:
+def _platform_error(
+    publication, error: PlatformError, client, remote_account, text, consents
+) -> str:
     now = timezone.now()
     account: SocialAccount = publication.account
     label = account.get_platform_display()
@@ -343,14 +358,16 @@ def _platform_error(publication, error: PlatformError, client, remote_account, t
         )
         return "unknown"
     if error.kind == "duplicate":
-        return _settle_duplicate(publication, error, client, remote_account, text, message)
+        return _settle_duplicate(
+            publication, error, client, remote_account, text, message, consents
+        )
     # rejected, a setup problem on our side, or anything unclassified: a
     # person has to look.
     kind = {"rejected": Kind.REJECTED, "config": Kind.CONFIG}.get(error.kind, Kind.EXHAUSTED)
     return _failed(publication, kind, message)
 
 
-def _settle_duplicate(publication, error, client, remote_account, text, message) -> str:
+def _settle_duplicate(publication, error, client, remote_account, text, message, consents) -> str:
     """The platform says this post exists: find it (ours from an earlier try) or fail."""
     try:
         found = None
@@ -371,7 +388,9 @@ def _settle_duplicate(publication, error, client, remote_account, text, message)
         )
         return "unknown"
     if found is not None:
-        return _published(publication, found.platform_id, found.permalink, found.created_at)
+        return _published(
+            publication, found.platform_id, found.permalink, found.created_at, consents=consents
+        )
     return _failed(
         publication,
         Kind.DUPLICATE,

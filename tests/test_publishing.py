@@ -432,6 +432,24 @@ def _patient_post(world, consent, platforms):
     )
 
 
+def test_the_consent_check_uses_the_authorizations_it_is_given(
+    world, sandbox, django_assert_num_queries
+):
+    # The publisher reads them once per attempt and hands them to every check.
+    consent = factories.make_consent(world["practice"], platforms=["facebook"])
+    post = _patient_post(world, consent, ["facebook"])
+    consents = list(post.relied_consents())
+    now = timezone.now()
+    with django_assert_num_queries(0):
+        assert post.consent_problems(["facebook"], at=now, consents=consents) == []
+        assert post.consent_problems(["x"], at=now, consents=consents) != []
+        assert post.consent_problems(["facebook"], at=now, consents=[]) == [
+            "the post features a patient but no authorization is attached"
+        ]
+    # Nothing is left on the post for a later step to pick up unseen.
+    assert not hasattr(post, "checked_consents")
+
+
 def test_consent_revoked_after_approval_fails_with_nothing_sent(world, sandbox, run_due):
     consent = factories.make_consent(world["practice"], platforms=["facebook", "x"])
     post = _patient_post(world, consent, ["facebook"])
