@@ -66,24 +66,37 @@ class TakedownReport:
 def revoke_consent(
     *, consent: PatientConsent, received_at: datetime, note: str, by
 ) -> TakedownReport:
-    """Record the revocation and act on every post that relies on the authorization."""
+    """Record the revocation and act on every post that relies on the authorization.
+
+    Once only: revoking an authorization already revoked (a double submit, two
+    people at once) reports it and does nothing else. The first revocation
+    did the takedown; its deletes that Redis lost are queued again by
+    requeue_lost_deletes, and a second run would e-mail people, record audit
+    events and queue deletes a second time.
+    """
     now = timezone.now()
     report = TakedownReport(consent_id=consent.pk)
     with transaction.atomic():
+        # The consent's lock makes two revocations at once take turns: the
+        # second one finds it revoked here.
         locked = PatientConsent.objects.select_for_update().get(pk=consent.pk)
-        report.already_revoked = locked.revoked_at is not None
-        if not report.already_revoked:
-            locked.revoked_at = received_at
-            locked.revocation_note = note
-            locked.revoked_by = by
-            locked.save(update_fields=["revoked_at", "revocation_note", "revoked_by"])
-            AuditEvent.record(
-                "consent_revoked",
-                actor=by,
-                practice=locked.practice,
-                obj=locked,
-                detail={"received_at": received_at.isoformat()},
-            )
+        if locked.revoked_at is not None:
+            report.already_revoked = True
+            consent.revoked_at = locked.revoked_at
+            consent.revocation_note = locked.revocation_note
+            consent.revoked_by = locked.revoked_by
+            return report
+        locked.revoked_at = received_at
+        locked.revocation_note = note
+        locked.revoked_by = by
+        locked.save(update_fields=["revoked_at", "revocation_note", "revoked_by"])
+        AuditEvent.record(
+            "consent_revoked",
+            actor=by,
+            practice=locked.practice,
+            obj=locked,
+            detail={"received_at": received_at.isoformat()},
+        )
         consent.revoked_at = locked.revoked_at
         consent.revocation_note = locked.revocation_note
         consent.revoked_by = locked.revoked_by

@@ -199,6 +199,39 @@ def test_revoking_twice_keeps_the_first_receipt(world, sandbox, redis_db):
     assert AuditEvent.objects.filter(verb="consent_revoked").count() == 1
 
 
+def test_revoking_again_only_reports_it(
+    world, sandbox, run_due, redis_db, django_capture_on_commit_callbacks
+):
+    # A double submit of the revocation form: the takedown already running
+    # (delete queued, person asked, audit recorded) is not started a second time.
+    consent = factories.make_consent(world["practice"], platforms=["facebook", "x"])
+    live = _patient_post(world, consent, ["facebook"])
+    run_due()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = revoke_consent(
+            consent=consent, received_at=timezone.now(), note="", by=world["strategist"]
+        )
+    assert first.deleting == [live.publications.get().pk]
+    assert redis_db.llen("rq:queue:default") == 1
+    events = AuditEvent.objects.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = revoke_consent(
+            consent=consent, received_at=timezone.now(), note="", by=world["strategist"]
+        )
+
+    assert again.already_revoked
+    assert (again.cancelled_posts, again.deleting, again.manual, again.in_flight) == (
+        [],
+        [],
+        [],
+        [],
+    )
+    assert redis_db.llen("rq:queue:default") == 1  # the first delete job only
+    assert AuditEvent.objects.count() == events
+    assert mail.outbox == []
+
+
 def test_a_delete_that_keeps_failing_becomes_a_to_do_for_a_person(
     world, sandbox, run_due, django_capture_on_commit_callbacks
 ):
