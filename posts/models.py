@@ -378,30 +378,53 @@ class Post(models.Model):
         self._move("start_publishing")
 
     def roll_up(self) -> None:
-        """Set the post's final status from its publications, once all are settled."""
-        statuses = list(self.publications.values_list("status", flat=True))
-        settled = {
-            Publication.Status.PUBLISHED,
-            Publication.Status.FAILED,
-            Publication.Status.CANCELLED,
-            Publication.Status.DELETED,
-        }
-        if not statuses or any(s not in settled for s in statuses):
-            return
-        published = sum(
-            s in (Publication.Status.PUBLISHED, Publication.Status.DELETED) for s in statuses
-        )
-        failed = statuses.count(Publication.Status.FAILED)
-        if published == 0 and failed == 0:
-            action = "finish_cancelled"  # nothing went out, nothing failed
-        elif failed == 0:
-            action = "finish_published"
-        elif published == 0:
-            action = "finish_failed"
-        else:
-            action = "finish_partially_failed"
-        if self.TRANSITIONS[action][1] != self.status and self.can(action):
-            self._move(action)
+        """Set the post's final status from its publications, once all are settled.
+
+        Lock order: the post's row first, then the publications are read (the
+        order every change to a post and its publications keeps, see _move).
+        Whoever puts a publication back in line (publishing.retry_publication)
+        locks the post first too, so either it committed before our lock and
+        its publication reads as pending here (the post stays publishing), or
+        it waits for our commit and finds the post settled, which it resumes.
+        Reading the statuses before taking the lock, a retry committing in
+        between would leave the post settled with a pending publication that
+        no dispatch takes (only scheduled and publishing posts are dispatched)
+        and no button retries (it is not failed).
+        """
+        with transaction.atomic():
+            # The status under the lock, not the one this copy was loaded
+            # with: another worker, or a person, may have moved the post since.
+            self.status = (
+                Post.objects.select_for_update()
+                .filter(pk=self.pk)
+                .values_list("status", flat=True)
+                .get()
+            )
+            # READ COMMITTED: this statement starts after the lock is ours,
+            # so it sees every change committed by whoever held it.
+            statuses = list(self.publications.order_by().values_list("status", flat=True))
+            settled = {
+                Publication.Status.PUBLISHED,
+                Publication.Status.FAILED,
+                Publication.Status.CANCELLED,
+                Publication.Status.DELETED,
+            }
+            if not statuses or any(s not in settled for s in statuses):
+                return
+            published = sum(
+                s in (Publication.Status.PUBLISHED, Publication.Status.DELETED) for s in statuses
+            )
+            failed = statuses.count(Publication.Status.FAILED)
+            if published == 0 and failed == 0:
+                action = "finish_cancelled"  # nothing went out, nothing failed
+            elif failed == 0:
+                action = "finish_published"
+            elif published == 0:
+                action = "finish_failed"
+            else:
+                action = "finish_partially_failed"
+            if self.TRANSITIONS[action][1] != self.status and self.can(action):
+                self._move(action)
 
     # -- patient authorizations ----------------------------------------------
 

@@ -400,9 +400,10 @@ def _settle_duplicate(publication, error, client, remote_account, text, message,
 
 
 def _roll_up(post: Post) -> None:
-    # The post as loaded at the claim: if another worker moved it since, the
-    # conditional move in roll_up refuses, and that worker settled it.
-    # IllegalTransition: another worker settled the post at the same moment.
+    # roll_up locks the post and reads its status afresh, so another worker
+    # settling it at the same moment is waited for, not overwritten. The
+    # suppression is a last guard: an outcome is recorded whatever happens to
+    # the post's own status.
     with contextlib.suppress(IllegalTransition):
         post.roll_up()
 
@@ -413,6 +414,11 @@ def _roll_up(post: Post) -> None:
 def retry_publication(*, publication: Publication, by) -> bool:
     """Put a failed publication back in line; the next dispatch sends it."""
     with transaction.atomic():
+        # The post's row first, then the publication (the order Post.roll_up
+        # and everyone else keeps): a worker rolling the post up at this
+        # moment either settled it before (and the post is resumed below) or
+        # waits, then reads this publication as pending and leaves the post
+        # publishing, where the dispatcher finds it.
         post = Post.objects.select_for_update().get(pk=publication.post_id)
         if not publication.retry_now():
             return False

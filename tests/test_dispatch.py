@@ -142,3 +142,49 @@ def test_a_person_arriving_while_the_dispatcher_claims_is_told_it_started(redis_
     post.refresh_from_db()
     assert post.status == Post.Status.PUBLISHING
     assert set(post.publications.values_list("status", flat=True)) == {Status.QUEUED}
+
+
+@pytest.mark.parametrize("first", ["retry", "roll_up"])
+def test_a_retry_and_a_workers_roll_up_at_once_leave_the_retry_to_be_sent(redis_db, first):
+    # A worker has just settled the post's last publication and rolls the post
+    # up while a person presses "Retry now" on another, failed one. Whichever
+    # commits first, the retried publication is sent: the post must not end
+    # settled (partially failed) with a pending publication that no dispatch
+    # takes and no button offers to retry.
+    from posts import publishing
+
+    post = _due_post()
+    Post.objects.filter(pk=post.pk).update(status=Post.Status.PUBLISHING)
+    failed, *others = post.publications.order_by("pk")
+    Publication.objects.filter(pk=failed.pk).update(
+        status=Status.FAILED, next_attempt_at=None, last_error_message="rejected"
+    )
+    Publication.objects.filter(pk__in=[p.pk for p in others]).update(
+        status=Status.PUBLISHED, next_attempt_at=None, published_at=timezone.now()
+    )
+    person = factories.make_user("person")
+    failed.refresh_from_db()
+
+    def retry():
+        return publishing.retry_publication(publication=failed, by=person)
+
+    def roll_up():
+        Post.objects.get(pk=post.pk).roll_up()
+
+    release = threading.Event()
+    holder = Side(retry if first == "retry" else roll_up, hold=release)
+    holder.start()
+    holder.done.wait(10)
+    arriving = Side(roll_up if first == "retry" else retry)
+    arriving.start()
+    _until_blocked_or_done(arriving)
+    release.set()
+    holder.join(10)
+    arriving.join(10)
+
+    assert holder.error is None, holder.error
+    assert arriving.error is None, arriving.error
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHING
+    assert Publication.objects.get(pk=failed.pk).status == Status.PENDING
+    assert dispatch.claim_due() == [failed.pk]
