@@ -70,15 +70,13 @@ def dashboard(request):
         .exclude(post__status=Post.Status.CANCELLED)
         .order_by("-updated_at")[:20]
     )
-    # Live posts whose patient authorization was revoked: not yet deleted.
-    # Only published ones: anything else has nothing live to remove.
+    # Posts whose patient authorization was revoked, not yet taken down: the
+    # live ones, and those that may be live (a request may have gone through
+    # and no read-back has settled it: unknown, or failed while unsure).
     takedowns = (
         access.publications_visible_to(request.user)
-        .filter(
-            status=Publication.Status.PUBLISHED,
-            takedown_requested_at__isnull=False,
-            takedown_done_at__isnull=True,
-        )
+        .filter(takedown_requested_at__isnull=False, takedown_done_at__isnull=True)
+        .filter(Q(status=Publication.Status.PUBLISHED) | Q(read_back_first=True))
         .order_by("takedown_requested_at")[:20]
     )
     # A disconnected account still holding publications strands them too.

@@ -626,8 +626,10 @@ class Publication(models.Model):
     # While queued or publishing: past this moment the dispatcher takes it back.
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     # Set when a create request may have reached the platform without us
-    # learning the outcome (ambiguous answer, worker killed mid-request). It
-    # survives queued/publishing, so whoever attempts next reads back first.
+    # learning the outcome (ambiguous answer, worker killed mid-request). Only
+    # a read-back settles it (finding the post, or finding nothing): it
+    # survives queued/publishing, failing and "retry now", so whoever attempts
+    # next reads back first, and a takedown treats the row as maybe live.
     read_back_first = models.BooleanField(default=False)
     last_error_kind = models.CharField(max_length=12, choices=ErrorKind.choices, blank=True)
     last_error_message = models.TextField(blank=True)
@@ -693,6 +695,12 @@ class Publication(models.Model):
     # conditional UPDATE fenced on (status=publishing, attempts=this attempt):
     # a worker whose lease ran out, and whose publication the dispatcher has
     # since handed to another worker, cannot overwrite the newer attempt.
+    #
+    # During an attempt, this copy's `read_back_first` says whether the doubt
+    # it was claimed with still stands: `read_back_settled` clears it once a
+    # read-back found nothing. Outcomes other than published and unknown
+    # write it back as it stands, so a doubt no read-back settled is never
+    # erased (a later retry, or a takedown, still knows the post may exist).
 
     @classmethod
     def claim(cls, pk: int, *, now: datetime | None = None) -> Publication | None:
@@ -743,20 +751,28 @@ class Publication(models.Model):
             last_error_message="",
         )
 
+    def read_back_settled(self) -> None:
+        """This attempt read back and found nothing: no earlier request created
+        the post. Recorded with the attempt's outcome."""
+        self.read_back_first = False
+
     def mark_failed(self, *, kind: str, message: str) -> bool:
+        """A person has to look. A post that may exist still may (read_back_first
+        stays): a retry reads back before it writes."""
         return self._settle(
             status=self.Status.FAILED,
-            read_back_first=False,
+            read_back_first=self.read_back_first,
             next_attempt_at=None,
             last_error_kind=kind,
             last_error_message=message,
         )
 
     def schedule_retry(self, *, kind: str, message: str, at: datetime) -> bool:
-        """Nothing was created: try again at `at`."""
+        """This request created nothing: try again at `at` (reading back first
+        if an earlier one may have, which no read-back settled)."""
         return self._settle(
-            status=self.Status.PENDING,
-            read_back_first=False,
+            status=self.Status.UNKNOWN if self.read_back_first else self.Status.PENDING,
+            read_back_first=self.read_back_first,
             next_attempt_at=at,
             last_error_kind=kind,
             last_error_message=message,
@@ -781,6 +797,7 @@ class Publication(models.Model):
         """
         return self._settle(
             status=self.Status.UNKNOWN if self.read_back_first else self.Status.PENDING,
+            read_back_first=self.read_back_first,
             attempts=max(self.attempts - 1, 0),
             next_attempt_at=at,
             last_error_kind=kind,
@@ -800,19 +817,27 @@ class Publication(models.Model):
     def cancel_attempt(self, *, message: str) -> bool:
         """Nothing went out and nothing will (its authorization was revoked).
 
-        A takedown asked of it is done as well: there is nothing live to
-        remove, and an open one would stay on the dashboard for ever.
+        A takedown asked of it is done as well, but only when nothing can be
+        live: this attempt sent nothing, and a read-back settled any earlier
+        request (read_back_first clear). Otherwise the takedown stays open,
+        on the dashboard, for a person.
         """
         if not self._settle(
-            status=self.Status.CANCELLED, next_attempt_at=None, last_error_message=message
+            status=self.Status.CANCELLED,
+            read_back_first=self.read_back_first,
+            next_attempt_at=None,
+            last_error_message=message,
         ):
             return False
+        if self.read_back_first:
+            return True
         # A separate statement, after the row is cancelled: a revocation that
         # marked it after our last read is closed too (none can mark it now).
         now = timezone.now()
         closed = Publication.objects.filter(
             pk=self.pk,
             status=self.Status.CANCELLED,
+            read_back_first=False,
             takedown_requested_at__isnull=False,
             takedown_done_at__isnull=True,
         ).update(takedown_done_at=now, updated_at=now)
@@ -821,10 +846,19 @@ class Publication(models.Model):
         return True
 
     def retry_now(self) -> bool:
-        """A person asks to try a failed publication again, from a fresh count."""
+        """A person asks to try a failed publication again, from a fresh count.
+
+        One that failed while it may be live (read_back_first) comes back
+        unknown, and keeps that flag: its next attempt reads back before it
+        writes, whatever the attempt count. Decided in the UPDATE itself, from
+        the row, not from this copy.
+        """
         now = timezone.now()
         updated = Publication.objects.filter(pk=self.pk, status=self.Status.FAILED).update(
-            status=self.Status.PENDING,
+            status=models.Case(
+                models.When(read_back_first=True, then=models.Value(self.Status.UNKNOWN)),
+                default=models.Value(self.Status.PENDING),
+            ),
             attempts=0,
             next_attempt_at=now,
             last_error_kind="",
@@ -832,9 +866,17 @@ class Publication(models.Model):
             updated_at=now,
         )
         if updated:
-            self.status = self.Status.PENDING
-            self.attempts = 0
-            self.next_attempt_at = now
+            self.refresh_from_db(
+                fields=[
+                    "status",
+                    "read_back_first",
+                    "attempts",
+                    "next_attempt_at",
+                    "last_error_kind",
+                    "last_error_message",
+                    "updated_at",
+                ]
+            )
         return bool(updated)
 
     def mark_deleted(self) -> bool:

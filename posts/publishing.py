@@ -162,6 +162,8 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
                     publication, found.platform_id, found.permalink, found.created_at
                 )
                 return outcome, "", read_back
+            # Nothing there: the doubt is settled, whatever this attempt ends in.
+            publication.read_back_settled()
 
         # The moment of publishing is now, after any read-back (which can take
         # a while): a revocation received meanwhile already counts.
@@ -263,7 +265,12 @@ def _recorded_elsewhere(publication: Publication, platform_id: str) -> bool:
 
 
 def _read_back_failed(publication: Publication, error: PlatformError) -> str:
-    """We could not look: stay unknown (never publish blind) and look again later."""
+    """We could not look: stay unknown (never publish blind) and look again later.
+
+    Giving up fails the publication with the doubt kept (read_back_first): a
+    person's "retry now" looks before it writes, and a takedown still counts
+    the post as maybe live.
+    """
     account = publication.account
     label = account.get_platform_display()
     if error.kind == "reconnect":

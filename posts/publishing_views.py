@@ -23,9 +23,16 @@ def publication_retry(request, pk):
             request, f"Reconnect {publication.account} first; its posts wait until then."
         )
     elif publishing.retry_publication(publication=publication, by=request.user):
-        messages.success(
-            request, f"Trying {publication.platform_label} again; it goes out within seconds."
-        )
+        if publication.read_back_first:
+            messages.success(
+                request,
+                f"Looking on {publication.platform_label} first (it may already be there), "
+                "then trying again if it is not; within seconds.",
+            )
+        else:
+            messages.success(
+                request, f"Trying {publication.platform_label} again; it goes out within seconds."
+            )
     else:
         messages.info(request, "It was retried meanwhile; nothing changed.")
     return redirect(publication.post.get_absolute_url())

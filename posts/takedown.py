@@ -61,6 +61,9 @@ class TakedownReport:
     manual: list[int] = field(default_factory=list)
     # Attempts in flight: settled by their worker, then deleted or cancelled.
     in_flight: list[int] = field(default_factory=list)
+    # Failed while the post may be live (no read-back could settle it): on
+    # the dashboard until a retry looks, which then deletes or cancels it.
+    maybe_live: list[int] = field(default_factory=list)
 
 
 def revoke_consent(
@@ -133,20 +136,32 @@ def _take_down_publications(post: Post, consent, *, by, now, report: TakedownRep
     )
     for publication in publications:
         status = publication.status
-        if status in (Publication.Status.PENDING, Publication.Status.QUEUED):
+        waiting = status in (Publication.Status.PENDING, Publication.Status.QUEUED)
+        if waiting and not publication.read_back_first:
             # A queued job finds the row cancelled and leaves it alone.
             Publication.objects.filter(pk=publication.pk, status=status).update(
                 status=Publication.Status.CANCELLED,
                 last_error_message="Cancelled: the patient authorization was revoked.",
                 updated_at=now,
             )
-        elif status in (Publication.Status.PUBLISHING, Publication.Status.UNKNOWN):
-            # It may be live already. Its worker reads back: if the post is
-            # there it is deleted like any live one, if not it is cancelled.
+        elif waiting or status in (Publication.Status.PUBLISHING, Publication.Status.UNKNOWN):
+            # It may be live already (an earlier request may have gone through,
+            # also for one queued again to read back: cancelling it would
+            # leave a live post nobody looks for). Its worker reads back: if
+            # the post is there it is deleted like any live one, if not it is
+            # cancelled.
             Publication.objects.filter(pk=publication.pk).update(
                 takedown_requested_at=now, updated_at=now
             )
             report.in_flight.append(publication.pk)
+        elif status == Publication.Status.FAILED and publication.read_back_first:
+            # Failed without learning whether it went out: maybe live. Nothing
+            # runs for it until a person retries (which reads back first); the
+            # dashboard lists it until then.
+            Publication.objects.filter(pk=publication.pk).update(
+                takedown_requested_at=now, updated_at=now
+            )
+            report.maybe_live.append(publication.pk)
         elif status == Publication.Status.PUBLISHED and publication.takedown_done_at is None:
             manual = not client_for(publication.account.platform).can_delete
             message = (

@@ -414,6 +414,68 @@ def test_ambiguous_answer_reads_back_and_never_posts_twice(world, sandbox, run_d
     assert event.detail["read_back"] is True
 
 
+def _unknown_then_unreadable(world, sandbox, run_due, settings, platform, **fields):
+    """A post whose create answer was lost, then whose read-backs kept failing: it
+    fails while the post may be live."""
+    settings.PUBLISH_MAX_ATTEMPTS = 2
+    sandbox.faults(platform=platform, ambiguous_rate=1.0, ambiguous_mode="drop")
+    post = scheduled_post(world, [platform], **fields)
+    run_due()
+    assert post.publications.get().status == Status.UNKNOWN
+    sandbox.clear_faults()
+    sandbox.faults(platform=platform, error_rates={"transient": 1.0})
+    make_due(post)
+    run_due()
+    sandbox.clear_faults()
+    return post
+
+
+def test_a_failed_read_back_stays_unsure_and_retry_now_looks_before_it_posts(
+    world, sandbox, run_due, settings, client
+):
+    # Google Business has no duplicate check: posting blind would post twice.
+    post = _unknown_then_unreadable(world, sandbox, run_due, settings, "google_business")
+    publication = post.publications.get()
+    assert publication.status == Status.FAILED
+    assert publication.last_error_kind == Kind.EXHAUSTED
+    assert publication.read_back_first  # it may exist: still to be looked for
+    (entry,) = sandbox.ledger("google_business")
+
+    client.force_login(world["strategist"])
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "may already be on Google Business" in page
+    assert client.post(f"/publications/{publication.pk}/retry/").status_code == 302
+    publication.refresh_from_db()
+    assert publication.status == Status.UNKNOWN
+    assert publication.read_back_first
+    assert publication.attempts == 0
+
+    run_due()
+
+    publication.refresh_from_db()
+    assert publication.status == Status.PUBLISHED
+    assert publication.platform_post_id == entry["id"]
+    assert not publication.read_back_first
+    assert len(sandbox.ledger("google_business")) == 1
+    assert AuditEvent.objects.filter(verb="published").get().detail["read_back"] is True
+
+
+def test_a_read_back_that_finds_nothing_settles_the_doubt(world, sandbox, run_due, settings):
+    # Read back, nothing there, then a rejection: nothing is live, and a retry
+    # later need not look first.
+    post = scheduled_post(world, ["facebook"])
+    post.publications.update(status=Status.UNKNOWN, read_back_first=True)
+    sandbox.faults(platform="facebook", error_rates={"rejected": 1.0})
+
+    run_due()
+
+    publication = post.publications.get()
+    assert publication.status == Status.FAILED
+    assert publication.last_error_kind == Kind.REJECTED
+    assert not publication.read_back_first
+    assert sandbox.ledger("facebook") == []
+
+
 def test_unknown_with_nothing_on_the_platform_publishes_once(world, sandbox, run_due):
     post = scheduled_post(world, ["linkedin"])
     post.publications.update(status=Status.UNKNOWN, read_back_first=True)

@@ -23,6 +23,7 @@ from posts.takedown import (
 )
 from tests import factories
 from tests.publishing_support import (
+    make_due,
     scheduled_post,
     work,
 )
@@ -296,6 +297,83 @@ def test_an_attempt_in_flight_that_never_went_out_is_cancelled_and_its_takedown_
     # Nothing of it went out: the post ends cancelled, not published.
     post.refresh_from_db()
     assert post.status == Post.Status.CANCELLED
+
+
+def test_a_maybe_live_post_whose_check_failed_stays_a_takedown_until_a_read_back_settles_it(
+    world, sandbox, run_due, settings, client, django_capture_on_commit_callbacks
+):
+    settings.PUBLISH_MAX_ATTEMPTS = 2
+    consent = factories.make_consent(world["practice"], platforms=["linkedin"])
+    # The create request went through; its answer was lost.
+    sandbox.faults(platform="linkedin", ambiguous_rate=1.0, ambiguous_mode="drop")
+    post = _patient_post(world, consent, ["linkedin"])
+    run_due()
+    (publication,) = post.publications.all()
+    assert publication.status == Status.UNKNOWN
+    (entry,) = sandbox.ledger("linkedin")
+    with django_capture_on_commit_callbacks(execute=True):
+        report = revoke_consent(
+            consent=consent, received_at=timezone.now(), note="", by=world["strategist"]
+        )
+    assert report.in_flight == [publication.pk]
+    # Reading back fails until the attempts run out: failed, and maybe live.
+    sandbox.clear_faults()
+    sandbox.faults(platform="linkedin", error_rates={"transient": 1.0})
+    make_due(post)
+    run_due()
+    publication.refresh_from_db()
+    assert publication.status == Status.FAILED
+    assert publication.read_back_first
+    assert publication.takedown_done_at is None
+
+    client.force_login(world["strategist"])
+    dashboard = client.get("/dashboard/").content.decode()
+    assert "may be live" in dashboard
+    assert post.get_absolute_url() in dashboard
+
+    # Retry now looks first: the post is there, so it is taken down, not
+    # cancelled over a live post (and never posted a second time).
+    sandbox.clear_faults()
+    assert client.post(f"/publications/{publication.pk}/retry/").status_code == 302
+    run_due()
+    with django_capture_on_commit_callbacks(execute=True):
+        work("default")
+
+    publication.refresh_from_db()
+    assert publication.status == Status.DELETED
+    assert publication.platform_post_id == entry["id"]
+    assert publication.takedown_done_at is not None
+    (entry,) = sandbox.ledger("linkedin")
+    assert entry["deleted"]
+    assert "may be live" not in client.get("/dashboard/").content.decode()
+
+
+def test_a_revocation_reaching_a_queued_maybe_live_attempt_lets_it_look_first(
+    world, sandbox, redis_db, django_capture_on_commit_callbacks
+):
+    consent = factories.make_consent(world["practice"], platforms=["facebook"])
+    post = _patient_post(world, consent, ["facebook"])
+    post.publications.update(status=Status.UNKNOWN, read_back_first=True)
+    live = client_for("facebook").publish(
+        account_for(world["accounts"]["facebook"]), PublishRequest(text=post.caption)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        (pk,) = dispatch.claim_due()  # queued, its job on the way
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = revoke_consent(
+            consent=consent, received_at=timezone.now(), note="", by=world["strategist"]
+        )
+    assert report.in_flight == [pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        work("publish")
+    with django_capture_on_commit_callbacks(execute=True):
+        work("default")
+
+    publication = Publication.objects.get(pk=pk)
+    assert publication.status == Status.DELETED
+    assert publication.platform_post_id == live.platform_id
+    assert sandbox.ledger("facebook")[0]["deleted"]
 
 
 @pytest.mark.django_db(transaction=True)
