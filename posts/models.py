@@ -181,6 +181,10 @@ class Post(models.Model):
             Status.SCHEDULED,
         }
     )
+    # Gone out, or going out, on at least one platform and not settled as
+    # published: where a single publication may be cancelled (before that,
+    # the post's targets change, or the whole post is cancelled).
+    SETTLING = frozenset({Status.PUBLISHING, Status.PARTIALLY_FAILED, Status.FAILED})
     # action -> (statuses it may start from, status it leads to). Every status
     # change goes through `_move`, so an illegal one is refused in one place.
     TRANSITIONS = {
@@ -203,8 +207,12 @@ class Post(models.Model):
         "resume_publishing": ({Status.FAILED, Status.PARTIALLY_FAILED}, Status.PUBLISHING),
         "cancel": (set(PRE_PUBLISH), Status.CANCELLED),
         # Every publication was cancelled on the way out (its patient
-        # authorization was revoked while it was being published).
-        "finish_cancelled": ({Status.PUBLISHING, Status.PARTIALLY_FAILED}, Status.CANCELLED),
+        # authorization was revoked while it was being published, or a person
+        # cancelled each one that was waiting or had failed).
+        "finish_cancelled": (
+            {Status.PUBLISHING, Status.PARTIALLY_FAILED, Status.FAILED},
+            Status.CANCELLED,
+        ),
     }
 
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="posts")
@@ -877,6 +885,55 @@ class Publication(models.Model):
                     "updated_at",
                 ]
             )
+        return bool(updated)
+
+    # A person's "cancel on this platform": what surely did not go out.
+    CANCELLABLE = frozenset({Status.PENDING, Status.FAILED})
+
+    def can_cancel(self) -> bool:
+        """For the post page's button; `cancel` decides, from the row."""
+        return (
+            self.status in self.CANCELLABLE
+            and not self.read_back_first
+            and self.post.status in Post.SETTLING
+        )
+
+    def cancel(self, *, message: str) -> bool:
+        """Stop a publication that surely did not go out; False if it may have.
+
+        Pending (waiting its turn, or held for an account to be reconnected)
+        or failed, and never a request that may have reached the platform
+        (read_back_first): only a read-back settles that. Queued, publishing
+        and unknown ones belong to the dispatcher and its workers. One
+        conditional UPDATE decides, from the row, so the dispatcher claiming
+        it at this moment wins or loses cleanly. An open takedown is closed:
+        nothing of it is live.
+
+        The caller holds the post's row lock (publishing.cancel_publication),
+        the order the dispatcher relies on.
+        """
+        now = timezone.now()
+        updated = Publication.objects.filter(
+            pk=self.pk, status__in=self.CANCELLABLE, read_back_first=False
+        ).update(
+            status=self.Status.CANCELLED,
+            next_attempt_at=None,
+            lease_expires_at=None,
+            last_error_kind="",
+            last_error_message=message,
+            takedown_done_at=models.Case(
+                models.When(
+                    takedown_requested_at__isnull=False,
+                    takedown_done_at__isnull=True,
+                    then=models.Value(now),
+                ),
+                default=models.F("takedown_done_at"),
+            ),
+            updated_at=now,
+        )
+        self.refresh_from_db(
+            fields=["status", "read_back_first", "last_error_kind", "last_error_message"]
+        )
         return bool(updated)
 
     def mark_deleted(self) -> bool:

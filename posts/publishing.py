@@ -439,3 +439,46 @@ def retry_publication(*, publication: Publication, by) -> bool:
             detail={"publication": publication.pk, "platform": publication.account.platform},
         )
     return True
+
+
+# -- a person's "cancel on this platform" ---------------------------------------------
+
+
+def cancel_publication(*, publication: Publication, by) -> bool:
+    """Stop one publication that did not go out; the post then settles on the rest.
+
+    The way out for a post held in publishing by an account nobody will
+    reconnect, or for a failure nobody will retry. False, with nothing
+    changed, if it may have gone out or is going out right now (see
+    Publication.cancel). IllegalTransition, in plain words, before the post
+    goes out: then its targets change, or the whole post is cancelled.
+    """
+    with transaction.atomic():
+        # The post's row first, then the publication (the order everyone
+        # keeps, see posts.dispatch.claim_due): the dispatcher skips this post
+        # meanwhile, and a worker's roll-up waits for it.
+        post = Post.objects.select_for_update().get(pk=publication.post_id)
+        if post.status not in Post.SETTLING:
+            raise IllegalTransition(
+                "it has not gone out yet: change the post's targets or cancel the post instead"
+            )
+        was = publication.status
+        if not publication.cancel(
+            message=f"Cancelled: not published on {publication.platform_label}."
+        ):
+            return False
+        AuditEvent.record(
+            "publication_cancelled",
+            actor=by,
+            practice=publication.post.practice,
+            obj=publication,
+            detail={
+                "publication": publication.pk,
+                "platform": publication.account.platform,
+                "was": was,
+            },
+        )
+        # All cancelled: the post is cancelled; otherwise it settles on what
+        # went out and what failed. Its lock is already ours.
+        post.roll_up()
+    return True

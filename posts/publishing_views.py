@@ -1,4 +1,5 @@
-"""The agency's buttons on a post's publications: retry now, and removed by hand."""
+"""The agency's buttons on a post's publications: retry now, cancel on this platform,
+and removed by hand."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from agency import access
 from posts import publishing, takedown
-from posts.models import Publication
+from posts.models import IllegalTransition, Publication
 
 
 @require_POST
@@ -35,6 +36,34 @@ def publication_retry(request, pk):
             )
     else:
         messages.info(request, "It was retried meanwhile; nothing changed.")
+    return redirect(publication.post.get_absolute_url())
+
+
+@require_POST
+@login_required
+def publication_cancel(request, pk):
+    publication = access.get_publication_for_user(request.user, pk)
+    label = publication.platform_label
+    try:
+        cancelled = publishing.cancel_publication(publication=publication, by=request.user)
+    except IllegalTransition as refusal:
+        messages.error(request, f"Not cancelled: {refusal}.")
+    else:
+        if cancelled:
+            messages.success(request, f"Cancelled on {label}: it will not go out there.")
+        elif publication.read_back_first:
+            messages.error(
+                request,
+                f"It may already be on {label}, so nothing changed: we look there first "
+                "(reconnect the account if it needs it), then it can be cancelled.",
+            )
+        elif publication.status in (Publication.Status.QUEUED, Publication.Status.PUBLISHING):
+            messages.info(request, f"It is going out on {label} right now; nothing changed.")
+        else:
+            messages.info(
+                request,
+                f"It is {publication.get_status_display().lower()} on {label}; nothing changed.",
+            )
     return redirect(publication.post.get_absolute_url())
 
 

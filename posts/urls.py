@@ -10,6 +10,11 @@ urlpatterns = [
         name="publication_retry",
     ),
     path(
+        "publications/<int:pk>/cancel/",
+        publishing_views.publication_cancel,
+        name="publication_cancel",
+    ),
+    path(
         "publications/<int:pk>/removed/",
         publishing_views.publication_removed,
         name="publication_removed",
