@@ -84,9 +84,13 @@ def dashboard(request):
         account=OuterRef("pk"),
         status__in=[Publication.Status.PENDING, Publication.Status.UNKNOWN],
     )
-    accounts_needing_reconnect = access.accounts_visible_to(request.user).filter(
-        Q(status=SocialAccount.Status.NEEDS_RECONNECT)
-        | Q(status=SocialAccount.Status.DISCONNECTED) & Exists(waiting)
+    accounts_needing_reconnect = (
+        access.accounts_visible_to(request.user)
+        .filter(
+            Q(status=SocialAccount.Status.NEEDS_RECONNECT)
+            | Q(status=SocialAccount.Status.DISCONNECTED) & Exists(waiting)
+        )
+        .order_by("practice__name", "platform")
     )
     upcoming = (
         access.posts_visible_to(request.user)

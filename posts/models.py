@@ -655,7 +655,10 @@ class Publication(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["post", "account__platform"]
+        # Columns of this table only: "post" or "account__platform" would join
+        # both tables into every query that does not order (the roll-up at
+        # each attempt, the claims). Pages that list publications order them.
+        ordering = ["post_id", "account_id"]
         constraints = [
             models.UniqueConstraint(fields=["post", "account"], name="publication_unique_target")
         ]

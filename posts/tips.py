@@ -116,8 +116,10 @@ def with_outcomes(tips: QuerySet[Tip]) -> QuerySet[Tip]:
         .order_by("-fetched_at")
         .values("reach")[:1]
     )
-    publications = Publication.objects.select_related("account").annotate(
-        latest_reach=Subquery(latest_reach)
+    publications = (
+        Publication.objects.select_related("account")
+        .annotate(latest_reach=Subquery(latest_reach))
+        .order_by("account__platform")  # the links, in platform order
     )
     posts = (
         Post.objects.exclude(status=Post.Status.CANCELLED)

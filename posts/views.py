@@ -34,7 +34,9 @@ def post_detail(request, pk):
         "posts/post_detail.html",
         {
             "post": post,
-            "publications": post.publications.select_related("account"),
+            "publications": post.publications.select_related("account").order_by(
+                "account__platform"
+            ),
             "approvals": post.approvals.select_related("reviewer"),
             "targets": post.targets.all(),
         },

@@ -150,7 +150,10 @@ class SocialAccount(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["practice__name", "platform"]
+        # Columns of this table only: "practice__name" would join practices
+        # into every query that does not order, the publisher's among them.
+        # Pages across practices order by name themselves.
+        ordering = ["practice_id", "platform"]
         constraints = [
             models.UniqueConstraint(
                 fields=["practice", "platform", "external_id"], name="socialaccount_unique_target"

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -102,6 +104,28 @@ def test_one_attempt_stays_within_a_fixed_number_of_queries(
         assert publishing.attempt(publication_id=pk) == "published"
     post.refresh_from_db()
     assert post.status == Post.Status.PUBLISHED
+
+
+def test_hot_queries_join_no_table_for_an_order_they_do_not_need(world, sandbox):
+    # Roll-ups, claims and the approval check run at every attempt: a default
+    # order that names another table would join it into each of them.
+    post = scheduled_post(world, TEXT_PLATFORMS)
+    statuses = Publication.objects.filter(post=post).values_list("status", flat=True)
+    assert "JOIN" not in str(statuses.query)
+    with CaptureQueriesContext(connection) as queries:
+        post.content_hash()
+    assert not [q["sql"] for q in queries.captured_queries if "practices_practice" in q["sql"]]
+
+
+def test_the_post_page_lists_its_platforms_in_order(world, sandbox, client):
+    post = scheduled_post(world, ["x", "linkedin", "google_business", "facebook"])
+    client.force_login(world["strategist"])
+    page = client.get(post.get_absolute_url()).content.decode()
+    shown = sorted(
+        ["facebook", "google_business", "linkedin", "x"],
+        key=lambda platform: page.index(escape(str(world["accounts"][platform]))),
+    )
+    assert shown == ["facebook", "google_business", "linkedin", "x"]
 
 
 def test_a_second_job_for_the_same_publication_does_nothing(world, sandbox, run_due):
