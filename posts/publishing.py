@@ -458,10 +458,12 @@ def cancel_publication(*, publication: Publication, by) -> bool:
         # keeps, see posts.dispatch.claim_due): the dispatcher skips this post
         # meanwhile, and a worker's roll-up waits for it.
         post = Post.objects.select_for_update().get(pk=publication.post_id)
-        if post.status not in Post.SETTLING:
+        if post.status in Post.PRE_PUBLISH:
             raise IllegalTransition(
-                "it has not gone out yet: change the post's targets or cancel the post instead"
+                "it has not started going out; change the post's targets, or cancel the post"
             )
+        if post.status not in Post.SETTLING:
+            raise IllegalTransition(f"the post is {post.get_status_display().lower()}")
         was = publication.status
         if not publication.cancel(
             message=f"Cancelled: not published on {publication.platform_label}."
