@@ -42,9 +42,6 @@ QUOTAS: dict[str, tuple[int, timedelta]] = {
     "instagram": (50, timedelta(hours=24)),
     "x": (200, timedelta(minutes=15)),
 }
-# Backoff for retries: full jitter over an exponentially growing ceiling.
-RETRY_BASE_SECONDS = 30
-RETRY_CAP_SECONDS = 30 * 60
 # Clock skew between us and a platform when looking for our own post.
 READ_BACK_SLACK = timedelta(minutes=5)
 
@@ -52,8 +49,8 @@ READ_BACK_SLACK = timedelta(minutes=5)
 def retry_delay(attempt: int, retry_after: float | None = None) -> float:
     """Full jitter (random between 0 and base * 2^(attempt-1), capped), never
     sooner than the platform's retry-after."""
-    base = getattr(settings, "PUBLISH_RETRY_BASE_SECONDS", RETRY_BASE_SECONDS)
-    cap = getattr(settings, "PUBLISH_RETRY_CAP_SECONDS", RETRY_CAP_SECONDS)
+    base = settings.PUBLISH_RETRY_BASE_SECONDS
+    cap = settings.PUBLISH_RETRY_CAP_SECONDS
     ceiling = min(cap, base * 2 ** max(attempt - 1, 0))
     delay = random.uniform(0, ceiling)
     if retry_after:

@@ -38,7 +38,8 @@ SELF_REFRESHING = {"instagram"}
 EXPIRY_WARNING_AHEAD = timedelta(days=7)
 
 
-def _refreshable(account: SocialAccount) -> bool:
+def refreshable(account: SocialAccount) -> bool:
+    """Whether we renew this account's token ourselves, before it expires."""
     if account.platform not in REFRESH_AHEAD:
         return False  # Facebook: no refresh; a person logs in again
     return account.platform in SELF_REFRESHING or bool(account.refresh_token)
@@ -75,7 +76,7 @@ def _refresh_one(pk: int, *, now: datetime) -> int:
             .filter(pk=pk, status=SocialAccount.Status.CONNECTED)
             .first()
         )
-        if account is None or not _refreshable(account):
+        if account is None or not refreshable(account):
             return 0
         if (
             account.token_expires_at
@@ -161,7 +162,7 @@ def warn_expiring_accounts(*, now: datetime | None = None) -> int:
     )
     warned = 0
     for account in candidates:
-        if _refreshable(account):
+        if refreshable(account):
             continue  # refresh_expiring_tokens renews it
         # Claim the warning with a conditional update: one e-mail per token.
         claimed = SocialAccount.objects.filter(

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from agency.fields import decrypt, encrypt
 from agency.models import AuditEvent
+from posts import upkeep
 from posts.platform_clients import client_for
 from posts.platforms.base import Target, TokenSet
 from posts.platforms.oauth import pkce_pair
@@ -160,12 +161,18 @@ def health(account: SocialAccount, now: datetime | None = None) -> str:
     if account.status != SocialAccount.Status.CONNECTED:
         return account.status
     expiry = account.token_expires_at
-    renewable = bool(account.refresh_token)
-    if expiry and expiry <= now and not renewable:
+    if not expiry or upkeep.refreshable(account):
+        return SocialAccount.Status.CONNECTED
+    if expiry <= now:
         return SocialAccount.Status.NEEDS_RECONNECT
-    if expiry and not renewable and (expiry - now).days < 7:
+    if expiry - now < upkeep.EXPIRY_WARNING_AHEAD:
         return "expiring"
     return SocialAccount.Status.CONNECTED
+
+
+def health_row(account: SocialAccount) -> tuple[SocialAccount, str, bool]:
+    """What an account list shows: the account, its health, whether it renews itself."""
+    return account, health(account), upkeep.refreshable(account)
 
 
 def _tokens_to_json(tokens: TokenSet) -> dict:

@@ -158,5 +158,10 @@ def consent_revoke(request, slug, pk):
         )
     if report.in_flight:
         summary.append(f"{len(report.in_flight)} post(s) being published will be taken down.")
+    if report.maybe_live:
+        summary.append(
+            f"{len(report.maybe_live)} post(s) may have gone out: they are checked on the "
+            "platform and taken down if found (see the dashboard)."
+        )
     messages.success(request, " ".join(summary))
     return redirect("consent_detail", slug=slug, pk=pk)

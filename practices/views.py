@@ -32,7 +32,7 @@ def practice_detail(request, slug):
             "practice": practice,
             "posts": posts,
             "accounts": [
-                (account, connect.health(account))
+                connect.health_row(account)
                 for account in access.accounts_visible_to(request.user).filter(practice=practice)
             ],
             "platforms": Platform.choices,
@@ -52,7 +52,7 @@ def accounts_overview(request):
     if not request.user.is_agency:
         raise PermissionDenied("Account health is for the agency team.")
     accounts = access.accounts_visible_to(request.user).order_by("practice__name", "platform")
-    rows = [(account, connect.health(account)) for account in accounts]
+    rows = [connect.health_row(account) for account in accounts]
     return render(
         request,
         "practices/accounts.html",

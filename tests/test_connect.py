@@ -178,10 +178,42 @@ def test_account_health_page(
     factories.make_account(
         practice, "x", refresh_token="r", token_expires_at=timezone.now() + timedelta(hours=1)
     )
+    # A refresh token renews it: a near expiry is not a problem.
+    factories.make_account(
+        practice,
+        "google_business",
+        refresh_token="g",
+        token_expires_at=timezone.now() + timedelta(minutes=30),
+    )
     factories.make_account(other_practice, "linkedin")
     client.force_login(strategist)
     with django_assert_max_num_queries(6):
         response = client.get(reverse("accounts_overview"))
-    health = {account.platform: state for account, state in response.context["rows"]}
-    assert health == {"facebook": "expiring", "instagram": "needs_reconnect", "x": "connected"}
+    health = {account.platform: state for account, state, _ in response.context["rows"]}
+    assert health == {
+        "facebook": "expiring",
+        "instagram": "needs_reconnect",
+        "x": "connected",
+        "google_business": "connected",
+    }
+    renews = {account.platform: renews for account, _, renews in response.context["rows"]}
+    assert renews["x"] and not renews["facebook"]
     assert "Token revoked" in response.text
+
+
+def test_health_knows_which_platforms_renew_their_own_tokens(practice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from practices import connect
+
+    soon = timezone.now() + timedelta(days=2)
+    instagram = factories.make_account(practice, "instagram", token_expires_at=soon)
+    facebook = factories.make_account(practice, "facebook", token_expires_at=soon)
+    expired = factories.make_account(
+        practice, "facebook", token_expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert connect.health(instagram) == "connected"  # renewed with its own token
+    assert connect.health(facebook) == "expiring"  # a person must log in again
+    assert connect.health(expired) == "needs_reconnect"

@@ -164,7 +164,10 @@ class Command(BaseCommand):
                     external_id=self.external_id(platform, index),
                     display_name=name,
                     access_token=f"demo-{platform}-{index}",
-                    refresh_token=f"demo-refresh-{platform}-{index}",
+                    # Facebook gives no refresh token; Instagram renews its own.
+                    refresh_token=""
+                    if platform in ("facebook", "instagram")
+                    else f"demo-refresh-{platform}-{index}",
                     token_expires_at=now + timedelta(days=50),
                     connected_by=lead,
                 )
