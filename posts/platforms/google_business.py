@@ -39,7 +39,7 @@ from posts.platforms.errors import (
     no_clear_answer,
     said,
 )
-from posts.platforms.oauth import request_token, token_set
+from posts.platforms.oauth import refresh_grant, request_token, token_set
 
 SCOPE = "https://www.googleapis.com/auth/business.manage"
 # Quotas are per minute (300 queries/minute per API).
@@ -181,17 +181,7 @@ class GoogleBusinessClient:
                 "The Google connection has no refresh token; reconnect it.", platform=self.platform
             )
         # invalid_grant (revoked, or unused for six months) comes back as ReconnectNeeded.
-        body = request_token(
-            self.http,
-            self.token_url,
-            {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
-        )
-        return token_set(
-            body,
-            refresh_token=tokens.refresh_token,
-            refresh_expires_at=tokens.refresh_expires_at,
-            scopes=tokens.scopes,
-        )
+        return refresh_grant(self.http, self.token_url, tokens)
 
     def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
         params = {

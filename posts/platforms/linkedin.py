@@ -44,7 +44,7 @@ from posts.platforms.errors import (
     no_clear_answer,
     said,
 )
-from posts.platforms.oauth import request_token, token_set
+from posts.platforms.oauth import refresh_grant, request_token, token_set
 
 SCOPES = ("w_organization_social", "r_organization_social", "rw_organization_admin")
 EXISTING_URN = re.compile(r"urn:li:(?:share|ugcPost):\d+")
@@ -249,18 +249,8 @@ class LinkedInClient:
                 "connection expires.",
                 platform=self.platform,
             )
-        body = request_token(
-            self.http,
-            self.token_url,
-            {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
-        )
         # Refreshing does not extend the refresh token's own life.
-        return token_set(
-            body,
-            refresh_token=tokens.refresh_token,
-            refresh_expires_at=tokens.refresh_expires_at,
-            scopes=tokens.scopes,
-        )
+        return refresh_grant(self.http, self.token_url, tokens)
 
     def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
         params = {

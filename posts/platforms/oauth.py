@@ -79,6 +79,25 @@ def request_token(
     return token_body(transport, resp)
 
 
+def refresh_grant(transport: Transport, token_url: str, tokens: TokenSet) -> TokenSet:
+    """The standard refresh_token grant, for platforms that keep the refresh token.
+
+    The refresh token lives on unchanged: refreshing does not extend its own
+    life (LinkedIn) and a failure such as invalid_grant means reconnect (Google).
+    """
+    body = request_token(
+        transport,
+        token_url,
+        {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
+    )
+    return token_set(
+        body,
+        refresh_token=tokens.refresh_token,
+        refresh_expires_at=tokens.refresh_expires_at,
+        scopes=tokens.scopes,
+    )
+
+
 def token_body(transport: Transport, resp: requests.Response) -> dict[str, Any]:
     """A token endpoint's JSON answer, holding an access_token; else the classified refusal."""
     body = json_body(resp)
