@@ -39,7 +39,7 @@ from posts.platforms.errors import (
     no_clear_answer,
     said,
 )
-from posts.platforms.oauth import refresh_grant, request_token, token_set
+from posts.platforms.oauth import code_grant, refresh_grant
 
 SCOPE = "https://www.googleapis.com/auth/business.manage"
 # Quotas are per minute (300 queries/minute per API).
@@ -200,10 +200,13 @@ class GoogleBusinessClient:
         return f"{self.config.host('google_www')}/o/oauth2/v2/auth?{urlencode(params)}"
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
-        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-        if code_verifier:
-            data["code_verifier"] = code_verifier
-        return token_set(request_token(self.http, self.token_url, data))
+        return code_grant(
+            self.http,
+            self.token_url,
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
+        )
 
     def list_targets(self, tokens: TokenSet) -> list[Target]:
         token = tokens.access_token

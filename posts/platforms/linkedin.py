@@ -44,7 +44,7 @@ from posts.platforms.errors import (
     no_clear_answer,
     said,
 )
-from posts.platforms.oauth import refresh_grant, request_token, token_set
+from posts.platforms.oauth import code_grant, refresh_grant
 
 SCOPES = ("w_organization_social", "r_organization_social", "rw_organization_admin")
 EXISTING_URN = re.compile(r"urn:li:(?:share|ugcPost):\d+")
@@ -265,10 +265,13 @@ class LinkedInClient:
         return f"{self.config.host('linkedin_www')}/oauth/v2/authorization?{urlencode(params)}"
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
-        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-        if code_verifier:
-            data["code_verifier"] = code_verifier
-        return token_set(request_token(self.http, self.token_url, data))
+        return code_grant(
+            self.http,
+            self.token_url,
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
+        )
 
     def list_targets(self, tokens: TokenSet) -> list[Target]:
         query = urlencode({"q": "roleAssignee", "role": "ADMINISTRATOR", "state": "APPROVED"})

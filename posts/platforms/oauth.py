@@ -79,6 +79,16 @@ def request_token(
     return token_body(transport, resp)
 
 
+def code_grant(
+    transport: Transport, token_url: str, *, code: str, redirect_uri: str, code_verifier: str | None
+) -> TokenSet:
+    """The standard authorization_code grant (PKCE verifier when the flow used one)."""
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    if code_verifier:
+        data["code_verifier"] = code_verifier
+    return token_set(request_token(transport, token_url, data))
+
+
 def refresh_grant(transport: Transport, token_url: str, tokens: TokenSet) -> TokenSet:
     """The standard refresh_token grant, for platforms that keep the refresh token.
 
