@@ -81,7 +81,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_rq",
-    "agency",
+    "core",
     "practices",
     "posts",
 ]
@@ -141,7 +141,7 @@ RQ_QUEUES = {
 RQ_SHOW_ADMIN_LINK = True
 
 AUTH_USER_MODEL = "agency.User"
-AUTHENTICATION_BACKENDS = ["agency.backends.EmailOrUsernameBackend"]
+AUTHENTICATION_BACKENDS = ["core.backends.EmailOrUsernameBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -1,3 +1,6 @@
+"""The project's own pages: where each person lands, the agency's dashboard, a practice's
+overview (they bring the apps together), and the health check."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -5,37 +8,37 @@ from datetime import timedelta
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from agency import access
+from core.http import AuthenticatedHttpRequest
+from posts import access
 from posts.models import Post, Publication, Tip
-from practices.models import SocialAccount
+from practices import connect
+from practices.models import Platform, SocialAccount
 
 
 @require_GET
 @login_required
-def home(request):
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send each person to where their work is."""
-    user = request.user
-    if user.is_agency:
+    role = access.home_role(request.user)
+    if role == "agency":
         return redirect("dashboard")
-    roles = set((access.practice_roles(user) or {}).values())
-    if access.DOCTOR in roles:
+    if role == access.DOCTOR:
         return redirect("approvals")
-    if access.STAFF in roles:
+    if role == access.STAFF:
         return redirect("staff_home")
     return render(request, "agency/no_practice.html", status=403)
 
 
-def _count_per_practice(queryset):
+def _count_per_practice(queryset: QuerySet) -> Coalesce:
     """A per-practice count as a subquery: several counts in one query, no join fan-out."""
     counts = (
         queryset.filter(practice=OuterRef("pk"))
@@ -49,10 +52,9 @@ def _count_per_practice(queryset):
 
 @require_GET
 @login_required
-def dashboard(request):
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The strategist's day: what failed, what waits for them, what goes out next."""
-    if not request.user.is_agency:
-        raise PermissionDenied("The dashboard is for the agency team.")
+    access.require_agency(request.user)
     practices = access.practices_visible_to(request.user).annotate(
         new_tips=_count_per_practice(Tip.objects.filter(status=Tip.Status.NEW)),
         in_review=_count_per_practice(Post.objects.filter(status=Post.Status.IN_REVIEW)),
@@ -115,8 +117,36 @@ def dashboard(request):
 
 
 @require_GET
+@login_required
+def practice_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """A practice's overview: its latest posts and its platform accounts."""
+    practice = access.get_practice_for_user(request.user, slug)
+    posts = (
+        access.posts_visible_to(request.user)
+        .filter(practice=practice)
+        .annotate(target_count=Count("targets"))
+        .order_by("-updated_at")[:50]
+    )
+    return render(
+        request,
+        "practices/practice_detail.html",
+        {
+            "practice": practice,
+            "posts": posts,
+            "accounts": [
+                connect.health_row(account)
+                for account in access.accounts_visible_to(request.user).filter(practice=practice)
+            ],
+            "platforms": Platform.choices,
+            "can_connect": request.user.is_agency_lead,
+            "statuses": Post.Status,
+        },
+    )
+
+
+@require_GET
 @never_cache
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     """Database and Redis reachability, for the load balancer and compose."""
     checks = {}
     try:

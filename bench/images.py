@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/images.py
 
-Compares posts.images (clean_image + render_variants for every spec) with a
+Compares imaging (clean_image + render_variants for every spec) with a
 bare Pillow reference that produces the same outputs (same sizes, JPEG
 quality and options) the straightforward way, in the same run. Peak memory
 is measured in a fresh child process per side, because Pillow's pixel buffers
@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 from PIL import Image, ImageDraw, ImageFilter, ImageOps  # noqa: E402
 from PIL.ExifTags import GPS, IFD, Base  # noqa: E402
 
-from posts.images import (  # noqa: E402
+from imaging import (  # noqa: E402
     JPEG_OPTIONS,
     VARIANT_SPECS,
     clean_image,

@@ -108,7 +108,7 @@ def main() -> int:
         check=True,
     )
     sandbox = subprocess.Popen(
-        [sys.executable, "-m", "posts.platforms.sandbox", "--port", str(sandbox_port)],
+        [sys.executable, "-m", "sandbox", "--port", str(sandbox_port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -137,13 +137,13 @@ def run(env: dict[str, str], sandbox_port: int, workers: list[subprocess.Popen])
     from django.db import connections
     from django.utils import timezone
 
-    from agency.models import User
+    from core.models import User
+    from platforms import build_client
+    from platforms.base import PublishRequest
     from posts import dispatch
     from posts.models import Approval, Post, Publication
-    from posts.platform_clients import account_for, client_config
-    from posts.platforms import build_client
-    from posts.platforms.base import PublishRequest
     from practices.models import Practice, SocialAccount
+    from practices.platform_clients import account_for, client_config
 
     sandbox_url = env["SANDBOX_URL"]
     http = requests.Session()

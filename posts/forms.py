@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from django import forms
 
+from imaging import CleanedImage
+from posts import media
 from posts.media import MAX_PHOTOS_PER_TIP
 from posts.models import Tip
-from practices.models import PatientConsent
+from posts.tips import TipSubmission
+from practices.forms import ConsentForm
+from practices.models import PatientConsent, Practice
 
 PHOTO_ACCEPT = "image/*,.heic,.heif"
 STORY_MAX = 5000
@@ -198,3 +202,78 @@ class FocalPointForm(forms.Form):
     x = forms.FloatField(label="Across (0 = left, 1 = right)", min_value=0, max_value=1)
     y = forms.FloatField(label="Down (0 = top, 1 = bottom)", min_value=0, max_value=1)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class TipForms:
+    """The tip form and the new-authorization form, validated together.
+
+    Valid means: both forms pass, a newly signed authorization covers what the
+    tip uses of the patient, and every photo decodes and is cleaned (in
+    memory, before anything is stored, so that one bad file stores nothing
+    and the person hears about all of them). `submission()` is then what
+    `posts.tips.submit_tip` stores.
+    """
+
+    def __init__(
+        self,
+        data=None,
+        files=None,
+        *,
+        practice: Practice,
+        via_link: bool,
+        needs_policy: bool,
+        too_large: bool = False,
+        signer_ip: str | None = None,
+    ):
+        options = {
+            "practice": practice,
+            "via_link": via_link,
+            "needs_policy": needs_policy,
+            "show_existing": not via_link,
+        }
+        self.practice = practice
+        self.signer_ip = signer_ip
+        self.photos: list[CleanedImage] = []
+        self.new_consent: PatientConsent | None = None
+        self.tip = TipForm(data, files, **options)
+        self.tip.too_large = too_large
+        # Bound (and so validated and shown with its errors) only when used.
+        wants_consent = data is not None and self.tip.wants_new_consent
+        self.consent = ConsentForm(
+            data if wants_consent else None, files if wants_consent else None, practice=practice
+        )
+
+    def is_valid(self) -> bool:
+        if not self.tip.is_bound:
+            return False
+        valid = self.tip.is_valid()
+        if self.consent.is_bound:
+            if self.consent.is_valid():
+                self.new_consent = self.consent.build(signer_ip=self.signer_ip)
+                if valid:
+                    uses = self.tip.needed_uses()
+                    for problem in self.new_consent.problems_for(uses=uses, platforms=set()):
+                        self.consent.add_error("uses", problem[0].upper() + problem[1:] + ".")
+            valid = valid and not self.consent.errors
+        if "photos" not in self.tip.errors and self.tip.cleaned_data.get("photos"):
+            self.photos, problems = media.clean_uploads(self.tip.cleaned_data["photos"])
+            for problem in problems:
+                self.tip.add_error("photos", problem)
+            valid = valid and not problems
+        return valid
+
+    def submission(self) -> TipSubmission:
+        data = self.tip.cleaned_data
+        return TipSubmission(
+            practice=self.practice,
+            kind=data["kind"],
+            text=data["text"],
+            photos=self.photos,
+            features_patient=data["features_patient"],
+            consent=data.get("consent") if self.new_consent is None else None,
+            new_consent=self.new_consent,
+            new_consent_document=self.consent.signed_document if self.new_consent else None,
+            submitter_name=data.get("submitter_name", ""),
+            submitter_email=data.get("submitter_email", ""),
+            policy_confirmed=bool(data.get("policy_confirmed")),
+        )

@@ -1,8 +1,9 @@
 """RQ jobs and the cron entry points.
 
 Jobs receive ids, reload their rows and claim them; the logic lives in the
-models and in posts.publishing, posts.takedown, posts.upkeep. `manage.py
-rqcron` calls the cron entry points below on a schedule.
+models and in posts.publishing, posts.takedown, posts.metrics and
+practices.tokens. `manage.py rqcron` calls the cron entry points below on a
+schedule.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from django.db import close_old_connections, connection
 from rq import get_current_job
 
-from posts import dispatch, publishing, takedown, upkeep
+from posts import dispatch, metrics, publishing, takedown
+from practices import tokens
 
 # -- jobs ------------------------------------------------------------------------
 
@@ -41,7 +43,7 @@ def delete_publication(publication_id: int) -> str:
 
 def fetch_metrics(publication_ids: list[int]) -> int:
     _usable_connection()
-    return upkeep.fetch_metrics(publication_ids=publication_ids)
+    return metrics.fetch_metrics(publication_ids=publication_ids)
 
 
 # -- cron entry points -------------------------------------------------------------
@@ -58,12 +60,12 @@ def requeue_lost_deletes() -> int:
 
 
 def refresh_expiring_tokens() -> int:
-    return upkeep.refresh_expiring_tokens()
+    return tokens.refresh_expiring_tokens()
 
 
 def warn_expiring_accounts() -> int:
-    return upkeep.warn_expiring_accounts()
+    return tokens.warn_expiring_accounts()
 
 
 def collect_metrics() -> int:
-    return upkeep.collect_metrics()
+    return metrics.collect_metrics()

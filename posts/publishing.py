@@ -22,13 +22,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agency.models import AuditEvent
+from core.models import AuditEvent
+from platforms.base import PublishRequest, PublishResult, RemotePost
+from platforms.errors import PlatformError
 from posts import alerts
+from posts.media import MediaUnavailable, media_items
 from posts.models import IllegalTransition, Post, Publication
-from posts.platform_clients import MediaUnavailable, account_for, client_for, media_items
-from posts.platforms.base import PublishRequest, PublishResult, RemotePost
-from posts.platforms.errors import PlatformError
+from practices import alerts as account_alerts
 from practices.models import SocialAccount
+from practices.platform_clients import account_for, client_for
 
 logger = logging.getLogger(__name__)
 
@@ -272,7 +274,7 @@ def _read_back_failed(publication: Publication, error: PlatformError) -> str:
     label = account.get_platform_display()
     if error.kind == "reconnect":
         if account.mark_needs_reconnect(f"{label}: {error.message}"):
-            alerts.account_needs_reconnect(account, post=publication.post)
+            account_alerts.account_needs_reconnect(account, post=publication.post)
         publication.hold(
             kind=Kind.RECONNECT, message=f"{label}: {error.message}", at=timezone.now()
         )
@@ -350,7 +352,7 @@ def _platform_error(
         return "retry"
     if error.kind == "reconnect":
         if account.mark_needs_reconnect(message):
-            alerts.account_needs_reconnect(account, post=publication.post)
+            account_alerts.account_needs_reconnect(account, post=publication.post)
         publication.hold(kind=Kind.RECONNECT, message=message, at=now)
         return "held"
     if error.kind == "ambiguous":

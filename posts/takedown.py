@@ -20,12 +20,13 @@ from django.db.models import Q
 from django.utils import timezone
 from rq import Queue, Retry
 
-from agency.models import AuditEvent
+from core.models import AuditEvent
+from platforms.errors import DeleteUnsupported, PlatformError
 from posts import alerts
 from posts.models import IllegalTransition, Post, Publication
-from posts.platform_clients import account_for, client_for
-from posts.platforms.errors import DeleteUnsupported, PlatformError
+from practices import alerts as account_alerts
 from practices.models import PatientConsent
+from practices.platform_clients import account_for, client_for
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +289,7 @@ def delete_live_post(*, publication_id: int, last_try: bool = True) -> str:
             return _by_hand(publication, f"{publication.platform_label}: {error.message}", detail)
         except PlatformError as error:
             if error.kind == "reconnect" and account.mark_needs_reconnect(error.message):
-                alerts.account_needs_reconnect(account, post=publication.post)
+                account_alerts.account_needs_reconnect(account, post=publication.post)
             if error.kind in ("transient", "throttled", "ambiguous") and not last_try:
                 retry = error  # raised after the commit, which keeps this try's record
             else:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from agency.admin import ReadOnlyAdmin
-from agency.http import client_ip
+from core.admin import ReadOnlyAdmin
+from core.http import client_ip
 from practices import services
 from practices.models import Membership, PatientConsent, Practice, SocialAccount
 

@@ -21,13 +21,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from agency.fields import decrypt, encrypt
-from agency.models import AuditEvent
-from posts import upkeep
-from posts.platform_clients import client_for
-from posts.platforms.base import Target, TokenSet
-from posts.platforms.oauth import pkce_pair
+from core.fields import decrypt, encrypt
+from core.models import AuditEvent
+from platforms.base import Target, TokenSet
+from platforms.oauth import pkce_pair
+from practices import tokens
 from practices.models import Practice, SocialAccount
+from practices.platform_clients import client_for
 
 SESSION_KEY = "platform_connections"
 FLOW_MAX_AGE = 15 * 60
@@ -161,18 +161,18 @@ def health(account: SocialAccount, now: datetime | None = None) -> str:
     if account.status != SocialAccount.Status.CONNECTED:
         return account.status
     expiry = account.token_expires_at
-    if not expiry or upkeep.refreshable(account):
+    if not expiry or tokens.refreshable(account):
         return SocialAccount.Status.CONNECTED
     if expiry <= now:
         return SocialAccount.Status.NEEDS_RECONNECT
-    if expiry - now < upkeep.EXPIRY_WARNING_AHEAD:
+    if expiry - now < tokens.EXPIRY_WARNING_AHEAD:
         return "expiring"
     return SocialAccount.Status.CONNECTED
 
 
 def health_row(account: SocialAccount) -> tuple[SocialAccount, str, bool]:
     """What an account list shows: the account, its health, whether it renews itself."""
-    return account, health(account), upkeep.refreshable(account)
+    return account, health(account), tokens.refreshable(account)
 
 
 def _tokens_to_json(tokens: TokenSet) -> dict:

@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from agency.fields import EncryptedTextField
+from core.fields import EncryptedTextField
 from practices.storage import consent_document_storage
 
 

@@ -16,9 +16,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from agency.models import AuditEvent
-from posts import images, media
-from practices.models import PatientConsent
+import imaging
+from core import files
+from core.models import AuditEvent, User
+from practices.models import PatientConsent, Practice
 
 MAX_CONSENT_DOCUMENT_BYTES = 20 * 1024 * 1024
 
@@ -41,8 +42,8 @@ def clean_consent_document(upload) -> ConsentDocument:
     name = getattr(upload, "name", "") or ""
     quoted = f"“{name}”" if name else "The signed form"
     try:
-        data = media.read_upload(upload, max_bytes=MAX_CONSENT_DOCUMENT_BYTES)
-    except images.ImageRejected:
+        data = files.read_upload(upload, max_bytes=MAX_CONSENT_DOCUMENT_BYTES)
+    except imaging.ImageRejected:
         raise ValidationError(
             f"{quoted} is larger than {MAX_CONSENT_DOCUMENT_BYTES // (1024 * 1024)} MB. "
             "Please photograph or scan it at a lower resolution."
@@ -58,13 +59,13 @@ def clean_consent_document(upload) -> ConsentDocument:
             )
         return ConsentDocument(data=data, content_type="application/pdf", extension="pdf")
     try:
-        cleaned = images.clean_image(
+        cleaned = imaging.clean_image(
             data,
             filename=name,
             max_bytes=MAX_CONSENT_DOCUMENT_BYTES,
             max_pixels=settings.MAX_PHOTO_PIXELS,
         )
-    except images.ImageRejected as rejected:
+    except imaging.ImageRejected as rejected:
         raise ValidationError(
             rejected.message.replace(
                 "Please upload a JPEG, PNG, WebP or HEIC photo.",
@@ -87,16 +88,16 @@ def record_consent(
     """Save a new authorization (built by practices.forms.ConsentForm) and its form.
 
     The document is encrypted on its way to disk (practices.storage); if the
-    surrounding transaction fails, media.files_removed_on_failure removes it.
+    surrounding transaction fails, files.files_removed_on_failure removes it.
     """
     if consent.pk is not None:
         raise ValueError("record_consent saves new authorizations only")
     user = by if by is not None and by.is_authenticated else None
-    with media.files_removed_on_failure(), transaction.atomic():
+    with files.files_removed_on_failure(), transaction.atomic():
         consent.recorded_by = user
         consent.recorded_by_label = by_label[:200]
         if document is not None:
-            consent.document.name = media.save_file(
+            consent.document.name = files.save_file(
                 consent.document, f"consent.{document.extension}", document.data
             )
             consent.document_content_type = document.content_type
@@ -156,3 +157,12 @@ def open_consent_document(
         ip_address=ip_address,
     )
     return io.BytesIO(data)
+
+
+def rotate_tip_link(practice: Practice, *, by: User, ip_address: str | None) -> None:
+    """A new secret tip link for the practice; the old one stops working at once."""
+    with transaction.atomic():
+        practice.rotate_tip_link()
+        AuditEvent.record(
+            "tip_link_rotated", actor=by, practice=practice, obj=practice, ip_address=ip_address
+        )

@@ -1,7 +1,7 @@
 """Encrypted file storage for signed consent forms (compliance rules, section 6).
 
 A signed authorization names a patient and often shows their signature and
-date of birth. The bytes are encrypted with Fernet (agency.fields) before they
+date of birth. The bytes are encrypted with Fernet (core.fields) before they
 reach the disk and decrypted only when a person with access opens them; a copy
 of MEDIA_ROOT or of a backup holds nothing readable.
 """
@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.utils.deconstruct import deconstructible
 
-from agency.fields import decrypt_bytes, encrypt_bytes
+from core.fields import decrypt_bytes, encrypt_bytes
 
 
 @deconstructible(path="practices.storage.EncryptedFileSystemStorage")

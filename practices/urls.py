@@ -3,22 +3,11 @@ from django.urls import path
 from practices import consent_views, views
 
 urlpatterns = [
-    path("practices/<slug:slug>/", views.practice_detail, name="practice_detail"),
     path("practices/<slug:slug>/consents/", consent_views.consent_list, name="consent_list"),
-    path(
-        "practices/<slug:slug>/consents/<int:pk>/",
-        consent_views.consent_detail,
-        name="consent_detail",
-    ),
     path(
         "practices/<slug:slug>/consents/<int:pk>/document/",
         consent_views.consent_document,
         name="consent_document",
-    ),
-    path(
-        "practices/<slug:slug>/consents/<int:pk>/revoke/",
-        consent_views.consent_revoke,
-        name="consent_revoke",
     ),
     path(
         "practices/<slug:slug>/connect/<str:platform>/", views.connect_start, name="connect_start"

@@ -1,56 +1,26 @@
+"""Platform accounts: their health, connecting one through OAuth, disconnecting."""
+
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from agency import access
-from posts.models import Post
-from posts.platforms.errors import PlatformError
-from practices import connect
+from core.http import AuthenticatedHttpRequest
+from platforms.errors import PlatformError
+from practices import access, connect
 from practices.models import Platform
-
-
-@require_GET
-@login_required
-def practice_detail(request, slug):
-    practice = access.get_practice_for_user(request.user, slug)
-    posts = (
-        access.posts_visible_to(request.user)
-        .filter(practice=practice)
-        .annotate(target_count=Count("targets"))
-        .order_by("-updated_at")[:50]
-    )
-    return render(
-        request,
-        "practices/practice_detail.html",
-        {
-            "practice": practice,
-            "posts": posts,
-            "accounts": [
-                connect.health_row(account)
-                for account in access.accounts_visible_to(request.user).filter(practice=practice)
-            ],
-            "platforms": Platform.choices,
-            "can_connect": request.user.is_agency_lead,
-            "statuses": Post.Status,
-        },
-    )
-
 
 # -- platform accounts ---------------------------------------------------------
 
 
 @require_GET
 @login_required
-def accounts_overview(request):
+def accounts_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Account health across the practices this person sees."""
-    if not request.user.is_agency:
-        raise PermissionDenied("Account health is for the agency team.")
+    access.require_agency(request.user)
     accounts = access.accounts_visible_to(request.user).order_by("practice__name", "platform")
     rows = [connect.health_row(account) for account in accounts]
     return render(
@@ -62,7 +32,7 @@ def accounts_overview(request):
 
 @require_POST
 @login_required
-def connect_start(request, slug, platform):
+def connect_start(request: AuthenticatedHttpRequest, slug: str, platform: str) -> HttpResponse:
     practice = access.get_practice_for_user(request.user, slug, roles={access.LEAD})
     if platform not in Platform.values:
         raise Http404("No such platform.")
@@ -76,7 +46,7 @@ def connect_start(request, slug, platform):
 
 @require_GET
 @login_required
-def connect_callback(request, platform):
+def connect_callback(request: AuthenticatedHttpRequest, platform: str) -> HttpResponse:
     access.require_agency_lead(request.user)
     if platform not in Platform.values:
         raise Http404("No such platform.")
@@ -103,7 +73,7 @@ def connect_callback(request, platform):
 
 @require_POST
 @login_required
-def connect_choose(request):
+def connect_choose(request: AuthenticatedHttpRequest) -> HttpResponse:
     access.require_agency_lead(request.user)
     try:
         account = connect.choose(
@@ -120,12 +90,12 @@ def connect_choose(request):
 
 @require_POST
 @login_required
-def account_disconnect(request, pk):
+def account_disconnect(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = access.get_account_for_user(request.user, pk, roles={access.LEAD})
     connect.disconnect(account=account, by=request.user)
     messages.success(request, f"{account} is disconnected; its tokens are erased.")
     return redirect(account.practice)
 
 
-def _connect_failed(request, message: str):
+def _connect_failed(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "practices/connect_failed.html", {"message": message}, status=400)

@@ -167,7 +167,7 @@ def main() -> int:
                 "warning",
             )
             wait_for_socket(socket_path, "the embedded Redis")
-        processes.start("sandbox", PYTHON, "manage.py", "sandbox", "--port", str(SANDBOX_PORT))
+        processes.start("sandbox", PYTHON, "-m", "sandbox", "--port", str(SANDBOX_PORT))
         wait_for_port(SANDBOX_PORT, "the sandbox platforms")
         processes.manage("migrate", "--no-input", "-v", "0")
         processes.manage("demo_data")

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from PIL import Image
 
-from agency.models import User
+from core.models import User
 from practices.models import Membership
 from tests import factories
 
@@ -99,7 +99,7 @@ def outsider(db):
 @pytest.fixture(scope="session")
 def sandbox_server():
     """The sandbox platform server on a free loopback port, for the whole run."""
-    from posts.platforms.sandbox import SandboxServer
+    from sandbox import SandboxServer
 
     server = SandboxServer(port=0)
     server.start()
@@ -110,7 +110,7 @@ def sandbox_server():
 @pytest.fixture
 def sandbox(sandbox_server, settings):
     """The sandbox, emptied (no posts, no faults, seed 1), every platform host pointed at it."""
-    from posts.platform_clients import client_for
+    from practices.platform_clients import client_for
     from tests.publishing_support import SandboxAPI, point_at_sandbox
 
     point_at_sandbox(settings, sandbox_server.url)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from agency.models import Assignment, User
+from core.models import Assignment, User
 from posts.models import Post, Tip
 from practices.models import Membership, PatientConsent, Platform, Practice, SocialAccount
 

@@ -17,11 +17,11 @@ from django.conf import settings
 from django.utils import timezone
 from rq import SimpleWorker
 
-from agency.models import User
+from core.models import User
 from posts import dispatch
 from posts.models import Post
-from posts.platform_clients import client_for
 from practices.models import Platform
+from practices.platform_clients import client_for
 from tests import factories
 
 ALL_PLATFORMS = [p.value for p in Platform]

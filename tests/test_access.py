@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 
-from agency import access
+from posts import access
 from posts.models import Publication
 from practices.models import Membership
 from tests import factories

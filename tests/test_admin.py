@@ -30,7 +30,7 @@ def test_consent_cannot_be_deleted_in_admin(client, superuser, practice):
 
 
 def test_consent_views_in_admin_are_audited(client, superuser, practice):
-    from agency.models import AuditEvent
+    from core.models import AuditEvent
 
     consent = factories.make_consent(practice)
     client.force_login(superuser)

@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.test import RequestFactory
 
-from agency.models import AuditEvent
+from core.models import AuditEvent
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from django.db import connection, connections
 from django.utils import timezone
 from PIL import Image
 
-from agency.models import AuditEvent, User
+from core.models import AuditEvent, User
 from posts import dispatch, media
 from posts.models import Post, PostMedia, Publication
 from practices.models import Platform

@@ -10,7 +10,7 @@ import pytest
 import requests
 from django.urls import reverse
 
-from agency.models import AuditEvent
+from core.models import AuditEvent
 from practices.models import Platform, SocialAccount
 from tests import factories
 

@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
-from agency.models import AuditEvent
+from core.models import AuditEvent
 from posts.models import Post, Publication
 from practices.models import PatientConsent
 from tests import factories

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
-from agency.management.commands.demo_data import DEMO_PASSWORD
+from posts.management.commands.demo_data import DEMO_PASSWORD
 from posts.models import Post, Tip
 from practices.models import Platform, Practice, SocialAccount
 

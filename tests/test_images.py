@@ -18,7 +18,7 @@ from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFile, ImageStat
 from PIL.ExifTags import GPS, IFD, Base
 from PIL.PngImagePlugin import PngInfo
 
-from posts.images import (
+from imaging import (
     JPEG_OPTIONS,
     PLATFORM_VARIANT,
     VARIANT_SPECS,

@@ -11,8 +11,9 @@ from django.db import transaction
 from django.urls import reverse
 from PIL import Image
 
-from posts import media
-from posts.images import VARIANT_SPECS, ImageRejected
+from core.files import files_removed_on_failure
+from imaging import VARIANT_SPECS, ImageRejected
+from posts import editing, media
 from posts.models import MediaAsset, MediaVariant
 from tests import factories
 from tests import media_samples as samples
@@ -123,7 +124,7 @@ def test_the_tip_budget_counts_all_photos_together(settings):
 
 
 def test_files_written_in_a_failed_block_are_removed(practice, staff, media_root):
-    with pytest.raises(RuntimeError), media.files_removed_on_failure(), transaction.atomic():
+    with pytest.raises(RuntimeError), files_removed_on_failure(), transaction.atomic():
         media.store_photo(practice=practice, upload=samples.photo("a.jpg"), by=staff)
         media.store_photo(
             practice=practice, upload=samples.photo("b.jpg", color=(1, 2, 3)), by=staff
@@ -147,7 +148,7 @@ def test_variants_are_cached_and_rerendered_when_the_focal_point_moves(
     first_bytes = Path(first.file.path).read_bytes()
 
     with django_capture_on_commit_callbacks(execute=True):
-        media.set_focal_point(asset, 0.05, 0.5)
+        editing.set_focal_point(asset, 0.05, 0.5)
     assert not MediaVariant.objects.filter(asset=asset).exists()
     assert not Path(first.file.path).exists()
 
@@ -175,7 +176,7 @@ def test_a_stale_variant_is_replaced_in_place(
 def test_focal_point_outside_the_photo_is_refused(practice, staff):
     asset = media.store_photo(practice=practice, upload=samples.photo(), by=staff)
     with pytest.raises(ValueError):
-        media.set_focal_point(asset, 1.2, 0.5)
+        editing.set_focal_point(asset, 1.2, 0.5)
 
 
 # -- signed URLs -----------------------------------------------------------

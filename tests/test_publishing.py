@@ -12,12 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
-from agency.models import AuditEvent
+from core.models import AuditEvent
+from platforms.base import PublishRequest
 from posts import dispatch, publishing
 from posts.models import IllegalTransition, Post, Publication
-from posts.platform_clients import account_for, client_for
-from posts.platforms.base import PublishRequest
 from practices.models import PatientConsent, SocialAccount
+from practices.platform_clients import account_for, client_for
 from tests import factories
 from tests.publishing_support import (
     TEXT_PLATFORMS,

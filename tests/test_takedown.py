@@ -9,18 +9,18 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from agency.models import AuditEvent
+from core.models import AuditEvent
+from platforms.base import MediaItem, PublishRequest
+from platforms.errors import PlatformError
 from posts import dispatch
 from posts.models import Post, Publication
-from posts.platform_clients import account_for, client_for
-from posts.platforms.base import MediaItem, PublishRequest
-from posts.platforms.errors import PlatformError
 from posts.takedown import (
     REQUEUE_AFTER,
     delete_live_post,
     requeue_lost_deletes,
     revoke_consent,
 )
+from practices.platform_clients import account_for, client_for
 from tests import factories
 from tests.publishing_support import (
     make_due,

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from agency.models import AuditEvent
+from core.models import AuditEvent
 from posts import ratelimit
 from posts.models import MediaAsset, MetricSnapshot, Post, Publication, Tip
 from practices.models import Membership, PatientConsent

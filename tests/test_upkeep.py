@@ -8,10 +8,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from agency.models import AuditEvent
-from posts import upkeep
+from core.models import AuditEvent
+from posts import metrics
 from posts.models import MetricSnapshot, Publication
 from practices.models import SocialAccount
+from practices.tokens import refresh_expiring_tokens, warn_expiring_accounts
 from tests import factories
 from tests.publishing_support import (
     scheduled_post,
@@ -37,7 +38,7 @@ def test_x_token_is_refreshed_before_it_expires(world, sandbox):
     )
     far = _account_with_sandbox_tokens(world, sandbox, "linkedin", expires_in=timedelta(days=50))[0]
 
-    assert upkeep.refresh_expiring_tokens() == 1
+    assert refresh_expiring_tokens() == 1
 
     account.refresh_from_db()
     assert account.access_token != tokens["access_token"]
@@ -47,7 +48,7 @@ def test_x_token_is_refreshed_before_it_expires(world, sandbox):
     far.refresh_from_db()
     assert far.refresh_token  # untouched
     # The new token works: a post goes out with it.
-    assert upkeep.refresh_expiring_tokens() == 0
+    assert refresh_expiring_tokens() == 0
 
 
 def test_refused_refresh_marks_the_account_and_emails_the_strategist(
@@ -59,7 +60,7 @@ def test_refused_refresh_marks_the_account_and_emails_the_strategist(
     sandbox.revoke(tokens["refresh_token"])
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert upkeep.refresh_expiring_tokens() == 0
+        assert refresh_expiring_tokens() == 0
 
     account.refresh_from_db()
     assert account.status == SocialAccount.Status.NEEDS_RECONNECT
@@ -81,9 +82,9 @@ def test_facebook_connection_expiring_within_a_week_is_warned_about_once(
     fine.save()
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert upkeep.warn_expiring_accounts() == 1
+        assert warn_expiring_accounts() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        assert upkeep.warn_expiring_accounts() == 0
+        assert warn_expiring_accounts() == 0
 
     account.refresh_from_db()
     assert account.expiry_warning_sent_at is not None
@@ -105,14 +106,14 @@ def test_metrics_are_collected_for_recent_publications(world, sandbox, run_due, 
     )
     settings.METRICS_SPACING_SECONDS = 0
 
-    assert upkeep.collect_metrics() == 2
+    assert metrics.collect_metrics() == 2
     work("metrics")
 
     snapshots = MetricSnapshot.objects.filter(publication__post=post)
     assert snapshots.count() == 2
     assert all(s.likes is not None or s.impressions is not None for s in snapshots)
     # Fresh numbers are not fetched again within the hour.
-    assert upkeep.collect_metrics() == 0
+    assert metrics.collect_metrics() == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -122,8 +123,8 @@ def test_a_refresh_in_progress_locks_its_account_but_not_the_practice(practice, 
 
     from django.db import OperationalError, connections, transaction
 
-    from posts.platform_clients import client_for
     from practices.models import Practice
+    from practices.platform_clients import client_for
 
     arrived, release = threading.Event(), threading.Event()
 
@@ -158,7 +159,7 @@ def test_a_refresh_in_progress_locks_its_account_but_not_the_practice(practice, 
 
     def cron() -> None:
         try:
-            refreshed.append(upkeep.refresh_expiring_tokens())
+            refreshed.append(refresh_expiring_tokens())
         finally:
             connections.close_all()
 

@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import agency.fields
+import core.fields
 import practices.models
 
 
@@ -271,8 +271,8 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("display_name", models.CharField(max_length=200)),
-                ("access_token", agency.fields.EncryptedTextField(blank=True)),
-                ("refresh_token", agency.fields.EncryptedTextField(blank=True)),
+                ("access_token", core.fields.EncryptedTextField(blank=True)),
+                ("refresh_token", core.fields.EncryptedTextField(blank=True)),
                 ("token_expires_at", models.DateTimeField(blank=True, null=True)),
                 ("refresh_expires_at", models.DateTimeField(blank=True, null=True)),
                 ("scopes", models.CharField(blank=True, max_length=500)),

@@ -17,8 +17,8 @@ import pytest
 import requests
 from PIL import Image
 
-from posts.platforms import Account, ClientConfig, build_client
-from posts.platforms.base import HOST_ROLES
+from platforms import Account, ClientConfig, build_client
+from platforms.base import HOST_ROLES
 
 ACCOUNTS = {
     "facebook": "1000001",

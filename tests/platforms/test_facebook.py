@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from posts.platforms import (
+from platforms import (
     ContentRejected,
     DuplicateContent,
     MediaItem,
@@ -191,7 +191,7 @@ def test_login_round_trip_gives_a_long_lived_token_and_page_tokens(fb, sandbox, 
     assert [t.external_id for t in targets] == ["1000001", "1000002"]
     assert all(t.name and t.access_token for t in targets)
 
-    from posts.platforms import Account
+    from platforms import Account
 
     fb.publish(Account(targets[1].external_id, targets[1].access_token), PublishRequest(text="Hi"))
     assert sandbox.ledger("facebook", "1000002")[0]["token"] == targets[1].access_token

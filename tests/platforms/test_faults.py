@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from posts.platforms import (
+from platforms import (
     AmbiguousOutcome,
     ContentRejected,
     DuplicateContent,
@@ -19,7 +19,7 @@ from posts.platforms import (
     TransientError,
     build_client,
 )
-from posts.platforms.base import HOST_ROLES
+from platforms.base import HOST_ROLES
 
 PLATFORMS = ["facebook", "instagram", "linkedin", "x", "google_business"]
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from posts.platforms import (
+from platforms import (
     ContentRejected,
     MediaItem,
     PublishRequest,
@@ -14,7 +14,7 @@ from posts.platforms import (
     ThrottledError,
     TokenSet,
 )
-from posts.platforms.oauth import pkce_pair
+from platforms.oauth import pkce_pair
 
 LOCATION = "accounts/4000001/locations/5000001"
 

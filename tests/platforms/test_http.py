@@ -8,7 +8,7 @@ from email.utils import format_datetime
 import pytest
 import requests
 
-from posts.platforms._http import retry_after_header
+from platforms._http import retry_after_header
 
 
 def _answer(retry_after: str) -> requests.Response:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from posts.platforms import (
+from platforms import (
     AmbiguousOutcome,
     ContentRejected,
     DeleteUnsupported,
@@ -18,7 +18,7 @@ from posts.platforms import (
     TokenSet,
     TransientError,
 )
-from posts.platforms.graph import GraphError
+from platforms.graph import GraphError
 
 IG = "17841400000000001"
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from posts.platforms import (
+from platforms import (
     ConfigurationError,
     DuplicateContent,
     MediaItem,
@@ -205,7 +205,7 @@ def test_login_round_trip_refresh_and_revocation(li, sandbox, approve):
 
 
 def test_no_refresh_token_means_reconnect(li):
-    from posts.platforms import TokenSet
+    from platforms import TokenSet
 
     with pytest.raises(ReconnectNeeded):
         li.refresh(TokenSet(access_token="a"))

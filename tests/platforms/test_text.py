@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from posts.platforms import text
-from posts.platforms.text import check_media, check_text, linkedin_escape, x_weighted_length
+from platforms import text
+from platforms.text import check_media, check_text, linkedin_escape, x_weighted_length
 
 
 @pytest.mark.parametrize("char", list("\\|{}@[]()<>*_~"))

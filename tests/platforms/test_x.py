@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from posts.platforms import (
+from platforms import (
     Account,
     ContentRejected,
     DuplicateContent,
@@ -21,7 +21,7 @@ from posts.platforms import (
     ThrottledError,
     TokenSet,
 )
-from posts.platforms.oauth import pkce_pair
+from platforms.oauth import pkce_pair
 
 USER = "3000001"
 

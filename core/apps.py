@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The shared core every app builds on: people, the audit log, encrypted fields.
+
+    Its label stays "agency", the label its tables and migrations were made
+    under (`agency_user`, `AUTH_USER_MODEL = "agency.User"`): the code moved out
+    of the project package, the database did not need to.
+    """
+
+    name = "core"
+    label = "agency"
+    verbose_name = "Agency"
+
+    def ready(self):
+        from core import signals  # noqa: F401  (login audit)

@@ -1,0 +1,25 @@
+"""Logins and failed logins are audit events (HIPAA 164.312(b))."""
+
+from __future__ import annotations
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+
+from core.http import client_ip
+from core.models import AuditEvent
+
+
+@receiver(user_logged_in)
+def record_login(sender, request, user, **kwargs):
+    AuditEvent.record("login", actor=user, obj=user, ip_address=client_ip(request))
+
+
+@receiver(user_login_failed)
+def record_login_failure(sender, credentials, request=None, **kwargs):
+    # The username tried is kept so that a brute-force attempt can be seen;
+    # never the password.
+    AuditEvent.record(
+        "login_failed",
+        actor_label=str(credentials.get("username", ""))[:200],
+        ip_address=client_ip(request),
+    )

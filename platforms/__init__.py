@@ -1,0 +1,80 @@
+"""Platform clients: one module per platform behind one interface (base.PlatformClient).
+
+    client = build_client("linkedin", config)
+    result = client.publish(account, PublishRequest(text="..."))
+
+No Django in here: the Django side builds the ClientConfig from settings.
+"""
+
+from __future__ import annotations
+
+from platforms.base import (
+    PLATFORMS,
+    Account,
+    ClientConfig,
+    MediaItem,
+    Metrics,
+    PlatformClient,
+    PublishRequest,
+    PublishResult,
+    RemotePost,
+    Target,
+    TokenSet,
+)
+from platforms.errors import (
+    AmbiguousOutcome,
+    ConfigurationError,
+    ContentRejected,
+    DeleteUnsupported,
+    DuplicateContent,
+    PlatformError,
+    ReconnectNeeded,
+    ThrottledError,
+    TransientError,
+)
+
+__all__ = [
+    "PLATFORMS",
+    "Account",
+    "AmbiguousOutcome",
+    "ClientConfig",
+    "ConfigurationError",
+    "ContentRejected",
+    "DeleteUnsupported",
+    "DuplicateContent",
+    "MediaItem",
+    "Metrics",
+    "PlatformClient",
+    "PlatformError",
+    "PublishRequest",
+    "PublishResult",
+    "ReconnectNeeded",
+    "RemotePost",
+    "Target",
+    "ThrottledError",
+    "TokenSet",
+    "TransientError",
+    "build_client",
+]
+
+
+def build_client(platform: str, config: ClientConfig) -> PlatformClient:
+    """The client for one of PLATFORMS: facebook, instagram, linkedin, x, google_business."""
+    # Imported here so that importing the package stays cheap and free of cycles.
+    from platforms.facebook import FacebookClient
+    from platforms.google_business import GoogleBusinessClient
+    from platforms.instagram import InstagramClient
+    from platforms.linkedin import LinkedInClient
+    from platforms.x import XClient
+
+    classes: dict[str, type] = {
+        "facebook": FacebookClient,
+        "instagram": InstagramClient,
+        "linkedin": LinkedInClient,
+        "x": XClient,
+        "google_business": GoogleBusinessClient,
+    }
+    try:
+        return classes[platform](config)
+    except KeyError:
+        raise ValueError(f"unknown platform {platform!r}; expected one of {PLATFORMS}") from None

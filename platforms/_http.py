@@ -1,0 +1,182 @@
+"""One requests Session per client, explicit timeouts, and failures before a reply.
+
+Whether a failed request may have done its work decides between retrying
+(TransientError) and reading back first (AmbiguousOutcome), so the line is
+drawn here once: a request that never left (connect failure or connect
+timeout) did nothing; a create request that left and got no answer may have
+created the post.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+from platforms.base import ClientConfig
+from platforms.errors import PlatformError, TransientError, no_clear_answer
+
+USER_AGENT = "Rounds/1.0 (+https://rounds.health)"
+# find_recent reads at most this many pages of a timeline. A busy account can
+# have more posts since `since` than one page holds, and missing our post
+# there would post it twice.
+MAX_PAGES = 10
+
+
+class Transport:
+    def __init__(self, platform: str, label: str, config: ClientConfig) -> None:
+        self.platform = platform
+        self.label = label  # "Facebook", "LinkedIn": how messages name the platform
+        self.config = config
+        self.timeout = (float(config.connect_timeout), float(config.read_timeout))
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        # No automatic retries (a retried POST could post twice; the engine
+        # decides), and a pool big enough for a process full of worker threads.
+        adapter = HTTPAdapter(pool_connections=16, pool_maxsize=64, max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+
+    def request(
+        self, method: str, url: str, *, create: bool = False, **kwargs: Any
+    ) -> requests.Response:
+        """Send once (never retried here); connection trouble becomes a classified error.
+
+        create: this request creates the post, so losing the answer is ambiguous.
+        """
+        kwargs.setdefault("timeout", self.timeout)
+        try:
+            return self.session.request(method, url, **kwargs)
+        except requests.ConnectTimeout as exc:
+            raise self._unreachable(exc) from exc
+        except requests.ConnectionError as exc:
+            if _never_sent(exc):
+                raise self._unreachable(exc) from exc
+            raise self._lost(exc, create, "the connection was dropped") from exc
+        except requests.Timeout as exc:
+            raise self._lost(exc, create, "it did not answer in time") from exc
+        except requests.RequestException as exc:
+            raise self._lost(exc, create, "the answer was cut off") from exc
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        token: str,
+        *,
+        on_error: Callable[..., PlatformError],
+        create: bool = False,
+        allow_404: bool = False,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """A Bearer-token request; an HTTP error raises on_error(resp, create=create).
+
+        allow_404: the caller reads a 404 itself (the object is gone).
+        """
+        headers = {"Authorization": f"Bearer {token}", **(headers or {})}
+        resp = self.request(method, url, create=create, headers=headers, **kwargs)
+        if resp.status_code >= 400 and not (allow_404 and resp.status_code == 404):
+            raise on_error(resp, create=create)
+        return resp
+
+    def _unreachable(self, exc: Exception) -> PlatformError:
+        return TransientError(
+            f"Could not reach {self.label} ({type(exc).__name__}); nothing was sent.",
+            platform=self.platform,
+        )
+
+    def _lost(self, exc: Exception, create: bool, what: str) -> PlatformError:
+        return no_clear_answer(self.label, what, create=create, platform=self.platform)
+
+    def download(self, url: str) -> bytes:
+        """Fetch media bytes we were only given a URL for (our own signed media URL)."""
+        resp = self.request("GET", url)
+        if resp.status_code != 200:
+            raise TransientError(
+                f"Could not fetch the photo to upload to {self.label} (HTTP {resp.status_code}).",
+                platform=self.platform,
+            )
+        return resp.content
+
+
+def _never_sent(exc: requests.ConnectionError) -> bool:
+    """True when the connection was never established, so the request did nothing."""
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        item = stack.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, NewConnectionError | NameResolutionError):
+            return True
+        stack.extend([getattr(item, "reason", None), item.__cause__, item.__context__])
+        stack.extend(a for a in getattr(item, "args", ()) if isinstance(a, BaseException))
+    return False
+
+
+def json_body(resp: requests.Response) -> Any:
+    try:
+        return resp.json()
+    except (ValueError, json.JSONDecodeError):
+        return None
+
+
+def retry_after_header(resp: requests.Response) -> float | None:
+    """Retry-After in seconds, from either of its two forms."""
+    value = resp.headers.get("Retry-After")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        # "-0000" parses as naive; HTTP dates are always UTC (RFC 9110).
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def seconds_until_epoch(epoch: str | None) -> float | None:
+    if not epoch or not epoch.strip().isdigit():
+        return None
+    return float(max(1, math.ceil(int(epoch) - time.time())))
+
+
+def parse_time(value: Any) -> datetime | None:
+    """ISO 8601 in the platforms' flavours ("Z", "+0000", fractions), or epoch ms."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    text = str(value).strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    elif len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit():
+        text = text[:-2] + ":" + text[-2:]
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def text_matches(remote: str, text: str, prepared: str) -> bool:
+    """Whether a platform's copy of a post is ours.
+
+    Callers may hand find_recent the caption as given to publish or as
+    prepare_text returned it; both are accepted.
+    """
+    remote = remote.strip()
+    return remote in (text.strip(), prepared.strip())

@@ -1,0 +1,315 @@
+"""Google Business Profile local posts (v4), accounts and locations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+
+from platforms import text as texts
+from platforms._http import (
+    MAX_PAGES,
+    Transport,
+    json_body,
+    parse_time,
+    retry_after_header,
+    text_matches,
+)
+from platforms.base import (
+    Account,
+    ClientConfig,
+    Metrics,
+    PublishRequest,
+    PublishResult,
+    RemotePost,
+    Target,
+    TokenSet,
+)
+from platforms.errors import (
+    SERVER_ERROR,
+    AmbiguousOutcome,
+    ContentRejected,
+    PlatformError,
+    ReconnectNeeded,
+    ThrottledError,
+    no_clear_answer,
+    said,
+)
+from platforms.oauth import code_grant, refresh_grant
+
+SCOPE = "https://www.googleapis.com/auth/business.manage"
+# Quotas are per minute (300 queries/minute per API).
+DEFAULT_THROTTLE = 60.0
+LANGUAGE = "en"
+
+
+class GoogleBusinessClient:
+    platform = "google_business"
+    can_delete = True
+
+    def __init__(self, config: ClientConfig) -> None:
+        self.config = config
+        self.http = Transport("google_business", "Google", config)
+        self.token_url = f"{config.host('google_oauth')}/token"
+
+    def _call(self, method: str, url: str, token: str, **kwargs: Any) -> requests.Response:
+        return self.http.call(method, url, token, on_error=self._error, **kwargs)
+
+    def _v4(self, path: str) -> str:
+        return f"{self.config.host('google_business')}/v4/{path}"
+
+    # --- publishing ------------------------------------------------------------
+
+    def publish(
+        self,
+        account: Account,
+        request: PublishRequest,
+        *,
+        on_progress: Callable[[dict], None] | None = None,
+    ) -> PublishResult:
+        texts.require_publishable("google_business", request.text, len(request.media))
+        body: dict[str, Any] = {
+            "languageCode": LANGUAGE,
+            "summary": self.prepare_text(request.text),
+            "topicType": "STANDARD",
+        }
+        if request.link:
+            body["callToAction"] = {"actionType": "LEARN_MORE", "url": request.link}
+        if request.media:
+            # Google fetches the photo from its URL itself.
+            body["media"] = [{"mediaFormat": "PHOTO", "sourceUrl": m.url} for m in request.media]
+        resp = self._call(
+            "POST",
+            self._v4(f"{account.external_id}/localPosts"),
+            account.access_token,
+            create=True,
+            json=body,
+        )
+        post = json_body(resp) or {}
+        name = str(post.get("name") or "")
+        if not name:
+            raise AmbiguousOutcome(
+                "Google accepted the post but did not name it.", platform=self.platform
+            )
+        if post.get("state") == "REJECTED":
+            # Google answers 200 for a post that breaks its policy; it never shows.
+            raise ContentRejected(
+                "Google rejected the post under its content policy (for example phone numbers, "
+                "prices or wording it does not allow in posts); edit it and publish again.",
+                platform=self.platform,
+                platform_code="REJECTED",
+                existing_id=name,
+            )
+        return PublishResult(name, post.get("searchUrl", ""), parse_time(post.get("createTime")))
+
+    # --- reading back ------------------------------------------------------------
+
+    def read_back(self, account: Account, platform_id: str) -> RemotePost | None:
+        resp = self._call("GET", self._v4(platform_id), account.access_token, allow_404=True)
+        if resp.status_code == 404:
+            return None
+        return _remote(json_body(resp) or {})
+
+    def find_recent(self, account: Account, text: str, *, since: datetime) -> RemotePost | None:
+        prepared = self.prepare_text(text)
+        params: dict[str, Any] = {"pageSize": 100}
+        for _ in range(MAX_PAGES):
+            resp = self._call(
+                "GET",
+                self._v4(f"{account.external_id}/localPosts"),
+                account.access_token,
+                params=params,
+            )
+            body = json_body(resp) or {}
+            for row in body.get("localPosts") or []:
+                created = parse_time(row.get("createTime"))
+                if created is not None and created < since:
+                    return None  # newest first: the rest is older still
+                if row.get("state") != "REJECTED" and text_matches(
+                    row.get("summary", ""), text, prepared
+                ):
+                    return _remote(row)
+            if not body.get("nextPageToken"):
+                return None
+            params["pageToken"] = body["nextPageToken"]
+        return None
+
+    def delete(self, account: Account, platform_id: str) -> None:
+        # 404: already gone, which is what we wanted.
+        self._call("DELETE", self._v4(platform_id), account.access_token, allow_404=True)
+
+    def metrics(self, account: Account, platform_id: str) -> Metrics:
+        now = datetime.now(UTC)
+        body = {
+            "localPostNames": [platform_id],
+            "basicRequest": {
+                "metricRequests": [{"metric": "ALL"}],
+                "timeRange": {
+                    "startTime": (now - timedelta(days=540)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "endTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                },
+            },
+        }
+        resp = self._call(
+            "POST",
+            self._v4(f"{account.external_id}/localPosts:reportInsights"),
+            account.access_token,
+            json=body,
+        )
+        values: dict[str, int] = {}
+        for post in (json_body(resp) or {}).get("localPostMetrics") or []:
+            if post.get("localPostName") != platform_id:
+                continue
+            for metric in post.get("metricValues") or []:
+                value = (metric.get("totalValue") or {}).get("value")
+                if value is not None:
+                    values[metric.get("metric", "")] = int(value)
+        return Metrics(
+            impressions=values.get("LOCAL_POST_VIEWS_SEARCH"),
+            clicks=values.get("LOCAL_POST_ACTIONS_CALL_TO_ACTION"),
+        )
+
+    # --- connecting --------------------------------------------------------------
+
+    def refresh(self, tokens: TokenSet) -> TokenSet:
+        if not tokens.refresh_token:
+            raise ReconnectNeeded(
+                "The Google connection has no refresh token; reconnect it.", platform=self.platform
+            )
+        # invalid_grant (revoked, or unused for six months) comes back as ReconnectNeeded.
+        return refresh_grant(self.http, self.token_url, tokens)
+
+    def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
+        params = {
+            "client_id": self.config.client_id,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "scope": SCOPE,
+            # offline + consent: Google only returns a refresh token this way.
+            "access_type": "offline",
+            "prompt": "consent",
+            "include_granted_scopes": "true",
+            "state": state,
+        }
+        if code_challenge:
+            params.update(code_challenge=code_challenge, code_challenge_method="S256")
+        return f"{self.config.host('google_www')}/o/oauth2/v2/auth?{urlencode(params)}"
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
+        return code_grant(
+            self.http,
+            self.token_url,
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
+        )
+
+    def list_targets(self, tokens: TokenSet) -> list[Target]:
+        token = tokens.access_token
+        targets = []
+        for account in self._pages(
+            f"{self.config.host('google_accounts')}/v1/accounts", token, "accounts", {}
+        ):
+            url = f"{self.config.host('google_info')}/v1/{account['name']}/locations"
+            for location in self._pages(
+                url, token, "locations", {"readMask": "name,title", "pageSize": 100}
+            ):
+                # Business Information names locations "locations/L"; v4 posts
+                # need the account too.
+                targets.append(
+                    Target(
+                        f"{account['name']}/{location['name']}",
+                        location.get("title") or location["name"],
+                        None,
+                    )
+                )
+        return targets
+
+    def _pages(
+        self, url: str, token: str, key: str, params: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        page_token = None
+        for _ in range(20):  # enough for any practice group; stops a looping server
+            query = {**params, **({"pageToken": page_token} if page_token else {})}
+            body = json_body(self._call("GET", url, token, params=query)) or {}
+            rows.extend(body.get(key) or [])
+            page_token = body.get("nextPageToken")
+            if not page_token:
+                break
+        return rows
+
+    # --- text ----------------------------------------------------------------------
+
+    def prepare_text(self, text: str) -> str:
+        return text
+
+    def check_text(self, text: str) -> list[str]:
+        return texts.check_text("google_business", text)
+
+    # --- errors ----------------------------------------------------------------------
+
+    def _error(self, resp: requests.Response, *, create: bool) -> PlatformError:
+        body = json_body(resp)
+        error = (body.get("error") if isinstance(body, dict) else None) or {}
+        if not isinstance(error, dict):
+            error = {"message": str(error)}
+        status = resp.status_code
+        state = str(error.get("status") or "")
+        words = [error.get("message") or resp.reason or f"HTTP {status}"]
+        retry_delay = None
+        for detail in error.get("details") or []:
+            if not isinstance(detail, dict):
+                continue
+            words += [
+                str(d.get("message"))
+                for d in detail.get("errorDetails") or []
+                if isinstance(d, dict) and d.get("message")
+            ]
+            if str(detail.get("@type", "")).endswith("RetryInfo"):
+                retry_delay = _duration(detail.get("retryDelay"))
+        quoted = said("Google", " ".join(words))
+        kw: dict[str, Any] = {"platform": self.platform, "platform_code": state or str(status)}
+        if state == "UNAUTHENTICATED" or status == 401:
+            return ReconnectNeeded(
+                f"The Google connection has expired or was revoked; reconnect the account.{quoted}",
+                **kw,
+            )
+        if state == "PERMISSION_DENIED" or status == 403:
+            return ReconnectNeeded(
+                f"Google says this connection may no longer manage the location; reconnect it."
+                f"{quoted}",
+                **kw,
+            )
+        if state == "RESOURCE_EXHAUSTED" or status == 429:
+            return ThrottledError(
+                f"Google's per-minute limit is used up; trying again shortly.{quoted}",
+                retry_after=retry_after_header(resp) or retry_delay or DEFAULT_THROTTLE,
+                **kw,
+            )
+        if status >= 500 or state in ("UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED"):
+            return no_clear_answer("Google", SERVER_ERROR, create=create, quoted=quoted, **kw)
+        if state == "NOT_FOUND" and create:
+            return ReconnectNeeded(
+                f"Google cannot find this location any more; reconnect and pick it again.{quoted}",
+                **kw,
+            )
+        return ContentRejected(f"Google refused the post.{quoted}", **kw)
+
+
+def _duration(value: Any) -> float | None:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)s", str(value or ""))
+    return float(match.group(1)) if match else None
+
+
+def _remote(row: dict[str, Any]) -> RemotePost:
+    return RemotePost(
+        platform_id=str(row.get("name", "")),
+        text=row.get("summary", ""),
+        created_at=parse_time(row.get("createTime")),
+        permalink=row.get("searchUrl", ""),
+    )

@@ -1,0 +1,353 @@
+"""LinkedIn organization pages through the versioned REST API."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import requests
+
+from platforms import text as texts
+from platforms._http import (
+    MAX_PAGES,
+    Transport,
+    json_body,
+    parse_time,
+    retry_after_header,
+    text_matches,
+)
+from platforms.base import (
+    Account,
+    ClientConfig,
+    MediaItem,
+    Metrics,
+    PublishRequest,
+    PublishResult,
+    RemotePost,
+    Target,
+    TokenSet,
+)
+from platforms.errors import (
+    SERVER_ERROR,
+    AmbiguousOutcome,
+    ConfigurationError,
+    ContentRejected,
+    DuplicateContent,
+    PlatformError,
+    ReconnectNeeded,
+    ThrottledError,
+    TransientError,
+    no_clear_answer,
+    said,
+)
+from platforms.oauth import code_grant, refresh_grant
+
+SCOPES = ("w_organization_social", "r_organization_social", "rw_organization_admin")
+EXISTING_URN = re.compile(r"urn:li:(?:share|ugcPost):\d+")
+
+
+class LinkedInClient:
+    platform = "linkedin"
+    can_delete = True
+
+    def __init__(self, config: ClientConfig) -> None:
+        self.config = config
+        self.http = Transport("linkedin", "LinkedIn", config)
+        self.api = config.host("linkedin_api")
+        self.token_url = f"{config.host('linkedin_www')}/oauth/v2/accessToken"
+
+    def _call(self, method: str, path: str, token: str, **kwargs: Any) -> requests.Response:
+        headers = {
+            # Every /rest call names the monthly API version; a retired one answers 426.
+            "LinkedIn-Version": self.config.linkedin_version,
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
+        return self.http.call(
+            method, self.api + path, token, on_error=self._error, headers=headers, **kwargs
+        )
+
+    # --- publishing ------------------------------------------------------------
+
+    def publish(
+        self,
+        account: Account,
+        request: PublishRequest,
+        *,
+        on_progress: Callable[[dict], None] | None = None,
+    ) -> PublishResult:
+        texts.require_publishable("linkedin", request.text, len(request.media))
+        org, token = account.external_id, account.access_token
+        images = self._upload_images(account, request, on_progress)
+        body: dict[str, Any] = {
+            "author": org,
+            "commentary": self.prepare_text(request.text),
+            "visibility": "PUBLIC",
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        alts = [item.alt_text for item in request.media]
+        if len(images) == 1:
+            body["content"] = {"media": {"id": images[0], "altText": alts[0]}}
+        elif images:
+            body["content"] = {
+                "multiImage": {
+                    "images": [{"id": i, "altText": a} for i, a in zip(images, alts, strict=True)]
+                }
+            }
+        elif request.link:
+            body["content"] = {"article": {"source": request.link, "title": request.link}}
+        resp = self._call("POST", "/rest/posts", token, create=True, json=body)
+        urn = resp.headers.get("x-restli-id") or resp.headers.get("X-RestLi-Id")
+        if not urn:
+            raise AmbiguousOutcome(
+                "LinkedIn accepted the post but did not say which post it created.",
+                platform=self.platform,
+            )
+        return PublishResult(urn, self._permalink(urn), datetime.now(UTC))
+
+    def _upload_images(
+        self,
+        account: Account,
+        request: PublishRequest,
+        on_progress: Callable[[dict], None] | None,
+    ) -> list[str]:
+        """Upload each image once; the URNs are saved so a retry reuses them."""
+        images = list(request.state.get("images") or [])[: len(request.media)]
+        for item in request.media[len(images) :]:
+            images.append(self._upload_image(account, item))
+            if on_progress:
+                on_progress({**request.state, "images": list(images)})
+        for urn in images:
+            self._wait_available(account, urn)
+        return images
+
+    def _upload_image(self, account: Account, item: MediaItem) -> str:
+        init = self._call(
+            "POST",
+            "/rest/images?action=initializeUpload",
+            account.access_token,
+            json={"initializeUploadRequest": {"owner": account.external_id}},
+        )
+        value = (json_body(init) or {}).get("value") or {}
+        data = item.data if item.data is not None else self.http.download(item.url)
+        self.http.call(
+            "PUT",
+            value["uploadUrl"],
+            account.access_token,
+            on_error=self._error,
+            data=data,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        return str(value["image"])
+
+    def _wait_available(self, account: Account, urn: str) -> None:
+        for attempt in range(max(1, self.config.poll_attempts)):
+            resp = self._call("GET", f"/rest/images/{quote(urn, safe='')}", account.access_token)
+            status = (json_body(resp) or {}).get("status")
+            if status == "AVAILABLE":
+                return
+            if status in ("PROCESSING_FAILED", "FAILED"):
+                raise ContentRejected(
+                    "LinkedIn could not process one of the photos; try a different photo.",
+                    platform=self.platform,
+                    platform_code=status,
+                )
+            if attempt + 1 < self.config.poll_attempts:
+                time.sleep(self.config.poll_interval)
+        raise TransientError("LinkedIn is still processing the photos.", platform=self.platform)
+
+    def _permalink(self, urn: str) -> str:
+        return f"{self.config.host('linkedin_www')}/feed/update/{urn}/"
+
+    # --- reading back ------------------------------------------------------------
+
+    def read_back(self, account: Account, platform_id: str) -> RemotePost | None:
+        resp = self._call(
+            "GET",
+            f"/rest/posts/{quote(platform_id, safe='')}",
+            account.access_token,
+            allow_404=True,
+        )
+        if resp.status_code == 404:
+            return None
+        return self._remote(json_body(resp) or {})
+
+    def find_recent(self, account: Account, text: str, *, since: datetime) -> RemotePost | None:
+        prepared = self.prepare_text(text)
+        count = 50
+        for page in range(MAX_PAGES):
+            query = urlencode(
+                {
+                    "author": account.external_id,
+                    "q": "author",
+                    "count": count,
+                    "start": page * count,
+                    "sortBy": "LAST_MODIFIED",
+                }
+            )
+            resp = self._call("GET", f"/rest/posts?{query}", account.access_token)
+            rows = (json_body(resp) or {}).get("elements") or []
+            for row in rows:
+                created = parse_time(row.get("createdAt"))
+                if created is not None and created < since:
+                    continue  # sorted by last modification, not creation: keep looking
+                if text_matches(row.get("commentary", ""), text, prepared):
+                    return self._remote(row)
+            modified = [parse_time(r.get("lastModifiedAt")) for r in rows]
+            if len(rows) < count or all(m is not None and m < since for m in modified):
+                return None  # the end, or only posts untouched since before `since`
+        return None
+
+    def _remote(self, row: dict[str, Any]) -> RemotePost:
+        urn = str(row.get("id", ""))
+        return RemotePost(
+            urn, row.get("commentary", ""), parse_time(row.get("createdAt")), self._permalink(urn)
+        )
+
+    def delete(self, account: Account, platform_id: str) -> None:
+        # 204 also when the post is already gone.
+        self._call("DELETE", f"/rest/posts/{quote(platform_id, safe='')}", account.access_token)
+
+    def metrics(self, account: Account, platform_id: str) -> Metrics:
+        # Rest.li list syntax: the URNs inside List(...) are encoded, the list is not.
+        kind = "ugcPosts" if platform_id.startswith("urn:li:ugcPost:") else "shares"
+        query = (
+            "q=organizationalEntity&organizationalEntity="
+            f"{quote(account.external_id, safe='')}&{kind}=List({quote(platform_id, safe='')})"
+        )
+        resp = self._call(
+            "GET", f"/rest/organizationalEntityShareStatistics?{query}", account.access_token
+        )
+        elements = (json_body(resp) or {}).get("elements") or []
+        if not elements:
+            return Metrics()
+        stats = elements[0].get("totalShareStatistics") or {}
+        return Metrics(
+            reach=stats.get("uniqueImpressionsCount"),
+            impressions=stats.get("impressionCount"),
+            likes=stats.get("likeCount"),
+            comments=stats.get("commentCount"),
+            shares=stats.get("shareCount"),
+            clicks=stats.get("clickCount"),
+        )
+
+    # --- connecting --------------------------------------------------------------
+
+    def refresh(self, tokens: TokenSet) -> TokenSet:
+        if not tokens.refresh_token:
+            raise ReconnectNeeded(
+                "LinkedIn gives this app no refresh token; reconnect the account before the "
+                "connection expires.",
+                platform=self.platform,
+            )
+        # Refreshing does not extend the refresh token's own life.
+        return refresh_grant(self.http, self.token_url, tokens)
+
+    def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
+        params = {
+            "response_type": "code",
+            "client_id": self.config.client_id,
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "scope": " ".join(SCOPES),
+        }
+        if code_challenge:
+            params.update(code_challenge=code_challenge, code_challenge_method="S256")
+        return f"{self.config.host('linkedin_www')}/oauth/v2/authorization?{urlencode(params)}"
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
+        return code_grant(
+            self.http,
+            self.token_url,
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
+        )
+
+    def list_targets(self, tokens: TokenSet) -> list[Target]:
+        query = urlencode({"q": "roleAssignee", "role": "ADMINISTRATOR", "state": "APPROVED"})
+        resp = self._call("GET", f"/v2/organizationalEntityAcls?{query}", tokens.access_token)
+        targets = []
+        for row in (json_body(resp) or {}).get("elements") or []:
+            urn = row.get("organizationalTarget", "")
+            org_id = urn.rsplit(":", 1)[-1]
+            try:
+                org = json_body(
+                    self._call("GET", f"/rest/organizations/{org_id}", tokens.access_token)
+                )
+                name = (org or {}).get("localizedName") or urn
+            except PlatformError:
+                name = urn  # the name is a nicety; the ACL is what matters
+            targets.append(Target(urn, name, None))
+        return targets
+
+    # --- text ----------------------------------------------------------------------
+
+    def prepare_text(self, text: str) -> str:
+        return texts.linkedin_escape(text)
+
+    def check_text(self, text: str) -> list[str]:
+        return texts.check_text("linkedin", text)
+
+    # --- errors ----------------------------------------------------------------------
+
+    def _error(self, resp: requests.Response, *, create: bool) -> PlatformError:
+        body = json_body(resp)
+        body = body if isinstance(body, dict) else {}
+        status = resp.status_code
+        message = body.get("message") or resp.reason or f"HTTP {status}"
+        inputs = ((body.get("errorDetails") or {}).get("inputErrors")) or []
+        codes = {str(e.get("code")) for e in inputs if isinstance(e, dict)}
+        code = body.get("code") or body.get("serviceErrorCode") or status
+        quoted = said("LinkedIn", message)
+        kw: dict[str, Any] = {"platform": self.platform, "platform_code": str(code)}
+        if status == 426 or code in ("VERSION_MISSING", "NONEXISTENT_VERSION"):
+            return ConfigurationError(
+                f"LinkedIn no longer accepts API version {self.config.linkedin_version}; update "
+                f"the LinkedIn API version setting.{quoted}",
+                **kw,
+            )
+        if status == 401:
+            return ReconnectNeeded(
+                "The LinkedIn connection has expired or was revoked; reconnect the account."
+                + quoted,
+                **kw,
+            )
+        if status == 403:
+            return ReconnectNeeded(
+                f"LinkedIn says this connection may not do that; reconnect the account as a page "
+                f"administrator.{quoted}",
+                **kw,
+            )
+        if status == 429:
+            return ThrottledError(
+                f"LinkedIn's daily limit for this app or member is used up; trying again after "
+                f"it resets at midnight UTC.{quoted}",
+                retry_after=retry_after_header(resp) or _seconds_to_midnight_utc(),
+                **kw,
+            )
+        if status >= 500:
+            return no_clear_answer("LinkedIn", SERVER_ERROR, create=create, quoted=quoted, **kw)
+        if "DUPLICATE_POST" in codes or "duplicate" in message.lower():
+            match = EXISTING_URN.search(message)
+            return DuplicateContent(
+                f"LinkedIn says this post already exists.{quoted}",
+                existing_id=match.group(0) if match else None,
+                **kw,
+            )
+        return ContentRejected(f"LinkedIn refused the post.{quoted}", **kw)
+
+
+def _seconds_to_midnight_utc() -> float:
+    now = datetime.now(UTC)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(60.0, (midnight - now).total_seconds())

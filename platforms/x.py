@@ -1,0 +1,320 @@
+"""X (API v2) with OAuth 2.0 and PKCE."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+
+from platforms import text as texts
+from platforms._http import (
+    MAX_PAGES,
+    Transport,
+    json_body,
+    parse_time,
+    retry_after_header,
+    seconds_until_epoch,
+)
+from platforms.base import (
+    Account,
+    ClientConfig,
+    MediaItem,
+    Metrics,
+    PublishRequest,
+    PublishResult,
+    RemotePost,
+    Target,
+    TokenSet,
+)
+from platforms.errors import (
+    NO_ID,
+    SERVER_ERROR,
+    AmbiguousOutcome,
+    ConfigurationError,
+    ContentRejected,
+    DuplicateContent,
+    PlatformError,
+    ReconnectNeeded,
+    ThrottledError,
+    TransientError,
+    no_clear_answer,
+    said,
+)
+from platforms.oauth import request_token, token_set
+
+SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
+# Uploaded media can be attached for 24 hours; reuse it on a retry only well within that.
+MEDIA_REUSE = timedelta(hours=20)
+FULL_WINDOW = 15 * 60.0
+
+
+class XClient:
+    platform = "x"
+    can_delete = True
+
+    def __init__(self, config: ClientConfig) -> None:
+        self.config = config
+        self.http = Transport("x", "X", config)
+        self.api = config.host("x_api")
+        self.token_url = f"{self.api}/2/oauth2/token"
+
+    def _call(self, method: str, path: str, token: str, **kwargs: Any) -> Any:
+        resp = self.http.call(method, self.api + path, token, on_error=self._error, **kwargs)
+        return json_body(resp) or {}
+
+    # --- publishing ------------------------------------------------------------
+
+    def publish(
+        self,
+        account: Account,
+        request: PublishRequest,
+        *,
+        on_progress: Callable[[dict], None] | None = None,
+    ) -> PublishResult:
+        text = self._with_link(request)
+        texts.require_publishable("x", text, len(request.media))
+        body: dict[str, Any] = {"text": text}
+        media_ids = self._upload_media(account, request, on_progress)
+        if media_ids:
+            body["media"] = {"media_ids": media_ids}
+        data = self._call("POST", "/2/tweets", account.access_token, create=True, json=body)
+        post_id = str((data.get("data") or {}).get("id") or "")
+        if not post_id:
+            raise AmbiguousOutcome(
+                "X accepted the post but did not say which post it created.", platform=self.platform
+            )
+        return PublishResult(post_id, self._permalink(post_id), datetime.now(UTC))
+
+    def _with_link(self, request: PublishRequest) -> str:
+        # X has no link field: the link goes at the end of the text.
+        if request.link and request.link not in request.text:
+            return f"{request.text}\n\n{request.link}".strip()
+        return request.text
+
+    def _upload_media(
+        self, account: Account, request: PublishRequest, on_progress: Callable[[dict], None] | None
+    ) -> list[str]:
+        """Upload each photo once; ids saved so a retry within their lifetime reuses them."""
+        ids: list[str] = []
+        first_upload = parse_time(request.state.get("media_uploaded_at"))
+        if first_upload and datetime.now(UTC) - first_upload < MEDIA_REUSE:
+            ids = list(request.state.get("media_ids") or [])[: len(request.media)]
+        if not ids:
+            first_upload = None
+        for item in request.media[len(ids) :]:
+            ids.append(self._upload_one(account, item))
+            first_upload = first_upload or datetime.now(UTC)
+            if on_progress:
+                on_progress(
+                    {
+                        **request.state,
+                        "media_ids": list(ids),
+                        "media_uploaded_at": first_upload.isoformat(),
+                    }
+                )
+        return ids
+
+    def _upload_one(self, account: Account, item: MediaItem) -> str:
+        data = item.data if item.data is not None else self.http.download(item.url)
+        body = self._call(
+            "POST",
+            "/2/media/upload",
+            account.access_token,
+            files={"media": ("photo", data, item.content_type)},
+            data={"media_category": "tweet_image", "media_type": item.content_type},
+        )
+        media_id = str((body.get("data") or {}).get("id") or "")
+        if not media_id:
+            # Nothing is posted yet: upload again rather than attach an id we do not have.
+            raise no_clear_answer("X", NO_ID, create=False, platform=self.platform)
+        if item.alt_text:
+            self._call(
+                "POST",
+                "/2/media/metadata",
+                account.access_token,
+                json={"id": media_id, "metadata": {"alt_text": {"text": item.alt_text[:1000]}}},
+            )
+        return media_id
+
+    def _permalink(self, post_id: str) -> str:
+        return f"{self.config.host('x_www')}/i/web/status/{post_id}"
+
+    # --- reading back ------------------------------------------------------------
+
+    def read_back(self, account: Account, platform_id: str) -> RemotePost | None:
+        body = self._call(
+            "GET",
+            f"/2/tweets/{platform_id}",
+            account.access_token,
+            params={"tweet.fields": "created_at"},
+        )
+        # A missing post is a 200 with an errors array and no data.
+        if not body.get("data"):
+            return None
+        return self._remote(body["data"])
+
+    def find_recent(self, account: Account, text: str, *, since: datetime) -> RemotePost | None:
+        params: dict[str, Any] = {
+            "max_results": 100,
+            "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "tweet.fields": "created_at",
+            "exclude": "retweets,replies",
+        }
+        wanted = _comparable(text)
+        for _ in range(MAX_PAGES):
+            body = self._call(
+                "GET", f"/2/users/{account.external_id}/tweets", account.access_token, params=params
+            )
+            for row in body.get("data") or []:
+                if _comparable(html.unescape(row.get("text", ""))) == wanted:
+                    return self._remote(row)
+            next_token = (body.get("meta") or {}).get("next_token")
+            if not next_token:
+                return None
+            params["pagination_token"] = next_token
+        return None
+
+    def _remote(self, row: dict[str, Any]) -> RemotePost:
+        post_id = str(row["id"])
+        return RemotePost(
+            post_id,
+            html.unescape(row.get("text", "")),
+            parse_time(row.get("created_at")),
+            self._permalink(post_id),
+        )
+
+    def delete(self, account: Account, platform_id: str) -> None:
+        body = self._call("DELETE", f"/2/tweets/{platform_id}", account.access_token)
+        if (body.get("data") or {}).get("deleted"):
+            return
+        if self.read_back(account, platform_id) is not None:
+            raise TransientError("X did not delete the post; trying again.", platform=self.platform)
+
+    def metrics(self, account: Account, platform_id: str) -> Metrics:
+        body = self._call(
+            "GET",
+            f"/2/tweets/{platform_id}",
+            account.access_token,
+            params={"tweet.fields": "public_metrics"},
+        )
+        m = (body.get("data") or {}).get("public_metrics")
+        if not m:
+            return Metrics()
+        return Metrics(
+            impressions=m.get("impression_count"),
+            likes=m.get("like_count"),
+            comments=m.get("reply_count"),
+            shares=(m.get("retweet_count") or 0) + (m.get("quote_count") or 0),
+            saves=m.get("bookmark_count"),
+        )
+
+    # --- connecting --------------------------------------------------------------
+
+    def refresh(self, tokens: TokenSet) -> TokenSet:
+        if not tokens.refresh_token:
+            raise ReconnectNeeded(
+                "The X connection has no refresh token; reconnect the account.",
+                platform=self.platform,
+            )
+        # X rotates the refresh token: the old one stops working once this succeeds.
+        body = request_token(
+            self.http,
+            self.token_url,
+            {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
+            basic_auth=True,
+        )
+        return token_set(body, scopes=tokens.scopes)
+
+    def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
+        if not code_challenge:
+            raise ValueError("X requires PKCE: pass an S256 code_challenge")
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.config.client_id,
+                "redirect_uri": redirect_uri,
+                "scope": " ".join(SCOPES),
+                "state": state,
+                "code_challenge": code_challenge,
+                "code_challenge_method": "S256",
+            }
+        )
+        return f"{self.config.host('x_www')}/i/oauth2/authorize?{query}"
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
+        if not code_verifier:
+            raise ValueError("X requires PKCE: pass the code_verifier")
+        grant = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": code_verifier,
+        }
+        return token_set(request_token(self.http, self.token_url, grant, basic_auth=True))
+
+    def list_targets(self, tokens: TokenSet) -> list[Target]:
+        data = self._call("GET", "/2/users/me", tokens.access_token).get("data") or {}
+        name = data.get("name") or data.get("username") or data.get("id")
+        if data.get("username"):
+            name = f"{name} (@{data['username']})"
+        return [Target(str(data["id"]), str(name), None)]
+
+    # --- text ----------------------------------------------------------------------
+
+    def prepare_text(self, text: str) -> str:
+        return text
+
+    def check_text(self, text: str) -> list[str]:
+        return texts.check_text("x", text)
+
+    # --- errors ----------------------------------------------------------------------
+
+    def _error(self, resp: requests.Response, *, create: bool) -> PlatformError:
+        body = json_body(resp)
+        body = body if isinstance(body, dict) else {}
+        status = resp.status_code
+        details = [
+            str(e.get("message"))
+            for e in body.get("errors") or []
+            if isinstance(e, dict) and e.get("message")
+        ]
+        words = "; ".join([body.get("detail") or body.get("title") or resp.reason or "", *details])
+        quoted = said("X", words.strip("; "))
+        kw: dict[str, Any] = {"platform": self.platform, "platform_code": str(status)}
+        problem_type = str(body.get("type", ""))
+        if status == 401:
+            return ReconnectNeeded(
+                f"The X connection has expired or was revoked; reconnect the account.{quoted}", **kw
+            )
+        if status == 429:
+            # x-rate-limit-reset is when the window reopens (epoch seconds).
+            wait = seconds_until_epoch(resp.headers.get("x-rate-limit-reset"))
+            return ThrottledError(
+                f"X's posting limit for this account is used up for now.{quoted}",
+                retry_after=wait or retry_after_header(resp) or FULL_WINDOW,
+                **kw,
+            )
+        if status >= 500:
+            return no_clear_answer("X", SERVER_ERROR, create=create, quoted=quoted, **kw)
+        if status == 403 and "duplicate" in words.lower():
+            # X does not say which post: the caller looks with find_recent.
+            return DuplicateContent(f"X says this exact text was posted already.{quoted}", **kw)
+        if problem_type.endswith(("client-forbidden", "unsupported-authentication")):
+            return ConfigurationError(f"X refused our app's access level.{quoted}", **kw)
+        return ContentRejected(f"X refused the post.{quoted}", **kw)
+
+
+def _comparable(text: str) -> str:
+    """Text as X shows it back, for matching: links become t.co links, so drop them."""
+    spans = texts.find_urls(text)
+    out, pos = [], 0
+    for start, end in spans:
+        out.append(text[pos:start])
+        out.append("<link>")
+        pos = end
+    out.append(text[pos:])
+    return " ".join("".join(out).split())

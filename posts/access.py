@@ -1,0 +1,165 @@
+"""Who may see tips, photos, posts and publications: the helpers every posts view asks.
+
+The rule (roles per practice, 404 for outsiders and 403 for a member without
+the role) and the helpers for practices, authorizations and accounts live in
+`practices.access`; they are re-exported here, so that a view of this app
+asks this one module for everything.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from core.models import User
+from posts.models import MediaAsset, Post, Publication, Tip
+from practices.access import (
+    AGENCY,
+    DOCTOR,
+    EVERYONE,
+    LEAD,
+    STAFF,
+    STRATEGIST,
+    accounts_visible_to,
+    consents_visible_to,
+    get_account_for_user,
+    get_consent_for_user,
+    get_practice_consent_for_user,
+    get_practice_for_tip_link,
+    get_practice_for_user,
+    home_role,
+    membership_for,
+    practice_roles,
+    practices_visible_to,
+    require_agency,
+    require_agency_lead,
+    require_reviewer,
+    require_role,
+    role_in,
+    scope,
+    staff_practices,
+)
+
+__all__ = [
+    "AGENCY",
+    "DOCTOR",
+    "EVERYONE",
+    "LEAD",
+    "STAFF",
+    "STRATEGIST",
+    "accounts_visible_to",
+    "consents_visible_to",
+    "get_account_for_user",
+    "get_consent_for_user",
+    "get_media_for_signed_link",
+    "get_media_for_user",
+    "get_post_for_user",
+    "get_practice_consent_for_user",
+    "get_practice_for_tip_link",
+    "get_practice_for_user",
+    "get_publication_for_user",
+    "get_tip_for_user",
+    "home_role",
+    "membership_for",
+    "posts_visible_to",
+    "practice_roles",
+    "practices_visible_to",
+    "publications_visible_to",
+    "require_agency",
+    "require_agency_lead",
+    "require_reviewer",
+    "role_in",
+    "staff_practices",
+    "tips_visible_to",
+]
+
+
+# -- posts -------------------------------------------------------------------
+
+
+def posts_visible_to(user: User) -> QuerySet[Post]:
+    """Posts a person may open: the agency's, and doctors' for their practice."""
+    return scope(
+        Post.objects.select_related("practice", "author", "tip"),
+        user,
+        {LEAD, STRATEGIST, DOCTOR},
+    )
+
+
+def get_post_for_user(user: User, pk: int, *, roles=frozenset({LEAD, STRATEGIST, DOCTOR})) -> Post:
+    post = Post.objects.select_related("practice", "author").filter(pk=pk).first()
+    if post is None:
+        raise Http404("No such post.")
+    require_role(user, post.practice_id, roles)
+    return post
+
+
+def get_publication_for_user(user: User, pk: int, *, roles=AGENCY) -> Publication:
+    """A post's publication on one account: the agency's buttons (retry, removed by hand)."""
+    publication = (
+        Publication.objects.select_related("post__practice", "account").filter(pk=pk).first()
+    )
+    if publication is None:
+        raise Http404("No such publication.")
+    require_role(user, publication.post.practice_id, roles)
+    return publication
+
+
+def publications_visible_to(user: User) -> QuerySet[Publication]:
+    return scope(
+        Publication.objects.select_related("post", "post__practice", "account"),
+        user,
+        {LEAD, STRATEGIST},
+        "post__practice_id",
+    )
+
+
+# -- tips --------------------------------------------------------------------
+
+
+def tips_visible_to(user: User) -> QuerySet[Tip]:
+    """Agency people see their practices' tips; staff and doctors only their own."""
+    queryset = Tip.objects.select_related("practice", "submitted_by", "consent")
+    roles = practice_roles(user)
+    if roles is None:
+        return queryset
+    agency_ids = [pid for pid, role in roles.items() if role in AGENCY]
+    if agency_ids:
+        return queryset.filter(practice_id__in=agency_ids)
+    return queryset.filter(practice_id__in=list(roles), submitted_by=user)
+
+
+def get_tip_for_user(user: User, pk: int, *, roles=EVERYONE) -> Tip:
+    tip = Tip.objects.select_related("practice", "submitted_by", "consent").filter(pk=pk).first()
+    if tip is None:
+        raise Http404("No such tip.")
+    role = require_role(user, tip.practice_id, roles)
+    if role not in AGENCY and tip.submitted_by_id != user.pk:
+        raise PermissionDenied("Only the person who sent this tip and the agency can see it.")
+    return tip
+
+
+# -- media -------------------------------------------------------------------
+
+
+def get_media_for_user(user: User, pk: int, *, roles=EVERYONE) -> MediaAsset:
+    """Photos: the agency for its practices; staff for photos on their own tips;
+    doctors for photos in their practice's posts (what they are asked to approve)."""
+    asset = MediaAsset.objects.select_related("practice").filter(pk=pk).first()
+    if asset is None:
+        raise Http404("No such photo.")
+    role = require_role(user, asset.practice_id, roles)
+    if role == STAFF and not asset.tips.filter(submitted_by=user).exists():
+        raise PermissionDenied("Only the agency can see this photo.")
+    if role == DOCTOR and not asset.posts.exists():
+        raise PermissionDenied("Only the agency can see this photo.")
+    return asset
+
+
+def get_media_for_signed_link(pk: int) -> MediaAsset:
+    """A photo named by a signed URL (posts.media.resolve_signed checked the signature)."""
+    asset = MediaAsset.objects.filter(pk=pk).first()
+    if asset is None:
+        raise Http404("No such photo.")
+    return asset

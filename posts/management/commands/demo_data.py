@@ -1,0 +1,330 @@
+"""Demo data for the quick start: practices, people, accounts, tips and posts in every status.
+
+Idempotent: a second run keeps what is there. Each run adds one fresh post
+scheduled a couple of minutes ahead, so a person watching the sandbox feed
+sees it arrive.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import Truncator
+
+import imaging
+from core.models import Assignment, User
+from posts import media
+from posts.models import Approval, Post, PostMedia, Publication, Tip
+from practices.models import Membership, PatientConsent, Platform, Practice, SocialAccount
+
+# A public demo credential, printed by `make run`; the command refuses production.
+DEMO_PASSWORD = "rounds-demo"  # noqa: S105
+
+PRACTICES = [
+    ("Lakeside Fertility", "lakeside-fertility", "fertility", "America/Chicago", "Chicago", "IL"),
+    (
+        "Harbor Dermatology",
+        "harbor-dermatology",
+        "dermatology",
+        "America/Los_Angeles",
+        "San Diego",
+        "CA",
+    ),
+    (
+        "Maple Street Dental",
+        "maple-street-dental",
+        "dental",
+        "America/New_York",
+        "Burlington",
+        "VT",
+    ),
+    ("Summit Orthopedics", "summit-orthopedics", "orthopedics", "America/Denver", "Denver", "CO"),
+]
+STRATEGISTS = [("sam", "Sam", "Rivera"), ("alex", "Alex", "Chen"), ("jordan", "Jordan", "Patel")]
+
+CAPTIONS = {
+    Post.Status.DRAFT: "Meet our new patient coordinator, Dana! Say hi at the front desk.",
+    Post.Status.IN_REVIEW: "Flu season is here: book your shot this week. #flushot #health",
+    Post.Status.CHANGES_REQUESTED: "Our team ran the city 5K this weekend for a good cause!",
+    Post.Status.APPROVED: "Five tips for healthy skin this winter. Tip 1: sunscreen, still!",
+    Post.Status.SCHEDULED: "Join us at the community health fair on Saturday, 10am-2pm.",
+    Post.Status.PUBLISHING: "Reminder: masks are welcome in our waiting room.",
+    Post.Status.PUBLISHED: "Thank you for 10 wonderful years, Nurse Jo! #teamwork",
+    Post.Status.PARTIALLY_FAILED: "New evening hours on Thursdays until 7pm.",
+    Post.Status.FAILED: "We are closed Monday for the holiday. Happy holidays!",
+    Post.Status.CANCELLED: "Open house next Friday (postponed).",
+}
+
+
+def _demo_photo(practice: Practice):
+    """A cheerful, made-up picture (no patient in it), cleaned and stored like any upload.
+
+    One per practice, shared by its demo posts.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    alt_text = f"A colourful card with the name {practice.name}"
+    existing = practice.media.filter(alt_text=alt_text).first()
+    if existing is not None:
+        return existing
+    seed = sum(map(ord, practice.slug))
+    hue = seed % 360
+    picture = Image.new("HSV", (1600, 1200))
+    draw = ImageDraw.Draw(picture)
+    for y in range(0, 1200, 4):
+        draw.rectangle([0, y, 1600, y + 4], fill=(hue * 255 // 360, 120, 255 - y // 12))
+    picture = picture.convert("RGB")
+    draw = ImageDraw.Draw(picture)
+    for i in range(7):
+        x, y, r = (seed * (i + 3)) % 1400 + 100, (seed * (i + 7)) % 1000 + 100, 60 + i * 15
+        draw.ellipse([x - r, y - r, x + r, y + r], outline=(255, 255, 255), width=6)
+    font = ImageFont.load_default(size=72)
+    draw.text((80, 980), practice.name, fill=(255, 255, 255), font=font)
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=90)
+    cleaned = imaging.clean_image(
+        buffer.getvalue(), max_bytes=settings.MAX_PHOTO_BYTES, max_pixels=settings.MAX_PHOTO_PIXELS
+    )
+    asset = media.store_cleaned(practice=practice, cleaned=cleaned)
+    asset.alt_text = alt_text
+    asset.save(update_fields=["alt_text"])
+    return asset
+
+
+def _demo_user(username, first, last, *, agency_role=""):
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={
+            "email": f"{username}@rounds.example",
+            "first_name": first,
+            "last_name": last,
+            "agency_role": agency_role,
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+class Command(BaseCommand):
+    help = "Load demo practices, people, accounts, tips and posts (idempotent)."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("demo data is for laptops and demos, never production")
+        with transaction.atomic():
+            created = self.load()
+            self.schedule_welcome_post()
+        self.stdout.write("Demo data loaded." if created else "Demo data already present.")
+
+    def load(self) -> bool:
+        if Practice.objects.filter(slug=PRACTICES[0][1]).exists():
+            return False
+        now = timezone.now()
+        lead = _demo_user("lead", "Morgan", "Lee", agency_role=User.AgencyRole.LEAD)
+        lead.is_staff = lead.is_superuser = True
+        lead.save(update_fields=["is_staff", "is_superuser"])
+        strategists = [
+            _demo_user(u, f, la, agency_role=User.AgencyRole.STRATEGIST) for u, f, la in STRATEGISTS
+        ]
+        for index, (name, slug, specialty, zone, city, state) in enumerate(PRACTICES):
+            practice = Practice.objects.create(
+                name=name,
+                slug=slug,
+                specialty=specialty,
+                time_zone=zone,
+                city=city,
+                state=state,
+                posts_per_week=3,
+                approval_policy=Practice.ApprovalPolicy.ALWAYS,
+                default_hashtags=f"#{slug.replace('-', '')}",
+                social_media_policy=(
+                    "Only photograph people who agreed to it. No other patients, screens, "
+                    "charts or wristbands in the picture."
+                ),
+            )
+            short = slug.split("-")[0]
+            strategist = strategists[index % len(strategists)]
+            Assignment.objects.create(strategist=strategist, practice=practice)
+            staff = _demo_user(f"{short}-staff", "Casey", name.split()[0])
+            doctor = _demo_user(f"{short}-doctor", "Dr. Robin", name.split()[0])
+            Membership.objects.create(
+                user=staff, practice=practice, role="staff", title="Office manager"
+            )
+            Membership.objects.create(user=doctor, practice=practice, role="doctor", title="MD")
+            accounts = [
+                SocialAccount.objects.create(
+                    practice=practice,
+                    platform=platform,
+                    external_id=self.external_id(platform, index),
+                    display_name=name,
+                    access_token=f"demo-{platform}-{index}",
+                    # Facebook gives no refresh token; Instagram renews its own.
+                    refresh_token=""
+                    if platform in ("facebook", "instagram")
+                    else f"demo-refresh-{platform}-{index}",
+                    token_expires_at=now + timedelta(days=50),
+                    connected_by=lead,
+                )
+                for platform in Platform.values
+            ]
+            consent = PatientConsent.objects.create(
+                practice=practice,
+                patient_label="Maria G.",
+                signer_name="Maria Garcia",
+                uses=["photo", "story"],
+                platforms=["facebook", "instagram"],
+                expires_at=now + timedelta(days=730),
+                method=PatientConsent.Method.ESIGNATURE,
+                signed_at=now - timedelta(days=3),
+                typed_signature="Maria Garcia",
+                statements_acknowledged=True,
+                recorded_by=staff,
+            )
+            Tip.objects.create(
+                practice=practice,
+                submitted_by=staff,
+                kind=Tip.Kind.TEAM,
+                text="Nurse Jo celebrates ten years with us on Friday!",
+            )
+            Tip.objects.create(
+                practice=practice,
+                submitted_by=staff,
+                kind=Tip.Kind.PATIENT_STORY,
+                features_patient=True,
+                consent=consent,
+                text="Maria finished physical therapy and ran her first 5K.",
+            )
+            Tip.objects.create(
+                practice=practice,
+                submitted_by=staff,
+                kind=Tip.Kind.MILESTONE,
+                status=Tip.Status.ARCHIVED,
+                text="Our parking lot was repaved.",
+            )
+            drafted = Tip.objects.create(
+                practice=practice,
+                submitted_by=staff,
+                kind=Tip.Kind.HEALTH_TIP,
+                status=Tip.Status.DRAFTED,
+                text="Remind people to get their flu shot.",
+            )
+            Tip.objects.create(
+                practice=practice,
+                submitted_by=staff,
+                kind=Tip.Kind.EVENT,
+                status=Tip.Status.DECLINED,
+                declined_by=strategist,
+                decline_reason="We posted about this event last week.",
+                text="Health fair photos from last month.",
+            )
+            for status in CAPTIONS:
+                post = self.make_post(practice, strategist, doctor, accounts[:2], status, now)
+                if status == Post.Status.IN_REVIEW:
+                    Post.objects.filter(pk=post.pk).update(tip=drafted)
+        return True
+
+    @staticmethod
+    def external_id(platform: str, index: int) -> str:
+        return {
+            "facebook": f"10{index}200300400",
+            "instagram": f"178414{index}0000001",
+            "linkedin": f"urn:li:organization:{7000 + index}",
+            "x": f"15{index}0000000001",
+            "google_business": f"accounts/1{index}/locations/2{index}",
+        }[platform]
+
+    def make_post(self, practice, strategist, doctor, targets, status, now):
+        post = Post.objects.create(
+            practice=practice,
+            author=strategist,
+            caption=CAPTIONS[status],
+            title=Truncator(CAPTIONS[status].split("!")[0].split(":")[0]).chars(48),
+            scheduled_at=now + timedelta(days=2),
+        )
+        post.targets.set(targets)
+        PostMedia.objects.create(post=post, asset=_demo_photo(practice))
+        self._advance(post, doctor, status, now)
+        return post
+
+    def _advance(self, post, doctor, status, now):
+        if status == Post.Status.DRAFT:
+            return
+        post.submit_for_review()
+        if status == Post.Status.IN_REVIEW:
+            return
+        if status == Post.Status.CHANGES_REQUESTED:
+            post.request_changes(
+                by=doctor,
+                via=Approval.Via.LINK,
+                comment="Please use the photo where everyone is smiling.",
+            )
+            return
+        post.approve(by=doctor, via=Approval.Via.LINK, comment="Looks good.")
+        if status == Post.Status.APPROVED:
+            return
+        if status == Post.Status.CANCELLED:
+            post.cancel(reason="Event postponed")
+            return
+        post.schedule(at=now + timedelta(days=2))
+        if status == Post.Status.SCHEDULED:
+            return
+        if status == Post.Status.PUBLISHING:
+            # Due now: the publishing engine takes it from here at start-up.
+            Post.objects.filter(pk=post.pk).update(scheduled_at=now)
+            post.publications.update(next_attempt_at=now)
+            post.start_publishing()
+            return
+        # Past posts: pretend they went out yesterday.
+        when = now - timedelta(days=1)
+        Post.objects.filter(pk=post.pk).update(scheduled_at=when)
+        post.start_publishing()
+        outcomes = {
+            Post.Status.PUBLISHED: [Publication.Status.PUBLISHED, Publication.Status.PUBLISHED],
+            Post.Status.PARTIALLY_FAILED: [Publication.Status.PUBLISHED, Publication.Status.FAILED],
+            Post.Status.FAILED: [Publication.Status.FAILED, Publication.Status.FAILED],
+        }[status]
+        for publication, outcome in zip(
+            post.publications.order_by("account__platform"), outcomes, strict=True
+        ):
+            publication.status = outcome
+            publication.attempts = 1
+            if outcome == Publication.Status.PUBLISHED:
+                publication.platform_post_id = f"demo-{publication.pk}"
+                publication.published_at = when
+            else:
+                publication.last_error_kind = Publication.ErrorKind.REJECTED
+                publication.last_error_message = (
+                    "The platform rejected the photo: images must be under 8 MB."
+                )
+            publication.save()
+        post.roll_up()
+
+    def schedule_welcome_post(self):
+        """One post two minutes ahead, so the quick start shows publishing end to end."""
+        practice = Practice.objects.get(slug=PRACTICES[0][1])
+        strategist = practice.assignments.select_related("strategist").first().strategist
+        doctor = practice.memberships.filter(role="doctor").first().user
+        at = timezone.now() + timedelta(minutes=2)
+        local = practice.local(at)
+        post = Post.objects.create(
+            practice=practice,
+            author=strategist,
+            title=f"Welcome post {local:%H:%M}",
+            caption=(
+                f"Good day from {practice.name}! Our doors open at 8am "
+                f"(posted {local:%b %d, %H:%M} local time)."
+            ),
+        )
+        post.targets.set(practice.social_accounts.all())
+        PostMedia.objects.create(post=post, asset=_demo_photo(practice))
+        post.submit_for_review()
+        post.approve(by=doctor, via=Approval.Via.LINK, comment="Welcome aboard.")
+        post.schedule(at=at)
+        self.stdout.write(f"Scheduled “{post.title}” for {local:%H:%M} {practice.time_zone}.")

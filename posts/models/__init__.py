@@ -1,0 +1,25 @@
+"""The posts app's models, one module per sub-domain, in the order they build on each other.
+
+tips and media (what staff send) -> posts (what the agency writes and the
+doctor approves) -> publications (what goes out) -> metrics (what it earned).
+"""
+
+from posts.models.errors import IllegalTransition
+from posts.models.media import MediaAsset, MediaVariant
+from posts.models.metrics import MetricSnapshot
+from posts.models.posts import Approval, Post, PostMedia
+from posts.models.publications import Publication
+from posts.models.tips import Tip, TipPhoto
+
+__all__ = [
+    "Approval",
+    "IllegalTransition",
+    "MediaAsset",
+    "MediaVariant",
+    "MetricSnapshot",
+    "Post",
+    "PostMedia",
+    "Publication",
+    "Tip",
+    "TipPhoto",
+]

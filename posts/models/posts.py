@@ -1,0 +1,461 @@
+"""Posts, their photos in order, and the approvals given to exact versions of them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from posts.models.errors import IllegalTransition
+from posts.models.media import MediaAsset
+from posts.models.tips import Tip
+from practices.models import PatientConsent, Practice, SocialAccount
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        APPROVED = "approved", "Approved"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHING = "publishing", "Publishing"
+        PUBLISHED = "published", "Published"
+        PARTIALLY_FAILED = "partially_failed", "Partially failed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    PRE_PUBLISH = frozenset(
+        {
+            Status.DRAFT,
+            Status.IN_REVIEW,
+            Status.CHANGES_REQUESTED,
+            Status.APPROVED,
+            Status.SCHEDULED,
+        }
+    )
+    # Gone out, or going out, on at least one platform and not settled as
+    # published: where a single publication may be cancelled (before that,
+    # the post's targets change, or the whole post is cancelled).
+    SETTLING = frozenset({Status.PUBLISHING, Status.PARTIALLY_FAILED, Status.FAILED})
+    # action -> (statuses it may start from, status it leads to). Every status
+    # change goes through `_move`, so an illegal one is refused in one place.
+    TRANSITIONS = {
+        "submit_for_review": ({Status.DRAFT}, Status.IN_REVIEW),
+        "approve": ({Status.IN_REVIEW}, Status.APPROVED),
+        # When the practice's policy needs no doctor for this post.
+        "mark_ready": ({Status.DRAFT}, Status.APPROVED),
+        "request_changes": ({Status.IN_REVIEW}, Status.CHANGES_REQUESTED),
+        "reopen": (
+            {Status.CHANGES_REQUESTED, Status.IN_REVIEW, Status.APPROVED, Status.SCHEDULED},
+            Status.DRAFT,
+        ),
+        "schedule": ({Status.APPROVED}, Status.SCHEDULED),
+        "unschedule": ({Status.SCHEDULED}, Status.APPROVED),
+        "start_publishing": ({Status.SCHEDULED}, Status.PUBLISHING),
+        "finish_published": ({Status.PUBLISHING, Status.PARTIALLY_FAILED}, Status.PUBLISHED),
+        "finish_partially_failed": ({Status.PUBLISHING}, Status.PARTIALLY_FAILED),
+        "finish_failed": ({Status.PUBLISHING, Status.PARTIALLY_FAILED}, Status.FAILED),
+        # A person asked to try a failed publication again ("retry now").
+        "resume_publishing": ({Status.FAILED, Status.PARTIALLY_FAILED}, Status.PUBLISHING),
+        "cancel": (set(PRE_PUBLISH), Status.CANCELLED),
+        # Every publication was cancelled on the way out (its patient
+        # authorization was revoked while it was being published, or a person
+        # cancelled each one that was waiting or had failed).
+        "finish_cancelled": (
+            {Status.PUBLISHING, Status.PARTIALLY_FAILED, Status.FAILED},
+            Status.CANCELLED,
+        ),
+    }
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="posts")
+    tip = models.ForeignKey(
+        Tip, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    title = models.CharField(max_length=200, blank=True, help_text="For the team; not published.")
+    caption = models.TextField(max_length=63206)
+    # Per-platform captions where the shared one does not fit: {platform: text}.
+    overrides = models.JSONField(default=dict, blank=True)
+    media = models.ManyToManyField(MediaAsset, through="PostMedia", related_name="posts")
+    targets = models.ManyToManyField(SocialAccount, related_name="posts", blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    features_patient = models.BooleanField(default=False)
+    # What the post uses of the patients in it: photo, story, name, testimonial.
+    patient_uses = models.JSONField(default=list, blank=True)
+    consents = models.ManyToManyField(PatientConsent, related_name="posts", blank=True)
+    is_testimonial = models.BooleanField(default=False)
+    identifier_review_note = models.TextField(
+        blank=True, help_text="Why flagged identifiers in the text are acceptable."
+    )
+    cancel_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-scheduled_at", "-created_at"]
+        indexes = [
+            models.Index(fields=["practice", "status"], name="post_practice_status"),
+            models.Index(fields=["scheduled_at"], name="post_scheduled_at"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Post #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("post_detail", args=[self.pk])
+
+    # -- workflow -----------------------------------------------------------
+
+    def _move(self, action: str) -> None:
+        sources, target = self.TRANSITIONS[action]
+        if self.status not in sources:
+            raise IllegalTransition(
+                f"cannot {action.replace('_', ' ')} a post that is "
+                f"{self.Status(self.status).label.lower()}"
+            )
+        # Conditional update: two people (or a person and a worker) acting at
+        # once cannot both move the post from the same status. It also takes
+        # the post's row lock first: every move that then changes publications
+        # (reopen, unschedule, cancel, schedule) locks post, then publications,
+        # the order posts.dispatch.claim_due relies on to never deadlock.
+        moved = Post.objects.filter(pk=self.pk, status=self.status).update(
+            status=target, updated_at=timezone.now()
+        )
+        if not moved:
+            current = Post.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            raise IllegalTransition(
+                f"the post changed meanwhile (it is now {current}); reload and try again"
+            )
+        self.status = target
+
+    def can(self, action: str) -> bool:
+        return self.status in self.TRANSITIONS[action][0]
+
+    def needs_doctor_approval(self) -> bool:
+        policy = self.practice.approval_policy
+        if policy == Practice.ApprovalPolicy.ALWAYS:
+            return True
+        if policy == Practice.ApprovalPolicy.PATIENT_CONTENT:
+            return self.features_patient
+        return False
+
+    def submit_for_review(self) -> None:
+        self._move("submit_for_review")
+
+    def mark_ready(self, *, by) -> Approval:
+        """Approve without a doctor, where the practice's policy allows it."""
+        if self.needs_doctor_approval():
+            raise IllegalTransition("this practice's policy needs a doctor to approve this post")
+        self._require_consents(action="approve", at=timezone.now())
+        with transaction.atomic():
+            self._move("mark_ready")
+            return Approval.objects.create(
+                post=self,
+                reviewer=by,
+                decision=Approval.Decision.APPROVED,
+                content_hash=self.content_hash(),
+                via=Approval.Via.LOGIN,
+                comment="Approved by the agency under the practice's approval policy.",
+            )
+
+    def approve(self, *, by, via: str, comment: str = "", ip_address=None, reviewer_label=""):
+        self._require_consents(action="approve", at=timezone.now())
+        with transaction.atomic():
+            self._move("approve")
+            return Approval.objects.create(
+                post=self,
+                reviewer=by,
+                reviewer_label=reviewer_label,
+                decision=Approval.Decision.APPROVED,
+                comment=comment,
+                content_hash=self.content_hash(),
+                via=via,
+                ip_address=ip_address,
+            )
+
+    def request_changes(self, *, by, via: str, comment: str, ip_address=None, reviewer_label=""):
+        if not comment.strip():
+            raise IllegalTransition("asking for changes needs a comment saying what to change")
+        with transaction.atomic():
+            self._move("request_changes")
+            return Approval.objects.create(
+                post=self,
+                reviewer=by,
+                reviewer_label=reviewer_label,
+                decision=Approval.Decision.CHANGES_REQUESTED,
+                comment=comment.strip(),
+                content_hash=self.content_hash(),
+                via=via,
+                ip_address=ip_address,
+            )
+
+    def reopen(self) -> None:
+        """Back to draft for editing; any approval given is void from now on."""
+        from posts.models.publications import Publication  # it builds on Post
+
+        with transaction.atomic():
+            self._move("reopen")
+            self.approvals.filter(voided_at__isnull=True).update(voided_at=timezone.now())
+            self.publications.filter(status=Publication.Status.PENDING).delete()
+
+    def schedule(self, *, at: datetime) -> None:
+        from posts.models.publications import Publication  # it builds on Post
+
+        if timezone.is_naive(at):
+            raise ValueError("scheduled_at must be an aware datetime")
+        if not self.approval_is_current():
+            raise IllegalTransition(
+                "the approved version differs from this one; send it for approval again"
+            )
+        # Covered from now until it goes out (an expiry before `at` refuses).
+        self._require_consents(action="schedule", at=max(at, timezone.now()))
+        with transaction.atomic():
+            self._move("schedule")
+            self.scheduled_at = at
+            self.save(update_fields=["scheduled_at", "updated_at"])
+            existing = set(self.publications.values_list("account_id", flat=True))
+            Publication.objects.bulk_create(
+                Publication(post=self, account=account, next_attempt_at=at)
+                for account in self.targets.all()
+                if account.pk not in existing
+            )
+            self.publications.filter(status=Publication.Status.PENDING).update(next_attempt_at=at)
+
+    def unschedule(self) -> None:
+        from posts.models.publications import Publication  # it builds on Post
+
+        with transaction.atomic():
+            self._move("unschedule")
+            self.publications.filter(status=Publication.Status.PENDING).delete()
+
+    def cancel(self, *, reason: str = "") -> None:
+        from posts.models.publications import Publication  # it builds on Post
+
+        with transaction.atomic():
+            self._move("cancel")
+            self.cancel_reason = reason[:500]
+            self.save(update_fields=["cancel_reason", "updated_at"])
+            self.publications.filter(
+                status__in=[Publication.Status.PENDING, Publication.Status.QUEUED]
+            ).update(status=Publication.Status.CANCELLED, updated_at=timezone.now())
+
+    def start_publishing(self) -> None:
+        self._move("start_publishing")
+
+    def roll_up(self) -> None:
+        """Set the post's final status from its publications, once all are settled.
+
+        Lock order: the post's row first, then the publications are read (the
+        order every change to a post and its publications keeps, see _move).
+        Whoever puts a publication back in line (publishing.retry_publication)
+        locks the post first too, so either it committed before our lock and
+        its publication reads as pending here (the post stays publishing), or
+        it waits for our commit and finds the post settled, which it resumes.
+        Reading the statuses before taking the lock, a retry committing in
+        between would leave the post settled with a pending publication that
+        no dispatch takes (only scheduled and publishing posts are dispatched)
+        and no button retries (it is not failed).
+        """
+        from posts.models.publications import Publication  # it builds on Post
+
+        with transaction.atomic():
+            # The status under the lock, not the one this copy was loaded
+            # with: another worker, or a person, may have moved the post since.
+            self.status = (
+                Post.objects.select_for_update()
+                .filter(pk=self.pk)
+                .values_list("status", flat=True)
+                .get()
+            )
+            # READ COMMITTED: this statement starts after the lock is ours,
+            # so it sees every change committed by whoever held it.
+            statuses = list(self.publications.order_by().values_list("status", flat=True))
+            settled = {
+                Publication.Status.PUBLISHED,
+                Publication.Status.FAILED,
+                Publication.Status.CANCELLED,
+                Publication.Status.DELETED,
+            }
+            if not statuses or any(s not in settled for s in statuses):
+                return
+            published = sum(
+                s in (Publication.Status.PUBLISHED, Publication.Status.DELETED) for s in statuses
+            )
+            failed = statuses.count(Publication.Status.FAILED)
+            if published == 0 and failed == 0:
+                action = "finish_cancelled"  # nothing went out, nothing failed
+            elif failed == 0:
+                action = "finish_published"
+            elif published == 0:
+                action = "finish_failed"
+            else:
+                action = "finish_partially_failed"
+            if self.TRANSITIONS[action][1] != self.status and self.can(action):
+                self._move(action)
+
+    # -- patient authorizations ----------------------------------------------
+
+    def relied_consents(self) -> models.QuerySet[PatientConsent]:
+        """The authorizations this post relies on: those attached to it, plus
+        its tip's when it was drafted from a tip that has one.
+
+        `relying_on` is the same rule read the other way (a revocation uses
+        it): change them together.
+        """
+        attached = Post.consents.through.objects.filter(post_id=self.pk).values("patientconsent_id")
+        rule = Q(pk__in=attached)
+        if self.tip_id:
+            rule |= Q(pk__in=Tip.objects.filter(pk=self.tip_id).values("consent_id"))
+        return PatientConsent.objects.filter(rule)
+
+    @classmethod
+    def relying_on(cls, consent: PatientConsent) -> models.QuerySet[Post]:
+        """Posts that rely on an authorization (see relied_consents).
+
+        Ids through subqueries, not joins: no duplicate rows, hence no
+        DISTINCT, so the result can be locked with select_for_update.
+        """
+        attached = Post.consents.through.objects.filter(patientconsent_id=consent.pk).values(
+            "post_id"
+        )
+        tips = Tip.objects.filter(consent_id=consent.pk).values("pk")
+        return cls.objects.filter(Q(pk__in=attached) | Q(tip_id__in=tips))
+
+    def consent_problems(
+        self, platforms, *, at: datetime, consents: list[PatientConsent] | None = None
+    ) -> list[str]:
+        """Why the patient authorizations do not cover this post on these
+        platforms at `at`, in plain sentences; [] if they do.
+
+        The same check approves, schedules and, at the moment of publishing,
+        publishes. `consents`: the relied authorizations when the caller has
+        just read them (the publisher reads them once for all its checks).
+        """
+        if consents is None:
+            consents = list(self.relied_consents())
+        uses = set(self.patient_uses)
+        problems: list[str] = []
+        if self.features_patient and not uses:
+            problems.append("say what the post uses of the patient: photo, story, name")
+        if self.features_patient and not consents:
+            problems.append("the post features a patient but no authorization is attached")
+        for consent in consents:
+            problems += consent.problems_for(uses=uses, platforms=set(platforms), at=at)
+        return problems
+
+    def _require_consents(self, *, action: str, at: datetime) -> None:
+        platforms = set(self.targets.values_list("platform", flat=True))
+        problems = self.consent_problems(platforms, at=at)
+        if problems:
+            raise IllegalTransition(f"cannot {action} this post: " + "; ".join(problems))
+
+    # -- content ------------------------------------------------------------
+
+    def caption_for(self, platform: str) -> str:
+        return self.overrides.get(platform) or self.caption
+
+    def content_hash(self, *, consents: list[PatientConsent] | None = None) -> str:
+        """A fingerprint of exactly what would be published.
+
+        `consents`: the relied authorizations when the caller has just read
+        them (the publisher, once per attempt), saving a query.
+
+        An approval stores it; any change to a caption, a photo, its crop or
+        alt text, the targets, or what it uses of a patient and under which
+        authorizations makes a different hash and voids the approval.
+        """
+        media = [
+            [pm.asset.sha256, pm.asset.focal_x, pm.asset.focal_y, pm.asset.alt_text]
+            for pm in self.postmedia_set.select_related("asset").order_by("position")
+        ]
+        # One query for both (this runs again at every publishing attempt).
+        target_rows = list(self.targets.values_list("pk", "platform"))
+        targets = sorted(pk for pk, _ in target_rows)
+        platforms = sorted({platform for _, platform in target_rows})
+        content = {
+            "captions": {p: self.caption_for(p) for p in platforms} or {"*": self.caption},
+            "media": media,
+            "targets": targets,
+            "testimonial": self.is_testimonial,
+        }
+        if consents is None:
+            consent_ids = sorted(self.relied_consents().values_list("pk", flat=True))
+        else:
+            consent_ids = sorted(consent.pk for consent in consents)
+        if self.features_patient or self.patient_uses or consent_ids:
+            # Only for posts with patient content, so that the approvals of
+            # every other post stay valid.
+            content["patient"] = {
+                "features": self.features_patient,
+                "uses": sorted(self.patient_uses),
+                "consents": consent_ids,
+            }
+        encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+    def current_approval(self) -> Approval | None:
+        return (
+            self.approvals.filter(decision=Approval.Decision.APPROVED, voided_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+
+    def approval_is_current(self, *, consents: list[PatientConsent] | None = None) -> bool:
+        approval = self.current_approval()
+        return approval is not None and approval.content_hash == self.content_hash(
+            consents=consents
+        )
+
+
+class PostMedia(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE)
+    asset = models.ForeignKey(MediaAsset, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["post", "asset"], name="postmedia_unique")]
+
+    def __str__(self) -> str:
+        return f"Photo {self.position + 1} of {self.post}"
+
+
+class Approval(models.Model):
+    """A doctor's decision on one exact version of a post (kept as documentation)."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+    class Via(models.TextChoices):
+        LOGIN = "login", "Logged in"
+        LINK = "link", "Signed e-mail link"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="approvals")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewer_label = models.CharField(max_length=200, blank=True)
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64)
+    via = models.CharField(max_length=10, choices=Via.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.reviewer or self.reviewer_label}"

@@ -1,0 +1,213 @@
+"""Tips: staff sending one (logged in, or through the practice's secret link),
+and the agency's inbox."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.http import AuthenticatedHttpRequest, client_ip
+from imaging import VARIANT_SPECS
+from posts import access, ratelimit
+from posts.forms import DeclineForm, TipFilterForm, TipForms
+from posts.models import IllegalTransition, Tip, TipPhoto
+from posts.tip_outcomes import outcome, with_outcomes
+from posts.tips import decline_tip, submit_tip
+from practices.services import MAX_CONSENT_DOCUMENT_BYTES, rotate_tip_link
+
+# -- sending one ---------------------------------------------------------------
+
+
+def _body_too_large(request: HttpRequest) -> bool:
+    """More than a tip's photos and a signed form can add up to, by the request's own count."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.MAX_TIP_BYTES + MAX_CONSENT_DOCUMENT_BYTES + 1024 * 1024
+
+
+def _tip_forms(request: HttpRequest, **options) -> TipForms:
+    if request.method != "POST":
+        return TipForms(**options)
+    if _body_too_large(request):
+        # Refused before the body is read: nothing of it reaches the disk.
+        return TipForms(too_large=True, **options)
+    return TipForms(request.POST, request.FILES, signer_ip=client_ip(request), **options)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Where staff land: send a tip, and see what became of the ones sent."""
+    practices = access.staff_practices(request.user)
+    wanted = request.GET.get("practice")
+    practice = next((p for p in practices if p.slug == wanted), practices[0])
+    membership = access.membership_for(request.user, practice)
+    forms = _tip_forms(
+        request,
+        practice=practice,
+        via_link=False,
+        needs_policy=membership.policy_confirmed_at is None,
+    )
+    if forms.is_valid():
+        submit_tip(forms.submission(), by=request.user, ip_address=client_ip(request))
+        messages.success(request, "Thank you! Your tip is on its way to the agency.")
+        return redirect(f"{reverse('staff_home')}?practice={practice.slug}#my-tips")
+    tips = with_outcomes(
+        access.tips_visible_to(request.user)
+        .filter(submitted_by=request.user)
+        .annotate(photo_count=Count("photos"))
+    )[:50]
+    return render(
+        request,
+        "posts/staff_home.html",
+        {
+            "practices": practices,
+            "practice": practice,
+            "form": forms.tip,
+            "consent_form": forms.consent,
+            "rows": [(t, outcome(t)) for t in tips],
+            "action": f"{reverse('staff_home')}?practice={practice.slug}",
+            "max_photo_bytes": settings.MAX_PHOTO_BYTES,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def tip_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The practice's secret tip link: staff without an account send a tip."""
+    practice = access.get_practice_for_tip_link(token)
+    if request.method == "POST":
+        # Per link before the body is read; per e-mail address once it is.
+        verdict = ratelimit.hit(
+            "tiplink",
+            practice.tip_link_token,
+            limit=settings.TIP_LINK_LIMIT_PER_LINK,
+            window=settings.TIP_LINK_WINDOW,
+        )
+        if (
+            verdict.allowed
+            and not _body_too_large(request)
+            and request.POST.get("submitter_email", "").strip()
+        ):
+            verdict = ratelimit.hit(
+                "tipmail",
+                f"{practice.pk}:{request.POST['submitter_email']}",
+                limit=settings.TIP_LINK_LIMIT_PER_EMAIL,
+                window=settings.TIP_LINK_WINDOW,
+            )
+        if not verdict.allowed:
+            response = render(
+                request,
+                "posts/tip_link_limited.html",
+                {"practice": practice, "minutes": max(1, round(verdict.retry_after / 60))},
+                status=429,
+            )
+            response["Retry-After"] = str(verdict.retry_after)
+            return response
+    forms = _tip_forms(request, practice=practice, via_link=True, needs_policy=True)
+    if forms.is_valid():
+        submit_tip(forms.submission(), by=None, ip_address=client_ip(request))
+        messages.success(request, "Thank you! Your tip is on its way to the agency.")
+        return redirect("tip_link", token=token)
+    response = render(
+        request,
+        "posts/tip_link.html",
+        {
+            "practice": practice,
+            "form": forms.tip,
+            "consent_form": forms.consent,
+            "action": reverse("tip_link", args=[token]),
+            "max_photo_bytes": settings.MAX_PHOTO_BYTES,
+        },
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+# -- the agency's side -----------------------------------------------------------
+
+
+@require_GET
+@login_required
+def tip_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    tip = access.get_tip_for_user(request.user, pk)
+    is_agency = access.role_in(request.user, tip.practice_id) in access.AGENCY
+    tips = with_outcomes(Tip.objects.filter(pk=tip.pk).select_related("practice"))
+    return render(
+        request,
+        "posts/tip_detail.html",
+        {
+            "tip": tip,
+            "outcome": outcome(tips[0]),
+            "photos": [tp.asset for tp in tip.tipphoto_set.select_related("asset")],
+            "is_agency": is_agency,
+            "decline_form": DeclineForm() if is_agency and tip.status == Tip.Status.NEW else None,
+            "previews": [VARIANT_SPECS["instagram_square"], VARIANT_SPECS["facebook"]],
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_GET
+@login_required
+def tip_inbox(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """A practice's tips for its strategist: filter, decline, draft a post."""
+    practice = access.get_practice_for_user(request.user, slug)
+    filters = TipFilterForm(request.GET)
+    tips = access.tips_visible_to(request.user).filter(practice=practice)
+    if filters.is_valid():
+        if filters.cleaned_data["kind"]:
+            tips = tips.filter(kind=filters.cleaned_data["kind"])
+        if filters.cleaned_data["status"]:
+            tips = tips.filter(status=filters.cleaned_data["status"])
+    tips = tips.order_by("-created_at").prefetch_related(
+        Prefetch("tipphoto_set", queryset=TipPhoto.objects.select_related("asset"))
+    )
+    page = Paginator(tips, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "posts/tip_inbox.html",
+        {
+            "practice": practice,
+            "filters": filters,
+            "page": page,
+            "tip_link": settings.SITE_URL.rstrip("/")
+            + reverse("tip_link", args=[practice.tip_link_token]),
+        },
+    )
+
+
+@require_POST
+@login_required
+def tip_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    tip = access.get_tip_for_user(request.user, pk, roles=access.AGENCY)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            decline_tip(tip, reason=form.cleaned_data["reason"], by=request.user)
+        except IllegalTransition as refused:
+            messages.error(request, f"Not declined: {refused}.")
+        else:
+            messages.success(request, "Tip declined; the person who sent it will see your reason.")
+    else:
+        messages.error(request, "Please say why the tip is declined.")
+    return redirect(tip)
+
+
+@require_POST
+@login_required
+def tip_link_rotate(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    practice = access.get_practice_for_user(request.user, slug)
+    rotate_tip_link(practice, by=request.user, ip_address=client_ip(request))
+    messages.success(request, "A new tip link is ready: the old one no longer works.")
+    return redirect("tip_inbox", slug=practice.slug)

@@ -1,0 +1,189 @@
+"""Who may see and do what: the one rule every view asks, and its practice-level helpers.
+
+Every view that touches a practice's data starts with a `get_*_for_user` or
+`require_*` helper, and every list goes through a `*_visible_to` queryset, so
+no view filters by practice or checks a role on its own and none can forget
+the check. This module holds the rule and the helpers for the nouns of this
+app (practices, patient authorizations, social accounts); `posts.access`
+holds the helpers for tips, photos, posts and publications, on the same rule.
+Two modules only because `practices` may not import `posts` (the apps are
+layered; see pyproject.toml): `posts.access` re-exports everything here, so a
+view of the posts app asks that one module.
+
+Rules:
+- an agency lead sees every practice;
+- a strategist sees the practices assigned to them;
+- staff see their own practice: they submit tips and see their own tips;
+- doctors see their own practice: they review its posts.
+
+Someone with no tie to the practice gets 404 (we do not even confirm that the
+object exists); someone tied to it but without the needed role gets 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from core.models import User
+from practices.models import Membership, PatientConsent, Practice, SocialAccount
+
+LEAD = "lead"
+STRATEGIST = "strategist"
+STAFF = Membership.Role.STAFF.value
+DOCTOR = Membership.Role.DOCTOR.value
+AGENCY = frozenset({LEAD, STRATEGIST})
+EVERYONE = frozenset({LEAD, STRATEGIST, STAFF, DOCTOR})
+
+
+def practice_roles(user: User) -> dict[int, str] | None:
+    """The user's role per practice id; None means every practice (agency lead).
+
+    Cached on the user object: one query per request, whatever the page asks.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return {}
+    if user.is_agency_lead:
+        return None
+    cached = getattr(user, "_practice_roles", None)
+    if cached is not None:
+        return cached
+    if user.is_strategist:
+        roles = dict.fromkeys(user.assignments.values_list("practice_id", flat=True), STRATEGIST)
+    else:
+        roles = dict(user.memberships.values_list("practice_id", "role"))
+    user._practice_roles = roles
+    return roles
+
+
+def role_in(user: User, practice_id: int) -> str | None:
+    roles = practice_roles(user)
+    if roles is None:
+        return LEAD
+    return roles.get(practice_id)
+
+
+def require_role(user: User, practice_id: int, allowed: frozenset[str] | set[str]) -> str:
+    role = role_in(user, practice_id)
+    if role is None:
+        raise Http404("No such page.")
+    if role not in allowed:
+        raise PermissionDenied("Your role at this practice does not allow this.")
+    return role
+
+
+def scope(queryset: QuerySet, user: User, allowed: set[str], field: str = "practice_id"):
+    roles = practice_roles(user)
+    if roles is None:
+        return queryset
+    ids = [pid for pid, role in roles.items() if role in allowed]
+    return queryset.filter(**{f"{field}__in": ids})
+
+
+# -- practices ---------------------------------------------------------------
+
+
+def practices_visible_to(user: User) -> QuerySet[Practice]:
+    return scope(Practice.objects.all(), user, {LEAD, STRATEGIST, STAFF, DOCTOR}, "id")
+
+
+def get_practice_for_user(user: User, slug: str, *, roles=AGENCY) -> Practice:
+    practice = Practice.objects.filter(slug=slug).first()
+    if practice is None:
+        raise Http404("No such practice.")
+    require_role(user, practice.pk, roles)
+    return practice
+
+
+def get_practice_for_tip_link(token: str) -> Practice:
+    """The practice whose secret tip link this is; 404 for any other (a rotated one too)."""
+    practice = Practice.objects.filter(tip_link_token=token).first() if token else None
+    if practice is None:
+        raise Http404("No such page.")
+    return practice
+
+
+# -- patient authorizations ----------------------------------------------------
+
+
+def consents_visible_to(user: User) -> QuerySet[PatientConsent]:
+    return scope(PatientConsent.objects.select_related("practice"), user, {LEAD, STRATEGIST})
+
+
+def get_consent_for_user(user: User, pk: int) -> PatientConsent:
+    consent = PatientConsent.objects.select_related("practice").filter(pk=pk).first()
+    if consent is None:
+        raise Http404("No such authorization.")
+    require_role(user, consent.practice_id, AGENCY)
+    return consent
+
+
+def get_practice_consent_for_user(user: User, slug: str, pk: int) -> PatientConsent:
+    """An authorization at its address under its own practice (404 under any other)."""
+    consent = get_consent_for_user(user, pk)
+    if consent.practice.slug != slug:
+        raise Http404("No such authorization.")
+    return consent
+
+
+# -- social accounts -----------------------------------------------------------
+
+
+def accounts_visible_to(user: User) -> QuerySet[SocialAccount]:
+    return scope(SocialAccount.objects.select_related("practice"), user, {LEAD, STRATEGIST})
+
+
+def get_account_for_user(user: User, pk: int, *, roles=AGENCY) -> SocialAccount:
+    account = SocialAccount.objects.select_related("practice").filter(pk=pk).first()
+    if account is None:
+        raise Http404("No such account.")
+    require_role(user, account.practice_id, roles)
+    return account
+
+
+def membership_for(user: User, practice: Practice) -> Membership:
+    """The person's membership at a practice they belong to (404 otherwise)."""
+    membership = Membership.objects.filter(user=user, practice=practice).first()
+    if membership is None:
+        raise Http404("No such page.")
+    return membership
+
+
+def require_agency_lead(user: User) -> None:
+    if not user.is_authenticated or not user.is_agency_lead:
+        raise PermissionDenied("Only the agency lead can do this.")
+
+
+def require_agency(user: User) -> None:
+    """Pages for the agency team (lead and strategists), across their practices."""
+    if not user.is_authenticated or not user.is_agency:
+        raise PermissionDenied("This page is for the agency team.")
+
+
+def staff_practices(user: User) -> list[Practice]:
+    """The practices where this person is staff (403 if none): where their tips go."""
+    roles = practice_roles(user) or {}
+    ids = [pid for pid, role in roles.items() if role == STAFF]
+    practices = list(Practice.objects.filter(id__in=ids).order_by("name")) if ids else []
+    if not practices:
+        raise PermissionDenied("This page is for practice staff.")
+    return practices
+
+
+def require_reviewer(user: User) -> None:
+    """The approvals list: a practice's doctors, and the agency team."""
+    roles = practice_roles(user)
+    if roles is not None and DOCTOR not in roles.values() and not user.is_agency:
+        raise PermissionDenied("Approvals are for the practice's doctors.")
+
+
+def home_role(user: User) -> str | None:
+    """Which home page fits this person: "agency", a practice role, or None."""
+    if user.is_agency:
+        return "agency"
+    roles = set((practice_roles(user) or {}).values())
+    for role in (DOCTOR, STAFF):
+        if role in roles:
+            return role
+    return None

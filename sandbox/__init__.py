@@ -1,0 +1,42 @@
+"""A loopback server speaking the five platforms' wire formats, with fault knobs.
+
+The tests and the demo point every platform host at it: with SANDBOX_URL
+set, each host role becomes f"{SANDBOX_URL}/{role}" and the server routes on
+that first path segment (graph, linkedin_api, x_api, google_business, ...).
+
+    server = SandboxServer(port=0).start()   # or: python -m sandbox --port 8765
+    server.url                               # "http://127.0.0.1:54321"
+    server.stop()
+
+Its own endpoints, under /_sandbox:
+
+    GET  /_sandbox/                 index of accounts with posts (HTML)
+    GET  /_sandbox/feed/{platform}/{account}   one account's timeline, newest first (HTML)
+    GET  /_sandbox/ledger?platform=&account=   {"count": n, "posts": [{"platform", "account",
+                                    "id", "text", "media_count", "link", "created_at", "token",
+                                    "permalink", "state", "deleted", "deleted_at", "metrics"}]}
+    POST /_sandbox/reset            {"seed": n}? -> forget everything (posts, tokens, knobs, clock)
+    GET  /_sandbox/faults           {"seed", "clock_offset_s", "faults": [{platform, account, ...}]}
+    POST /_sandbox/faults           {"platform"?, "account"?, "seed"?, knob: value, ...}
+                                    (no platform: every platform); 400 for an unknown knob
+    DELETE /_sandbox/faults         clear every knob
+    POST /_sandbox/clock            {"advance_s": n} -> move the sandbox's clock forward
+    POST /_sandbox/tokens           {"platform", "account", "ttl_s"?} -> a token bound to that
+                                    account (X takes the author from the token)
+    POST /_sandbox/revoke           {"token"} -> that access or refresh token stops working
+
+Knobs (state.DEFAULT_KNOBS): latency_ms, error_rates {transient, throttled, token_expired,
+permission_revoked, rejected, duplicate: probability}, ambiguous_rate (the post is created,
+then the answer is lost), ambiguous_mode ("mixed" | "drop" | "5xx" | "no_id": a success
+that does not name the post), uploads_without_id (uploads answered without their id),
+ig_in_progress_polls,
+ig_container_error (an Instagram subcode), quota (Instagram posts already used / X posts
+remaining), quota_limit (Instagram quota_total, default 50 / X limit, default 200),
+delete_enabled (Instagram), retry_after_s, detect_duplicates.
+"""
+
+from __future__ import annotations
+
+from sandbox.server import SandboxServer
+
+__all__ = ["SandboxServer"]

@@ -1,0 +1,362 @@
+"""Instagram content publishing: containers, status polling, media_publish, media."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from sandbox.core import (
+    Request,
+    Response,
+    cursor_page,
+    graph_time,
+    json_response,
+)
+from sandbox.facebook import graph_paging, requested_fields
+from sandbox.gate import finish_create, finish_upload, gate
+from sandbox.graph_errors import INSTAGRAM, graph_error, invalid_param, not_found
+from sandbox.media import FetchError, fetch, inspect
+from sandbox.state import Post, Sandbox
+
+MAX_CAPTION = 2_200
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+CONTAINER_LIFETIME = timedelta(hours=24)
+QUOTA_TOTAL = 50
+QUOTA_WINDOW = timedelta(hours=24)
+INSIGHT_METRICS = {
+    "views": "impressions",
+    "reach": "reach",
+    "saved": "saves",
+    "likes": "likes",
+    "comments": "comments",
+    "shares": "shares",
+}
+STATUS_TEXT = {
+    "FINISHED": "Finished: Media has been uploaded and it is ready to be published.",
+    "IN_PROGRESS": "In Progress: Media is still being processed.",
+    "PUBLISHED": "Published: Media has been published.",
+    "EXPIRED": "Expired: Media was not published within 24 hours.",
+}
+
+
+def create_container(sb: Sandbox, req: Request, ig_user: str) -> Response:
+    params = req.params
+    refused = gate(sb, req, INSTAGRAM, ig_user, content=True)
+    if refused:
+        return refused
+    caption = params.get("caption", "")
+    if len(caption) > MAX_CAPTION:
+        return graph_error(
+            400,
+            "(#100) The caption is too long.",
+            100,
+            2207010,
+            user_title="Caption too long",
+            user_msg=f"Captions can have at most {MAX_CAPTION} characters.",
+        )
+    media_type = params.get("media_type", "IMAGE").upper()
+    is_item = params.get("is_carousel_item", "false").lower() == "true"
+    container: dict[str, Any] = {
+        "owner": ig_user,
+        "media_type": media_type,
+        "caption": caption,
+        "children": [],
+        "is_carousel_item": is_item,
+        "created_at": sb.now(),
+        "published": False,
+        "media_id": None,
+        # Only the container that gets published makes the client wait.
+        "polls_left": 0 if is_item else int(sb.knobs("instagram", ig_user)["ig_in_progress_polls"]),
+        # Processing that fails after the container was accepted.
+        "error": sb.knobs("instagram", ig_user)["ig_container_error"],
+    }
+    if media_type == "CAROUSEL":
+        children = [c.strip() for c in params.get("children", "").split(",") if c.strip()]
+        if not 2 <= len(children) <= 10:
+            return invalid_param("The carousel must have between 2 and 10 children", 2207024)
+        with sb.lock:
+            for child_id in children:
+                child = sb.ig_containers.get(child_id)
+                if child is None or child["owner"] != ig_user or not child["is_carousel_item"]:
+                    return invalid_param(
+                        f"The parameter children contains an invalid id {child_id}"
+                    )
+        container["children"] = children
+    elif media_type == "IMAGE":
+        problem = _fetch_image(params.get("image_url", ""))
+        if problem:
+            return problem
+        container["image_url"] = params["image_url"]
+        container["alt_text"] = params.get("alt_text", "")
+    else:
+        return invalid_param(f"media_type {media_type} is not supported by this sandbox")
+    container_id = sb.new_id(17_900_000_000_000_000)
+    with sb.lock:
+        sb.ig_containers[container_id] = container
+    return finish_upload(sb, req, json_response(200, {"id": container_id}))
+
+
+def _fetch_image(url: str) -> Response | None:
+    """Download the image like Instagram does; its error if that or the image fails."""
+    if not url:
+        return invalid_param("The parameter image_url is required.")
+    try:
+        data = fetch(url, max_bytes=MAX_IMAGE_BYTES)
+    except FetchError as exc:
+        if exc.reason == "timeout":
+            return graph_error(
+                400,
+                "Timeout downloading media",
+                9004,
+                2207003,
+                user_title="Timeout",
+                user_msg="Media download timed out.",
+            )
+        if exc.reason == "too_large":
+            return graph_error(
+                400,
+                "The image is too large",
+                36000,
+                2207004,
+                user_title="Image size too large",
+                user_msg="The image is too large to download. It should be less than 8 MiB.",
+            )
+        return graph_error(
+            400,
+            "Media download has failed. The media URI doesn't meet our requirements.",
+            9004,
+            2207052,
+            user_title="Media download has failed",
+            user_msg=f"The media could not be fetched from the URI ({exc.detail}).",
+        )
+    info = inspect(data)
+    if info.format != "JPEG":
+        return graph_error(
+            400,
+            "The image format is not supported.",
+            36001,
+            2207005,
+            user_title="Unsupported format",
+            user_msg="The image format is not supported. Only JPEG is supported.",
+        )
+    ratio = info.width / info.height
+    if not 0.8 <= ratio <= 1.91:
+        return graph_error(
+            400,
+            f"The submitted image with aspect ratio ('{ratio:.2f}') cannot be "
+            "published. Please submit an image with a valid aspect ratio.",
+            36003,
+            2207009,
+            user_title="Invalid aspect ratio",
+            user_msg="The image's aspect ratio must be between 4:5 and 1.91:1.",
+        )
+    return None
+
+
+def container_status(sb: Sandbox, container: dict[str, Any]) -> str:
+    if container["published"]:
+        return "PUBLISHED"
+    if sb.now() - container["created_at"] > CONTAINER_LIFETIME:
+        return "EXPIRED"
+    if container["polls_left"] > 0:
+        return "IN_PROGRESS"
+    if container.get("error"):
+        return "ERROR"
+    return "FINISHED"
+
+
+def read_container(
+    sb: Sandbox, req: Request, container_id: str, container: dict[str, Any]
+) -> Response:
+    refused = gate(sb, req, INSTAGRAM, container["owner"])
+    if refused:
+        return refused
+    with sb.lock:
+        status = container_status(sb, container)
+        if status == "IN_PROGRESS":
+            container["polls_left"] -= 1
+    text = STATUS_TEXT.get(status) or (
+        f"Error: Media upload has failed with error code {container.get('error')}"
+    )
+    values = {"id": container_id, "status_code": status, "status": text}
+    fields = requested_fields(req, "id")
+    return json_response(200, {k: values[k] for k in ["id", *fields] if k in values})
+
+
+def quota_usage(sb: Sandbox, ig_user: str) -> tuple[int, int]:
+    knobs = sb.knobs("instagram", ig_user)
+    since = sb.now() - QUOTA_WINDOW
+    with sb.lock:
+        posts = list(sb.by_account.get(("instagram", ig_user), ()))
+    # Deleting a post does not give its quota back.
+    used = sum(1 for p in posts if p.created_at >= since) + int(knobs["quota"] or 0)
+    return used, int(knobs["quota_limit"] or QUOTA_TOTAL)
+
+
+def publish(sb: Sandbox, req: Request, ig_user: str) -> Response:
+    params = req.params
+    refused = gate(sb, req, INSTAGRAM, ig_user, create=True)
+    if refused:
+        return refused
+    container_id = params.get("creation_id", "")
+    if not container_id:
+        return invalid_param("The parameter creation_id is required.")
+    with sb.lock:
+        container = sb.ig_containers.get(container_id)
+    if container is None or container["owner"] != ig_user:
+        return graph_error(
+            400, "(#24) The media builder does not exist or has expired", 24, 2207008
+        )
+    status = container_status(sb, container)
+    if status == "EXPIRED":
+        return graph_error(
+            400, "(#24) The media builder does not exist or has expired", 24, 2207008
+        )
+    if status == "IN_PROGRESS":
+        return graph_error(
+            400,
+            "Media ID is not available",
+            9007,
+            2207027,
+            user_title="Media not ready for publishing",
+            user_msg="The media is not ready for publishing, please wait for a moment",
+        )
+    if container["is_carousel_item"]:
+        return invalid_param("A carousel item cannot be published on its own")
+    used, total = quota_usage(sb, ig_user)
+    if used >= total:
+        return graph_error(
+            400,
+            "Application request limit reached",
+            9,
+            2207042,
+            user_title="Cannot publish post",
+            user_msg="You reached maximum number of posts that is allowed to be "
+            "published by Content Publishing API.",
+        )
+    # A PUBLISHED container is published again here, on purpose: the platform
+    # docs warn that a blind retry posts twice, and tests must be able to see it.
+    media_id = sb.new_id(17_800_000_000_000_000)
+    shortcode = secrets.token_urlsafe(8)[:11]
+    post = sb.add_post(
+        Post(
+            platform="instagram",
+            account=ig_user,
+            id=media_id,
+            text=container["caption"],
+            media_count=len(container["children"]) or 1,
+            created_at=sb.now(),
+            token=req.bearer,
+            permalink=f"{req.base_url}/instagram_www/p/{shortcode}/",
+            extra={
+                "shortcode": shortcode,
+                "container": container_id,
+                "media_type": container["media_type"],
+            },
+        )
+    )
+    with sb.lock:
+        container["published"] = True
+        container["media_id"] = post.id
+    return finish_create(sb, req, INSTAGRAM, json_response(200, {"id": post.id}))
+
+
+def media_fields(post: Post, fields: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "id": post.id,
+        "timestamp": graph_time(post.created_at),
+        "permalink": post.permalink,
+        "shortcode": post.extra.get("shortcode"),
+        "media_type": post.extra.get("media_type", "IMAGE"),
+        "like_count": post.metrics["likes"],
+        "comments_count": post.metrics["comments"],
+    }
+    if post.text:
+        values["caption"] = post.text
+    return {name: values[name] for name in ["id", *fields] if name in values}
+
+
+def read_media(sb: Sandbox, req: Request, post: Post) -> Response:
+    refused = gate(sb, req, INSTAGRAM, post.account)
+    if refused:
+        return refused
+    return json_response(200, media_fields(post, requested_fields(req, "id")))
+
+
+def list_media(sb: Sandbox, req: Request, ig_user: str) -> Response:
+    refused = gate(sb, req, INSTAGRAM, ig_user)
+    if refused:
+        return refused
+    try:
+        limit = min(int(req.query.get("limit", "25")), 100)
+    except ValueError:
+        return invalid_param("param limit must be an integer")
+    fields = requested_fields(req, "id")
+    chosen, after = cursor_page(
+        sb.recent_posts("instagram", ig_user), req.query.get("after"), limit
+    )
+    rows = [media_fields(p, fields) for p in chosen]
+    return json_response(200, {"data": rows, "paging": graph_paging(req, after)})
+
+
+def publishing_limit(sb: Sandbox, req: Request, ig_user: str) -> Response:
+    refused = gate(sb, req, INSTAGRAM, ig_user)
+    if refused:
+        return refused
+    used, total = quota_usage(sb, ig_user)
+    return json_response(
+        200,
+        {
+            "data": [
+                {
+                    "quota_usage": used,
+                    "config": {
+                        "quota_total": total,
+                        "quota_duration": int(QUOTA_WINDOW.total_seconds()),
+                    },
+                }
+            ]
+        },
+    )
+
+
+def media_insights(sb: Sandbox, req: Request, post: Post) -> Response:
+    refused = gate(sb, req, INSTAGRAM, post.account)
+    if refused:
+        return refused
+    metrics = [m for m in req.query.get("metric", "").split(",") if m]
+    allowed = [*INSIGHT_METRICS, "total_interactions"]
+    for index, name in enumerate(metrics):
+        if name not in allowed:
+            return invalid_param(
+                f"metric[{index}] must be one of the following values: {', '.join(allowed)}"
+            )
+    m = post.metrics
+    data = []
+    for name in metrics:
+        if name == "total_interactions":
+            value = m["likes"] + m["comments"] + m["shares"] + m["saves"]
+        else:
+            value = m[INSIGHT_METRICS[name]]
+        data.append(
+            {
+                "name": name,
+                "period": "lifetime",
+                "values": [{"value": value}],
+                "title": name.capitalize(),
+                "id": f"{post.id}/insights/{name}/lifetime",
+            }
+        )
+    return json_response(200, {"data": data})
+
+
+def delete_media(sb: Sandbox, req: Request, post: Post) -> Response:
+    refused = gate(sb, req, INSTAGRAM, post.account)
+    if refused:
+        return refused
+    if not sb.knobs("instagram", post.account)["delete_enabled"]:
+        # What Graph says for a method an object does not support.
+        return not_found(post.id, "delete")
+    sb.delete_post(post)
+    return json_response(200, {"success": True})

@@ -1,0 +1,555 @@
+"""LinkedIn: versioned /rest API (images, posts, statistics), /v2 ACLs and OAuth."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote, unquote
+
+from sandbox.core import Request, Response, Router, epoch_ms, json_response
+from sandbox.gate import ErrorContext, context, finish_create, gate
+from sandbox.media import inspect
+from sandbox.oauth import consent_page, redeem
+from sandbox.state import Post, Sandbox
+from sandbox.users import LINKEDIN_MEMBER, LINKEDIN_ORGS
+
+MAX_COMMENTARY = 3_000
+MAX_IMAGE_BYTES = 36 * 1024 * 1024
+VERSION_LIFETIME_MONTHS = 12  # LinkedIn supports each monthly version for a year
+ACCESS_TTL = 60 * 24 * 3600
+REFRESH_TTL = 365 * 24 * 3600
+ORG_URN = re.compile(r"urn:li:organization:(\d+)")
+
+api = Router()
+www = Router()
+
+
+def _error(
+    status: int,
+    message: str,
+    code: str | None = None,
+    service_code: int | None = None,
+    **extra: Any,
+) -> Response:
+    body: dict[str, Any] = {"status": status, "message": message}
+    if code:
+        body["code"] = code
+    if service_code is not None:
+        body["serviceErrorCode"] = service_code
+    body.update(extra)
+    return json_response(status, body)
+
+
+def _input_error(status: int, message: str, code: str, field: str, description: str) -> Response:
+    return _error(
+        status,
+        message,
+        errorDetailType="com.linkedin.common.error.BadRequest",
+        errorDetails={
+            "inputErrors": [
+                {
+                    "description": description,
+                    "input": {"inputPath": {"fieldPath": field}},
+                    "code": code,
+                }
+            ]
+        },
+    )
+
+
+class LinkedInDialect:
+    platform = "linkedin"
+    in_band = frozenset()
+
+    def error(self, kind: str, ctx: ErrorContext) -> Response | None:
+        if kind == "unauthenticated":
+            return _error(401, "Empty oauth2 access token", "EMPTY_ACCESS_TOKEN", 65604)
+        if kind == "token_expired":
+            return _error(
+                401, "The token used in the request has expired", "EXPIRED_ACCESS_TOKEN", 65602
+            )
+        if kind == "permission_revoked":
+            return _error(
+                401,
+                "The token used in the request has been revoked by the user",
+                "REVOKED_ACCESS_TOKEN",
+                65601,
+            )
+        if kind == "throttled":
+            # LinkedIn's limits are daily and it sends no Retry-After header,
+            # unless a test chose a wait with the retry_after_s knob.
+            response = _error(
+                429,
+                "Resource level throttle APPLICATION DAY limit for calls to this "
+                "resource is reached.",
+                "TOO_MANY_REQUESTS",
+                101,
+            )
+            if ctx.retry_after_set:
+                response.headers["Retry-After"] = str(int(ctx.retry_after_s))
+            return response
+        if kind == "transient":
+            return _error(503, "Service Unavailable")
+        if kind == "server_error":
+            return _error(500, "Internal Server Error")
+        if kind == "rejected":
+            return _input_error(
+                422,
+                "Posts that violate the Professional Community Policies cannot be created.",
+                "INVALID_CONTENT",
+                "/commentary",
+                "Content violates the Professional Community Policies",
+            )
+        if kind == "duplicate":
+            existing = ctx.existing_id or "urn:li:share:7000000000000000000"
+            return _input_error(
+                422,
+                f"Content is a duplicate of {existing}",
+                "DUPLICATE_POST",
+                "",
+                "Duplicate post is detected",
+            )
+        raise ValueError(kind)
+
+
+LINKEDIN = LinkedInDialect()
+
+
+def _version_problem(sb: Sandbox, req: Request) -> Response | None:
+    """Every /rest call must name an active monthly version and Rest.li 2.0.0."""
+    version = req.header("LinkedIn-Version")
+    if not version:
+        return _error(
+            400,
+            "A version must be present. Please specify a version by adding the "
+            "LinkedIn-Version header.",
+            "VERSION_MISSING",
+        )
+    if not _active(sb.now(), version):
+        return _error(426, f"Requested version {version} is not active", "NONEXISTENT_VERSION")
+    if req.header("X-Restli-Protocol-Version") != "2.0.0":
+        return _error(
+            400,
+            "This API requires the header X-Restli-Protocol-Version: 2.0.0",
+            "UNSUPPORTED_PROTOCOL_VERSION",
+        )
+    return None
+
+
+def _active(now: datetime, version: str) -> bool:
+    match = re.fullmatch(r"(\d{4})(\d{2})(?:\.\d{2})?", version)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return False
+    asked = int(match.group(1)) * 12 + int(match.group(2)) - 1
+    current = now.year * 12 + now.month - 1
+    return current - VERSION_LIFETIME_MONTHS < asked <= current
+
+
+def rest(handler: Any) -> Any:
+    def versioned(sb: Sandbox, req: Request, *args: str) -> Response:
+        return _version_problem(sb, req) or handler(sb, req, *args)
+
+    return versioned
+
+
+# --- images ------------------------------------------------------------------
+
+
+def initialize_upload(sb: Sandbox, req: Request) -> Response:
+    if req.query.get("action") != "initializeUpload":
+        return _error(400, "Unsupported action")
+    body = req.json or {}
+    owner = (body.get("initializeUploadRequest") or {}).get("owner", "")
+    if not ORG_URN.fullmatch(owner):
+        return _input_error(
+            400,
+            "Invalid owner",
+            "INVALID_VALUE",
+            "/initializeUploadRequest/owner",
+            "owner must be an organization URN",
+        )
+    refused = gate(sb, req, LINKEDIN, owner, content=True)
+    if refused:
+        return refused
+    image = "urn:li:image:" + secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")
+    slot = secrets.token_urlsafe(16)
+    expires = sb.now() + timedelta(hours=24)
+    with sb.lock:
+        sb.li_images[image] = {"owner": owner, "status": "WAITING_UPLOAD", "slot": slot}
+        sb.li_uploads[slot] = image
+    return json_response(
+        200,
+        {
+            "value": {
+                "uploadUrlExpiresAt": epoch_ms(expires),
+                "uploadUrl": f"{req.base_url}/linkedin_api/dms-uploads/{slot}",
+                "image": image,
+            }
+        },
+    )
+
+
+@api.route("PUT", r"/dms-uploads/([^/]+)")
+def upload(sb: Sandbox, req: Request, slot: str) -> Response:
+    with sb.lock:
+        image = sb.li_uploads.get(slot)
+    if image is None:
+        return _error(404, "Upload URL not found or expired")
+    info = inspect(req.body)
+    with sb.lock:
+        record = sb.li_images[image]
+        if len(req.body) > MAX_IMAGE_BYTES or info.format not in ("JPEG", "PNG", "GIF"):
+            record["status"] = "PROCESSING_FAILED"
+        else:
+            record["status"] = "AVAILABLE"
+    return Response(status=201)
+
+
+def get_image(sb: Sandbox, req: Request, image: str) -> Response:
+    with sb.lock:
+        record = sb.li_images.get(image)
+    if record is None:
+        return _error(404, f"Image {image} not found", "NOT_FOUND")
+    refused = gate(sb, req, LINKEDIN, record["owner"])
+    return refused or json_response(
+        200, {"id": image, "owner": record["owner"], "status": record["status"]}
+    )
+
+
+# --- posts -------------------------------------------------------------------
+
+
+def _content_images(content: dict[str, Any] | None) -> list[dict[str, Any]] | None:
+    if not content:
+        return []
+    if "media" in content:
+        return [content["media"]]
+    if "multiImage" in content:
+        return list(content["multiImage"].get("images") or [])
+    if "article" in content:
+        return []
+    return None
+
+
+def create_post(sb: Sandbox, req: Request) -> Response:
+    body = req.json
+    if not isinstance(body, dict):
+        return _error(400, "Request body must be a JSON object")
+    author = str(body.get("author", ""))
+    if not ORG_URN.fullmatch(author):
+        return _input_error(
+            422, "Invalid author", "INVALID_VALUE", "/author", "author must be an organization URN"
+        )
+    refused = gate(sb, req, LINKEDIN, author, content=True, create=True)
+    if refused:
+        return refused
+    for field, expected in (("visibility", "PUBLIC"), ("lifecycleState", "PUBLISHED")):
+        if body.get(field) != expected:
+            return _input_error(
+                422,
+                f"{field} must be {expected}",
+                "INVALID_VALUE",
+                f"/{field}",
+                f"{field} is required",
+            )
+    distribution = body.get("distribution") or {}
+    if distribution.get("feedDistribution") not in ("MAIN_FEED", "NONE"):
+        return _input_error(
+            422,
+            "distribution.feedDistribution is required",
+            "MISSING_FIELD",
+            "/distribution/feedDistribution",
+            "Field is required",
+        )
+    commentary = str(body.get("commentary", ""))
+    if len(_unescape(commentary)) > MAX_COMMENTARY:
+        return _input_error(
+            422,
+            "commentary is too long",
+            "FIELD_LENGTH_TOO_LONG",
+            "/commentary",
+            f"Length must be at most {MAX_COMMENTARY}",
+        )
+    images = _content_images(body.get("content"))
+    if images is None:
+        return _input_error(
+            422, "Unsupported content", "INVALID_VALUE", "/content", "Unknown content type"
+        )
+    if "multiImage" in (body.get("content") or {}) and not 2 <= len(images) <= 20:
+        return _input_error(
+            422,
+            "multiImage needs 2 to 20 images",
+            "INVALID_VALUE",
+            "/content/multiImage/images",
+            "Between 2 and 20 images are required",
+        )
+    with sb.lock:
+        for index, image in enumerate(images):
+            record = sb.li_images.get(str(image.get("id", "")))
+            if record is None or record["owner"] != author or record["status"] != "AVAILABLE":
+                return _input_error(
+                    422,
+                    f"Image {image.get('id')} is not available",
+                    "INVALID_VALUE",
+                    f"/content/images/{index}/id",
+                    "Image must be uploaded and processed first",
+                )
+    duplicate = sb.find_duplicate("linkedin", author, commentary)
+    if duplicate:
+        ctx = context(sb, "linkedin", author)
+        ctx.existing_id = duplicate.id
+        return LINKEDIN.error("duplicate", ctx) or _error(422, "duplicate")
+    article = (body.get("content") or {}).get("article") or {}
+    urn = f"urn:li:share:{sb.new_id(7_100_000_000_000_000_000)}"
+    sb.add_post(
+        Post(
+            platform="linkedin",
+            account=author,
+            id=urn,
+            text=commentary,
+            media_count=len(images),
+            created_at=sb.now(),
+            token=req.bearer,
+            permalink=f"{req.base_url}/linkedin_www/feed/update/{urn}/",
+            link=article.get("source"),
+            extra={"content": body.get("content")},
+        )
+    )
+    created = Response(
+        status=201,
+        headers={
+            "x-restli-id": urn,
+            "Location": f"/rest/posts/{quote(urn, safe='')}",
+        },
+    )
+    return finish_create(sb, req, LINKEDIN, created)
+
+
+def _unescape(commentary: str) -> str:
+    """The text a reader sees: templates collapsed, escapes removed (for length checks)."""
+    text = re.sub(r"\{hashtag\|\\#\|([^}]*)\}", r"#\1", commentary)
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def post_json(post: Post) -> dict[str, Any]:
+    created = epoch_ms(post.created_at)
+    body: dict[str, Any] = {
+        "id": post.id,
+        "author": post.account,
+        "commentary": post.text,
+        "visibility": "PUBLIC",
+        "lifecycleState": "PUBLISHED",
+        "isReshareDisabledByAuthor": False,
+        "distribution": {
+            "feedDistribution": "MAIN_FEED",
+            "targetEntities": [],
+            "thirdPartyDistributionChannels": [],
+        },
+        "createdAt": created,
+        "publishedAt": created,
+        "lastModifiedAt": created,
+    }
+    if post.extra.get("content"):
+        body["content"] = post.extra["content"]
+    return body
+
+
+def read_post(sb: Sandbox, req: Request, urn: str) -> Response:
+    post = sb.get_post("linkedin", urn)
+    refused = gate(sb, req, LINKEDIN, post.account if post else "")
+    if refused:
+        return refused
+    if post is None:
+        return _error(404, f"Post {urn} not found", "NOT_FOUND")
+    return json_response(200, post_json(post))
+
+
+def delete_post(sb: Sandbox, req: Request, urn: str) -> Response:
+    post = sb.get_post("linkedin", urn)
+    refused = gate(sb, req, LINKEDIN, post.account if post else "")
+    if refused:
+        return refused
+    if post:
+        sb.delete_post(post)
+    return Response(status=204)  # also when already gone
+
+
+def find_posts(sb: Sandbox, req: Request) -> Response:
+    q = req.query
+    if q.get("q") != "author" or not q.get("author"):
+        return _error(400, "Finder q=author with an author parameter is required")
+    author = q["author"]
+    refused = gate(sb, req, LINKEDIN, author)
+    if refused:
+        return refused
+    try:
+        count = min(int(q.get("count", "10")), 100)
+        start = int(q.get("start", "0"))
+    except ValueError:
+        return _error(400, "count and start must be integers")
+    posts = sb.recent_posts("linkedin", author)
+    page = posts[start : start + count]
+    return json_response(
+        200,
+        {
+            "elements": [post_json(p) for p in page],
+            "paging": {"start": start, "count": count, "total": len(posts), "links": []},
+        },
+    )
+
+
+def share_statistics(sb: Sandbox, req: Request) -> Response:
+    q = req.query
+    org = q.get("organizationalEntity", "")
+    if q.get("q") != "organizationalEntity" or not ORG_URN.fullmatch(org):
+        return _error(400, "q=organizationalEntity with an organization URN is required")
+    refused = gate(sb, req, LINKEDIN, org)
+    if refused:
+        return refused
+    shares = _restli_list(req.raw_query, "shares")
+    elements = []
+    for urn in shares:
+        post = sb.get_post("linkedin", urn)
+        if post is None or post.account != org:
+            continue
+        m = post.metrics
+        engaged = m["likes"] + m["comments"] + m["shares"] + m["clicks"]
+        elements.append(
+            {
+                "organizationalEntity": org,
+                "share": urn,
+                "totalShareStatistics": {
+                    "uniqueImpressionsCount": m["reach"],
+                    "impressionCount": m["impressions"],
+                    "clickCount": m["clicks"],
+                    "likeCount": m["likes"],
+                    "commentCount": m["comments"],
+                    "shareCount": m["shares"],
+                    "engagement": round(engaged / m["impressions"], 4) if m["impressions"] else 0,
+                },
+            }
+        )
+    return json_response(
+        200, {"elements": elements, "paging": {"start": 0, "count": 10, "links": []}}
+    )
+
+
+def _restli_list(raw_query: str, name: str) -> list[str]:
+    """Rest.li 2.0 list parameter: name=List(urn%3Ali%3Ashare%3A1,urn%3A...)."""
+    for pair in raw_query.split("&"):
+        key, _, value = pair.partition("=")
+        if key == name and value.startswith("List(") and value.endswith(")"):
+            return [unquote(item) for item in value[5:-1].split(",") if item]
+    return []
+
+
+def organization(sb: Sandbox, req: Request, org_id: str) -> Response:
+    org = next((o for o in LINKEDIN_ORGS if str(o["id"]) == org_id), None)
+    refused = gate(sb, req, LINKEDIN, f"urn:li:organization:{org_id}")
+    if refused:
+        return refused
+    if org is None:
+        return _error(404, f"Organization {org_id} not found", "NOT_FOUND")
+    return json_response(200, dict(org))
+
+
+@api.route("GET", r"/v2/organizationalEntityAcls")
+def organization_acls(sb: Sandbox, req: Request) -> Response:
+    refused = gate(sb, req, LINKEDIN, LINKEDIN_MEMBER)
+    if refused:
+        return refused
+    if req.query.get("q") != "roleAssignee":
+        return _error(400, "Finder q=roleAssignee is required")
+    elements = [
+        {
+            "organizationalTarget": f"urn:li:organization:{org['id']}",
+            "role": "ADMINISTRATOR",
+            "state": "APPROVED",
+            "roleAssignee": LINKEDIN_MEMBER,
+        }
+        for org in LINKEDIN_ORGS
+    ]
+    return json_response(
+        200, {"elements": elements, "paging": {"start": 0, "count": 10, "links": []}}
+    )
+
+
+api.add("POST", r"/rest/images", rest(initialize_upload))
+api.add("GET", r"/rest/images/([^/]+)", rest(get_image))
+api.add("POST", r"/rest/posts", rest(create_post))
+api.add("GET", r"/rest/posts", rest(find_posts))
+api.add("GET", r"/rest/posts/([^/]+)", rest(read_post))
+api.add("DELETE", r"/rest/posts/([^/]+)", rest(delete_post))
+api.add("GET", r"/rest/organizationalEntityShareStatistics", rest(share_statistics))
+api.add("GET", r"/rest/organizations/(\d+)", rest(organization))
+
+
+# --- OAuth -------------------------------------------------------------------
+
+
+@www.route("GET", r"/oauth/v2/authorization")
+def authorize(sb: Sandbox, req: Request) -> Response:
+    return consent_page(sb, req, "linkedin", pkce="optional")
+
+
+def _oauth_error(error: str, description: str) -> Response:
+    return json_response(400, {"error": error, "error_description": description})
+
+
+@www.route("POST", r"/oauth/v2/accessToken")
+def access_token(sb: Sandbox, req: Request) -> Response:
+    form = req.form
+    if not form.get("client_id") or not form.get("client_secret"):
+        return _oauth_error(
+            "invalid_request", 'A required parameter "client_id" or "client_secret" is missing'
+        )
+    grant = form.get("grant_type")
+    if grant == "authorization_code":
+        stored, why = redeem(
+            sb,
+            "linkedin",
+            code=form.get("code", ""),
+            redirect_uri=form.get("redirect_uri", ""),
+            client_id=form["client_id"],
+            code_verifier=form.get("code_verifier"),
+        )
+        if stored is None:
+            return _oauth_error("invalid_request", f"Unable to retrieve access token: {why}")
+        refresh_expires = sb.now() + timedelta(seconds=REFRESH_TTL)
+        refresh = sb.issue_token(
+            "linkedin", "refresh", prefix="AQX", ttl=REFRESH_TTL, scopes=stored.scope
+        )
+        return _tokens(sb, stored.scope, refresh, refresh_expires)
+    if grant == "refresh_token":
+        refresh = form.get("refresh_token", "")
+        info = sb.token(refresh)
+        if not refresh or sb.token_problem(refresh) or (info and info.kind != "refresh"):
+            return _oauth_error(
+                "invalid_request",
+                "The provided authorization grant or refresh token is invalid, expired or revoked",
+            )
+        # Refreshing never extends the refresh token's own 365 days.
+        refresh_expires = (info.expires_at if info else None) or sb.now() + timedelta(
+            seconds=REFRESH_TTL
+        )
+        return _tokens(sb, info.scopes if info else "", refresh, refresh_expires)
+    return _oauth_error("unsupported_grant_type", f"grant_type {grant!r} is not supported")
+
+
+def _tokens(sb: Sandbox, scopes: str, refresh: str, refresh_expires: datetime) -> Response:
+    access = sb.issue_token("linkedin", "access", prefix="AQV", ttl=ACCESS_TTL, scopes=scopes)
+    return json_response(
+        200,
+        {
+            "access_token": access,
+            "expires_in": ACCESS_TTL,
+            "refresh_token": refresh,
+            "refresh_token_expires_in": max(0, int((refresh_expires - sb.now()).total_seconds())),
+            "scope": scopes.replace(" ", ","),
+        },
+    )
+
+
+ROUTERS = {"linkedin_api": api, "linkedin_www": www}

@@ -1,0 +1,432 @@
+"""X API v2: posts, media upload, timelines, problem+json errors, OAuth 2.0 with PKCE."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from datetime import datetime
+from typing import Any
+
+from platforms.text import find_urls, x_weighted_length
+from sandbox.core import (
+    Request,
+    Response,
+    Router,
+    cursor_page,
+    iso,
+    json_response,
+)
+from sandbox.gate import ErrorContext, context, finish_create, finish_upload, gate
+from sandbox.media import inspect
+from sandbox.oauth import basic_credentials, consent_page, redeem
+from sandbox.state import Post, Sandbox
+from sandbox.users import X_USER
+
+PROBLEM = "application/problem+json"
+WINDOW = 15 * 60
+POST_LIMIT = 200
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_MEDIA = 4
+ACCESS_TTL = 2 * 3600
+REFRESH_TTL = 180 * 24 * 3600
+
+api = Router()
+www = Router()
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    type_: str = "about:blank",
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    body = {"title": title, "detail": detail, "type": type_, "status": status, **extra}
+    return json_response(status, body, headers, content_type=PROBLEM)
+
+
+class XDialect:
+    platform = "x"
+    in_band = frozenset()
+
+    def error(self, kind: str, ctx: ErrorContext) -> Response | None:
+        if kind in ("unauthenticated", "token_expired", "permission_revoked"):
+            return problem(401, "Unauthorized", "Unauthorized")
+        if kind == "throttled":
+            reset = int(ctx.now.timestamp() + ctx.retry_after_s)
+            return problem(
+                429,
+                "Too Many Requests",
+                "Too Many Requests",
+                headers={
+                    "x-rate-limit-limit": str(POST_LIMIT),
+                    "x-rate-limit-remaining": "0",
+                    "x-rate-limit-reset": str(reset),
+                },
+            )
+        if kind == "transient":
+            return problem(503, "Service Unavailable", "Service Unavailable")
+        if kind == "server_error":
+            return problem(500, "Internal Server Error", "Internal Server Error")
+        if kind == "rejected":
+            return problem(403, "Forbidden", "You are not permitted to perform this action.")
+        if kind == "duplicate":
+            return problem(
+                403, "Forbidden", "You are not allowed to create a Tweet with duplicate content."
+            )
+        raise ValueError(kind)
+
+
+X = XDialect()
+
+
+def _user_for(sb: Sandbox, req: Request) -> str:
+    """X knows the author from the token; tokens we never issued act as the test user."""
+    info = sb.token(req.bearer)
+    return info.account if info and info.account else X_USER["id"]
+
+
+def _rate_window(sb: Sandbox, user: str, *, spend: bool) -> tuple[dict[str, int], bool]:
+    """The user's POST /2/tweets window; (window, allowed)."""
+    knobs = sb.knobs("x", user)
+    now = int(sb.now().timestamp())
+    with sb.lock:
+        window = sb.x_windows.get(user)
+        if window is None or window["reset"] <= now:
+            limit = int(knobs["quota_limit"] or POST_LIMIT)
+            remaining = limit if knobs["quota"] is None else int(knobs["quota"])
+            window = {"limit": limit, "remaining": remaining, "reset": now + WINDOW}
+            sb.x_windows[user] = window
+        if window["remaining"] <= 0:
+            return dict(window), False
+        if spend:
+            window["remaining"] -= 1
+        return dict(window), True
+
+
+def _rate_headers(window: dict[str, int]) -> dict[str, str]:
+    return {
+        "x-rate-limit-limit": str(window["limit"]),
+        "x-rate-limit-remaining": str(max(0, window["remaining"])),
+        "x-rate-limit-reset": str(window["reset"]),
+    }
+
+
+def _shortened(text: str) -> str:
+    """What X shows: every link wrapped in t.co, and &, <, > HTML-escaped."""
+    out, pos = [], 0
+    for start, end in find_urls(text):
+        out.append(html.escape(text[pos:start], quote=False))
+        digest = hashlib.sha1(text[start:end].encode(), usedforsecurity=False).hexdigest()[:10]
+        out.append(f"https://t.co/{digest}")
+        pos = end
+    out.append(html.escape(text[pos:], quote=False))
+    return "".join(out)
+
+
+def tweet_json(post: Post) -> dict[str, Any]:
+    m = post.metrics
+    body: dict[str, Any] = {
+        "id": post.id,
+        "text": _shortened(post.text),
+        "created_at": iso(post.created_at),
+        "author_id": post.account,
+        "edit_history_tweet_ids": [post.id],
+        "public_metrics": {
+            "retweet_count": m["shares"],
+            "reply_count": m["comments"],
+            "like_count": m["likes"],
+            "quote_count": 0,
+            "bookmark_count": m["saves"],
+            "impression_count": m["impressions"],
+        },
+    }
+    if post.extra.get("media_keys"):
+        body["attachments"] = {"media_keys": post.extra["media_keys"]}
+    return body
+
+
+@api.route("POST", r"/2/tweets")
+def create_tweet(sb: Sandbox, req: Request) -> Response:
+    user = _user_for(sb, req)
+    refused = gate(sb, req, X, user, content=True, create=True)
+    if refused:
+        return refused
+    body = req.json
+    if not isinstance(body, dict):
+        return problem(
+            400,
+            "Invalid Request",
+            "One or more parameters to your request was invalid.",
+            "https://api.twitter.com/2/problems/invalid-request",
+        )
+    text = str(body.get("text", ""))
+    media_ids = [str(i) for i in ((body.get("media") or {}).get("media_ids") or [])]
+    if not text and not media_ids:
+        return _invalid("text", "Text or media is required.")
+    if x_weighted_length(text) > 280:
+        return problem(
+            403,
+            "Forbidden",
+            "Your Tweet text is too long. For more information on "
+            "how X determines text length see https://github.com/twitter/twitter-text.",
+        )
+    if len(media_ids) > MAX_MEDIA:
+        return _invalid("media.media_ids", f"size must be between 1 and {MAX_MEDIA}")
+    with sb.lock:
+        unknown = [m for m in media_ids if m not in sb.x_media]
+    if unknown:
+        return _invalid("media.media_ids", f"Media id {unknown[0]} is invalid or expired.")
+    window, allowed = _rate_window(sb, user, spend=False)
+    if not allowed:
+        return problem(429, "Too Many Requests", "Too Many Requests", headers=_rate_headers(window))
+    if sb.find_duplicate("x", user, text):
+        return X.error("duplicate", context(sb, "x", user)) or _invalid("text", "duplicate")
+    window, _ = _rate_window(sb, user, spend=True)
+    post = sb.add_post(
+        Post(
+            platform="x",
+            account=user,
+            id=sb.new_id(1_860_000_000_000_000_000),
+            text=text,
+            media_count=len(media_ids),
+            created_at=sb.now(),
+            token=req.bearer,
+            extra={"media_keys": [f"3_{m}" for m in media_ids]},
+        )
+    )
+    post.permalink = f"{req.base_url}/x_www/i/web/status/{post.id}"
+    created = json_response(
+        201,
+        {"data": {"id": post.id, "text": text, "edit_history_tweet_ids": [post.id]}},
+        _rate_headers(window),
+    )
+    return finish_create(sb, req, X, created)
+
+
+def _invalid(parameter: str, message: str) -> Response:
+    return problem(
+        400,
+        "Invalid Request",
+        "One or more parameters to your request was invalid.",
+        "https://api.twitter.com/2/problems/invalid-request",
+        errors=[{"parameters": {parameter: []}, "message": message}],
+    )
+
+
+def _not_found(tweet_id: str) -> Response:
+    # X answers 200 with an errors array (no data) for a missing post.
+    return json_response(
+        200,
+        {
+            "errors": [
+                {
+                    "value": tweet_id,
+                    "detail": f"Could not find tweet with id: [{tweet_id}].",
+                    "title": "Not Found Error",
+                    "resource_type": "tweet",
+                    "parameter": "id",
+                    "resource_id": tweet_id,
+                    "type": "https://api.twitter.com/2/problems/resource-not-found",
+                }
+            ]
+        },
+    )
+
+
+def _fields(req: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """id, text and edit history always; the rest only when asked for in tweet.fields."""
+    wanted = set(req.query.get("tweet.fields", "").split(","))
+    return {
+        k: v
+        for k, v in body.items()
+        if k in ("id", "text", "edit_history_tweet_ids") or k in wanted
+    }
+
+
+@api.route("GET", r"/2/tweets/(\d+)")
+def read_tweet(sb: Sandbox, req: Request, tweet_id: str) -> Response:
+    post = sb.get_post("x", tweet_id)
+    refused = gate(sb, req, X, post.account if post else _user_for(sb, req))
+    if refused:
+        return refused
+    if post is None:
+        return _not_found(tweet_id)
+    return json_response(200, {"data": _fields(req, tweet_json(post))})
+
+
+@api.route("DELETE", r"/2/tweets/(\d+)")
+def delete_tweet(sb: Sandbox, req: Request, tweet_id: str) -> Response:
+    post = sb.get_post("x", tweet_id)
+    refused = gate(sb, req, X, post.account if post else _user_for(sb, req))
+    if refused:
+        return refused
+    if post is None:
+        return json_response(200, {"data": {"deleted": False}})
+    sb.delete_post(post)
+    return json_response(200, {"data": {"deleted": True}})
+
+
+@api.route("GET", r"/2/users/(\d+)/tweets")
+def user_tweets(sb: Sandbox, req: Request, user: str) -> Response:
+    refused = gate(sb, req, X, user)
+    if refused:
+        return refused
+    q = req.query
+    try:
+        limit = int(q.get("max_results", "10"))
+    except ValueError:
+        limit = 0
+    if not 5 <= limit <= 100:
+        return _invalid(
+            "max_results", "The `max_results` query parameter value must be between 5 and 100"
+        )
+    start = None
+    if q.get("start_time"):
+        try:
+            start = datetime.fromisoformat(q["start_time"].replace("Z", "+00:00"))
+        except ValueError:
+            return _invalid("start_time", "start_time must be YYYY-MM-DDTHH:mm:ssZ")
+    posts = [p for p in sb.recent_posts("x", user) if start is None or p.created_at >= start]
+    page, next_token = cursor_page(posts, q.get("pagination_token"), limit)
+    rows = [_fields(req, tweet_json(p)) for p in page]
+    meta: dict[str, Any] = {"result_count": len(rows)}
+    if next_token:
+        meta["next_token"] = next_token
+    if rows:
+        meta.update(newest_id=rows[0]["id"], oldest_id=rows[-1]["id"])
+        return json_response(200, {"data": rows, "meta": meta})
+    return json_response(200, {"meta": meta})
+
+
+@api.route("POST", r"/2/media/upload")
+def upload_media(sb: Sandbox, req: Request) -> Response:
+    user = _user_for(sb, req)
+    refused = gate(sb, req, X, user, content=True)
+    if refused:
+        return refused
+    part = req.multipart.get("media")
+    if part is None or not part.data:
+        return _invalid("media", "media is required")
+    info = inspect(part.data)
+    if info.size > MAX_IMAGE_BYTES or info.format not in ("JPEG", "PNG", "GIF", "WEBP"):
+        return _invalid("media", "Images must be JPEG, PNG, GIF or WEBP and at most 5 MB.")
+    media_id = sb.new_id(1_870_000_000_000_000_000)
+    with sb.lock:
+        sb.x_media[media_id] = {"user": user, "alt_text": "", "created_at": sb.now()}
+    uploaded = json_response(
+        200,
+        {
+            "data": {
+                "id": media_id,
+                "media_key": f"3_{media_id}",
+                "size": info.size,
+                "expires_after_secs": 86400,
+                "image": {
+                    "image_type": f"image/{info.format.lower()}",
+                    "w": info.width,
+                    "h": info.height,
+                },
+            }
+        },
+    )
+    return finish_upload(sb, req, uploaded)
+
+
+@api.route("POST", r"/2/media/metadata")
+def media_metadata(sb: Sandbox, req: Request) -> Response:
+    user = _user_for(sb, req)
+    refused = gate(sb, req, X, user)
+    if refused:
+        return refused
+    body = req.json or {}
+    media_id = str(body.get("id", ""))
+    alt = ((body.get("metadata") or {}).get("alt_text") or {}).get("text", "")
+    with sb.lock:
+        record = sb.x_media.get(media_id)
+        if record is not None:
+            record["alt_text"] = alt
+    if record is None:
+        return _invalid("id", f"Media id {media_id} is invalid or expired.")
+    return json_response(
+        200, {"data": {"id": media_id, "associated_metadata": {"alt_text": {"text": alt}}}}
+    )
+
+
+@api.route("GET", r"/2/users/me")
+def users_me(sb: Sandbox, req: Request) -> Response:
+    user = _user_for(sb, req)
+    refused = gate(sb, req, X, user)
+    if refused:
+        return refused
+    data = (
+        dict(X_USER)
+        if user == X_USER["id"]
+        else {"id": user, "name": f"User {user}", "username": f"user{user}"}
+    )
+    return json_response(200, {"data": data})
+
+
+# --- OAuth 2.0 ---------------------------------------------------------------
+
+
+@www.route("GET", r"/i/oauth2/authorize")
+def authorize(sb: Sandbox, req: Request) -> Response:
+    return consent_page(sb, req, "x", pkce="required")
+
+
+def _oauth_error(error: str, description: str, status: int = 400) -> Response:
+    return json_response(status, {"error": error, "error_description": description})
+
+
+@api.route("POST", r"/2/oauth2/token")
+def token(sb: Sandbox, req: Request) -> Response:
+    form = req.form
+    basic = basic_credentials(req)
+    client_id = basic[0] if basic else form.get("client_id", "")
+    if not client_id:
+        return _oauth_error("unauthorized_client", "Missing valid authorization header", 401)
+    grant = form.get("grant_type")
+    if grant == "authorization_code":
+        stored, why = redeem(
+            sb,
+            "x",
+            code=form.get("code", ""),
+            redirect_uri=form.get("redirect_uri", ""),
+            client_id=client_id,
+            code_verifier=form.get("code_verifier"),
+        )
+        if stored is None:
+            return _oauth_error("invalid_request", f"Value passed for the token was invalid: {why}")
+        return _issue(sb, stored.scope, X_USER["id"])
+    if grant == "refresh_token":
+        refresh = form.get("refresh_token", "")
+        info = sb.token(refresh)
+        if not refresh or sb.token_problem(refresh) or (info and info.kind != "refresh"):
+            return _oauth_error("invalid_request", "Value passed for the token was invalid.")
+        sb.revoke(refresh)  # X refresh tokens are single use: each refresh rotates it
+        return _issue(
+            sb,
+            info.scopes if info else "tweet.read tweet.write users.read offline.access media.write",
+            info.account if info else X_USER["id"],
+        )
+    return _oauth_error("invalid_request", f"grant_type {grant!r} is not supported")
+
+
+def _issue(sb: Sandbox, scopes: str, user: str) -> Response:
+    access = sb.issue_token("x", "access", prefix="", ttl=ACCESS_TTL, account=user, scopes=scopes)
+    body: dict[str, Any] = {
+        "token_type": "bearer",
+        "expires_in": ACCESS_TTL,
+        "access_token": access,
+        "scope": scopes,
+    }
+    if "offline.access" in scopes.split():
+        body["refresh_token"] = sb.issue_token(
+            "x", "refresh", prefix="", ttl=REFRESH_TTL, account=user, scopes=scopes
+        )
+    return json_response(200, body)
+
+
+ROUTERS = {"x_api": api, "x_www": www}
