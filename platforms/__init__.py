@@ -8,6 +8,8 @@ No Django in here: the Django side builds the ClientConfig from settings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from platforms.base import (
     PLATFORMS,
     Account,
@@ -67,7 +69,7 @@ def build_client(platform: str, config: ClientConfig) -> PlatformClient:
     from platforms.linkedin import LinkedInClient
     from platforms.x import XClient
 
-    classes: dict[str, type] = {
+    classes: dict[str, Callable[[ClientConfig], PlatformClient]] = {
         "facebook": FacebookClient,
         "instagram": InstagramClient,
         "linkedin": LinkedInClient,

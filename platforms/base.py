@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from platforms.errors import (
     AmbiguousOutcome,
@@ -112,7 +112,7 @@ class PublishRequest:
     link: str | None = None
     # Progress saved by on_progress during an earlier attempt, handed back so
     # a retry resumes (reuses uploads, never republishes a published container).
-    state: dict = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ class PlatformClient(Protocol):
         account: Account,
         request: PublishRequest,
         *,
-        on_progress: Callable[[dict], None] | None = None,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> PublishResult: ...
 
     def read_back(self, account: Account, platform_id: str) -> RemotePost | None: ...

@@ -52,7 +52,7 @@ class FacebookClient:
         account: Account,
         request: PublishRequest,
         *,
-        on_progress: Callable[[dict], None] | None = None,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> PublishResult:
         message = self.prepare_text(request.text)
         texts.require_publishable("facebook", request.text, len(request.media))
@@ -99,7 +99,7 @@ class FacebookClient:
         page: str,
         token: str,
         request: PublishRequest,
-        on_progress: Callable[[dict], None] | None,
+        on_progress: Callable[[dict[str, Any]], None] | None,
     ) -> list[str]:
         """Upload each photo unpublished, saving ids as we go so a retry reuses them."""
         photo_ids = list(request.state.get("photo_ids") or [])[: len(request.media)]

@@ -69,7 +69,7 @@ class GoogleBusinessClient:
         account: Account,
         request: PublishRequest,
         *,
-        on_progress: Callable[[dict], None] | None = None,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> PublishResult:
         texts.require_publishable("google_business", request.text, len(request.media))
         body: dict[str, Any] = {

@@ -66,7 +66,7 @@ class InstagramClient:
         account: Account,
         request: PublishRequest,
         *,
-        on_progress: Callable[[dict], None] | None = None,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> PublishResult:
         caption = self.prepare_text(request.text)
         texts.require_publishable("instagram", request.text, len(request.media))

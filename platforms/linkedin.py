@@ -77,7 +77,7 @@ class LinkedInClient:
         account: Account,
         request: PublishRequest,
         *,
-        on_progress: Callable[[dict], None] | None = None,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> PublishResult:
         texts.require_publishable("linkedin", request.text, len(request.media))
         org, token = account.external_id, account.access_token
@@ -118,7 +118,7 @@ class LinkedInClient:
         self,
         account: Account,
         request: PublishRequest,
-        on_progress: Callable[[dict], None] | None,
+        on_progress: Callable[[dict[str, Any]], None] | None,
     ) -> list[str]:
         """Upload each image once; the URNs are saved so a retry reuses them."""
         images = list(request.state.get("images") or [])[: len(request.media)]

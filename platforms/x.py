@@ -73,7 +73,7 @@ class XClient:
         account: Account,
         request: PublishRequest,
         *,
-        on_progress: Callable[[dict], None] | None = None,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> PublishResult:
         text = self._with_link(request)
         texts.require_publishable("x", text, len(request.media))
@@ -96,7 +96,10 @@ class XClient:
         return request.text
 
     def _upload_media(
-        self, account: Account, request: PublishRequest, on_progress: Callable[[dict], None] | None
+        self,
+        account: Account,
+        request: PublishRequest,
+        on_progress: Callable[[dict[str, Any]], None] | None,
     ) -> list[str]:
         """Upload each photo once; ids saved so a retry within their lifetime reuses them."""
         ids: list[str] = []
