@@ -22,7 +22,15 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from platforms.base import ClientConfig
-from platforms.errors import PlatformError, TransientError, no_clear_answer
+from platforms.errors import (
+    SERVER_ERROR,
+    ContentRejected,
+    PlatformError,
+    ReconnectNeeded,
+    ThrottledError,
+    TransientError,
+    no_clear_answer,
+)
 
 USER_AGENT = "Rounds/1.0 (+https://rounds.health)"
 # find_recent reads at most this many pages of a timeline. A busy account can
@@ -106,6 +114,54 @@ class Transport:
                 platform=self.platform,
             )
         return resp.content
+
+
+def bare_status_error(
+    resp: requests.Response, *, label: str, platform: str, create: bool
+) -> PlatformError:
+    """A failed answer whose body is not the platform's own error format: the status decides.
+
+    Proxies and edge servers in front of every platform answer like this (a
+    plain "429 Too Many Requests", an HTML "502 Bad Gateway"), and so does a
+    platform that drops its body. Every client calls this before reading the
+    body as its own, so the rule is the same for all five:
+    - 429 is throttling: wait as long as Retry-After says (seconds or an HTTP
+      date), or, without it, let the caller back off;
+    - 408 and 5xx are no clear answer (after the create request: the post may
+      exist, read back first);
+    - 401 is an expired or revoked connection;
+    - anything else is a refusal we cannot explain further.
+    The body is never quoted: an HTML page is not what the platform said.
+    """
+    status = resp.status_code
+    answered = f"HTTP {status} {resp.reason}".strip() if resp.reason else f"HTTP {status}"
+    kw: dict[str, Any] = {"platform": platform, "platform_code": str(status)}
+    if status == 429:
+        return ThrottledError(
+            f"{label}, or a server in front of it, is limiting our calls ({answered}); "
+            "trying again later.",
+            retry_after=retry_after_header(resp),
+            **kw,
+        )
+    if status == 408 or status >= 500:
+        return no_clear_answer(label, f"{SERVER_ERROR} ({answered})", create=create, **kw)
+    if status == 401:
+        return ReconnectNeeded(
+            f"{label} no longer accepts this connection ({answered}); reconnect the account.",
+            **kw,
+        )
+    return ContentRejected(
+        f"{label}, or a server in front of it, refused the request ({answered}) without "
+        "saying why.",
+        **kw,
+    )
+
+
+def empty_answer_error(*, label: str, platform: str, create: bool) -> PlatformError:
+    """A success status whose body is empty or not what the platform sends: no clear answer."""
+    return no_clear_answer(
+        label, "its answer was empty or unreadable", create=create, platform=platform
+    )
 
 
 def _never_sent(exc: requests.ConnectionError) -> bool:

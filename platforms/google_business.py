@@ -14,6 +14,7 @@ from platforms import text as texts
 from platforms._http import (
     MAX_PAGES,
     Transport,
+    bare_status_error,
     json_body,
     parse_time,
     retry_after_header,
@@ -255,6 +256,8 @@ class GoogleBusinessClient:
 
     def _error(self, resp: requests.Response, *, create: bool) -> PlatformError:
         body = json_body(resp)
+        if not (isinstance(body, dict) and "error" in body):
+            return bare_status_error(resp, label="Google", platform=self.platform, create=create)
         error = (body.get("error") if isinstance(body, dict) else None) or {}
         if not isinstance(error, dict):
             error = {"message": str(error)}

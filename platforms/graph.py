@@ -10,7 +10,14 @@ from typing import Any
 
 import requests
 
-from platforms._http import MAX_PAGES, Transport, json_body, retry_after_header
+from platforms._http import (
+    MAX_PAGES,
+    Transport,
+    bare_status_error,
+    empty_answer_error,
+    json_body,
+    retry_after_header,
+)
 from platforms.base import ClientConfig
 from platforms.errors import (
     NO_ID,
@@ -41,10 +48,14 @@ TRANSIENT_SUBCODES = {2207003, 2207008}
 class GraphError(Exception):
     """A Graph error body, before it is classified for the caller."""
 
-    def __init__(self, resp: requests.Response, error: dict[str, Any]) -> None:
+    def __init__(
+        self, resp: requests.Response, error: dict[str, Any], *, bare: bool = False
+    ) -> None:
         super().__init__(error.get("message", ""))
         self.resp = resp
         self.error = error
+        # The body was not Graph's error format (a proxy's page, nothing at all).
+        self.bare = bare
         self.code = _int(error.get("code"))
         self.subcode = _int(error.get("error_subcode"))
 
@@ -150,7 +161,7 @@ class GraphAPI:
             return body
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             raise GraphError(resp, body["error"])
-        raise GraphError(resp, {"message": f"HTTP {resp.status_code} {resp.reason}"})
+        raise GraphError(resp, {"message": f"HTTP {resp.status_code} {resp.reason}"}, bare=True)
 
     def classify(self, exc: GraphError, *, create: bool = False) -> PlatformError:
         return classify(exc, platform=self.http.platform, label=self.http.label, create=create)
@@ -158,6 +169,10 @@ class GraphAPI:
 
 def classify(exc: GraphError, *, platform: str, label: str, create: bool) -> PlatformError:
     """Turn a Graph error into the kind the engine acts on (platforms.md's table)."""
+    if exc.bare:
+        if exc.resp.ok:
+            return empty_answer_error(label=label, platform=platform, create=create)
+        return bare_status_error(exc.resp, label=label, platform=platform, create=create)
     error, code, sub = exc.error, exc.code, exc.subcode
     words = error.get("error_user_msg") or error.get("message") or ""
     if error.get("error_user_title") and error.get("error_user_msg"):

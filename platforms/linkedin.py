@@ -15,6 +15,7 @@ from platforms import text as texts
 from platforms._http import (
     MAX_PAGES,
     Transport,
+    bare_status_error,
     json_body,
     parse_time,
     retry_after_header,
@@ -302,6 +303,11 @@ class LinkedInClient:
 
     def _error(self, resp: requests.Response, *, create: bool) -> PlatformError:
         body = json_body(resp)
+        if not (
+            isinstance(body, dict)
+            and body.keys() & {"message", "status", "serviceErrorCode", "code"}
+        ):
+            return bare_status_error(resp, label="LinkedIn", platform=self.platform, create=create)
         body = body if isinstance(body, dict) else {}
         status = resp.status_code
         message = body.get("message") or resp.reason or f"HTTP {status}"
@@ -345,6 +351,11 @@ class LinkedInClient:
                 **kw,
             )
         return ContentRejected(f"LinkedIn refused the post.{quoted}", **kw)
+
+
+# LinkedIn's own error body has at least one of these; anything else came from
+# something in front of it.
+LINKEDIN_ERROR_KEYS = {"message", "status", "serviceErrorCode", "code"}
 
 
 def _seconds_to_midnight_utc() -> float:

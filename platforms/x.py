@@ -14,6 +14,7 @@ from platforms import text as texts
 from platforms._http import (
     MAX_PAGES,
     Transport,
+    bare_status_error,
     json_body,
     parse_time,
     retry_after_header,
@@ -278,6 +279,8 @@ class XClient:
 
     def _error(self, resp: requests.Response, *, create: bool) -> PlatformError:
         body = json_body(resp)
+        if not (isinstance(body, dict) and body.keys() & {"title", "detail", "errors", "type"}):
+            return bare_status_error(resp, label="X", platform=self.platform, create=create)
         body = body if isinstance(body, dict) else {}
         status = resp.status_code
         details = [

@@ -26,7 +26,10 @@ Its own endpoints, under /_sandbox:
     POST /_sandbox/revoke           {"token"} -> that access or refresh token stops working
 
 Knobs (state.DEFAULT_KNOBS): latency_ms, error_rates {transient, throttled, token_expired,
-permission_revoked, rejected, duplicate: probability}, ambiguous_rate (the post is created,
+permission_revoked, rejected, duplicate: probability}, bare_rates {429, 429_retry_after,
+429_retry_after_date, 502_html, 503_html, empty_200: probability} (what a proxy or edge
+server answers, not in the platform's error format; empty_200 comes after the post was
+created), ambiguous_rate (the post is created,
 then the answer is lost), ambiguous_mode ("mixed" | "drop" | "5xx" | "no_id": a success
 that does not name the post), uploads_without_id (uploads answered without their id),
 ig_in_progress_polls,

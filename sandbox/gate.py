@@ -7,10 +7,11 @@ decides *when* to fail, so every platform injects faults the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import format_datetime
 from typing import Protocol
 
-from sandbox.core import Request, Response, json_response
+from sandbox.core import Request, Response, html_response, json_response
 from sandbox.state import Sandbox
 
 # Error kinds a dialect renders besides the knob kinds in state.ERROR_KINDS:
@@ -67,6 +68,10 @@ def gate(
     """
     req.scope = (dialect.platform, account)
     ctx = context(sb, dialect.platform, account)
+    knobs = sb.knobs(dialect.platform, account)
+    for kind, rate in knobs["bare_rates"].items():
+        if kind != "empty_200" and sb.roll(rate):
+            return bare_response(kind, ctx)
     token = req.bearer
     if not token:
         return dialect.error("unauthenticated", ctx)
@@ -76,7 +81,7 @@ def gate(
     if problem == "expired":
         return dialect.error("token_expired", ctx)
 
-    rates = sb.knobs(dialect.platform, account)["error_rates"]
+    rates = knobs["error_rates"]
     kinds = ["token_expired", "permission_revoked", "throttled", "transient"]
     if content or create:
         kinds.append("rejected")
@@ -101,6 +106,8 @@ def finish_create(sb: Sandbox, req: Request, dialect: Dialect, response: Respons
     """After a post was created: maybe lose the answer (the ambiguous fault)."""
     platform, account = req.scope or (dialect.platform, "")
     knobs = sb.knobs(platform, account)
+    if sb.roll(knobs["bare_rates"].get("empty_200", 0.0)):
+        return Response(status=200, body=b"", headers={"Content-Type": "text/plain"})
     if not sb.roll(knobs["ambiguous_rate"]):
         return response
     mode = knobs["ambiguous_mode"]
@@ -120,3 +127,23 @@ def finish_upload(sb: Sandbox, req: Request, response: Response) -> Response:
     if sb.knobs(platform, account)["uploads_without_id"]:
         return json_response(response.status, {})
     return response
+
+
+_PAGE = (
+    "<!DOCTYPE html><html><head><title>{status} {reason}</title></head>"
+    "<body><h1>{status} {reason}</h1><hr><p>nginx</p></body></html>"
+)
+
+
+def bare_response(kind: str, ctx: ErrorContext) -> Response:
+    """What a proxy or edge server in front of the platform answers: no platform error body."""
+    if kind.startswith("429"):
+        headers = {"Content-Type": "text/plain"}
+        if kind == "429_retry_after":
+            headers["Retry-After"] = str(round(ctx.retry_after_s))
+        elif kind == "429_retry_after_date":
+            when = ctx.now + timedelta(seconds=ctx.retry_after_s)
+            headers["Retry-After"] = format_datetime(when, usegmt=True)
+        return Response(status=429, body=b"Too Many Requests", headers=headers)
+    status, reason = (502, "Bad Gateway") if kind == "502_html" else (503, "Service Unavailable")
+    return html_response(status, _PAGE.format(status=status, reason=reason))

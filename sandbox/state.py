@@ -28,10 +28,25 @@ ERROR_KINDS = (
     "duplicate",
 )
 AMBIGUOUS_MODES = ("mixed", "drop", "5xx", "no_id")
+# Answers from whatever stands in front of a platform (a proxy, an edge
+# server), not in the platform's own error format: the status alone, a plain
+# or HTML body. All but empty_200 come before the platform does any work;
+# empty_200 comes after a post was created (the answer lost its body).
+BARE_KINDS = (
+    "429",  # "Too Many Requests", no Retry-After
+    "429_retry_after",  # with Retry-After in seconds (retry_after_s)
+    "429_retry_after_date",  # with Retry-After as an HTTP date
+    "502_html",  # a proxy's "Bad Gateway" page
+    "503_html",  # an edge server's "Service Unavailable" page
+    "empty_200",  # success with an empty body and no id anywhere
+)
 
 DEFAULT_KNOBS: dict[str, Any] = {
     "latency_ms": 0,
     "error_rates": {},
+    # Bare answers (BARE_KINDS) and how often each comes, on every call the
+    # platform's fault knobs apply to.
+    "bare_rates": {},
     "ambiguous_rate": 0.0,
     # Drop the connection, answer 5xx, either at random ("mixed"), or answer
     # success without naming the new post ("no_id").
@@ -138,6 +153,14 @@ class Faults:
                         )
                     _probability(kind, rate)
                 current.setdefault("error_rates", {}).update(value)
+            elif key == "bare_rates":
+                if not isinstance(value, dict):
+                    raise KnobError("bare_rates must be an object of kind -> probability")
+                for kind, rate in value.items():
+                    if kind not in BARE_KINDS:
+                        raise KnobError(f"unknown bare kind {kind!r}; expected one of {BARE_KINDS}")
+                    _probability(kind, rate)
+                current.setdefault("bare_rates", {}).update(value)
             elif key == "ambiguous_rate":
                 current[key] = _probability(key, value)
             elif key == "ambiguous_mode" and value not in AMBIGUOUS_MODES:
@@ -148,14 +171,17 @@ class Faults:
     def effective(self, platform: str, account: str | None) -> dict[str, Any]:
         knobs = dict(DEFAULT_KNOBS)
         rates: dict[str, float] = {}
+        bare: dict[str, float] = {}
         scopes = [(platform, None)] + ([(platform, account)] if account else [])
         for scope in scopes:
             layer = self.scopes.get(scope)
             if not layer:
                 continue
             rates.update(layer.get("error_rates", {}))
-            knobs.update({k: v for k, v in layer.items() if k != "error_rates"})
+            bare.update(layer.get("bare_rates", {}))
+            knobs.update({k: v for k, v in layer.items() if k not in ("error_rates", "bare_rates")})
         knobs["error_rates"] = rates
+        knobs["bare_rates"] = bare
         return knobs
 
     def as_json(self) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from rq import SimpleWorker
 
 from core.models import User
 from posts import dispatch
-from posts.models import Post
+from posts.models import Post, PostMedia
 from practices.models import Platform
 from practices.platform_clients import client_for
 from tests import factories
@@ -142,7 +142,7 @@ _captions = iter(range(1, 10**6))
 
 
 def scheduled_post(
-    world, platforms, *, caption: str | None = None, at=None, consents=(), **fields
+    world, platforms, *, caption: str | None = None, at=None, consents=(), photos=(), **fields
 ) -> Post:
     """An approved post scheduled for `at` (default: a second ago) on the given platforms.
 
@@ -157,6 +157,8 @@ def scheduled_post(
         **fields,
     )
     post.consents.set(consents)
+    for position, asset in enumerate(photos):
+        PostMedia.objects.create(post=post, asset=asset, position=position)
     post.submit_for_review()
     post.approve(by=world["doctor"], via="login")
     post.schedule(at=at or timezone.now() - timedelta(seconds=1))
