@@ -1,0 +1,133 @@
+"""Every page each demo role can reach from its home, on a phone and a laptop, checked with axe.
+
+The crawl follows the links a person sees (GET only, same site), so a page a
+test author forgot is still visited. It fails on any serious or critical axe
+violation, and on any link that answers 403 or 404 to the person it is shown
+to. Left out: the Django admin (Django's own pages, for the agency lead only),
+photo files (not pages) and logging out.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter, deque
+from pathlib import Path
+from urllib.parse import urldefrag, urlsplit
+
+import axe_playwright_python
+import pytest
+from django.core.management import call_command
+from django.urls import Resolver404, resolve
+
+from posts.management.commands.demo_data import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+AXE_JS = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1366, "height": 900}}
+SKIPPED = ("/admin/", "/media/", "/static/", "/logout/")
+# Pages of one kind share a template: a few of each are enough to see them all.
+PER_KIND = 2
+FAILING_IMPACT = {"serious", "critical"}
+
+# One demo login per role.
+ROLES = {
+    "agency lead": "lead",
+    "strategist": "sam",
+    "staff": "lakeside-staff",
+    "doctor": "harbor-doctor",
+}
+
+
+def _kind(path: str) -> str:
+    try:
+        return resolve(path).url_name or path
+    except Resolver404:
+        return path
+
+
+def _links(page) -> list[str]:
+    return page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+
+
+def _violations(page) -> list[str]:
+    page.add_script_tag(content=AXE_JS)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    found = []
+    for violation in result["violations"]:
+        if violation["impact"] in FAILING_IMPACT:
+            targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
+            found.append(f"{violation['id']} ({violation['impact']}): {targets}")
+    return found
+
+
+def _crawl(context, base: str) -> tuple[list[str], list[str]]:
+    """The pages to check (a few of each kind) and the links that answer 403 or 404."""
+    page = context.new_page()
+    queue: deque[str] = deque(["/"])
+    seen_links: set[str] = {"/"}
+    kinds: Counter[str] = Counter()
+    pages: list[str] = []
+    broken: list[str] = []
+    while queue:
+        path = queue.popleft()
+        kind = _kind(path)
+        if kinds[kind] >= PER_KIND:
+            continue
+        response = page.goto(base + path)
+        assert response is not None
+        if response.status in (403, 404):
+            broken.append(f"{path} answered {response.status}")
+            continue
+        kinds[kind] += 1
+        current = urlsplit(page.url)
+        landed = current.path + (f"?{current.query}" if current.query else "")
+        if landed not in pages:
+            pages.append(landed)
+        for href in _links(page):
+            href = urldefrag(href).url
+            parts = urlsplit(href)
+            if f"{parts.scheme}://{parts.netloc}" != base:
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            if target in seen_links or parts.path.startswith(SKIPPED):
+                continue
+            seen_links.add(target)
+            status = context.request.get(base + target, max_redirects=5).status
+            if status in (403, 404):
+                broken.append(f"{target} answered {status} (linked from {landed})")
+                continue
+            queue.append(target)
+    page.close()
+    return pages, broken
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_a_role_reaches_is_accessible(browser, live_server, transactional_db, role):
+    call_command("demo_data", stdout=io.StringIO())
+    base = live_server.url
+    # axe is injected as an inline script, which the pages' CSP rightly refuses.
+    context = browser.new_context(viewport=SIZES["laptop"], bypass_csp=True)
+    context.set_default_timeout(15_000)
+    login = context.new_page()
+    login.goto(f"{base}/login/")
+    login.fill("input[name=username]", ROLES[role])
+    login.fill("input[name=password]", DEMO_PASSWORD)
+    login.click("button[type=submit]")
+    login.wait_for_load_state()
+    assert "/login/" not in login.url, f"{role} could not log in"
+    login.close()
+
+    pages, broken = _crawl(context, base)
+    assert len(pages) >= 2, pages  # the crawl got past the home page
+    problems = list(broken)
+    for size, viewport in SIZES.items():
+        page = context.new_page()
+        page.set_viewport_size(viewport)
+        for path in pages:
+            page.goto(base + path)
+            problems += [f"{size} {path}: {v}" for v in _violations(page)]
+        page.close()
+    context.close()
+    print(f"{role}: {len(pages)} pages x {len(SIZES)} sizes checked")
+    assert problems == [], "\n".join(problems)
