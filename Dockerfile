@@ -13,9 +13,9 @@ RUN apt-get update \
     && useradd --create-home --uid 1000 rounds
 
 WORKDIR /app
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
-    && pip install -r requirements.txt
+# Exactly the locked versions and files (hashes checked): `make lock` writes it.
+COPY requirements/production.txt requirements.txt
+RUN pip install --require-hashes -r requirements.txt
 
 COPY . .
 # collectstatic needs settings that import; these throwaway values exist only
@@ -27,4 +27,8 @@ RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=$(python -c "from cryptography.fe
 
 USER rounds
 EXPOSE 8000
+# The web's health; the worker services of docker-compose.yml set their own.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=5 \
+    CMD curl -fsS http://localhost:8000/healthz || exit 1
+# exec form: gunicorn is PID 1 and gets SIGTERM, so `docker stop` lets requests finish.
 CMD ["gunicorn", "-c", "python:agency.gunicorn", "agency.wsgi:application"]

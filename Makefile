@@ -7,15 +7,15 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 python3 $$HOME/.pyen
 	if $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$c; break; fi; done)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test venv demo browser lint format clean bench
+.PHONY: run test venv demo browser lint format clean bench lock
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the versions and files in the lock (hashes checked); `make lock`
+# makes it again from pyproject.toml's ranges.
+$(VENV)/.installed: requirements/development.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 was not found)."; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
-		print('\n'.join(p['dependencies'] + p['optional-dependencies']['quickstart'] + p['optional-dependencies']['dev']))" > $(VENV)/requirements.txt
-	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements/development.txt
 	touch $@
 
 venv: $(VENV)/.installed
@@ -34,6 +34,7 @@ test: venv browser
 	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	$(PY) scripts/services.py -- $(PY) -m pytest $(PYTEST_ARGS)
 
 demo: venv
@@ -44,13 +45,22 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The lock files: production (the image) and development (make run, make test).
+lock: venv
+	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.12 --generate-hashes \
+		--no-header --quiet -o requirements/production.txt
+	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.12 --generate-hashes \
+		--no-header --quiet --extra quickstart --extra dev -o requirements/development.txt
+
 bench: venv
 	$(PY) scripts/services.py -- $(PY) bench/publish.py
+	BENCH_MODE=photo $(PY) scripts/services.py -- $(PY) bench/publish.py
 	$(PY) bench/images.py
 
 clean:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -29,6 +30,11 @@ def raw(name: str) -> str | None:
     return None
 
 
+# With a default the value is always a string; without one, None when unset.
+@overload
+def string(name: str, default: str) -> str: ...
+@overload
+def string(name: str, default: None = None) -> str | None: ...
 def string(name: str, default: str | None = None) -> str | None:
     value = raw(name)
     return default if value is None else value
@@ -92,6 +98,10 @@ def choice(name: str, default: str, choices: set[str]) -> str:
     return value
 
 
+@overload
+def url(name: str, default: str) -> str: ...
+@overload
+def url(name: str, default: None = None) -> str | None: ...
 def url(name: str, default: str | None = None) -> str | None:
     value = raw(name)
     if value is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from cryptography.fernet import Fernet
@@ -30,7 +31,8 @@ def _development_secrets() -> dict[str, str]:
     """Secrets for a laptop: made once, kept in var/, never in the repository."""
     path = VAR_DIR / "dev-secrets.json"
     if path.exists():
-        return json.loads(path.read_text())
+        stored: dict[str, str] = json.loads(path.read_text())
+        return stored
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     values = {
         "SECRET_KEY": secrets.token_urlsafe(50),
@@ -41,8 +43,9 @@ def _development_secrets() -> dict[str, str]:
     return values
 
 
-SECRET_KEY = env.string("SECRET_KEY")
-FIELD_ENCRYPTION_KEY = env.string("FIELD_ENCRYPTION_KEY")
+# Empty when unset: production refuses to start then, elsewhere they are generated.
+SECRET_KEY = env.string("SECRET_KEY", "")
+FIELD_ENCRYPTION_KEY = env.string("FIELD_ENCRYPTION_KEY", "")
 if PRODUCTION:
     missing = [
         name
@@ -134,7 +137,7 @@ elif PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgr
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production")
 
 REDIS_URL = env.string("REDIS_URL", f"unix://{VAR_DIR / 'redis.sock'}?db=0")
-RQ_QUEUES = {
+RQ_QUEUES: dict[str, dict[str, Any]] = {
     name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300}
     for name in ("default", "publish", "metrics", "media", "email")
 }
@@ -181,7 +184,7 @@ MAX_TIP_BYTES = env.integer("MAX_TIP_BYTES", 120 * 1024 * 1024, minimum=1)
 MAX_PHOTO_PIXELS = env.integer("MAX_PHOTO_PIXELS", 64_000_000, minimum=1)
 
 # E-mail: console on a laptop, SMTP from the environment in production.
-MAILERS = {
+MAILERS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": env.string(
             "EMAIL_BACKEND",
@@ -277,7 +280,7 @@ METRICS_SPACING_SECONDS = env.decimal("METRICS_SPACING_SECONDS", 0.2, minimum=0)
 PUBLISH_RETRY_BASE_SECONDS = env.decimal("PUBLISH_RETRY_BASE_SECONDS", 30, minimum=0.1)
 PUBLISH_RETRY_CAP_SECONDS = env.decimal("PUBLISH_RETRY_CAP_SECONDS", 30 * 60, minimum=1)
 # Extra ClientConfig fields (Instagram container polling), for tests and tuning.
-PLATFORM_CLIENT_OPTIONS: dict = {}
+PLATFORM_CLIENT_OPTIONS: dict[str, Any] = {}
 MEDIA_URL_MAX_AGE = env.integer("MEDIA_URL_MAX_AGE", 60 * 60 * 24, minimum=60)
 
 # The practice's secret tip link: submissions per e-mail address and per link

@@ -38,7 +38,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "agency/no_practice.html", status=403)
 
 
-def _count_per_practice(queryset: QuerySet) -> Coalesce:
+def _count_per_practice(queryset: QuerySet[Tip] | QuerySet[Post]) -> Coalesce:
     """A per-practice count as a subquery: several counts in one query, no join fan-out."""
     counts = (
         queryset.filter(practice=OuterRef("pk"))

@@ -1,37 +1,58 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from core.models import Assignment, AuditEvent, User
 
+# django-stubs makes the admin classes generic over their model, but Django's
+# own classes cannot be subscripted at runtime (that takes
+# django_stubs_ext.monkeypatch(), which production does not install): the
+# model is named for mypy only.
+if TYPE_CHECKING:
+    _AnyModelAdmin = admin.ModelAdmin[Any]
+    _UserAdminBase = BaseUserAdmin[User]
+    _AssignmentAdminBase = admin.ModelAdmin[Assignment]
+else:
+    _AnyModelAdmin = admin.ModelAdmin
+    _UserAdminBase = BaseUserAdmin
+    _AssignmentAdminBase = admin.ModelAdmin
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records that change only through the app's rules (or never): view only."""
 
-    def has_add_permission(self, request):
+class ReadOnlyAdmin(_AnyModelAdmin):
+    """For records that change only through the app's rules (or never): view only.
+
+    The base of the admins of many models, so of any model.
+    """
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(_UserAdminBase):
     list_display = ["username", "email", "first_name", "last_name", "agency_role", "is_active"]
     list_filter = ["agency_role", "is_active", "is_staff"]
     search_fields = ["username", "email", "first_name", "last_name"]
     fieldsets = [
-        *BaseUserAdmin.fieldsets,
+        # Django's UserAdmin always sets fieldsets; the stubs allow None.
+        *(BaseUserAdmin.fieldsets or ()),
         ("Agency", {"fields": ["agency_role"]}),
     ]
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(_AssignmentAdminBase):
     list_display = ["strategist", "practice", "is_primary", "created_at"]
     list_filter = ["is_primary", "practice"]
     search_fields = ["strategist__username", "strategist__email", "practice__name"]

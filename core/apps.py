@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
 
 
@@ -13,5 +15,5 @@ class CoreConfig(AppConfig):
     label = "agency"
     verbose_name = "Agency"
 
-    def ready(self):
+    def ready(self) -> None:
         from core import signals  # noqa: F401  (login audit)

@@ -8,10 +8,13 @@ FIELD_ENCRYPTION_KEY; rotating it means re-saving every row under the new key.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.expressions import Combinable, Expression
 
 
 @cache
@@ -40,16 +43,27 @@ def decrypt_bytes(data: bytes) -> bytes:
     return _fernet(settings.FIELD_ENCRYPTION_KEY).decrypt(data)
 
 
-class EncryptedTextField(models.TextField):
+# django-stubs makes model fields generic over the values they take and give;
+# Django's own TextField cannot be subscripted at runtime, so for mypy only.
+if TYPE_CHECKING:
+    _TextField = models.TextField[str | Combinable, str]
+else:
+    _TextField = models.TextField
+
+
+class EncryptedTextField(_TextField):
     """A text value kept encrypted in the database; empty stays empty."""
 
-    def from_db_value(self, value, expression, connection):
-        if value in (None, ""):
+    def from_db_value(
+        self, value: str | None, expression: Expression, connection: BaseDatabaseWrapper
+    ) -> str | None:
+        if not value:  # None or ""
             return value
         return decrypt(value)
 
-    def get_prep_value(self, value):
-        value = super().get_prep_value(value)
-        if value in (None, ""):
-            return value
-        return encrypt(value)
+    def get_prep_value(self, value: object) -> str | None:
+        # TextField's own preparation gives a str, or None.
+        prepared: str | None = super().get_prep_value(value)
+        if not prepared:  # None or ""
+            return prepared
+        return encrypt(prepared)

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 
 from imaging import ImageRejected
 
@@ -60,7 +62,7 @@ def files_removed_on_failure() -> Iterator[None]:
             outer.extend(written)
 
 
-def save_file(field_file, name: str, data: bytes) -> str:
+def save_file(field_file: FieldFile, name: str, data: bytes) -> str:
     """Write bytes through a FileField's storage; removed again if the block fails."""
     storage = field_file.storage
     stored = storage.save(
@@ -70,6 +72,13 @@ def save_file(field_file, name: str, data: bytes) -> str:
     if ledger is not None:
         ledger.append((storage, stored))
     return stored
+
+
+def stored_name(field_file: FieldFile) -> str:
+    """The name of a file that was stored: only a new row's file field has none."""
+    if field_file.name is None:
+        raise ValueError(f"{field_file.instance!r} has no stored {field_file.field.name}")
+    return field_file.name
 
 
 def delete_quietly(storage: Storage, name: str) -> None:
@@ -97,7 +106,9 @@ class UploadBudget:
         return cls(remaining=settings.MAX_TIP_BYTES)
 
 
-def read_upload(upload, *, max_bytes: int, budget: UploadBudget | None = None) -> bytes:
+def read_upload(
+    upload: UploadedFile[bytes], *, max_bytes: int, budget: UploadBudget | None = None
+) -> bytes:
     """The upload's bytes, read in bounded chunks; ImageRejected past a limit.
 
     `upload.size` is what the client claimed; the count of bytes actually

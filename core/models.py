@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, NoReturn, cast
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -18,6 +20,10 @@ class User(AbstractUser):
 
     email = models.EmailField("e-mail address", unique=True)
     agency_role = models.CharField(max_length=20, choices=AgencyRole.choices, blank=True)
+
+    # practices.access.practice_roles keeps the person's role per practice
+    # here once read: one query per request (per loaded user), not per check.
+    _practice_roles: dict[int, str]
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]
@@ -66,15 +72,15 @@ class Assignment(models.Model):
         return f"{self.strategist} → {self.practice}"
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise PermissionError("audit events are append-only: they cannot be updated")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise PermissionError("audit events are append-only: they cannot be deleted")
 
     # bulk_update goes through update(); _raw_delete is what cascades use.
-    def _raw_delete(self, using):
+    def _raw_delete(self, using: str | None) -> NoReturn:
         raise PermissionError("audit events are append-only: they cannot be deleted")
 
 
@@ -112,12 +118,12 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb} {self.object_type}#{self.object_id}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise PermissionError("audit events are append-only: they cannot be changed")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("audit events are append-only: they cannot be deleted")
 
     @classmethod
@@ -127,16 +133,19 @@ class AuditEvent(models.Model):
         *,
         actor: User | None = None,
         actor_label: str = "",
-        practice=None,
-        obj=None,
-        detail: dict | None = None,
+        # A practices.Practice, which core (the layer below practices) cannot name.
+        practice: models.Model | None = None,
+        obj: models.Model | None = None,
+        detail: dict[str, Any] | None = None,
         ip_address: str | None = None,
     ) -> AuditEvent:
         return cls.objects.create(
             verb=verb,
             actor=actor if actor is not None and actor.is_authenticated else None,
             actor_label=actor_label,
-            practice=practice,
+            # The foreign key's type is practices.Practice, which core cannot
+            # name; Django itself refuses a row of any other model.
+            practice=cast(Any, practice),
             object_type=obj._meta.label_lower if obj is not None else "",
             object_id=str(obj.pk) if obj is not None else "",
             detail=detail or {},

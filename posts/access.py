@@ -87,7 +87,9 @@ def posts_visible_to(user: User) -> QuerySet[Post]:
     )
 
 
-def get_post_for_user(user: User, pk: int, *, roles=frozenset({LEAD, STRATEGIST, DOCTOR})) -> Post:
+def get_post_for_user(
+    user: User, pk: int, *, roles: frozenset[str] | set[str] = frozenset({LEAD, STRATEGIST, DOCTOR})
+) -> Post:
     post = Post.objects.select_related("practice", "author").filter(pk=pk).first()
     if post is None:
         raise Http404("No such post.")
@@ -95,7 +97,9 @@ def get_post_for_user(user: User, pk: int, *, roles=frozenset({LEAD, STRATEGIST,
     return post
 
 
-def get_publication_for_user(user: User, pk: int, *, roles=AGENCY) -> Publication:
+def get_publication_for_user(
+    user: User, pk: int, *, roles: frozenset[str] | set[str] = AGENCY
+) -> Publication:
     """A post's publication on one account: the agency's buttons (retry, removed by hand)."""
     publication = (
         Publication.objects.select_related("post__practice", "account").filter(pk=pk).first()
@@ -130,7 +134,7 @@ def tips_visible_to(user: User) -> QuerySet[Tip]:
     return queryset.filter(practice_id__in=list(roles), submitted_by=user)
 
 
-def get_tip_for_user(user: User, pk: int, *, roles=EVERYONE) -> Tip:
+def get_tip_for_user(user: User, pk: int, *, roles: frozenset[str] | set[str] = EVERYONE) -> Tip:
     tip = Tip.objects.select_related("practice", "submitted_by", "consent").filter(pk=pk).first()
     if tip is None:
         raise Http404("No such tip.")
@@ -143,7 +147,9 @@ def get_tip_for_user(user: User, pk: int, *, roles=EVERYONE) -> Tip:
 # -- media -------------------------------------------------------------------
 
 
-def get_media_for_user(user: User, pk: int, *, roles=EVERYONE) -> MediaAsset:
+def get_media_for_user(
+    user: User, pk: int, *, roles: frozenset[str] | set[str] = EVERYONE
+) -> MediaAsset:
     """Photos: the agency for its practices; staff for photos on their own tips;
     doctors for photos in their practice's posts (what they are asked to approve)."""
     asset = MediaAsset.objects.select_related("practice").filter(pk=pk).first()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
@@ -15,8 +17,22 @@ from posts.models import (
     TipPhoto,
 )
 
+# django-stubs makes the admin classes generic over their models, but Django's
+# own classes cannot be subscripted at runtime (that takes
+# django_stubs_ext.monkeypatch(), which production does not install): the
+# models are named for mypy only.
+if TYPE_CHECKING:
+    _TipPhotoInlineBase = admin.TabularInline[TipPhoto, Tip]
+    _MediaVariantAdminBase = admin.ModelAdmin[MediaVariant]
+    _PostMediaInlineBase = admin.TabularInline[PostMedia, Post]
+    _PublicationInlineBase = admin.TabularInline[Publication, Post]
+    _MetricSnapshotAdminBase = admin.ModelAdmin[MetricSnapshot]
+else:
+    _TipPhotoInlineBase = _PostMediaInlineBase = _PublicationInlineBase = admin.TabularInline
+    _MediaVariantAdminBase = _MetricSnapshotAdminBase = admin.ModelAdmin
 
-class TipPhotoInline(admin.TabularInline):
+
+class TipPhotoInline(_TipPhotoInlineBase):
     model = TipPhoto
     extra = 0
     raw_id_fields = ["asset"]
@@ -55,22 +71,23 @@ class MediaAssetAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MediaVariant)
-class MediaVariantAdmin(admin.ModelAdmin):
+class MediaVariantAdmin(_MediaVariantAdminBase):
     list_display = ["asset", "spec", "width", "height", "size_bytes", "created_at"]
     list_filter = ["spec"]
     raw_id_fields = ["asset"]
 
 
-class PostMediaInline(admin.TabularInline):
+class PostMediaInline(_PostMediaInlineBase):
     model = PostMedia
     extra = 0
     raw_id_fields = ["asset"]
 
 
-class PublicationInline(admin.TabularInline):
+class PublicationInline(_PublicationInlineBase):
     model = Publication
     extra = 0
-    fields = [
+    # Plain names, every one read-only: a tuple, which both settings take.
+    fields: ClassVar[tuple[str, ...]] = (
         "account",
         "status",
         "attempts",
@@ -78,7 +95,7 @@ class PublicationInline(admin.TabularInline):
         "platform_post_id",
         "last_error_kind",
         "last_error_message",
-    ]
+    )
     readonly_fields = fields
     can_delete = False
 
@@ -140,7 +157,7 @@ class PublicationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MetricSnapshot)
-class MetricSnapshotAdmin(admin.ModelAdmin):
+class MetricSnapshotAdmin(_MetricSnapshotAdminBase):
     list_display = [
         "publication",
         "fetched_at",

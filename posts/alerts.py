@@ -7,10 +7,11 @@ anything about a patient.
 
 from __future__ import annotations
 
+from posts.models import Publication
 from practices.alerts import absolute, send, strategist_for
 
 
-def publication_failed(publication) -> None:
+def publication_failed(publication: Publication) -> None:
     post = publication.post
     practice = post.practice
     reason = publication.last_error_message or publication.get_last_error_kind_display()
@@ -28,7 +29,7 @@ def publication_failed(publication) -> None:
     )
 
 
-def takedown_needed(publication) -> None:
+def takedown_needed(publication: Publication) -> None:
     post = publication.post
     practice = post.practice
     send(

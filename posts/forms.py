@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.datastructures import MultiValueDict
 
 from imaging import CleanedImage
 from posts import media
@@ -23,11 +28,11 @@ class PhotosField(forms.FileField):
 
     widget = MultiplePhotoInput
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile[bytes]]:
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         if len(files) > MAX_PHOTOS_PER_TIP:
             raise forms.ValidationError(
@@ -37,7 +42,15 @@ class PhotosField(forms.FileField):
         return files
 
 
-class ConsentChoiceField(forms.ModelChoiceField):
+# django-stubs makes ModelChoiceField generic over its model; Django's own class
+# cannot be subscripted at runtime, so the model is named for mypy only.
+if TYPE_CHECKING:
+    _ConsentChoiceFieldBase = forms.ModelChoiceField[PatientConsent]
+else:
+    _ConsentChoiceFieldBase = forms.ModelChoiceField
+
+
+class ConsentChoiceField(_ConsentChoiceFieldBase):
     """Staff see only the label and the expiry of an authorization."""
 
     def label_from_instance(self, obj: PatientConsent) -> str:
@@ -109,28 +122,37 @@ class TipForm(forms.Form):
     submitter_email = forms.EmailField(label="Your e-mail", required=False)
 
     def __init__(
-        self, *args, practice, via_link: bool, needs_policy: bool, show_existing: bool, **kwargs
-    ):
+        self,
+        *args: Any,
+        practice: Practice,
+        via_link: bool,
+        needs_policy: bool,
+        show_existing: bool,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.practice = practice
         self.via_link = via_link
         self.needs_policy = needs_policy
+        # self.fields holds copies of the fields declared above, as plain Fields.
+        consent_field = cast(ConsentChoiceField, self.fields["consent"])
         # Validation looks the id up among all of this practice's
         # authorizations, so that an expired one gets its own message; the
         # picker offers the active ones only.
-        self.fields["consent"].queryset = PatientConsent.objects.filter(practice=practice)
+        consent_field.queryset = PatientConsent.objects.filter(practice=practice)
         if show_existing:
             active = (
                 PatientConsent.objects.filter(practice=practice).active().select_related("practice")
             )
-            self.fields["consent"].choices = [
+            consent_field.choices = [
                 ("", "Choose the patient…"),
-                *((c.pk, self.fields["consent"].label_from_instance(c)) for c in active),
+                *((c.pk, consent_field.label_from_instance(c)) for c in active),
             ]
         else:
             # Through the secret link nobody logs in: patients' names on file
             # are not shown to whoever holds the link.
-            self.fields["patient_consent"].choices = [(self.NEW, "Record a new authorization now")]
+            patient_consent = cast(forms.ChoiceField, self.fields["patient_consent"])
+            patient_consent.choices = [(self.NEW, "Record a new authorization now")]
             del self.fields["consent"]
         if via_link:
             self.fields["submitter_name"].required = True
@@ -148,7 +170,7 @@ class TipForm(forms.Form):
 
     def needed_uses(self) -> set[str]:
         """What the tip uses of the patient: their photo, their story."""
-        uses = set()
+        uses: set[str] = set()
         if self.cleaned_data.get("photos"):
             uses.add(PatientConsent.Use.PHOTO.value)
         if self.cleaned_data.get("text"):
@@ -161,8 +183,9 @@ class TipForm(forms.Form):
             self.data.get(self.add_prefix("patient_consent")) == self.NEW
         )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns
         if not data.get("text") and not data.get("photos") and "photos" not in self.errors:
             raise forms.ValidationError("Please add a photo or a few words about the story.")
         if data.get("features_patient"):
@@ -216,26 +239,27 @@ class TipForms:
 
     def __init__(
         self,
-        data=None,
-        files=None,
+        data: Mapping[str, Any] | None = None,
+        files: MultiValueDict[str, UploadedFile[Any]] | None = None,
         *,
         practice: Practice,
         via_link: bool,
         needs_policy: bool,
         too_large: bool = False,
         signer_ip: str | None = None,
-    ):
-        options = {
-            "practice": practice,
-            "via_link": via_link,
-            "needs_policy": needs_policy,
-            "show_existing": not via_link,
-        }
+    ) -> None:
         self.practice = practice
         self.signer_ip = signer_ip
         self.photos: list[CleanedImage] = []
         self.new_consent: PatientConsent | None = None
-        self.tip = TipForm(data, files, **options)
+        self.tip = TipForm(
+            data,
+            files,
+            practice=practice,
+            via_link=via_link,
+            needs_policy=needs_policy,
+            show_existing=not via_link,
+        )
         self.tip.too_large = too_large
         # Bound (and so validated and shown with its errors) only when used.
         wants_consent = data is not None and self.tip.wants_new_consent

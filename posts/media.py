@@ -19,15 +19,18 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core import signing
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from PIL import Image
 
 import imaging
 from core import files
+from core.models import User
 from imaging import CleanedImage, ImageRejected
 from platforms.base import MediaItem
-from posts.models import MediaAsset, MediaVariant
+from posts.models import MediaAsset, MediaVariant, Post
+from practices.models import Practice
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +47,9 @@ def known_spec(spec: str) -> bool:
     return spec in imaging.VARIANT_SPECS or spec == THUMBNAIL
 
 
-def clean_upload(upload, *, budget: files.UploadBudget | None = None) -> CleanedImage:
+def clean_upload(
+    upload: UploadedFile[bytes], *, budget: files.UploadBudget | None = None
+) -> CleanedImage:
     """Read and clean one uploaded photo, in memory. Nothing is written."""
     data = files.read_upload(upload, max_bytes=settings.MAX_PHOTO_BYTES, budget=budget)
     return imaging.clean_image(
@@ -58,7 +63,9 @@ def clean_upload(upload, *, budget: files.UploadBudget | None = None) -> Cleaned
 # -- storing ----------------------------------------------------------------
 
 
-def store_cleaned(*, practice, cleaned: CleanedImage, by=None) -> MediaAsset:
+def store_cleaned(
+    *, practice: Practice, cleaned: CleanedImage, by: User | None = None
+) -> MediaAsset:
     """Store a cleaned photo for a practice, or return the one already stored."""
     existing = MediaAsset.objects.filter(practice=practice, sha256=cleaned.sha256).first()
     if existing is not None:
@@ -88,7 +95,13 @@ def store_cleaned(*, practice, cleaned: CleanedImage, by=None) -> MediaAsset:
     return asset
 
 
-def store_photo(*, practice, upload, by, budget: files.UploadBudget | None = None) -> MediaAsset:
+def store_photo(
+    *,
+    practice: Practice,
+    upload: UploadedFile[bytes],
+    by: User | None,
+    budget: files.UploadBudget | None = None,
+) -> MediaAsset:
     """Clean one uploaded photo and store it; ImageRejected says why it cannot be.
 
     Cleaning happens entirely in memory before anything is written, so a
@@ -99,7 +112,9 @@ def store_photo(*, practice, upload, by, budget: files.UploadBudget | None = Non
         return store_cleaned(practice=practice, cleaned=cleaned, by=by)
 
 
-def clean_uploads(uploads: Iterable) -> tuple[list[CleanedImage], list[str]]:
+def clean_uploads(
+    uploads: Iterable[UploadedFile[bytes]],
+) -> tuple[list[CleanedImage], list[str]]:
     """Clean every photo of one tip; return the cleaned photos and the problems.
 
     All photos are checked before any is stored, so a tip whose third photo
@@ -146,7 +161,7 @@ def variant_for(asset: MediaAsset, spec: str) -> MediaVariant:
         current is not None
         and current.focal_x == asset.focal_x
         and current.focal_y == asset.focal_y
-        and current.file.storage.exists(current.file.name)
+        and current.file.storage.exists(files.stored_name(current.file))
     ):
         return current
     data, width, height, extension = _render(asset, spec)
@@ -159,7 +174,7 @@ def variant_for(asset: MediaAsset, spec: str) -> MediaVariant:
             current is not None
             and current.focal_x == locked.focal_x
             and current.focal_y == locked.focal_y
-            and current.file.storage.exists(current.file.name)
+            and current.file.storage.exists(files.stored_name(current.file))
         ):
             return current
         if (locked.focal_x, locked.focal_y) != (asset.focal_x, asset.focal_y):
@@ -181,7 +196,7 @@ def variant_for(asset: MediaAsset, spec: str) -> MediaVariant:
 def drop_variants(asset: MediaAsset) -> None:
     """Forget the cached renderings (their files go once the transaction commits)."""
     for variant in list(asset.variants.all()):
-        files.delete_on_commit(variant.file.storage, variant.file.name)
+        files.delete_on_commit(variant.file.storage, files.stored_name(variant.file))
         variant.delete()
 
 
@@ -246,7 +261,7 @@ class MediaUnavailable(Exception):
     """A post's photo could not be prepared for a platform; the message says why."""
 
 
-def media_items(post, platform: str) -> tuple[MediaItem, ...]:
+def media_items(post: Post, platform: str) -> tuple[MediaItem, ...]:
     """The post's photos as this platform wants them, in order.
 
     Each is a rendered variant (crop and size for the platform) with an
@@ -257,7 +272,7 @@ def media_items(post, platform: str) -> tuple[MediaItem, ...]:
     if not attachments:
         return ()
     spec = imaging.PLATFORM_VARIANT[platform]
-    items = []
+    items: list[MediaItem] = []
     for attachment in attachments:
         asset = attachment.asset
         try:
@@ -274,7 +289,7 @@ def media_items(post, platform: str) -> tuple[MediaItem, ...]:
             MediaItem(
                 url=url,
                 data=data,
-                content_type=variant_content_type(variant.file.name),
+                content_type=variant_content_type(files.stored_name(variant.file)),
                 alt_text=asset.alt_text,
             )
         )

@@ -22,14 +22,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.models import AuditEvent
-from platforms.base import PublishRequest, PublishResult, RemotePost
+from core.models import AuditEvent, User
+from platforms.base import Account, PlatformClient, PublishRequest, PublishResult, RemotePost
 from platforms.errors import PlatformError
 from posts import alerts
 from posts.media import MediaUnavailable, media_items
 from posts.models import IllegalTransition, Post, Publication
 from practices import alerts as account_alerts
-from practices.models import SocialAccount
+from practices.models import PatientConsent, SocialAccount
 from practices.platform_clients import account_for, client_for
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> float:
 # -- checks at the moment of publishing ---------------------------------------
 
 
-def approval_problem(post: Post, *, consents=None) -> str:
+def approval_problem(post: Post, *, consents: list[PatientConsent] | None = None) -> str:
     if not post.approval_is_current(consents=consents):
         return (
             "Not published: the post was changed after it was approved. Send it for approval again."
@@ -95,7 +95,10 @@ def quota_opens_at(publication: Publication, *, now: datetime) -> datetime | Non
         .exclude(pk=publication.pk)
         .values_list("status", "published_at")
     )
-    sent = sorted(at for status, at in rows if status != Publication.Status.PUBLISHING)
+    # The sent ones matched published_at > now - window: none is None.
+    sent = sorted(
+        at for status, at in rows if status != Publication.Status.PUBLISHING and at is not None
+    )
     in_flight = len(rows) - len(sent)
     over = len(sent) + in_flight - limit + 1  # how many must leave the window first
     if over <= 0:
@@ -241,7 +244,7 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
 
 
 def _find_existing(
-    client, remote_account, publication: Publication, text: str
+    client: PlatformClient, remote_account: Account, publication: Publication, text: str
 ) -> RemotePost | None:
     """Our post on the platform, if an earlier request created it."""
     if publication.platform_post_id:
@@ -295,7 +298,12 @@ def _read_back_failed(publication: Publication, error: PlatformError) -> str:
 
 
 def _published(
-    publication, platform_id: str, permalink: str, published_at, *, consents=None
+    publication: Publication,
+    platform_id: str,
+    permalink: str,
+    published_at: datetime | None,
+    *,
+    consents: list[PatientConsent] | None = None,
 ) -> str:
     """`consents`: the authorizations this attempt checked, if it got that far
     (a post found by reading back was not checked again)."""
@@ -326,7 +334,12 @@ def _failed(publication: Publication, kind: str, message: str) -> str:
 
 
 def _platform_error(
-    publication, error: PlatformError, client, remote_account, text, consents
+    publication: Publication,
+    error: PlatformError,
+    client: PlatformClient,
+    remote_account: Account,
+    text: str,
+    consents: list[PatientConsent] | None,
 ) -> str:
     now = timezone.now()
     account: SocialAccount = publication.account
@@ -373,7 +386,15 @@ def _platform_error(
     return _failed(publication, kind, message)
 
 
-def _settle_duplicate(publication, error, client, remote_account, text, message, consents) -> str:
+def _settle_duplicate(
+    publication: Publication,
+    error: PlatformError,
+    client: PlatformClient,
+    remote_account: Account,
+    text: str,
+    message: str,
+    consents: list[PatientConsent] | None,
+) -> str:
     """The platform says this post exists: find it (ours from an earlier try) or fail."""
     try:
         found = None
@@ -417,7 +438,7 @@ def _roll_up(post: Post) -> None:
 # -- a person's "retry now" -------------------------------------------------------
 
 
-def retry_publication(*, publication: Publication, by) -> bool:
+def retry_publication(*, publication: Publication, by: User) -> bool:
     """Put a failed publication back in line; the next dispatch sends it."""
     with transaction.atomic():
         # The post's row first, then the publication (the order Post.roll_up
@@ -443,7 +464,7 @@ def retry_publication(*, publication: Publication, by) -> bool:
 # -- a person's "cancel on this platform" ---------------------------------------------
 
 
-def cancel_publication(*, publication: Publication, by) -> bool:
+def cancel_publication(*, publication: Publication, by: User) -> bool:
     """Stop one publication that did not go out; the post then settles on the rest.
 
     The way out for a post held in publishing by an account nobody will

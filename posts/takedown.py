@@ -13,6 +13,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import django_rq
 from django.db import transaction
@@ -20,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rq import Queue, Retry
 
-from core.models import AuditEvent
+from core.models import AuditEvent, User
 from platforms.errors import DeleteUnsupported, PlatformError
 from posts import alerts
 from posts.models import IllegalTransition, Post, Publication
@@ -68,7 +69,7 @@ class TakedownReport:
 
 
 def revoke_consent(
-    *, consent: PatientConsent, received_at: datetime, note: str, by
+    *, consent: PatientConsent, received_at: datetime, note: str, by: User
 ) -> TakedownReport:
     """Record the revocation and act on every post that relies on the authorization.
 
@@ -131,7 +132,9 @@ def revoke_consent(
     return report
 
 
-def _take_down_publications(post: Post, consent, *, by, now, report: TakedownReport) -> None:
+def _take_down_publications(
+    post: Post, consent: PatientConsent, *, by: User, now: datetime, report: TakedownReport
+) -> None:
     publications = list(
         post.publications.select_for_update(of=("self",)).select_related("account").order_by("pk")
     )
@@ -313,7 +316,7 @@ def delete_live_post(*, publication_id: int, last_try: bool = True) -> str:
     raise retry
 
 
-def _by_hand(publication: Publication, message: str, detail: dict) -> str:
+def _by_hand(publication: Publication, message: str, detail: dict[str, Any]) -> str:
     now = timezone.now()
     updated = Publication.objects.filter(
         pk=publication.pk, status=Publication.Status.PUBLISHED, takedown_done_at__isnull=True
@@ -330,7 +333,7 @@ def _by_hand(publication: Publication, message: str, detail: dict) -> str:
     return "by hand"
 
 
-def mark_removed_by_hand(*, publication: Publication, by) -> bool:
+def mark_removed_by_hand(*, publication: Publication, by: User) -> bool:
     """A person confirms they removed the live post themselves."""
     with transaction.atomic():
         if publication.takedown_requested_at is None or not publication.mark_deleted():

@@ -53,16 +53,20 @@ def outcome(tip: Tip) -> TipOutcome:
     publications = [p for post in posts for p in post.publications.all()]
     live = [p for p in publications if p.status == Publication.Status.PUBLISHED]
     if live:
-        reaches = [p.latest_reach for p in live if p.latest_reach is not None]
+        # latest_reach is with_outcomes' annotation; django-stubs cannot carry
+        # an annotation through a Prefetch onto the related rows.
+        reaches = [p.latest_reach for p in live if p.latest_reach is not None]  # type: ignore[attr-defined]
         return TipOutcome(
             "published",
             "Published",
             links=[(p.platform_label, p.permalink) for p in live if p.permalink],
             reach=sum(reaches) if reaches else None,
         )
-    scheduled = [p for p in posts if p.status == Post.Status.SCHEDULED and p.scheduled_at]
+    scheduled = [
+        p.scheduled_at for p in posts if p.status == Post.Status.SCHEDULED and p.scheduled_at
+    ]
     if scheduled or any(p.status == Post.Status.PUBLISHING for p in posts):
-        when = min((p.scheduled_at for p in scheduled), default=None)
+        when = min(scheduled, default=None)
         detail = ""
         if when is not None:
             local = tip.practice.local(when)

@@ -22,12 +22,14 @@ object exists); someone tied to it but without the needed role gets 403.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
 from core.models import User
-from practices.models import Membership, PatientConsent, Practice, SocialAccount
+from practices.models import ConsentQuerySet, Membership, PatientConsent, Practice, SocialAccount
 
 LEAD = "lead"
 STRATEGIST = "strategist"
@@ -46,7 +48,7 @@ def practice_roles(user: User) -> dict[int, str] | None:
         return {}
     if user.is_agency_lead:
         return None
-    cached = getattr(user, "_practice_roles", None)
+    cached: dict[int, str] | None = getattr(user, "_practice_roles", None)
     if cached is not None:
         return cached
     if user.is_strategist:
@@ -73,7 +75,9 @@ def require_role(user: User, practice_id: int, allowed: frozenset[str] | set[str
     return role
 
 
-def scope(queryset: QuerySet, user: User, allowed: set[str], field: str = "practice_id"):
+def scope[QS: QuerySet[Any]](
+    queryset: QS, user: User, allowed: set[str], field: str = "practice_id"
+) -> QS:
     roles = practice_roles(user)
     if roles is None:
         return queryset
@@ -88,7 +92,9 @@ def practices_visible_to(user: User) -> QuerySet[Practice]:
     return scope(Practice.objects.all(), user, {LEAD, STRATEGIST, STAFF, DOCTOR}, "id")
 
 
-def get_practice_for_user(user: User, slug: str, *, roles=AGENCY) -> Practice:
+def get_practice_for_user(
+    user: User, slug: str, *, roles: frozenset[str] | set[str] = AGENCY
+) -> Practice:
     practice = Practice.objects.filter(slug=slug).first()
     if practice is None:
         raise Http404("No such practice.")
@@ -107,7 +113,7 @@ def get_practice_for_tip_link(token: str) -> Practice:
 # -- patient authorizations ----------------------------------------------------
 
 
-def consents_visible_to(user: User) -> QuerySet[PatientConsent]:
+def consents_visible_to(user: User) -> ConsentQuerySet:
     return scope(PatientConsent.objects.select_related("practice"), user, {LEAD, STRATEGIST})
 
 
@@ -134,7 +140,9 @@ def accounts_visible_to(user: User) -> QuerySet[SocialAccount]:
     return scope(SocialAccount.objects.select_related("practice"), user, {LEAD, STRATEGIST})
 
 
-def get_account_for_user(user: User, pk: int, *, roles=AGENCY) -> SocialAccount:
+def get_account_for_user(
+    user: User, pk: int, *, roles: frozenset[str] | set[str] = AGENCY
+) -> SocialAccount:
     account = SocialAccount.objects.select_related("practice").filter(pk=pk).first()
     if account is None:
         raise Http404("No such account.")

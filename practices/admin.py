@@ -1,21 +1,39 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from core.admin import ReadOnlyAdmin
 from core.http import client_ip
+from core.models import User
 from practices import services
 from practices.models import Membership, PatientConsent, Practice, SocialAccount
 
+# django-stubs makes the admin classes generic over their models, but Django's
+# own classes cannot be subscripted at runtime (that takes
+# django_stubs_ext.monkeypatch(), which production does not install): the
+# models are named for mypy only.
+if TYPE_CHECKING:
+    _MembershipInlineBase = admin.TabularInline[Membership, Practice]
+    _PracticeAdminBase = admin.ModelAdmin[Practice]
+    _MembershipAdminBase = admin.ModelAdmin[Membership]
+    _SocialAccountAdminBase = admin.ModelAdmin[SocialAccount]
+else:
+    _MembershipInlineBase = admin.TabularInline
+    _PracticeAdminBase = _MembershipAdminBase = _SocialAccountAdminBase = admin.ModelAdmin
 
-class MembershipInline(admin.TabularInline):
+
+class MembershipInline(_MembershipInlineBase):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Practice)
-class PracticeAdmin(admin.ModelAdmin):
+class PracticeAdmin(_PracticeAdminBase):
     list_display = [
         "name",
         "specialty",
@@ -33,7 +51,7 @@ class PracticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(_MembershipAdminBase):
     list_display = ["user", "practice", "role", "title", "policy_confirmed_at"]
     list_filter = ["role", "practice"]
     search_fields = ["user__username", "user__email", "practice__name"]
@@ -41,7 +59,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(SocialAccount)
-class SocialAccountAdmin(admin.ModelAdmin):
+class SocialAccountAdmin(_SocialAccountAdminBase):
     list_display = [
         "display_name",
         "platform",
@@ -85,16 +103,27 @@ class PatientConsentAdmin(ReadOnlyAdmin):
     # on them. An edit here would bypass both.
 
     # Every look at a patient's authorization is an audit event, here as in the app.
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         response = super().change_view(request, object_id, form_url, extra_context)
-        consent = response.context_data.get("original") if response.status_code == 200 else None
+        consent = None
+        if response.status_code == 200 and isinstance(response, TemplateResponse):
+            # The object's page: its context holds the authorization shown.
+            consent = (response.context_data or {}).get("original")
         if consent is not None:
             services.record_consent_viewed(
-                consent=consent, by=request.user, ip_address=client_ip(request)
+                consent=consent, by=_staff(request), ip_address=client_ip(request)
             )
         return response
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
@@ -102,7 +131,12 @@ class PatientConsentAdmin(ReadOnlyAdmin):
                 practice=None,
                 consent_ids=[consent.pk for consent in changelist.result_list],
                 state="admin",
-                by=request.user,
+                by=_staff(request),
                 ip_address=client_ip(request),
             )
         return response
+
+
+def _staff(request: HttpRequest) -> User:
+    """The person using the admin: it lets only logged-in staff in."""
+    return cast(User, request.user)

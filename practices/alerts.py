@@ -8,17 +8,28 @@ link; never a caption or anything about a patient.
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
 from core.models import Assignment, User
+from practices.models import Practice, SocialAccount
 
 logger = logging.getLogger(__name__)
 
 
-def strategist_for(practice, *, fallback: User | None = None) -> User | None:
+class PostLink(Protocol):
+    """What an alert reads of a post: a posts.Post, which this app may not import."""
+
+    @property
+    def author(self) -> User | None: ...
+
+    def get_absolute_url(self) -> str: ...
+
+
+def strategist_for(practice: Practice, *, fallback: User | None = None) -> User | None:
     assignment = (
         Assignment.objects.filter(practice=practice, is_primary=True, strategist__is_active=True)
         .select_related("strategist")
@@ -52,7 +63,7 @@ def send(*, to: User | None, subject: str, body: str) -> None:
     transaction.on_commit(send)
 
 
-def account_needs_reconnect(account, *, post=None) -> None:
+def account_needs_reconnect(account: SocialAccount, *, post: PostLink | None = None) -> None:
     practice = account.practice
     link = post.get_absolute_url() if post is not None else practice.get_absolute_url()
     send(
@@ -67,8 +78,9 @@ def account_needs_reconnect(account, *, post=None) -> None:
     )
 
 
-def account_expiring(account) -> None:
+def account_expiring(account: SocialAccount) -> None:
     practice = account.practice
+    assert account.token_expires_at is not None  # only expiring tokens are warned about
     when = practice.local(account.token_expires_at)
     send(
         to=strategist_for(practice, fallback=account.connected_by),

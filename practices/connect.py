@@ -15,14 +15,16 @@ import secrets
 import time
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from core.fields import decrypt, encrypt
-from core.models import AuditEvent
+from core.models import AuditEvent, User
 from platforms.base import Target, TokenSet
 from platforms.oauth import pkce_pair
 from practices import tokens
@@ -41,7 +43,7 @@ def callback_url(platform: str) -> str:
     return settings.SITE_URL + reverse("connect_callback", args=[platform])
 
 
-def start(session, *, practice: Practice, platform: str) -> str:
+def start(session: SessionBase, *, practice: Practice, platform: str) -> str:
     """Remember the flow in the session and return the platform's authorize URL."""
     state = secrets.token_urlsafe(24)
     verifier, challenge = pkce_pair()
@@ -63,7 +65,9 @@ def start(session, *, practice: Practice, platform: str) -> str:
     )
 
 
-def finish(session, *, platform: str, state: str, code: str) -> tuple[dict, list[Target]]:
+def finish(
+    session: SessionBase, *, platform: str, state: str, code: str
+) -> tuple[dict[str, Any], list[Target]]:
     """Check the state, exchange the code and list what the person may pick."""
     flows = session.get(SESSION_KEY, {})
     flow = flows.get(state)
@@ -87,7 +91,7 @@ def finish(session, *, platform: str, state: str, code: str) -> tuple[dict, list
     return flow, targets
 
 
-def pending(session, state: str) -> tuple[dict, TokenSet, list[Target]]:
+def pending(session: SessionBase, state: str) -> tuple[dict[str, Any], TokenSet, list[Target]]:
     flow = session.get(SESSION_KEY, {}).get(state)
     if flow is None or "tokens" not in flow:
         raise ConnectFailed("This connection attempt is unknown or was already used.")
@@ -96,7 +100,7 @@ def pending(session, state: str) -> tuple[dict, TokenSet, list[Target]]:
     return flow, tokens, targets
 
 
-def choose(session, *, state: str, external_id: str, by) -> SocialAccount:
+def choose(session: SessionBase, *, state: str, external_id: str, by: User) -> SocialAccount:
     """Save the chosen target as the practice's account (or refresh an existing one)."""
     flow, tokens, targets = pending(session, state)
     target = next((t for t in targets if t.external_id == external_id), None)
@@ -139,7 +143,7 @@ def choose(session, *, state: str, external_id: str, by) -> SocialAccount:
     return account
 
 
-def disconnect(*, account: SocialAccount, by) -> None:
+def disconnect(*, account: SocialAccount, by: User) -> None:
     with transaction.atomic():
         account.status = SocialAccount.Status.DISCONNECTED
         account.status_detail = f"Disconnected by {by}"
@@ -175,14 +179,14 @@ def health_row(account: SocialAccount) -> tuple[SocialAccount, str, bool]:
     return account, health(account), tokens.refreshable(account)
 
 
-def _tokens_to_json(tokens: TokenSet) -> dict:
+def _tokens_to_json(tokens: TokenSet) -> dict[str, Any]:
     data = asdict(tokens)
     for key in ("expires_at", "refresh_expires_at"):
         data[key] = data[key].isoformat() if data[key] else None
     return data
 
 
-def _tokens_from_json(data: dict) -> TokenSet:
+def _tokens_from_json(data: dict[str, Any]) -> TokenSet:
     for key in ("expires_at", "refresh_expires_at"):
         data[key] = datetime.fromisoformat(data[key]) if data[key] else None
     return TokenSet(**data)

@@ -71,7 +71,7 @@ def consent_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def consent_document(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+def consent_document(request: AuthenticatedHttpRequest, slug: str, pk: int) -> FileResponse:
     """The signed form, decrypted for this one response; `?inline=1` to view it in the browser."""
     consent = access.get_practice_consent_for_user(request.user, slug, pk)
     if not consent.document:

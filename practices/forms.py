@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 
-from practices.models import PatientConsent, Platform
+from practices.models import PatientConsent, Platform, Practice
 from practices.services import ConsentDocument, clean_consent_document
 
 DOCUMENT_ACCEPT = "image/*,.heic,.heif,application/pdf,.pdf"
@@ -80,7 +81,7 @@ class ConsentForm(forms.Form):
         help_text="Leave empty for today.",
     )
 
-    def __init__(self, *args, practice, **kwargs):
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "consent")
         super().__init__(*args, **kwargs)
         self.practice = practice
@@ -88,22 +89,23 @@ class ConsentForm(forms.Form):
     def _today(self) -> date:
         return self.practice.local(timezone.now()).date()
 
-    def clean_expires_on(self):
-        value = self.cleaned_data["expires_on"]
+    def clean_expires_on(self) -> date:
+        value: date = self.cleaned_data["expires_on"]
         if value <= self._today():
             raise forms.ValidationError("The expiry date must be after today.")
         if value > self._today() + timedelta(days=366 * 50):
             raise forms.ValidationError("Please check the expiry date: it is decades away.")
         return value
 
-    def clean_document(self):
+    def clean_document(self) -> ConsentDocument | None:
         upload = self.cleaned_data.get("document")
         if not upload or self.cleaned_data.get("method") != PatientConsent.Method.UPLOAD:
             return None
         return clean_consent_document(upload)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns
         if data.get("signer") == PatientConsent.Signer.GUARDIAN and not data.get(
             "guardian_authority"
         ):
@@ -139,7 +141,8 @@ class ConsentForm(forms.Form):
     def signed_document(self) -> ConsentDocument | None:
         if self.cleaned_data.get("method") != PatientConsent.Method.UPLOAD:
             return None
-        return self.cleaned_data.get("document")
+        document: ConsentDocument | None = self.cleaned_data.get("document")
+        return document
 
     def build(self, *, signer_ip: str | None) -> PatientConsent:
         """The authorization as an unsaved row: checked with problems_for, then recorded."""
@@ -198,12 +201,12 @@ class RevokeForm(forms.Form):
         help_text="How it arrived (letter, e-mail, in person). No other patient details.",
     )
 
-    def __init__(self, *args, consent: PatientConsent, **kwargs):
+    def __init__(self, *args: Any, consent: PatientConsent, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.consent = consent
 
-    def clean_received_on(self):
-        value = self.cleaned_data["received_on"]
+    def clean_received_on(self) -> date:
+        value: date = self.cleaned_data["received_on"]
         practice = self.consent.practice
         today = practice.local(timezone.now()).date()
         if value > today:

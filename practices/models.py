@@ -3,6 +3,7 @@ from __future__ import annotations
 import secrets
 import zoneinfo
 from datetime import datetime
+from typing import Any, NoReturn, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -184,11 +185,11 @@ class SocialAccount(models.Model):
         return bool(changed)
 
 
-class ConsentQuerySet(models.QuerySet):
-    def delete(self):
+class ConsentQuerySet(models.QuerySet["PatientConsent"]):
+    def delete(self) -> NoReturn:
         raise PermissionError("patient authorizations are kept for six years and never deleted")
 
-    def active(self, at: datetime | None = None):
+    def active(self, at: datetime | None = None) -> Self:
         at = at or timezone.now()
         return self.filter(revoked_at__isnull=True, expires_at__gt=at)
 
@@ -260,7 +261,7 @@ class PatientConsent(models.Model):
     def __str__(self) -> str:
         return f"{self.patient_label} (signed {self.signed_at:%Y-%m-%d})"
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("patient authorizations are kept for six years and never deleted")
 
     @property

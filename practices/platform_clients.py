@@ -9,12 +9,14 @@ on the post side (`posts.media.media_items`).
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from platforms.base import Account, ClientConfig
+from platforms.base import Account, ClientConfig, PlatformClient
+from practices.models import SocialAccount
 
 
 def client_config(platform: str) -> ClientConfig:
@@ -32,7 +34,7 @@ def client_config(platform: str) -> ClientConfig:
 
 
 @cache
-def client_for(platform: str):
+def client_for(platform: str) -> PlatformClient:
     """One client per platform per process: each keeps one requests Session."""
     from platforms import build_client
 
@@ -40,11 +42,11 @@ def client_for(platform: str):
 
 
 @receiver(setting_changed)
-def _forget_clients(*, setting, **kwargs):
+def _forget_clients(*, setting: str, **kwargs: Any) -> None:
     # Tests point PLATFORM_HOSTS at a sandbox on a random port.
     if setting.startswith(("PLATFORM_", "GRAPH_API_VERSION", "LINKEDIN_API_VERSION")):
         client_for.cache_clear()
 
 
-def account_for(social_account) -> Account:
+def account_for(social_account: SocialAccount) -> Account:
     return Account(external_id=social_account.external_id, access_token=social_account.access_token)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 import imaging
@@ -33,7 +34,7 @@ class ConsentDocument:
     extension: str
 
 
-def clean_consent_document(upload) -> ConsentDocument:
+def clean_consent_document(upload: UploadedFile[bytes]) -> ConsentDocument:
     """A PDF (checked by its bytes, not its name) or a photo of the signed form.
 
     Photos go through the same cleaning as tip photos: a phone picture of a
@@ -81,7 +82,7 @@ def record_consent(
     *,
     consent: PatientConsent,
     document: ConsentDocument | None,
-    by,
+    by: User | None,
     by_label: str = "",
     ip_address: str | None = None,
 ) -> PatientConsent:
@@ -122,7 +123,12 @@ def record_consent(
 
 
 def record_consents_listed(
-    *, practice, consent_ids: list[int], state: str, by, ip_address: str | None
+    *,
+    practice: Practice | None,
+    consent_ids: list[int],
+    state: str,
+    by: User,
+    ip_address: str | None,
 ) -> None:
     """A registry page shows labels and signers: which ones, to whom (never the search text)."""
     AuditEvent.record(
@@ -134,14 +140,14 @@ def record_consents_listed(
     )
 
 
-def record_consent_viewed(*, consent: PatientConsent, by, ip_address: str | None) -> None:
+def record_consent_viewed(*, consent: PatientConsent, by: User, ip_address: str | None) -> None:
     AuditEvent.record(
         "consent_viewed", actor=by, practice=consent.practice, obj=consent, ip_address=ip_address
     )
 
 
 def open_consent_document(
-    *, consent: PatientConsent, by, ip_address: str | None, inline: bool
+    *, consent: PatientConsent, by: User, ip_address: str | None, inline: bool
 ) -> io.BytesIO:
     """The decrypted signed form, for one person; every opening is an audit event."""
     if not consent.document:

@@ -8,7 +8,7 @@ of MEDIA_ROOT or of a backup holds nothing readable.
 
 from __future__ import annotations
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 from django.utils.deconstruct import deconstructible
 
@@ -23,19 +23,23 @@ class EncryptedFileSystemStorage(FileSystemStorage):
     most), so the whole file is encrypted and decrypted in memory.
     """
 
-    def _save(self, name, content):
-        content.seek(0)
-        return super()._save(name, ContentFile(encrypt_bytes(content.read())))
+    # _save and _open are the hooks Django documents for a custom storage, but
+    # django-stubs leaves these private methods out of Storage: hence the ignores.
 
-    def _open(self, name, mode="rb"):
+    def _save(self, name: str, content: File[bytes]) -> str:
+        content.seek(0)
+        stored: str = super()._save(name, ContentFile(encrypt_bytes(content.read())))  # type: ignore[misc]
+        return stored
+
+    def _open(self, name: str, mode: str = "rb") -> ContentFile[bytes]:
         if "w" in mode or "a" in mode:
             raise ValueError(
                 "encrypted documents are written with save(), never opened for writing"
             )
-        with super()._open(name, "rb") as stored:
+        with super()._open(name, "rb") as stored:  # type: ignore[misc]
             return ContentFile(decrypt_bytes(stored.read()), name=name)
 
-    def size(self, name):
+    def size(self, name: str) -> int:
         # The decrypted size: what a download sends.
         with self._open(name) as document:
             return document.size

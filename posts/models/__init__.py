@@ -4,6 +4,8 @@ tips and media (what staff send) -> posts (what the agency writes and the
 doctor approves) -> publications (what goes out) -> metrics (what it earned).
 """
 
+from __future__ import annotations
+
 from posts.models.errors import IllegalTransition
 from posts.models.media import MediaAsset, MediaVariant
 from posts.models.metrics import MetricSnapshot

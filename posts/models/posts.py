@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import User
 from posts.models.errors import IllegalTransition
 from posts.models.media import MediaAsset
 from posts.models.tips import Tip
@@ -152,7 +154,7 @@ class Post(models.Model):
     def submit_for_review(self) -> None:
         self._move("submit_for_review")
 
-    def mark_ready(self, *, by) -> Approval:
+    def mark_ready(self, *, by: User) -> Approval:
         """Approve without a doctor, where the practice's policy allows it."""
         if self.needs_doctor_approval():
             raise IllegalTransition("this practice's policy needs a doctor to approve this post")
@@ -168,7 +170,15 @@ class Post(models.Model):
                 comment="Approved by the agency under the practice's approval policy.",
             )
 
-    def approve(self, *, by, via: str, comment: str = "", ip_address=None, reviewer_label=""):
+    def approve(
+        self,
+        *,
+        by: User | None,
+        via: str,
+        comment: str = "",
+        ip_address: str | None = None,
+        reviewer_label: str = "",
+    ) -> Approval:
         self._require_consents(action="approve", at=timezone.now())
         with transaction.atomic():
             self._move("approve")
@@ -183,7 +193,15 @@ class Post(models.Model):
                 ip_address=ip_address,
             )
 
-    def request_changes(self, *, by, via: str, comment: str, ip_address=None, reviewer_label=""):
+    def request_changes(
+        self,
+        *,
+        by: User | None,
+        via: str,
+        comment: str,
+        ip_address: str | None = None,
+        reviewer_label: str = "",
+    ) -> Approval:
         if not comment.strip():
             raise IllegalTransition("asking for changes needs a comment saying what to change")
         with transaction.atomic():
@@ -332,7 +350,11 @@ class Post(models.Model):
         return cls.objects.filter(Q(pk__in=attached) | Q(tip_id__in=tips))
 
     def consent_problems(
-        self, platforms, *, at: datetime, consents: list[PatientConsent] | None = None
+        self,
+        platforms: Iterable[str],
+        *,
+        at: datetime,
+        consents: list[PatientConsent] | None = None,
     ) -> list[str]:
         """Why the patient authorizations do not cover this post on these
         platforms at `at`, in plain sentences; [] if they do.

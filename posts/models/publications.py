@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -149,7 +150,7 @@ class Publication(models.Model):
             return None
         return cls.objects.select_related("post", "post__practice", "account").get(pk=pk)
 
-    def _settle(self, **fields) -> bool:
+    def _settle(self, **fields: Any) -> bool:
         fields.setdefault("lease_expires_at", None)
         fields["updated_at"] = timezone.now()
         updated = Publication.objects.filter(
@@ -160,7 +161,7 @@ class Publication(models.Model):
                 setattr(self, name, value)
         return bool(updated)
 
-    def save_progress(self, state: dict) -> None:
+    def save_progress(self, state: dict[str, Any]) -> None:
         """Keep what a platform lets us resume (e.g. an Instagram container id)."""
         state = dict(state)
         updated = Publication.objects.filter(

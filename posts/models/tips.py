@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from core.models import User
 from posts.models.errors import IllegalTransition
 from posts.models.media import MediaAsset
 from practices.models import PatientConsent, Practice
@@ -44,7 +45,7 @@ class Tip(models.Model):
     consent = models.ForeignKey(
         PatientConsent, null=True, blank=True, on_delete=models.PROTECT, related_name="tips"
     )
-    photos = models.ManyToManyField("MediaAsset", through="TipPhoto", related_name="tips")
+    photos = models.ManyToManyField(MediaAsset, through="TipPhoto", related_name="tips")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     decline_reason = models.TextField(blank=True)
     declined_by = models.ForeignKey(
@@ -69,7 +70,7 @@ class Tip(models.Model):
             return str(self.submitted_by)
         return self.submitter_name or "Anonymous"
 
-    def decline(self, *, reason: str, by) -> None:
+    def decline(self, *, reason: str, by: User) -> None:
         if self.status != self.Status.NEW:
             raise IllegalTransition(f"only a new tip can be declined; this one is {self.status}")
         if not reason.strip():

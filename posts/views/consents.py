@@ -56,7 +56,7 @@ def consent_revoke(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
     if not form.is_valid():
         messages.error(
             request,
-            "Not revoked: " + " ".join(e for errors in form.errors.values() for e in errors),
+            "Not revoked: " + " ".join(str(e) for errors in form.errors.values() for e in errors),
         )
         return redirect("consent_detail", slug=slug, pk=pk)
     report = takedown.revoke_consent(

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from core import files
 from core.http import AuthenticatedHttpRequest
 from posts import access, editing, media
 from posts.forms import FocalPointForm
@@ -26,7 +27,7 @@ def _file_response(field_file: FieldFile, content_type: str, *, cache: str) -> F
 
 @require_GET
 @login_required
-def media_file(request: AuthenticatedHttpRequest, pk: int, spec: str) -> HttpResponse:
+def media_file(request: AuthenticatedHttpRequest, pk: int, spec: str) -> FileResponse:
     """A photo for someone logged in: the cleaned original, its thumbnail or a variant."""
     asset = access.get_media_for_user(request.user, pk)
     if spec == media.ORIGINAL:
@@ -35,12 +36,14 @@ def media_file(request: AuthenticatedHttpRequest, pk: int, spec: str) -> HttpRes
         raise Http404("No such rendering.")
     variant = media.variant_for(asset, spec)
     return _file_response(
-        variant.file, media.variant_content_type(variant.file.name), cache="private, max-age=3600"
+        variant.file,
+        media.variant_content_type(files.stored_name(variant.file)),
+        cache="private, max-age=3600",
     )
 
 
 @require_GET
-def media_signed(request: HttpRequest, token: str) -> HttpResponse:
+def media_signed(request: HttpRequest, token: str) -> HttpResponse | FileResponse:
     """A photo for the platforms (Instagram, Google fetch it): a signed, expiring URL."""
     try:
         asset_id, spec = media.resolve_signed(token)
@@ -53,7 +56,9 @@ def media_signed(request: HttpRequest, token: str) -> HttpResponse:
         return _file_response(asset.file, asset.content_type, cache="public, max-age=300")
     variant = media.variant_for(asset, spec)
     return _file_response(
-        variant.file, media.variant_content_type(variant.file.name), cache="public, max-age=300"
+        variant.file,
+        media.variant_content_type(files.stored_name(variant.file)),
+        cache="public, max-age=300",
     )
 
 

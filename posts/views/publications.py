@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from core.http import AuthenticatedHttpRequest
 from posts import access, publishing, takedown
 from posts.models import IllegalTransition, Publication
 
 
 @require_POST
 @login_required
-def publication_retry(request, pk):
+def publication_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     publication = access.get_publication_for_user(request.user, pk)
     if publication.status != Publication.Status.FAILED:
         messages.info(request, "Only a failed publication can be retried; nothing changed.")
@@ -40,7 +42,7 @@ def publication_retry(request, pk):
 
 @require_POST
 @login_required
-def publication_cancel(request, pk):
+def publication_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     publication = access.get_publication_for_user(request.user, pk)
     label = publication.platform_label
     try:
@@ -68,7 +70,7 @@ def publication_cancel(request, pk):
 
 @require_POST
 @login_required
-def publication_removed(request, pk):
+def publication_removed(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     publication = access.get_publication_for_user(request.user, pk)
     if takedown.mark_removed_by_hand(publication=publication, by=request.user):
         messages.success(request, f"Marked as removed from {publication.platform_label}.")

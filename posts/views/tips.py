@@ -3,6 +3,8 @@ and the agency's inbox."""
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +23,7 @@ from posts.forms import DeclineForm, TipFilterForm, TipForms
 from posts.models import IllegalTransition, Tip, TipPhoto
 from posts.tip_outcomes import outcome, with_outcomes
 from posts.tips import decline_tip, submit_tip
+from practices.models import Practice
 from practices.services import MAX_CONSENT_DOCUMENT_BYTES, rotate_tip_link
 
 # -- sending one ---------------------------------------------------------------
@@ -35,7 +38,13 @@ def _body_too_large(request: HttpRequest) -> bool:
     return length > settings.MAX_TIP_BYTES + MAX_CONSENT_DOCUMENT_BYTES + 1024 * 1024
 
 
-def _tip_forms(request: HttpRequest, **options) -> TipForms:
+class _TipFormOptions(TypedDict):
+    practice: Practice
+    via_link: bool
+    needs_policy: bool
+
+
+def _tip_forms(request: HttpRequest, **options: Unpack[_TipFormOptions]) -> TipForms:
     if request.method != "POST":
         return TipForms(**options)
     if _body_too_large(request):

@@ -8,7 +8,8 @@ sees it arrive.
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -19,7 +20,7 @@ from django.utils.text import Truncator
 import imaging
 from core.models import Assignment, User
 from posts import media
-from posts.models import Approval, Post, PostMedia, Publication, Tip
+from posts.models import Approval, MediaAsset, Post, PostMedia, Publication, Tip
 from practices.models import Membership, PatientConsent, Platform, Practice, SocialAccount
 
 # A public demo credential, printed by `make run`; the command refuses production.
@@ -61,7 +62,7 @@ CAPTIONS = {
 }
 
 
-def _demo_photo(practice: Practice):
+def _demo_photo(practice: Practice) -> MediaAsset:
     """A cheerful, made-up picture (no patient in it), cleaned and stored like any upload.
 
     One per practice, shared by its demo posts.
@@ -96,7 +97,7 @@ def _demo_photo(practice: Practice):
     return asset
 
 
-def _demo_user(username, first, last, *, agency_role=""):
+def _demo_user(username: str, first: str, last: str, *, agency_role: str = "") -> User:
     user, created = User.objects.get_or_create(
         username=username,
         defaults={
@@ -115,7 +116,7 @@ def _demo_user(username, first, last, *, agency_role=""):
 class Command(BaseCommand):
     help = "Load demo practices, people, accounts, tips and posts (idempotent)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("demo data is for laptops and demos, never production")
         with transaction.atomic():
@@ -240,7 +241,15 @@ class Command(BaseCommand):
             "google_business": f"accounts/1{index}/locations/2{index}",
         }[platform]
 
-    def make_post(self, practice, strategist, doctor, targets, status, now):
+    def make_post(
+        self,
+        practice: Practice,
+        strategist: User,
+        doctor: User,
+        targets: list[SocialAccount],
+        status: Post.Status,
+        now: datetime,
+    ) -> Post:
         post = Post.objects.create(
             practice=practice,
             author=strategist,
@@ -253,7 +262,7 @@ class Command(BaseCommand):
         self._advance(post, doctor, status, now)
         return post
 
-    def _advance(self, post, doctor, status, now):
+    def _advance(self, post: Post, doctor: User, status: Post.Status, now: datetime) -> None:
         if status == Post.Status.DRAFT:
             return
         post.submit_for_review()
@@ -306,11 +315,13 @@ class Command(BaseCommand):
             publication.save()
         post.roll_up()
 
-    def schedule_welcome_post(self):
+    def schedule_welcome_post(self) -> None:
         """One post two minutes ahead, so the quick start shows publishing end to end."""
         practice = Practice.objects.get(slug=PRACTICES[0][1])
-        strategist = practice.assignments.select_related("strategist").first().strategist
-        doctor = practice.memberships.filter(role="doctor").first().user
+        assignment = practice.assignments.select_related("strategist").first()
+        membership = practice.memberships.filter(role="doctor").first()
+        assert assignment is not None and membership is not None  # load() made both
+        strategist, doctor = assignment.strategist, membership.user
         at = timezone.now() + timedelta(minutes=2)
         local = practice.local(at)
         post = Post.objects.create(
