@@ -18,11 +18,14 @@ COPY requirements/production.txt requirements.txt
 RUN pip install --require-hashes -r requirements.txt
 
 COPY . .
-# collectstatic needs settings that import; these throwaway values exist only
-# during the build and are not in the final environment.
-RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=$(python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
-    ALLOWED_HOSTS=build DATABASE_URL=postgres://build@localhost/build \
-    python manage.py collectstatic --no-input \
+# collectstatic needs production settings that import; these throwaway values
+# exist only during this step and are not in the final environment.
+RUN export SECRET_KEY=build-only ALLOWED_HOSTS=build EMAIL_HOST=build.invalid \
+        DATABASE_URL=postgres://build@localhost/build \
+        FIELD_ENCRYPTION_KEY=$(python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
+    && for app in FACEBOOK INSTAGRAM LINKEDIN X GOOGLE_BUSINESS; do \
+        export ${app}_CLIENT_ID=build ${app}_CLIENT_SECRET=build; done \
+    && python manage.py collectstatic --no-input \
     && mkdir -p /app/var/media && chown -R rounds:rounds /app/var
 
 USER rounds

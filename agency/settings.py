@@ -196,6 +196,13 @@ MAILERS: dict[str, dict[str, Any]] = {
     }
 }
 if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
+    # Approval links, reminders and failure alerts go by e-mail: in production
+    # an SMTP server must be named, or e-mail would silently go nowhere.
+    if PRODUCTION and not env.raw("EMAIL_HOST"):
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production sends e-mail over SMTP: set EMAIL_HOST (and EMAIL_PORT, "
+            "EMAIL_HOST_USER, EMAIL_HOST_PASSWORD as your provider needs)"
+        )
     MAILERS["default"]["OPTIONS"] = {
         "host": env.string("EMAIL_HOST", "localhost"),
         "port": env.integer("EMAIL_PORT", 25, minimum=1),
@@ -258,14 +265,33 @@ GRAPH_API_VERSION = env.string("GRAPH_API_VERSION", "v25.0")
 LINKEDIN_API_VERSION = env.string("LINKEDIN_API_VERSION", "202601")
 PLATFORM_CONNECT_TIMEOUT = env.decimal("PLATFORM_CONNECT_TIMEOUT", 3.05)
 PLATFORM_READ_TIMEOUT = env.decimal("PLATFORM_READ_TIMEOUT", 20.0)
-# OAuth app credentials per platform (the sandbox accepts any).
+# OAuth app credentials per platform. The defaults are placeholders the
+# sandbox accepts; production refuses them (and a missing one), since every
+# connection and token refresh would fail later, far from the cause.
+PLACEHOLDER_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 (a placeholder, refused in production)
 PLATFORM_APPS = {
     platform: {
         "client_id": env.string(f"{platform.upper()}_CLIENT_ID", f"rounds-{platform}"),
-        "client_secret": env.string(f"{platform.upper()}_CLIENT_SECRET", "sandbox-secret"),
+        "client_secret": env.string(
+            f"{platform.upper()}_CLIENT_SECRET", PLACEHOLDER_CLIENT_SECRET
+        ),
     }
     for platform in ("facebook", "instagram", "linkedin", "x", "google_business")
 }
+if PRODUCTION:
+    _unset = [
+        f"{platform.upper()}_{part}"
+        for platform in PLATFORM_APPS
+        for part in ("CLIENT_ID", "CLIENT_SECRET")
+        if not env.raw(f"{platform.upper()}_{part}")
+        or env.raw(f"{platform.upper()}_{part}") == PLACEHOLDER_CLIENT_SECRET
+    ]
+    if _unset:
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production needs each platform's OAuth app: set "
+            + ", ".join(_unset)
+            + " (the placeholders work with the sandbox only)"
+        )
 if PRODUCTION and SANDBOX_URL:
     raise ImproperlyConfigured("SANDBOX_URL must not be set in production")
 

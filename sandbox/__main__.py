@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import sys
 
 from sandbox.server import SandboxServer
 
@@ -15,6 +17,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=None, help="seed for fault decisions")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
+    if os.environ.get("DJANGO_ENV") == "production":
+        # A fake of five platforms has no business beside the real product.
+        sys.exit("The sandbox is a development tool: it does not run with DJANGO_ENV=production.")
     server = SandboxServer(args.host, args.port, seed=args.seed, verbose=args.verbose)
     print(f"Sandbox platforms on {server.url} (feeds at {server.url}/_sandbox/)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):

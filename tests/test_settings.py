@@ -17,6 +17,8 @@ def _run(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProce
         k: v
         for k, v in os.environ.items()
         if k not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "ALLOWED_HOSTS", "DJANGO_ENV"}
+        and not k.endswith(("_CLIENT_ID", "_CLIENT_SECRET"))
+        and k != "EMAIL_HOST"
     }
     env["DJANGO_SETTINGS_MODULE"] = "agency.settings"
     env.update(env_overrides)
@@ -60,26 +62,48 @@ def test_bad_encryption_key_is_explained():
     assert "FIELD_ENCRYPTION_KEY must be a Fernet key" in result.stderr
 
 
-def test_production_check_deploy_is_clean(tmp_path):
+PLATFORMS = ("FACEBOOK", "INSTAGRAM", "LINKEDIN", "X", "GOOGLE_BUSINESS")
+
+
+def _production(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    """A complete production environment, as the README's .env describes it."""
     secret_file = tmp_path / "secret"
     secret_file.write_text("s" * 20 + "-production-secret-key-with-enough-entropy-9f8e7d6c5b4a")
-    result = _run(
-        {
-            "DJANGO_ENV": "production",
-            "SECRET_KEY_FILE": str(secret_file),
-            "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-            "ALLOWED_HOSTS": "rounds.example.com",
-            "DATABASE_URL": os.environ.get(
-                "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rounds"
-            ),
-        },
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-    )
+    env = {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY_FILE": str(secret_file),
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "ALLOWED_HOSTS": "rounds.example.com",
+        "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rounds"),
+        "EMAIL_HOST": "smtp.example.com",
+    }
+    for platform in PLATFORMS:
+        env[f"{platform}_CLIENT_ID"] = f"app-{platform.lower()}"
+        env[f"{platform}_CLIENT_SECRET"] = f"secret-{platform.lower()}-from-the-developer-console"
+    env.update(overrides)
+    return env
+
+
+def test_production_check_deploy_is_clean(tmp_path):
+    result = _run(_production(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_an_smtp_server(tmp_path):
+    env = _production(tmp_path)
+    del env["EMAIL_HOST"]
+    result = _run(env, "check")
+    assert result.returncode != 0
+    assert "set EMAIL_HOST" in result.stderr
+
+
+def test_production_refuses_placeholder_or_missing_oauth_apps(tmp_path):
+    env = _production(tmp_path, LINKEDIN_CLIENT_SECRET="sandbox-secret")
+    del env["X_CLIENT_ID"]
+    result = _run(env, "check")
+    assert result.returncode != 0
+    assert "set LINKEDIN_CLIENT_SECRET, X_CLIENT_ID (the placeholders" in result.stderr
 
 
 def test_bad_log_level_names_the_variable():

@@ -201,3 +201,17 @@ def test_runs_in_the_foreground_as_a_module():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_refuses_to_run_beside_production():
+    env = {**os.environ, "DJANGO_ENV": "production"}
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox", "--port", str(_free_port())],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    assert "development tool" in result.stderr
