@@ -170,7 +170,7 @@ def main() -> int:
         wait_for_port(sandbox_port)
         if MODE == "photo":
             wait_for_port(web_port)
-        return run(env, sandbox_port, workers)
+        return run(env, sandbox_port, workers, servers)
     finally:
         for proc in [*workers, *servers]:
             proc.send_signal(signal.SIGTERM)
@@ -181,7 +181,12 @@ def main() -> int:
                 proc.kill()
 
 
-def run(env: dict[str, str], sandbox_port: int, workers: list[subprocess.Popen]) -> int:
+def run(
+    env: dict[str, str],
+    sandbox_port: int,
+    workers: list[subprocess.Popen],
+    servers: list[subprocess.Popen],
+) -> int:
     import django
 
     django.setup()
@@ -312,6 +317,12 @@ def run(env: dict[str, str], sandbox_port: int, workers: list[subprocess.Popen])
     print(f"workers={WORKERS}")
     print(f"setup_s={time.monotonic() - setup_started:.1f}")
 
+    cpu_before = {
+        "workers": _cpu_seconds([w.pid for w in workers]),
+        "platforms": _cpu_seconds([servers[0].pid]),
+        "web": _cpu_seconds([s.pid for s in servers[1:]]),
+    }
+
     # -- the dispatcher ticking from the due time, as rqcron would -----------
     stop = threading.Event()
 
@@ -351,6 +362,16 @@ def run(env: dict[str, str], sandbox_port: int, workers: list[subprocess.Popen])
     print(f"lag_p50_s={statistics.median(lags):.1f}")
     print(f"lag_p99_s={lags[min(len(lags) - 1, int(len(lags) * 0.99))]:.1f}")
     print(f"engine_per_s={engine_rate:.1f}")
+    # Where the two cores went while publishing: our workers (engine and
+    # client code), the sandbox standing in for the platforms, the web server
+    # serving photos. CPU milliseconds per publication.
+    cpu_after = {
+        "workers": _cpu_seconds([w.pid for w in workers]),
+        "platforms": _cpu_seconds([servers[0].pid]),
+        "web": _cpu_seconds([s.pid for s in servers[1:]]),
+    }
+    for part, before in cpu_before.items():
+        print(f"cpu_ms_per_publication_{part}={(cpu_after[part] - before) * 1000 / total:.1f}")
 
     # -- the same calls from a bare thread pool of the same concurrency -------
     for proc in workers:
@@ -398,6 +419,22 @@ def run(env: dict[str, str], sandbox_port: int, workers: list[subprocess.Popen])
     within = all_published_s <= 60 and engine_rate / bare_rate >= floor and failed == 0
     print(f"within_targets={'yes' if within else 'no'}")
     return 0
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes and their children alive now (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    wanted = set(pids)
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid in wanted or ppid in wanted:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def _photo(practice, n, by):
