@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import overload
 
@@ -87,6 +88,21 @@ def csv(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def networks(name: str, default: list[str]) -> list[IPv4Network | IPv6Network]:
+    """Comma-separated IP addresses or CIDR networks (an address is a network of one)."""
+    parsed: list[IPv4Network | IPv6Network] = []
+    for item in csv(name, default):
+        try:
+            # Strict: 10.0.0.1/8 is refused (host bits set), as gunicorn refuses it.
+            parsed.append(ip_network(item))
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated IP addresses or networks "
+                f"(like 172.30.0.1 or 10.0.0.0/8); {item!r}: {error}"
+            ) from None
+    return parsed
 
 
 def choice(name: str, default: str, choices: set[str]) -> str:

@@ -8,17 +8,15 @@ Used as `gunicorn -c python:agency.gunicorn agency.wsgi:application`.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
 from gunicorn.glogging import Logger
 
-SECRET_PATHS = re.compile(r"^/(t|media/s|approve|password-reset|connect/callback)/[^?]*")
+from agency import env
 
-
-def redact(path: str) -> str:
-    return SECRET_PATHS.sub(lambda match: f"/{match.group(1)}/[redacted]", path)
+# The one rule for secret paths, shared with the application's log filter.
+from core.logging import redact
 
 
 # gunicorn has no types, so Logger is Any: an error only under strict's
@@ -41,5 +39,10 @@ logger_class = RedactingLogger
 accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 bind = "0.0.0.0:8000"
+# Who may set the scheme (X-Forwarded-Proto, so request.is_secure()): the TLS
+# proxies of TRUSTED_PROXIES, addresses or networks (gunicorn takes both), the
+# same list core.http.client_ip believes about the client. Empty: nobody, so a
+# request is https only if it reached gunicorn over TLS.
+forwarded_allow_ips = ",".join(str(network) for network in env.networks("TRUSTED_PROXIES", []))
 workers = 3
 timeout = 60

@@ -76,7 +76,8 @@ CSRF_TRUSTED_ORIGINS = env.csv("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env.url("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with a site for superusers only (agency/admin_site.py).
+    "agency.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -84,6 +85,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_rq",
+    # Two-factor sign-in: authenticator apps and recovery codes (core/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "practices",
     "posts",
@@ -97,6 +102,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sign-in and sessions (agency/middleware.py): after the user and the
+    # messages are known; no-store first, so it also sees their redirects.
+    "agency.middleware.NoStoreMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "agency.middleware.SessionLimitsMiddleware",
+    "agency.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
@@ -179,6 +190,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Uploads: Django must not buffer a whole phone photo set in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Larger uploads wait for cleaning (metadata and all) in a private folder of
+# ours, never the shared system temp folder: made 0700 at start-up, emptied by
+# Django as each request ends (core.files.prepare_upload_dir).
+FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "uploads")
 MAX_PHOTO_BYTES = env.integer("MAX_PHOTO_BYTES", 25 * 1024 * 1024, minimum=1)
 MAX_TIP_BYTES = env.integer("MAX_TIP_BYTES", 120 * 1024 * 1024, minimum=1)
 MAX_PHOTO_PIXELS = env.integer("MAX_PHOTO_PIXELS", 64_000_000, minimum=1)
@@ -232,7 +247,20 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+# TLS ends at a proxy. Only the proxies listed here are believed about the
+# client's address (X-Forwarded-For, core.http.client_ip) and, through
+# gunicorn's forwarded_allow_ips (agency/gunicorn.py reads the same variable),
+# about the scheme: gunicorn sets wsgi.url_scheme from X-Forwarded-Proto for
+# these peers only, so Django has no SECURE_PROXY_SSL_HEADER, which would
+# believe the header from anyone who reaches gunicorn.
+TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES", [])
+if SECURE_SSL_REDIRECT and PRODUCTION and not TRUSTED_PROXIES:
+    # With no proxy believed, no request looks like HTTPS and every one would
+    # be redirected to HTTPS again, for ever.
+    raise ImproperlyConfigured(
+        "DJANGO_ENV=production redirects to HTTPS behind a TLS proxy: set TRUSTED_PROXIES "
+        "to the proxy's address (or SECURE_SSL_REDIRECT=false if TLS ends here)"
+    )
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -272,9 +300,7 @@ PLACEHOLDER_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 (a placeholder, refus
 PLATFORM_APPS = {
     platform: {
         "client_id": env.string(f"{platform.upper()}_CLIENT_ID", f"rounds-{platform}"),
-        "client_secret": env.string(
-            f"{platform.upper()}_CLIENT_SECRET", PLACEHOLDER_CLIENT_SECRET
-        ),
+        "client_secret": env.string(f"{platform.upper()}_CLIENT_SECRET", PLACEHOLDER_CLIENT_SECRET),
     }
     for platform in ("facebook", "instagram", "linkedin", "x", "google_business")
 }
@@ -309,20 +335,78 @@ PUBLISH_RETRY_CAP_SECONDS = env.decimal("PUBLISH_RETRY_CAP_SECONDS", 30 * 60, mi
 PLATFORM_CLIENT_OPTIONS: dict[str, Any] = {}
 MEDIA_URL_MAX_AGE = env.integer("MEDIA_URL_MAX_AGE", 60 * 60 * 24, minimum=60)
 
-# The practice's secret tip link: submissions per e-mail address and per link
-# in one window, against abuse of a leaked link.
+# The practice's secret tip link: submissions per e-mail address, per client
+# address and per link in one window, against abuse of a leaked link.
 TIP_LINK_LIMIT_PER_EMAIL = env.integer("TIP_LINK_LIMIT_PER_EMAIL", 10, minimum=1)
+# A practice's staff may share one office address (NAT): well above what a
+# practice sends in an hour, and a third of the link's, so that one address
+# cannot use up the link for everyone else.
+TIP_LINK_LIMIT_PER_ADDRESS = env.integer("TIP_LINK_LIMIT_PER_ADDRESS", 20, minimum=1)
 TIP_LINK_LIMIT_PER_LINK = env.integer("TIP_LINK_LIMIT_PER_LINK", 60, minimum=1)
 TIP_LINK_WINDOW = env.integer("TIP_LINK_WINDOW", 60 * 60, minimum=60)
 
+# -- sign-in and sessions (HIPAA 164.312(a), (d)) ----------------------------------
+# Failed logins per account (however typed) and per client address, in one
+# window; while over either, even the right password is refused.
+LOGIN_LIMIT_PER_ACCOUNT = env.integer("LOGIN_LIMIT_PER_ACCOUNT", 5, minimum=1)
+LOGIN_LIMIT_PER_ADDRESS = env.integer("LOGIN_LIMIT_PER_ADDRESS", 20, minimum=1)
+LOGIN_LIMIT_WINDOW = env.integer("LOGIN_LIMIT_WINDOW", 15 * 60, minimum=60)
+# Password-reset requests per e-mail address entered and per client address.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.integer("PASSWORD_RESET_LIMIT_PER_EMAIL", 5, minimum=1)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.integer("PASSWORD_RESET_LIMIT_PER_ADDRESS", 20, minimum=1)
+PASSWORD_RESET_LIMIT_WINDOW = env.integer("PASSWORD_RESET_LIMIT_WINDOW", 60 * 60, minimum=60)
+# Where attempts are counted (core/ratelimit.py); unset: the queues' Redis.
+RATELIMIT_REDIS_URL = env.url("RATELIMIT_REDIS_URL")
+# Automatic logoff, in seconds: idle for the agency and doctors; staff, who
+# write tips on their phones between patients and see only their own tips,
+# get longer (agency/middleware.py says why); and an absolute lifetime.
+SESSION_IDLE_TIMEOUT = env.integer("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
+SESSION_IDLE_TIMEOUT_STAFF = env.integer("SESSION_IDLE_TIMEOUT_STAFF", 8 * 60 * 60, minimum=60)
+SESSION_MAX_AGE = env.integer("SESSION_MAX_AGE", 12 * 60 * 60, minimum=60)
+# The cookie and the stored session never outlive the absolute lifetime.
+SESSION_COOKIE_AGE = SESSION_MAX_AGE
+# Two-factor sign-in: the name authenticator apps show, and the admin never
+# shows an app's secret or QR code once made.
+OTP_TOTP_ISSUER = env.string("OTP_TOTP_ISSUER", "Rounds")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Secret path parts (tip links, signed photo URLs, reset links) and query
+# strings never reach a log line (core/logging.py; gunicorn's access log uses
+# the same rule): the filter is on every handler, and on the loggers Django
+# writes request paths to, so Django's own default handlers get clean records too.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_secrets": {"()": "core.logging.RedactSecrets"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+        # runserver's request lines (make run), as Django's default handler but filtered.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
     "root": {
         "handlers": ["console"],
         "level": env.choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}),
     },
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["redact_secrets"]},
+        "django.security.csrf": {"filters": ["redact_secrets"]},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

@@ -1,19 +1,26 @@
 from __future__ import annotations
 
+import django_rq.urls
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from agency import views
+from agency import signin, views
+from agency.admin_site import superusers_only
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("practices/<slug:slug>/", views.practice_detail, name="practice_detail"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # -- sign-in (agency/signin.py): throttled password, two factors, security page
+    path("login/", signin.login, name="login"),
+    path("login/code/", signin.two_factor_verify, name="two_factor_verify"),
+    path("account/two-factor/", signin.two_factor_setup, name="two_factor_setup"),
+    path("account/security/", signin.security, name="security"),
+    path("account/recovery-codes/", signin.recovery_codes_new, name="recovery_codes_new"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/", signin.password_reset, name="password_reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -31,6 +38,8 @@ urlpatterns = [
     ),
     path("", include("practices.urls")),
     path("", include("posts.urls")),
-    path("admin/rq/", include("django_rq.urls")),
+    # django_rq's pages check only is_staff: each goes through the admin's own
+    # check here (superusers only, agency/admin_site.py).
+    path("admin/rq/", include((superusers_only(django_rq.urls.urlpatterns), "django_rq"))),
     path("admin/", admin.site.urls),
 ]

@@ -16,4 +16,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Agency"
 
     def ready(self) -> None:
-        from core import signals  # noqa: F401  (login audit)
+        from django.conf import settings
+
+        from core import files, signals  # noqa: F401  (signals: login audit)
+
+        files.prepare_upload_dir(settings.FILE_UPLOAD_TEMP_DIR)

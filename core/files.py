@@ -7,14 +7,18 @@ use these.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import io
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
@@ -90,6 +94,42 @@ def delete_quietly(storage: Storage, name: str) -> None:
 
 def delete_on_commit(storage: Storage, name: str) -> None:
     transaction.on_commit(lambda: delete_quietly(storage, name))
+
+
+# -- where large uploads wait to be cleaned -------------------------------
+
+# Longer than any request lives (gunicorn's timeout is 60 s): such a file was
+# left by a process killed mid-request.
+STALE_UPLOAD_SECONDS = 60 * 60
+
+
+def prepare_upload_dir(path: str | Path) -> Path:
+    """Make the folder for uploads too large to keep in memory: private, and clean.
+
+    Django writes an upload over FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary
+    file in settings.FILE_UPLOAD_TEMP_DIR as it arrives, before anything is
+    cleaned: the photo's GPS position and camera serial are in it. Django
+    deletes it when the request ends (the response's close() closes the
+    request's files, after an error too); only a killed process leaves one,
+    and the next start removes it. Called at start-up (core.apps).
+    """
+    folder = Path(path)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # mkdir's mode passes through the umask, and a folder made earlier
+        # keeps the mode it had.
+        folder.chmod(0o700)
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"The upload folder {folder} cannot be made private: {error}"
+        ) from error
+    cutoff = time.time() - STALE_UPLOAD_SECONDS
+    for entry in folder.iterdir():
+        # Another process starting at the same time may remove it first.
+        with contextlib.suppress(OSError):
+            if entry.is_file() and entry.stat().st_mtime < cutoff:
+                entry.unlink()
+    return folder
 
 
 # -- reading and cleaning uploads -----------------------------------------

@@ -20,6 +20,14 @@ class User(AbstractUser):
 
     email = models.EmailField("e-mail address", unique=True)
     agency_role = models.CharField(max_length=20, choices=AgencyRole.choices, blank=True)
+    # Set by `manage.py demo_data` only, so that the quick start stays one
+    # step: not editable, so no form (the admin's included) can show or set
+    # it, and ignored in production (core.two_factor.is_exempt).
+    two_factor_exempt = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="A demo account that may sign in without two factors (never in production).",
+    )
 
     # practices.access.practice_roles keeps the person's role per practice
     # here once read: one query per request (per loaded user), not per check.

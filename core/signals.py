@@ -1,4 +1,5 @@
-"""Logins and failed logins are audit events (HIPAA 164.312(b))."""
+"""Logins and failed logins are audit events (HIPAA 164.312(b)); a login starts the
+session's clock (idle timeout and absolute lifetime, core.signin)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from core import signin
 from core.http import client_ip
 from core.models import AuditEvent, User
 
@@ -15,6 +17,13 @@ from core.models import AuditEvent, User
 @receiver(user_logged_in)
 def record_login(sender: type[User], request: HttpRequest, user: User, **kwargs: Any) -> None:
     AuditEvent.record("login", actor=user, obj=user, ip_address=client_ip(request))
+
+
+@receiver(user_logged_in)
+def start_session_clock(
+    sender: type[User], request: HttpRequest, user: User, **kwargs: Any
+) -> None:
+    signin.start_session_clock(request.session)
 
 
 @receiver(user_login_failed)

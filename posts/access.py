@@ -9,10 +9,11 @@ asks this one module for everything.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from core.models import User
+from posts import media
 from posts.models import MediaAsset, Post, Publication, Tip
 from practices.access import (
     AGENCY,
@@ -79,21 +80,33 @@ __all__ = [
 
 
 def posts_visible_to(user: User) -> QuerySet[Post]:
-    """Posts a person may open: the agency's, and doctors' for their practice."""
-    return scope(
-        Post.objects.select_related("practice", "author", "tip"),
-        user,
-        {LEAD, STRATEGIST, DOCTOR},
+    """Posts a person may open: the agency's, and, for a practice's doctors, its
+    posts once sent to them (Post.SHOWN_TO_DOCTORS: never a draft)."""
+    queryset = Post.objects.select_related("practice", "author", "tip")
+    roles = practice_roles(user)
+    if roles is None:
+        return queryset
+    agency_ids = [pid for pid, role in roles.items() if role in AGENCY]
+    doctor_ids = [pid for pid, role in roles.items() if role == DOCTOR]
+    return queryset.filter(
+        Q(practice_id__in=agency_ids) | (Q(practice_id__in=doctor_ids) & Post.shown_to_doctors())
     )
 
 
 def get_post_for_user(
     user: User, pk: int, *, roles: frozenset[str] | set[str] = frozenset({LEAD, STRATEGIST, DOCTOR})
 ) -> Post:
+    """A post; for a doctor only once sent to them, as posts_visible_to lists it.
+
+    A draft answers a doctor 404 like a post that does not exist: until the
+    agency sends it, it does not exist for them (nor does its content).
+    """
     post = Post.objects.select_related("practice", "author").filter(pk=pk).first()
     if post is None:
         raise Http404("No such post.")
-    require_role(user, post.practice_id, roles)
+    role = require_role(user, post.practice_id, roles)
+    if role == DOCTOR and not post.is_shown_to_doctors():
+        raise Http404("No such post.")
     return post
 
 
@@ -151,21 +164,26 @@ def get_media_for_user(
     user: User, pk: int, *, roles: frozenset[str] | set[str] = EVERYONE
 ) -> MediaAsset:
     """Photos: the agency for its practices; staff for photos on their own tips;
-    doctors for photos in their practice's posts (what they are asked to approve)."""
+    doctors for photos in the posts they see (what they are asked to approve,
+    by the rule of posts_visible_to: not a draft's)."""
     asset = MediaAsset.objects.select_related("practice").filter(pk=pk).first()
     if asset is None:
         raise Http404("No such photo.")
     role = require_role(user, asset.practice_id, roles)
     if role == STAFF and not asset.tips.filter(submitted_by=user).exists():
         raise PermissionDenied("Only the agency can see this photo.")
-    if role == DOCTOR and not asset.posts.exists():
+    if role == DOCTOR and not asset.posts.filter(Post.shown_to_doctors()).exists():
         raise PermissionDenied("Only the agency can see this photo.")
     return asset
 
 
 def get_media_for_signed_link(pk: int) -> MediaAsset:
-    """A photo named by a signed URL (posts.media.resolve_signed checked the signature)."""
+    """A photo named by a signed URL (posts.media.resolve_signed checked the signature),
+    while a post still needs it public: MediaLinkWithdrawn once none does (its
+    posts cancelled, or their patient authorization revoked or expired)."""
     asset = MediaAsset.objects.filter(pk=pk).first()
     if asset is None:
         raise Http404("No such photo.")
+    if not media.needed_publicly(asset):
+        raise media.MediaLinkWithdrawn
     return asset

@@ -23,13 +23,12 @@ from posts.models import (
 # models are named for mypy only.
 if TYPE_CHECKING:
     _TipPhotoInlineBase = admin.TabularInline[TipPhoto, Tip]
-    _MediaVariantAdminBase = admin.ModelAdmin[MediaVariant]
     _PostMediaInlineBase = admin.TabularInline[PostMedia, Post]
     _PublicationInlineBase = admin.TabularInline[Publication, Post]
     _MetricSnapshotAdminBase = admin.ModelAdmin[MetricSnapshot]
 else:
     _TipPhotoInlineBase = _PostMediaInlineBase = _PublicationInlineBase = admin.TabularInline
-    _MediaVariantAdminBase = _MetricSnapshotAdminBase = admin.ModelAdmin
+    _MetricSnapshotAdminBase = admin.ModelAdmin
 
 
 class TipPhotoInline(_TipPhotoInlineBase):
@@ -71,7 +70,11 @@ class MediaAssetAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MediaVariant)
-class MediaVariantAdmin(_MediaVariantAdminBase):
+class MediaVariantAdmin(ReadOnlyAdmin):
+    # View only: a variant is rendered from its cleaned photo (posts.media); a
+    # file uploaded here would skip the metadata cleaning and be what the
+    # platforms are sent.
+
     list_display = ["asset", "spec", "width", "height", "size_bytes", "created_at"]
     list_filter = ["spec"]
     raw_id_fields = ["asset"]

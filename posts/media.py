@@ -16,12 +16,15 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 import imaging
@@ -30,7 +33,7 @@ from core.models import User
 from imaging import CleanedImage, ImageRejected
 from platforms.base import MediaItem
 from posts.models import MediaAsset, MediaVariant, Post
-from practices.models import Practice
+from practices.models import PatientConsent, Practice
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +214,10 @@ class MediaLinkExpired(Exception):
     pass
 
 
+class MediaLinkWithdrawn(MediaLinkExpired):
+    """Signed and in date, but no post needs the photo public any more (410 all the same)."""
+
+
 class MediaLinkInvalid(Exception):
     pass
 
@@ -252,6 +259,28 @@ def resolve_signed(token: str) -> tuple[int, str]:
     if not asset_id.isdigit() or not (spec == ORIGINAL or known_spec(spec)):
         raise MediaLinkInvalid
     return int(asset_id), spec
+
+
+def needed_publicly(asset: MediaAsset, *, at: datetime | None = None) -> bool:
+    """Whether the platforms may still fetch this photo at a signed URL.
+
+    They fetch it while a post goes out (media_items signs the URL at that
+    moment, and Instagram and Google download it then), so it is served while
+    at least one post using it is not cancelled and relies on no patient
+    authorization that is revoked or expired: the authorizations the post
+    relies on are `Post.relied_consents` (attached to it, or its tip's), read
+    the other way by `Post.relying_on_any`, the rule a revocation's takedown
+    follows. A URL signed before a revocation or a cancellation stops working
+    at once, not when its signature runs out a day later; a photo used by no
+    post (a tip's photo, or one taken off its post) is never public.
+    """
+    at = at or timezone.now()
+    lapsed = PatientConsent.objects.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=at))
+    return (
+        asset.posts.exclude(status=Post.Status.CANCELLED)
+        .exclude(pk__in=Post.relying_on_any(lapsed).values("pk"))
+        .exists()
+    )
 
 
 # -- what the platform clients are handed ---------------------------------------

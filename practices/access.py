@@ -186,6 +186,32 @@ def require_reviewer(user: User) -> None:
         raise PermissionDenied("Approvals are for the practice's doctors.")
 
 
+# -- signing in ------------------------------------------------------------------
+
+
+def requires_two_factor(user: User) -> bool:
+    """Two factors at sign-in (164.312(d)) for everyone who can open patient
+    authorizations: the agency team (lead and strategists) and anyone who can
+    reach the Django admin. Staff and doctors sign in with a password (for now).
+
+    Enforced for every page by agency.middleware.TwoFactorMiddleware; the
+    demo accounts' exemption is core.two_factor.is_exempt.
+    """
+    return bool(user.is_authenticated and user.is_active and (user.is_agency or user.is_staff))
+
+
+def is_staff_only(user: User) -> bool:
+    """Practice staff and nothing else: no agency role, no admin, no doctor anywhere.
+
+    They get the longer idle timeout (agency.middleware); anyone who can see
+    more than their own tips keeps the short one.
+    """
+    if user.is_agency or user.is_staff:
+        return False
+    roles = set((practice_roles(user) or {}).values())
+    return roles == {STAFF}
+
+
 def home_role(user: User) -> str | None:
     """Which home page fits this person: "agency", a practice role, or None."""
     if user.is_agency:

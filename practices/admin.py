@@ -20,10 +20,9 @@ if TYPE_CHECKING:
     _MembershipInlineBase = admin.TabularInline[Membership, Practice]
     _PracticeAdminBase = admin.ModelAdmin[Practice]
     _MembershipAdminBase = admin.ModelAdmin[Membership]
-    _SocialAccountAdminBase = admin.ModelAdmin[SocialAccount]
 else:
     _MembershipInlineBase = admin.TabularInline
-    _PracticeAdminBase = _MembershipAdminBase = _SocialAccountAdminBase = admin.ModelAdmin
+    _PracticeAdminBase = _MembershipAdminBase = admin.ModelAdmin
 
 
 class MembershipInline(_MembershipInlineBase):
@@ -59,7 +58,12 @@ class MembershipAdmin(_MembershipAdminBase):
 
 
 @admin.register(SocialAccount)
-class SocialAccountAdmin(_SocialAccountAdminBase):
+class SocialAccountAdmin(ReadOnlyAdmin):
+    # View only: an account is connected, reconnected and disconnected through
+    # the OAuth flow (practices.connect), which writes the audit events. A
+    # practice, platform, status or external id changed here would send one
+    # practice's posts to another's page, or revive a disconnected account.
+
     list_display = [
         "display_name",
         "platform",
@@ -74,7 +78,6 @@ class SocialAccountAdmin(_SocialAccountAdminBase):
     list_select_related = ["practice"]
     # Tokens never appear in the admin, not even encrypted.
     exclude = ["access_token", "refresh_token"]
-    readonly_fields = ["connected_by", "connected_at", "updated_at"]
 
 
 @admin.register(PatientConsent)

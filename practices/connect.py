@@ -71,7 +71,9 @@ def finish(
     """Check the state, exchange the code and list what the person may pick."""
     flows = session.get(SESSION_KEY, {})
     flow = flows.get(state)
-    if flow is None or flow["platform"] != platform:
+    # No verifier: this flow's code was exchanged already (the callback page
+    # reloaded, or opened twice); a platform's code works once anyway.
+    if flow is None or flow["platform"] != platform or "verifier" not in flow:
         raise ConnectFailed(
             "This connection attempt is unknown or was already used. Start again from the "
             "practice page."

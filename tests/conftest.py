@@ -8,21 +8,31 @@ import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import django_rq
 import pytest
 from django.db import connection
 from PIL import Image
 
+from core import ratelimit
 from core.models import User
 from practices.models import Membership
 from tests import factories
+from tests.signin_support import SignInClient
 
 # The sandbox platforms, Redis and RQ fixtures for the publishing tests.
 pytest_plugins = ["tests.publishing_support"]
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _remove_media_root_afterwards():
-    yield
+def pytest_sessionfinish(session):
+    """Remove the run's media folder once, when the whole run is over.
+
+    Under pytest-xdist every worker shares it (the controller made it, see
+    tests/settings.py): a worker that runs out of tests early must not take
+    it from one still running (the chaos test's worker processes read their
+    photos from it), so only the controller, or a run without workers, removes it.
+    """
+    if hasattr(session.config, "workerinput"):
+        return
     from django.conf import settings
 
     if os.path.basename(settings.MEDIA_ROOT).startswith("rounds-media-"):
@@ -34,6 +44,22 @@ def _postgresql_only(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         if connection.vendor != "postgresql":
             pytest.exit("The suite runs on PostgreSQL: set DATABASE_URL (make test does).", 2)
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, signing agency people in with both factors (see above)."""
+    return SignInClient()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_limits():
+    """Failed logins and reset requests counted by an earlier test (all from
+    127.0.0.1, in this worker's Redis database) do not lock this one out."""
+    connection = django_rq.get_connection("default")
+    for name in ("login-", "reset-"):
+        for key in connection.scan_iter(f"{ratelimit.PREFIX}{name}*"):
+            connection.delete(key)
 
 
 @pytest.fixture

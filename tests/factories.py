@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import timedelta
 
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.models import Assignment, User
 from posts.models import Post, Tip
@@ -28,7 +31,15 @@ def make_practice(name: str | None = None, **fields) -> Practice:
     return Practice.objects.create(name=name, **defaults)
 
 
-def make_user(username: str | None = None, *, agency_role: str = "", **fields) -> User:
+def make_user(
+    username: str | None = None,
+    *,
+    agency_role: str = "",
+    two_factor: bool | None = None,
+    **fields,
+) -> User:
+    """A person; one who must sign in with two factors (the agency, admin users) gets
+    an authenticator app unless `two_factor=False` (see give_app)."""
     n = next(_seq)
     username = username or f"user{n}"
     user = User.objects.create_user(
@@ -38,7 +49,35 @@ def make_user(username: str | None = None, *, agency_role: str = "", **fields) -
         agency_role=agency_role,
         **fields,
     )
+    if two_factor is None:
+        two_factor = bool(agency_role) or user.is_staff
+    if two_factor:
+        give_app(user)
     return user
+
+
+def give_app(user: User) -> TOTPDevice:
+    """A confirmed authenticator app for this person.
+
+    It is also kept on the object as `user.otp_device`, as django-otp's own
+    login forms do with the device that verified a person: the test client's
+    force_login (tests/conftest.py) then signs in with both factors, through
+    django_otp.login() on this real device.
+    """
+    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    user.otp_device = device
+    return device
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The code the app shows now, or the next one when this one was used already
+    (django-otp accepts each step once, and one step ahead)."""
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if totp.t() <= device.last_t:
+        totp.time += (device.last_t + 1 - totp.t()) * device.step
+    return f"{totp.token():0{device.digits}d}"
 
 
 def make_strategist(*practices: Practice, username: str | None = None) -> User:

@@ -6,6 +6,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from tests.factories import totp_code
+
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a brand new passphrase 42"
 
@@ -24,6 +26,12 @@ def test_login_lands_each_role_on_its_home(client, request, role, home):
     response = client.post(
         reverse("login"), {"username": user.username, "password": PASSWORD}, follow=True
     )
+    if user.is_agency:
+        # The agency signs in with two factors: the code from their app comes next.
+        assert response.redirect_chain[-1][0] == reverse("two_factor_verify")
+        response = client.post(
+            reverse("two_factor_verify"), {"code": totp_code(user.otp_device)}, follow=True
+        )
     assert response.redirect_chain[-1][0] == reverse(home)
     assert response.status_code == 200
 
@@ -31,6 +39,10 @@ def test_login_lands_each_role_on_its_home(client, request, role, home):
 def test_login_with_email(client, strategist):
     response = client.post(
         reverse("login"), {"username": strategist.email, "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("two_factor_verify")
+    response = client.post(
+        reverse("two_factor_verify"), {"code": totp_code(strategist.otp_device)}, follow=True
     )
     assert response.redirect_chain[-1][0] == reverse("dashboard")
 

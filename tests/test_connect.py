@@ -217,3 +217,23 @@ def test_health_knows_which_platforms_renew_their_own_tokens(practice):
     assert connect.health(instagram) == "connected"  # renewed with its own token
     assert connect.health(facebook) == "expiring"  # a person must log in again
     assert connect.health(expired) == "needs_reconnect"
+
+
+@pytest.mark.parametrize("platform", ["facebook", "x"])
+def test_reloading_the_callback_says_to_start_again(client, sandbox, practice, lead, platform):
+    client.force_login(lead)
+    _, params = _authorize(client, practice, platform)
+    query = {k: v[0] for k, v in params.items()}
+    first = client.get(reverse("connect_callback", args=[platform]), query)
+    assert first.status_code == 200
+    again = client.get(reverse("connect_callback", args=[platform]), query)
+    assert again.status_code == 400
+    assert "Start again from the practice page." in again.text
+    assert again.templates[0].name == "practices/connect_failed.html"
+    # The page the first answer showed still connects the account.
+    response = client.post(
+        reverse("connect_choose"),
+        {"state": query["state"], "external_id": first.context["targets"][0].external_id},
+    )
+    assert response.status_code == 302
+    assert SocialAccount.objects.filter(practice=practice, platform=platform).count() == 1

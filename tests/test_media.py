@@ -9,12 +9,14 @@ import pytest
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from core.files import files_removed_on_failure
 from imaging import VARIANT_SPECS, ImageRejected
-from posts import editing, media
-from posts.models import MediaAsset, MediaVariant
+from posts import editing, media, takedown
+from posts.models import MediaAsset, MediaVariant, Post, PostMedia
+from practices.models import PatientConsent
 from tests import factories
 from tests import media_samples as samples
 
@@ -73,7 +75,8 @@ def test_gps_is_gone_from_the_stored_original_and_every_variant(
     for path in stored:
         assert_no_metadata(path.read_bytes())
 
-    # And what the platforms fetch through a signed URL.
+    # And what the platforms fetch through a signed URL (once a post uses it).
+    on_post(asset)
     url = media.signed_variant_url(asset=asset, spec="instagram_square")
     client.logout()
     served = b"".join(client.get(url.removeprefix("http://127.0.0.1:8000")).streaming_content)
@@ -191,7 +194,21 @@ def _path(url: str) -> str:
     return url.removeprefix("http://127.0.0.1:8000")
 
 
-def test_signed_url_is_absolute_and_served_without_login(client, asset, settings):
+def on_post(asset, **fields):
+    """A post using the photo: what a signed URL is served for."""
+    post = factories.make_post(asset.practice, **fields)
+    PostMedia.objects.create(post=post, asset=asset, position=0)
+    return post
+
+
+@pytest.fixture
+def posted(asset):
+    on_post(asset)
+    return asset
+
+
+def test_signed_url_is_absolute_and_served_without_login(client, posted, settings):
+    asset = posted
     url = media.signed_variant_url(asset=asset, spec="facebook")
     assert url.startswith(settings.SITE_URL + "/media/s/")
     response = client.get(_path(url))
@@ -201,7 +218,8 @@ def test_signed_url_is_absolute_and_served_without_login(client, asset, settings
     assert Image.open(io.BytesIO(data)).size == (800, 420)
 
 
-def test_signed_url_for_a_variant_and_the_original(client, asset):
+def test_signed_url_for_a_variant_and_the_original(client, posted):
+    asset = posted
     variant = media.variant_for(asset, "x")
     assert client.get(_path(media.signed_variant_url(variant))).status_code == 200
     original = client.get(_path(media.signed_variant_url(asset=asset, spec="original")))
@@ -232,6 +250,104 @@ def test_expired_signed_url_is_gone(client, asset, settings):
 def test_a_token_signed_for_something_else_is_refused(client, asset):
     token = signing.TimestampSigner(salt="another.purpose").sign(f"{asset.pk}.facebook")
     assert client.get(reverse("media_signed", args=[token])).status_code == 404
+
+
+# A signed URL lives a day (MEDIA_URL_MAX_AGE); a patient's photo must stop
+# being public the moment the authorization is revoked or the post cancelled.
+
+
+def _fetch(client, url):
+    return client.get(_path(url))
+
+
+def test_a_signed_photo_is_not_cached_anywhere(client, posted):
+    response = _fetch(client, media.signed_variant_url(asset=posted, spec="facebook"))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_a_photo_on_no_post_is_not_public(client, asset):
+    # A tip's photo, say: signed in date, but nothing is being published with it.
+    response = _fetch(client, media.signed_variant_url(asset=asset, spec="facebook"))
+    assert response.status_code == 410
+    assert response.content == b""
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_a_signed_photo_is_gone_once_the_authorization_is_revoked(
+    client, asset, practice, strategist, django_capture_on_commit_callbacks
+):
+    consent = factories.make_consent(practice)
+    post = on_post(asset, features_patient=True, patient_uses=["photo"])
+    post.consents.add(consent)
+    urls = [
+        media.signed_variant_url(asset=asset, spec=spec)
+        for spec in ("instagram_square", "original")
+    ]
+    assert [_fetch(client, url).status_code for url in urls] == [200, 200]
+
+    client.force_login(strategist)
+    today = practice.local(timezone.now()).date().isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("consent_revoke", args=[practice.slug, consent.pk]),
+            {"received_on": today, "note": "Letter received."},
+        )
+    client.logout()
+    consent.refresh_from_db()
+    assert consent.revoked_at is not None
+    for url in urls:
+        response = _fetch(client, url)
+        assert response.status_code == 410
+        assert response["Cache-Control"] == "no-store"
+
+
+def test_a_post_relying_on_its_tips_authorization_loses_its_photo_with_it(
+    client, asset, practice, strategist, staff
+):
+    # The post has no authorization attached: it relies on its tip's.
+    consent = factories.make_consent(practice)
+    tip = factories.make_tip(practice, submitted_by=staff, consent=consent)
+    tip.photos.add(asset, through_defaults={"position": 0})
+    on_post(asset, tip=tip, status=Post.Status.PUBLISHED)
+    url = media.signed_variant_url(asset=asset, spec="instagram_square")
+    assert _fetch(client, url).status_code == 200
+    takedown.revoke_consent(
+        consent=consent, received_at=timezone.now(), note="E-mail", by=strategist
+    )
+    assert _fetch(client, url).status_code == 410
+
+
+def test_a_signed_photo_is_gone_once_its_post_is_cancelled(client, asset):
+    post = on_post(asset, status=Post.Status.SCHEDULED)
+    url = media.signed_variant_url(asset=asset, spec="facebook")
+    assert _fetch(client, url).status_code == 200
+    post.cancel(reason="Not this week.")
+    assert _fetch(client, url).status_code == 410
+
+
+def test_a_signed_photo_is_gone_once_the_authorization_expires(client, asset, practice):
+    consent = factories.make_consent(practice)
+    post = on_post(asset, status=Post.Status.PUBLISHED)
+    post.consents.add(consent)
+    url = media.signed_variant_url(asset=asset, spec="facebook")
+    assert _fetch(client, url).status_code == 200
+    PatientConsent.objects.filter(pk=consent.pk).update(expires_at=timezone.now())
+    assert _fetch(client, url).status_code == 410
+
+
+def test_a_photo_another_live_post_still_uses_is_served(client, asset, practice, strategist):
+    consent = factories.make_consent(practice)
+    relying = on_post(asset, status=Post.Status.SCHEDULED)
+    relying.consents.add(consent)
+    on_post(asset, status=Post.Status.SCHEDULED)  # a team photo also used elsewhere
+    takedown.revoke_consent(
+        consent=consent, received_at=timezone.now(), note="Letter", by=strategist
+    )
+    relying.refresh_from_db()
+    assert relying.status == Post.Status.CANCELLED
+    url = media.signed_variant_url(asset=asset, spec="facebook")
+    assert _fetch(client, url).status_code == 200
 
 
 # -- logged-in photo views ---------------------------------------------------

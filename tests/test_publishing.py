@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
@@ -25,6 +24,7 @@ from tests.publishing_support import (
     scheduled_post,
     work,
 )
+from tests.signin_support import SignInClient
 
 pytestmark = pytest.mark.django_db
 
@@ -269,7 +269,7 @@ def test_expired_token_holds_the_account_and_emails_the_strategist_once(
     assert "Reconnect" in message.subject
     assert "https://rounds.example/posts/" in message.body
 
-    client = Client()
+    client = SignInClient()
     client.force_login(world["strategist"])
     dashboard = client.get("/dashboard/").content.decode()
     assert "needs reconnecting" in dashboard

@@ -18,7 +18,7 @@ def _run(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProce
         for k, v in os.environ.items()
         if k not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "ALLOWED_HOSTS", "DJANGO_ENV"}
         and not k.endswith(("_CLIENT_ID", "_CLIENT_SECRET"))
-        and k != "EMAIL_HOST"
+        and k not in {"EMAIL_HOST", "TRUSTED_PROXIES"}
     }
     env["DJANGO_SETTINGS_MODULE"] = "agency.settings"
     env.update(env_overrides)
@@ -76,6 +76,7 @@ def _production(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "rounds.example.com",
         "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rounds"),
         "EMAIL_HOST": "smtp.example.com",
+        "TRUSTED_PROXIES": "10.0.0.1",
     }
     for platform in PLATFORMS:
         env[f"{platform}_CLIENT_ID"] = f"app-{platform.lower()}"
@@ -96,6 +97,14 @@ def test_production_refuses_to_start_without_an_smtp_server(tmp_path):
     result = _run(env, "check")
     assert result.returncode != 0
     assert "set EMAIL_HOST" in result.stderr
+
+
+def test_production_refuses_to_redirect_to_https_behind_no_trusted_proxy(tmp_path):
+    env = _production(tmp_path)
+    del env["TRUSTED_PROXIES"]
+    result = _run(env, "check")
+    assert result.returncode != 0
+    assert "set TRUSTED_PROXIES" in result.stderr
 
 
 def test_production_refuses_placeholder_or_missing_oauth_apps(tmp_path):

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import django_rq
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core import ratelimit
 from core.models import AuditEvent
-from posts import ratelimit
 from posts.models import MediaAsset, MetricSnapshot, Post, Publication, Tip
 from practices.models import Membership, PatientConsent
 from tests import factories
 from tests import media_samples as samples
+from tests.signin_support import SignInClient
 
 STAFF_HOME = reverse("staff_home")
 SUCCESS = "Thank you! Your tip is on its way to the agency."
@@ -575,6 +575,78 @@ def test_the_link_is_rate_limited_per_link(client, practice, other_practice, set
     assert client.post(link(other_practice), LINK_TIP).status_code == 302
 
 
+def test_the_email_limit_counts_an_address_however_it_is_typed(client, practice, settings):
+    # The form stores the address trimmed; the limit counts it trimmed and case-folded.
+    settings.TIP_LINK_LIMIT_PER_EMAIL = 2
+    assert client.post(link(practice), LINK_TIP).status_code == 302
+    spaced = LINK_TIP | {"submitter_email": "  SAM@Clinic.Example "}
+    assert client.post(link(practice), spaced).status_code == 302
+    assert (
+        client.post(
+            link(practice), LINK_TIP | {"submitter_email": " sam@clinic.example"}
+        ).status_code
+        == 429
+    )
+    assert Tip.objects.count() == 2
+    assert set(Tip.objects.values_list("submitter_email", flat=True)) == {
+        "sam@clinic.example",
+        "SAM@Clinic.Example",
+    }
+
+
+def test_one_client_address_cannot_use_up_the_link(client, practice, other_practice, settings):
+    settings.TIP_LINK_LIMIT_PER_ADDRESS = 2
+    settings.TIP_LINK_LIMIT_PER_LINK = 3
+
+    def send(n: int, address: str, to=practice) -> int:
+        data = LINK_TIP | {"submitter_email": f"n{n}@clinic.example"}
+        return client.post(link(to), data, REMOTE_ADDR=address).status_code
+
+    assert [send(n, "203.0.113.5") for n in range(4)] == [302, 302, 429, 429]
+    # The refused attempts did not count against the link: others still get in.
+    assert send(5, "198.51.100.8") == 302
+    assert send(6, "198.51.100.9") == 429  # and now the link's own limit holds
+    # Another practice's link is its own budget, from the same address too.
+    assert send(7, "203.0.113.5", to=other_practice) == 302
+    assert Tip.objects.filter(practice=practice).count() == 3
+
+
+def test_behind_the_proxy_each_client_address_is_counted(client, practice, settings):
+    from ipaddress import ip_network
+
+    settings.TRUSTED_PROXIES = [ip_network("172.30.0.1")]
+    settings.TIP_LINK_LIMIT_PER_ADDRESS = 1
+
+    def send(n: int, forwarded_for: str) -> int:
+        data = LINK_TIP | {"submitter_email": f"n{n}@clinic.example"}
+        return client.post(
+            link(practice), data, REMOTE_ADDR="172.30.0.1", HTTP_X_FORWARDED_FOR=forwarded_for
+        ).status_code
+
+    assert send(1, "198.51.100.1") == 302
+    assert send(2, "198.51.100.2") == 302
+    assert send(3, "198.51.100.1") == 429
+    # A forged header does not buy a new budget: the proxy's entry is the one read.
+    assert send(4, "192.0.2.77, 198.51.100.1") == 429
+
+
+def test_the_link_refuses_tips_while_attempts_cannot_be_counted(
+    client, practice, settings, media_root
+):
+    # Redis is down (nothing listens there): no tip goes in uncounted.
+    settings.RATELIMIT_REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.post(
+        link(practice), LINK_TIP | esigned_consent() | {"photos": [samples.photo()]}
+    )
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "Your tip was not sent and nothing was saved" in page
+    assert response["Retry-After"] == "60"
+    assert counts() == (0, 0, 0) and files(media_root) == set()
+    # The form itself still opens.
+    assert client.get(link(practice)).status_code == 200
+
+
 def test_rate_limit_counts_expire(practice):
     verdict = ratelimit.hit("test", "value", limit=1, window=1)
     assert verdict.allowed and verdict.retry_after == 1
@@ -757,7 +829,7 @@ def test_tip_detail_for_the_strategist_has_photos_focal_point_and_actions(
 ):
     staff_client.post(STAFF_HOME, {"kind": "team", "text": "Hi", "photos": [samples.photo()]})
     tip = Tip.objects.get()
-    client = Client()
+    client = SignInClient()
     client.force_login(strategist)
     page = client.get(tip.get_absolute_url()).content.decode()
     assert 'class="focal-form"' in page and 'name="x"' in page

@@ -42,6 +42,25 @@ class Post(models.Model):
             Status.SCHEDULED,
         }
     )
+    # What a practice's doctors see of a post: from the moment it is sent to
+    # them for review, through the decision, to its going out. A draft is the
+    # agency's working space, also when it went back to draft after a doctor
+    # asked for changes (the doctors see it again when it is sent back). A
+    # cancelled post is shown if it was cancelled from one of these (they had
+    # seen it); one cancelled while still a draft never reached them. Read
+    # through `shown_to_doctors`, which posts.access uses for every doctor.
+    SHOWN_TO_DOCTORS = frozenset(
+        {
+            Status.IN_REVIEW,
+            Status.CHANGES_REQUESTED,
+            Status.APPROVED,
+            Status.SCHEDULED,
+            Status.PUBLISHING,
+            Status.PUBLISHED,
+            Status.PARTIALLY_FAILED,
+            Status.FAILED,
+        }
+    )
     # Gone out, or going out, on at least one platform and not settled as
     # published: where a single publication may be cancelled (before that,
     # the post's targets change, or the whole post is cancelled).
@@ -100,6 +119,9 @@ class Post(models.Model):
         blank=True, help_text="Why flagged identifiers in the text are acceptable."
     )
     cancel_reason = models.CharField(max_length=500, blank=True)
+    # The status a cancelled post was cancelled from (see SHOWN_TO_DOCTORS);
+    # empty for every other post.
+    cancelled_from = models.CharField(max_length=20, choices=Status.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -130,18 +152,35 @@ class Post(models.Model):
         # the post's row lock first: every move that then changes publications
         # (reopen, unschedule, cancel, schedule) locks post, then publications,
         # the order posts.dispatch.claim_due relies on to never deadlock.
+        changes: dict[str, str] = {"status": target}
+        if target == self.Status.CANCELLED:
+            changes["cancelled_from"] = self.status
         moved = Post.objects.filter(pk=self.pk, status=self.status).update(
-            status=target, updated_at=timezone.now()
+            **changes, updated_at=timezone.now()
         )
         if not moved:
             current = Post.objects.filter(pk=self.pk).values_list("status", flat=True).first()
             raise IllegalTransition(
                 f"the post changed meanwhile (it is now {current}); reload and try again"
             )
+        self.cancelled_from = changes.get("cancelled_from", self.cancelled_from)
         self.status = target
 
     def can(self, action: str) -> bool:
         return self.status in self.TRANSITIONS[action][0]
+
+    @classmethod
+    def shown_to_doctors(cls) -> Q:
+        """The posts a practice's doctors see (SHOWN_TO_DOCTORS), as a filter."""
+        return Q(status__in=cls.SHOWN_TO_DOCTORS) | Q(
+            status=cls.Status.CANCELLED, cancelled_from__in=cls.SHOWN_TO_DOCTORS
+        )
+
+    def is_shown_to_doctors(self) -> bool:
+        """The same rule for this post."""
+        if self.status == self.Status.CANCELLED:
+            return self.cancelled_from in self.SHOWN_TO_DOCTORS
+        return self.status in self.SHOWN_TO_DOCTORS
 
     def needs_doctor_approval(self) -> bool:
         policy = self.practice.approval_policy
@@ -328,7 +367,7 @@ class Post(models.Model):
         its tip's when it was drafted from a tip that has one.
 
         `relying_on` is the same rule read the other way (a revocation uses
-        it): change them together.
+        it, and `relying_on_any` the signed photo URLs): change them together.
         """
         attached = Post.consents.through.objects.filter(post_id=self.pk).values("patientconsent_id")
         rule = Q(pk__in=attached)
@@ -343,10 +382,14 @@ class Post(models.Model):
         Ids through subqueries, not joins: no duplicate rows, hence no
         DISTINCT, so the result can be locked with select_for_update.
         """
-        attached = Post.consents.through.objects.filter(patientconsent_id=consent.pk).values(
-            "post_id"
-        )
-        tips = Tip.objects.filter(consent_id=consent.pk).values("pk")
+        return cls.relying_on_any(PatientConsent.objects.filter(pk=consent.pk))
+
+    @classmethod
+    def relying_on_any(cls, consents: models.QuerySet[PatientConsent]) -> models.QuerySet[Post]:
+        """Posts that rely on any of these authorizations (the rule of relying_on)."""
+        ids = consents.values("pk")
+        attached = Post.consents.through.objects.filter(patientconsent_id__in=ids).values("post_id")
+        tips = Tip.objects.filter(consent_id__in=ids).values("pk")
         return cls.objects.filter(Q(pk__in=attached) | Q(tip_id__in=tips))
 
     def consent_problems(

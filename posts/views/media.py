@@ -30,36 +30,54 @@ def _file_response(field_file: FieldFile, content_type: str, *, cache: str) -> F
 def media_file(request: AuthenticatedHttpRequest, pk: int, spec: str) -> FileResponse:
     """A photo for someone logged in: the cleaned original, its thumbnail or a variant."""
     asset = access.get_media_for_user(request.user, pk)
+    # A patient's photo stays in no browser cache: the next person at a shared
+    # computer must not find it there (agency.middleware.NoStoreMiddleware
+    # holds every signed-in response to this too).
     if spec == media.ORIGINAL:
-        return _file_response(asset.file, asset.content_type, cache="private, max-age=3600")
+        return _file_response(asset.file, asset.content_type, cache="no-store")
     if not media.known_spec(spec):
         raise Http404("No such rendering.")
     variant = media.variant_for(asset, spec)
     return _file_response(
         variant.file,
         media.variant_content_type(files.stored_name(variant.file)),
-        cache="private, max-age=3600",
+        cache="no-store",
     )
+
+
+# Signed photos: stored nowhere on the way. The platforms download the photo
+# while a post goes out and keep their own copy, so a cache gains nothing, and
+# a copy kept by any cache between us and them would go on serving a patient's
+# photo after the authorization is revoked or the post cancelled, which this
+# view refuses from that moment on.
+_SIGNED_CACHE = "no-store"
 
 
 @require_GET
 def media_signed(request: HttpRequest, token: str) -> HttpResponse | FileResponse:
-    """A photo for the platforms (Instagram, Google fetch it): a signed, expiring URL."""
+    """A photo for the platforms (Instagram, Google fetch it): a signed, expiring URL,
+    answered while a post still needs the photo public (410 once none does)."""
     try:
         asset_id, spec = media.resolve_signed(token)
-    except media.MediaLinkExpired:
-        return HttpResponse(status=410)
+        asset = access.get_media_for_signed_link(asset_id)
+    except media.MediaLinkExpired:  # out of date, or withdrawn
+        return _empty(410)
     except media.MediaLinkInvalid:
-        return HttpResponse(status=404)
-    asset = access.get_media_for_signed_link(asset_id)
+        return _empty(404)
     if spec == media.ORIGINAL:
-        return _file_response(asset.file, asset.content_type, cache="public, max-age=300")
+        return _file_response(asset.file, asset.content_type, cache=_SIGNED_CACHE)
     variant = media.variant_for(asset, spec)
     return _file_response(
         variant.file,
         media.variant_content_type(files.stored_name(variant.file)),
-        cache="public, max-age=300",
+        cache=_SIGNED_CACHE,
     )
+
+
+def _empty(status: int) -> HttpResponse:
+    response = HttpResponse(status=status)
+    response["Cache-Control"] = _SIGNED_CACHE
+    return response
 
 
 @require_POST

@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import ratelimit
 from core.http import AuthenticatedHttpRequest, client_ip
 from imaging import VARIANT_SPECS
-from posts import access, ratelimit
+from posts import access
 from posts.forms import DeclineForm, TipFilterForm, TipForms
 from posts.models import IllegalTransition, Tip, TipPhoto
 from posts.tip_outcomes import outcome, with_outcomes
@@ -96,33 +97,9 @@ def tip_link(request: HttpRequest, token: str) -> HttpResponse:
     """The practice's secret tip link: staff without an account send a tip."""
     practice = access.get_practice_for_tip_link(token)
     if request.method == "POST":
-        # Per link before the body is read; per e-mail address once it is.
-        verdict = ratelimit.hit(
-            "tiplink",
-            practice.tip_link_token,
-            limit=settings.TIP_LINK_LIMIT_PER_LINK,
-            window=settings.TIP_LINK_WINDOW,
-        )
-        if (
-            verdict.allowed
-            and not _body_too_large(request)
-            and request.POST.get("submitter_email", "").strip()
-        ):
-            verdict = ratelimit.hit(
-                "tipmail",
-                f"{practice.pk}:{request.POST['submitter_email']}",
-                limit=settings.TIP_LINK_LIMIT_PER_EMAIL,
-                window=settings.TIP_LINK_WINDOW,
-            )
-        if not verdict.allowed:
-            response = render(
-                request,
-                "posts/tip_link_limited.html",
-                {"practice": practice, "minutes": max(1, round(verdict.retry_after / 60))},
-                status=429,
-            )
-            response["Retry-After"] = str(verdict.retry_after)
-            return response
+        refused = _tip_link_refusal(request, practice)
+        if refused is not None:
+            return refused
     forms = _tip_forms(request, practice=practice, via_link=True, needs_policy=True)
     if forms.is_valid():
         submit_tip(forms.submission(), by=None, ip_address=client_ip(request))
@@ -140,6 +117,61 @@ def tip_link(request: HttpRequest, token: str) -> HttpResponse:
         },
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _tip_link_refusal(request: HttpRequest, practice: Practice) -> HttpResponse | None:
+    """The page refusing this tip-link attempt, or None if it may go on.
+
+    Anyone holding the link can post to it, so attempts are counted: per
+    client address and per link before the body is read, the address first
+    (an address over its own limit stops using up the link's, which the
+    practice's other staff share), then per e-mail address once it is. When
+    Redis cannot count, nothing is taken: a leaked link must not become
+    unlimited for as long as Redis is away.
+    """
+    window = settings.TIP_LINK_WINDOW
+    address = f"{practice.pk}:{client_ip(request) or 'unknown'}"
+    try:
+        for name, value, limit in (
+            ("tipaddr", address, settings.TIP_LINK_LIMIT_PER_ADDRESS),
+            ("tiplink", practice.tip_link_token, settings.TIP_LINK_LIMIT_PER_LINK),
+        ):
+            verdict = ratelimit.count(name, value, limit=limit, window=window)
+            if not verdict.allowed:
+                return _tip_link_limited(request, practice, verdict)
+        # Keyed as the form stores the address (trimmed), and case-folded:
+        # " Sam@Clinic.example" draws on sam@clinic.example's budget.
+        email = "" if _body_too_large(request) else request.POST.get("submitter_email", "")
+        email = email.strip().casefold()
+        if email:
+            verdict = ratelimit.count(
+                "tipmail",
+                f"{practice.pk}:{email}",
+                limit=settings.TIP_LINK_LIMIT_PER_EMAIL,
+                window=window,
+            )
+            if not verdict.allowed:
+                return _tip_link_limited(request, practice, verdict)
+    except ratelimit.Unavailable:
+        response = render(
+            request, "posts/tip_link_unavailable.html", {"practice": practice}, status=503
+        )
+        response["Retry-After"] = "60"
+        return response
+    return None
+
+
+def _tip_link_limited(
+    request: HttpRequest, practice: Practice, verdict: ratelimit.Verdict
+) -> HttpResponse:
+    response = render(
+        request,
+        "posts/tip_link_limited.html",
+        {"practice": practice, "minutes": max(1, round(verdict.retry_after / 60))},
+        status=429,
+    )
+    response["Retry-After"] = str(verdict.retry_after)
     return response
 
 
