@@ -17,7 +17,7 @@ import pytest
 import requests
 from PIL import Image
 
-from platforms import Account, ClientConfig, build_client
+from platforms import Account, ClientConfig, MediaItem, PublishRequest, build_client
 from platforms.base import HOST_ROLES
 
 ACCOUNTS = {
@@ -148,3 +148,15 @@ def approve():
         return {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()} | {"_target": target}
 
     return follow
+
+
+@pytest.fixture
+def publish_request(photo_url):
+    """A post each platform can take: Instagram cannot post text alone."""
+
+    def make(platform: str, text: str = "Fault test post") -> PublishRequest:
+        if platform == "instagram":
+            return PublishRequest(text=text, media=(MediaItem(photo_url(), None),))
+        return PublishRequest(text=text)
+
+    return make

@@ -9,24 +9,12 @@ import pytest
 
 from platforms import (
     AmbiguousOutcome,
-    MediaItem,
     PlatformError,
-    PublishRequest,
     ThrottledError,
     TransientError,
 )
 
 PLATFORMS = ["facebook", "instagram", "linkedin", "x", "google_business"]
-
-
-@pytest.fixture
-def publish_request(photo_url):
-    def make(platform: str, text: str = "Bare answer post") -> PublishRequest:
-        if platform == "instagram":  # Instagram cannot post text alone
-            return PublishRequest(text=text, media=(MediaItem(photo_url(), None),))
-        return PublishRequest(text=text)
-
-    return make
 
 
 def _assert_plain_words(error: PlatformError) -> None:

@@ -24,16 +24,6 @@ from platforms.base import HOST_ROLES
 PLATFORMS = ["facebook", "instagram", "linkedin", "x", "google_business"]
 
 
-@pytest.fixture
-def publish_request(photo_url):
-    def make(platform: str, text: str = "Fault test post") -> PublishRequest:
-        if platform == "instagram":  # Instagram cannot post text alone
-            return PublishRequest(text=text, media=(MediaItem(photo_url(), None),))
-        return PublishRequest(text=text)
-
-    return make
-
-
 @pytest.mark.parametrize("platform", PLATFORMS)
 @pytest.mark.parametrize("kind", ["token_expired", "permission_revoked"])
 def test_bad_token_needs_reconnect(
