@@ -16,7 +16,7 @@ from gunicorn.glogging import Logger
 from agency import env
 
 # The one rule for secret paths, shared with the application's log filter.
-from core.logging import redact
+from core.logging import RedactSecrets, redact
 
 
 # gunicorn has no types, so Logger is Any: an error only under strict's
@@ -33,6 +33,15 @@ class RedactingLogger(Logger):  # type: ignore[misc, unused-ignore]
         atoms["q"] = ""
         atoms["f"] = "-"  # the referer holds the previous page's query string
         return atoms
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        # gunicorn's error log names the request too ("Error handling request
+        # GET /t/<token>/?..."), after a worker timeout or an error mid-response.
+        redacting = RedactSecrets()
+        self.error_log.addFilter(redacting)
+        for handler in self.error_log.handlers:
+            handler.addFilter(redacting)
 
 
 logger_class = RedactingLogger

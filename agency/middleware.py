@@ -104,7 +104,10 @@ def _to_login(request: HttpRequest, sentence: str) -> HttpResponse:
 
 def _referring_page(request: HttpRequest) -> str:
     """The page a form was sent from, if it is one of ours (its path only)."""
-    referer = urlsplit(request.headers.get("Referer", ""))
+    try:
+        referer = urlsplit(request.headers.get("Referer", ""))
+    except ValueError:  # not an address at all ("http://[x")
+        return ""
     if referer.netloc != request.get_host():
         return ""
     return referer.path + (f"?{referer.query}" if referer.query else "")
@@ -125,7 +128,7 @@ class TwoFactorMiddleware:
         if (
             isinstance(user, User)
             and access.requires_two_factor(user)
-            and not request.path_info.startswith(f"/{settings.STATIC_URL}")
+            and not request.path_info.startswith(settings.STATIC_URL)
         ):
             step = two_factor.pending_step(user)
             if step is not None:

@@ -175,6 +175,10 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
 
 
+# The unconfirmed app device this session is enrolling (core.two_factor.start_enrolment).
+ENROLMENT_DEVICE_KEY = "two_factor_enrolment_device"
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 @sensitive_post_parameters("code")
@@ -188,7 +192,10 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         # Replacing an app takes the old one (or a recovery code) first: a
         # password alone must never be enough to move someone's second factor.
         return redirect(_with_next("two_factor_verify", reverse("two_factor_setup")))
-    enrolment = two_factor.start_enrolment(user)
+    enrolment = two_factor.start_enrolment(
+        user, device_id=request.session.get(ENROLMENT_DEVICE_KEY)
+    )
+    request.session[ENROLMENT_DEVICE_KEY] = enrolment.device.pk
     form = AppCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         codes = two_factor.confirm_enrolment(

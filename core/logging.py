@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Mapping
 
 # A secret path's prefix, then its secret part (up to a query, a fragment, a
 # space or a quote: paths also appear inside request lines and reprs).
@@ -32,14 +31,6 @@ def redact(text: str) -> str:
     # Queries first: a redacted path part no longer looks like a path.
     text = QUERY_STRING.sub("?[redacted]", text)
     return SECRET_PATHS.sub(lambda match: f"/{match.group(1)}/[redacted]", text)
-
-
-_PLAIN = (str, int, float, type(None))
-
-
-def _plain(args: tuple[object, ...] | Mapping[str, object]) -> bool:
-    values = args.values() if isinstance(args, Mapping) else args
-    return all(isinstance(value, _PLAIN) for value in values)
 
 
 class RedactSecrets(logging.Filter):
@@ -59,19 +50,14 @@ class RedactSecrets(logging.Filter):
         return True
 
     def _redact(self, record: logging.LogRecord) -> None:
-        args = record.args
-        if args and not _plain(args):
-            # An object's str() or repr() may hold a path (a request's does):
-            # the message is formatted here, once, as a handler would.
+        if record.args:
+            # Formatted here, once, as a handler would, then redacted: a secret
+            # may sit in an argument, in the format string, or only appear
+            # once the two are put together ("/t/%s/"); redacting the format
+            # string alone could also break its placeholders.
             record.msg, record.args = redact(record.getMessage()), ()
-        else:
-            if isinstance(record.msg, str):
-                record.msg = redact(record.msg)
-            # Strings redacted one by one: %d and %f still get their numbers.
-            if isinstance(args, Mapping):
-                record.args = {k: redact(v) if isinstance(v, str) else v for k, v in args.items()}
-            elif isinstance(args, tuple):
-                record.args = tuple(redact(v) if isinstance(v, str) else v for v in args)
+        elif isinstance(record.msg, str):
+            record.msg = redact(record.msg)
         if record.exc_info and not record.exc_text:
             # Formatted once here; formatters use this text instead of their own.
             record.exc_text = logging.Formatter().formatException(record.exc_info)

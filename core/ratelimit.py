@@ -80,6 +80,11 @@ def count(name: str, value: str, *, limit: int, window: int) -> Verdict:
         pipe.incr(key)
         pipe.ttl(key)
         _, attempts, ttl = pipe.execute()
+        if ttl < 0:
+            # The key expired between SET and INCR, and INCR made it again
+            # without an expiry: give it the window, or it would count for ever.
+            _connection().expire(key, window)
+            ttl = window
     except RedisError as error:
         raise Unavailable(name) from error
     return Verdict(allowed=attempts <= limit, retry_after=max(int(ttl), 1), attempts=attempts)

@@ -85,13 +85,18 @@ def _totp_devices(user: User, *, confirmed: bool) -> Any:
     return TOTPDevice.objects.devices_for_user(user, confirmed=confirmed)
 
 
-def start_enrolment(user: User) -> Enrolment:
-    """The app to enrol: one unconfirmed device per person, kept until confirmed.
+def start_enrolment(user: User, *, device_id: int | None) -> Enrolment:
+    """The app to enrol in this session: a new unconfirmed device, or this session's own.
 
-    Reloading the page shows the same secret, so a person who scanned it
-    already is not left with a code that no longer matches.
+    `device_id` is the unconfirmed device this session was shown before (the
+    caller keeps it in the session): reloading the page shows the same secret,
+    so a person who scanned it already is not left with a code that no longer
+    matches. Another session never sees it: someone who has only the password
+    must not be able to copy the secret the real person is about to scan.
     """
-    device = _totp_devices(user, confirmed=False).order_by("pk").first()
+    device = None
+    if device_id is not None:
+        device = _totp_devices(user, confirmed=False).filter(pk=device_id).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
     secret = base64.b32encode(device.bin_key).decode()
@@ -125,6 +130,8 @@ def confirm_enrolment(
         replaced = _totp_devices(user, confirmed=True).exclude(pk=device.pk)
         had_app = replaced.exists()
         replaced.delete()
+        # Secrets other sessions were shown can never be confirmed now.
+        _totp_devices(user, confirmed=False).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _new_recovery_codes(user)

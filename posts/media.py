@@ -276,11 +276,26 @@ def needed_publicly(asset: MediaAsset, *, at: datetime | None = None) -> bool:
     """
     at = at or timezone.now()
     lapsed = PatientConsent.objects.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=at))
+    if asset.tips.filter(consent__in=lapsed).exists():
+        # The photo came with a patient's authorization that no longer holds:
+        # whatever post it is in now, drafted from that tip or not.
+        return False
     return (
-        asset.posts.exclude(status=Post.Status.CANCELLED)
+        asset.posts.filter(status__in=GOING_OUT)
         .exclude(pk__in=Post.relying_on_any(lapsed).values("pk"))
         .exists()
     )
+
+
+# Posts whose photos a platform may fetch: on their way out, or to be tried
+# again. A draft or a post in review is shown to people logged in, never at a
+# signed URL.
+GOING_OUT = (
+    Post.Status.SCHEDULED,
+    Post.Status.PUBLISHING,
+    Post.Status.PARTIALLY_FAILED,
+    Post.Status.FAILED,
+)
 
 
 # -- what the platform clients are handed ---------------------------------------

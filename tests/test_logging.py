@@ -153,3 +153,17 @@ def test_an_object_whose_text_holds_a_path_is_redacted_too(caplog):
         logging.getLogger("django.request").warning("Odd request %r (%d)", request, 3)
     assert "Object-Token" not in caplog.text
     assert "<WSGIRequest: GET '/t/[redacted]'> (3)" in caplog.text
+
+
+def test_a_secret_made_of_the_format_and_its_argument_is_redacted(caplog):
+    import logging
+
+    from core.logging import RedactSecrets
+
+    logger = logging.getLogger("rounds.test.redaction")
+    logger.addFilter(RedactSecrets())
+    with caplog.at_level(logging.INFO, logger="rounds.test.redaction"):
+        logger.info("link /t/%s/ and search /consents/?%s", "Tok3nSecret", "q=Maria")
+    (record,) = caplog.records
+    assert "Tok3nSecret" not in record.getMessage()
+    assert "Maria" not in record.getMessage()

@@ -195,7 +195,8 @@ def _path(url: str) -> str:
 
 
 def on_post(asset, **fields):
-    """A post using the photo: what a signed URL is served for."""
+    """A post on its way out using the photo: what a signed URL is served for."""
+    fields.setdefault("status", "scheduled")
     post = factories.make_post(asset.practice, **fields)
     PostMedia.objects.create(post=post, asset=asset, position=0)
     return post
@@ -309,7 +310,7 @@ def test_a_post_relying_on_its_tips_authorization_loses_its_photo_with_it(
     consent = factories.make_consent(practice)
     tip = factories.make_tip(practice, submitted_by=staff, consent=consent)
     tip.photos.add(asset, through_defaults={"position": 0})
-    on_post(asset, tip=tip, status=Post.Status.PUBLISHED)
+    on_post(asset, tip=tip, status=Post.Status.SCHEDULED)
     url = media.signed_variant_url(asset=asset, spec="instagram_square")
     assert _fetch(client, url).status_code == 200
     takedown.revoke_consent(
@@ -328,7 +329,7 @@ def test_a_signed_photo_is_gone_once_its_post_is_cancelled(client, asset):
 
 def test_a_signed_photo_is_gone_once_the_authorization_expires(client, asset, practice):
     consent = factories.make_consent(practice)
-    post = on_post(asset, status=Post.Status.PUBLISHED)
+    post = on_post(asset, status=Post.Status.SCHEDULED)
     post.consents.add(consent)
     url = media.signed_variant_url(asset=asset, spec="facebook")
     assert _fetch(client, url).status_code == 200
@@ -494,3 +495,34 @@ def test_focal_point_cannot_move_while_a_post_publishes(client, strategist, prac
     assert "being published right now" in response.text
     asset.refresh_from_db()
     assert (asset.focal_x, asset.focal_y) == (0.5, 0.5)
+
+
+def test_a_photo_only_in_drafts_is_not_public(client, asset):
+    on_post(asset, status="draft")
+    on_post(asset, status="in_review")
+    variant = media.variant_for(asset, "x")
+    assert client.get(_path(media.signed_variant_url(variant))).status_code == 410
+
+
+def test_a_photo_whose_tip_authorization_lapsed_is_withdrawn_from_any_post(client, asset, practice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from posts.models import Tip, TipPhoto
+
+    consent = factories.make_consent(practice)
+    tip = Tip.objects.create(
+        practice=practice,
+        kind="patient_story",
+        text="A story",
+        features_patient=True,
+        consent=consent,
+    )
+    TipPhoto.objects.create(tip=tip, asset=asset, position=0)
+    on_post(asset)  # not drafted from the tip, and relying on nothing
+    url = _path(media.signed_variant_url(media.variant_for(asset, "x")))
+    assert client.get(url).status_code == 200
+    consent.revoked_at = timezone.now() - timedelta(seconds=1)
+    consent.save(update_fields=["revoked_at"])
+    assert client.get(url).status_code == 410

@@ -443,6 +443,32 @@ def test_a_request_larger_than_any_tip_is_refused_unread(client, practice, setti
     assert counts() == (0, 0, 0) and files(media_root) == set()
 
 
+def test_through_the_link_a_request_too_large_is_refused_before_the_csrf_check_reads_it(
+    practice, settings, media_root
+):
+    from tests.signin_support import SignInClient
+
+    strict = SignInClient(enforce_csrf_checks=True)
+    strict.get(link(practice))  # the page, and its CSRF cookie, as a phone would
+    too_much = settings.MAX_TIP_BYTES + 30 * 1024 * 1024
+    response = strict.post(
+        link(practice), LINK_TIP | {"photos": [samples.photo()]}, CONTENT_LENGTH=str(too_much)
+    )
+    # Reading the body would fail here: the test client holds fewer bytes than announced.
+    assert response.status_code == 200
+    assert "larger than a tip can take" in response.content.decode()
+    assert counts() == (0, 0, 0) and files(media_root) == set()
+
+
+def test_through_the_link_a_tip_without_the_csrf_token_is_refused(practice, media_root):
+    from tests.signin_support import SignInClient
+
+    strict = SignInClient(enforce_csrf_checks=True)
+    response = strict.post(link(practice), LINK_TIP)
+    assert response.status_code == 403
+    assert counts() == (0, 0, 0)
+
+
 def test_all_bad_photos_are_named_at_once(staff_client):
     response = staff_client.post(
         STAFF_HOME,

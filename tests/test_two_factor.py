@@ -201,6 +201,26 @@ def test_the_setup_page_shows_a_qr_code_and_the_secret_without_javascript(client
     assert TOTPDevice.objects.filter(user=newcomer).count() == 1
 
 
+def test_another_session_with_the_password_never_sees_the_secret_being_enrolled(client, newcomer):
+    from tests.signin_support import SignInClient
+
+    password_step(client, "newcomer")
+    client.get(SETUP)
+    ours = TOTPDevice.objects.get(user=newcomer, confirmed=False)
+    # Someone else who has the password opens the setup page meanwhile.
+    intruder = SignInClient()
+    password_step(intruder, "newcomer")
+    page = intruder.get(SETUP).text
+    secret = base64.b32encode(ours.bin_key).decode()
+    assert secret[:8] not in page.replace(" ", "")
+
+    # The person confirms their own app: the secret the other session was shown dies.
+    client.post(SETUP, {"code": totp_code(ours)})
+    assert list(TOTPDevice.objects.filter(user=newcomer)) == [ours]
+    ours.refresh_from_db()
+    assert ours.confirmed
+
+
 def test_enrolment_confirms_the_app_and_shows_ten_recovery_codes_once(client, newcomer):
     codes = enrol(client, newcomer)
     assert len(codes) == 10 and len(set(codes)) == 10
