@@ -39,35 +39,31 @@ def submit_tip(submission: TipSubmission, *, by: User | None, ip_address: str | 
     All or nothing: the rows are written in one transaction, and the files
     written on the way are removed again if anything fails.
     """
-    practice, consent, new_consent = (
-        submission.practice,
-        submission.consent,
-        submission.new_consent,
-    )
-    kind, features_patient = submission.kind, submission.features_patient
-    submitter_name, policy_confirmed = submission.submitter_name, submission.policy_confirmed
+    practice = submission.practice
     user = by if by is not None and by.is_authenticated else None
     via_link = user is None
+    consent = submission.consent
     if consent is not None and consent.practice_id != practice.pk:
         raise ValueError("the authorization belongs to another practice")
-    if features_patient and consent is None and new_consent is None:
+    if submission.features_patient and consent is None and submission.new_consent is None:
         raise ValueError("a tip that features a patient needs the patient's authorization")
     with files.files_removed_on_failure(), transaction.atomic():
-        if new_consent is not None:
+        if submission.new_consent is not None:
             consent = record_consent(
-                consent=new_consent,
+                consent=submission.new_consent,
                 document=submission.new_consent_document,
                 by=user,
-                by_label=f"{submitter_name} via the tip link" if via_link else "",
+                by_label=f"{submission.submitter_name} via the tip link" if via_link else "",
                 ip_address=ip_address,
             )
+        features_patient = submission.features_patient
         tip = Tip.objects.create(
             practice=practice,
             submitted_by=user,
-            submitter_name=submitter_name if via_link else "",
+            submitter_name=submission.submitter_name if via_link else "",
             submitter_email=submission.submitter_email if via_link else "",
             via_link=via_link,
-            kind=kind,
+            kind=submission.kind,
             text=submission.text,
             features_patient=features_patient,
             consent=consent if features_patient else None,
@@ -80,7 +76,7 @@ def submit_tip(submission: TipSubmission, *, by: User | None, ip_address: str | 
         TipPhoto.objects.bulk_create(
             TipPhoto(tip=tip, asset=asset, position=i) for i, asset in enumerate(assets)
         )
-        if policy_confirmed and user is not None:
+        if submission.policy_confirmed and user is not None:
             Membership.objects.filter(
                 user=user, practice=practice, policy_confirmed_at__isnull=True
             ).update(policy_confirmed_at=timezone.now())
@@ -91,12 +87,12 @@ def submit_tip(submission: TipSubmission, *, by: User | None, ip_address: str | 
             practice=practice,
             obj=tip,
             detail={
-                "kind": kind,
+                "kind": submission.kind,
                 "photos": [a.pk for a in assets],
                 "features_patient": features_patient,
                 "consent": consent.pk if features_patient and consent else None,
                 "via_link": via_link,
-                "policy_confirmed": policy_confirmed,
+                "policy_confirmed": submission.policy_confirmed,
             },
             ip_address=ip_address,
         )

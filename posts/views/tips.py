@@ -3,8 +3,6 @@ and the agency's inbox."""
 
 from __future__ import annotations
 
-from typing import TypedDict, Unpack
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -41,19 +39,25 @@ def _body_too_large(request: HttpRequest) -> bool:
     return length > settings.MAX_TIP_BYTES + MAX_CONSENT_DOCUMENT_BYTES + 1024 * 1024
 
 
-class _TipFormOptions(TypedDict):
-    practice: Practice
-    via_link: bool
-    needs_policy: bool
-
-
-def _tip_forms(request: HttpRequest, **options: Unpack[_TipFormOptions]) -> TipForms:
-    if request.method != "POST":
-        return TipForms(**options)
-    if _body_too_large(request):
-        # Refused before the body is read: nothing of it reaches the disk.
-        return TipForms(too_large=True, **options)
-    return TipForms(request.POST, request.FILES, signer_ip=client_ip(request), **options)
+def _tip_forms(
+    request: HttpRequest, *, practice: Practice, via_link: bool, needs_policy: bool
+) -> TipForms:
+    if request.method != "POST" or _body_too_large(request):
+        # Too large: refused before the body is read, nothing of it reaches the disk.
+        return TipForms(
+            practice=practice,
+            via_link=via_link,
+            needs_policy=needs_policy,
+            too_large=request.method == "POST",
+        )
+    return TipForms(
+        request.POST,
+        request.FILES,
+        practice=practice,
+        via_link=via_link,
+        needs_policy=needs_policy,
+        signer_ip=client_ip(request),
+    )
 
 
 @require_http_methods(["GET", "POST"])
