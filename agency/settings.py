@@ -326,6 +326,10 @@ PUBLISH_MAX_ATTEMPTS = env.integer("PUBLISH_MAX_ATTEMPTS", 6, minimum=1)
 PUBLISH_LEASE_SECONDS = env.integer("PUBLISH_LEASE_SECONDS", 120, minimum=10)
 DISPATCH_INTERVAL_SECONDS = env.integer("DISPATCH_INTERVAL_SECONDS", 3, minimum=1)
 DISPATCH_BATCH = env.integer("DISPATCH_BATCH", 500, minimum=1)
+# Publications per publish job, attempted one after the other: RQ's own
+# bookkeeping per job costs about as much CPU as a publication's database work
+# (docs/publishing.md).
+PUBLISH_JOB_SIZE = env.integer("PUBLISH_JOB_SIZE", 3, minimum=1)
 # Pause between metric fetches in one job, so a practice's accounts are never hit in a burst.
 METRICS_SPACING_SECONDS = env.decimal("METRICS_SPACING_SECONDS", 0.2, minimum=0)
 # Retries: exponential backoff with full jitter from the base, never above the cap.

@@ -383,6 +383,13 @@ def run(
     # The same photo as the engine's posts: signed URL and bytes, made once.
     items: dict[tuple[int, str], tuple[MediaItem, ...]] = {}
     if photos:
+        # A photo is served at its signed URL only while a post using it is
+        # going out (posts.media.needed_publicly), and every bench post is
+        # published by now: one post per practice goes back to scheduled, so
+        # that Instagram and Google can fetch the photo as they did above.
+        Post.objects.filter(pk__in=[post.pk for post in posts[: len(practice_ids)]]).update(
+            status=Post.Status.SCHEDULED
+        )
         for post in posts[: len(practice_ids)]:
             for account in by_practice[post.practice_id]:
                 items[post.practice_id, account.platform] = media.media_items(

@@ -1,7 +1,8 @@
 """The dispatcher: find due publications in the database and hand them to workers.
 
 The database is the truth and Redis only carries work. `claim_due` marks
-publications queued with a lease and enqueues one job each after the commit;
+publications queued with a lease and enqueues jobs for them after the commit
+(a few publications per job, settings.PUBLISH_JOB_SIZE);
 if Redis loses a job (flush, crash) or a worker dies mid-publish, the lease
 runs out and the next dispatch takes the publication back. One taken back
 from `publishing` may have reached the platform, so it comes back `unknown`
@@ -26,7 +27,7 @@ from practices.models import SocialAccount
 logger = logging.getLogger(__name__)
 
 PUBLISH_QUEUE = "publish"
-JOB = "posts.jobs.publish_publication"
+JOB = "posts.jobs.publish_publications"
 # Posts whose publications may be attempted. A held or retried publication
 # keeps its post in `publishing` until every publication has settled.
 ACTIVE_POSTS = [Post.Status.SCHEDULED, Post.Status.PUBLISHING]
@@ -35,6 +36,9 @@ ACTIVE_POSTS = [Post.Status.SCHEDULED, Post.Status.PUBLISHING]
 def job_timeout() -> int:
     # A job must be dead before its lease runs out, or a second worker could
     # read back (finding nothing yet) while the first is still publishing.
+    # A job attempts its publications one after the other and claims each when
+    # it starts it, so every lease begins after the job did: the job's timeout
+    # ends before the lease of whichever attempt it kills.
     return max(settings.PUBLISH_LEASE_SECONDS - 5, 5)
 
 
@@ -87,7 +91,7 @@ def _take_back_expired(now: datetime, limit: int) -> int:
 
 
 def claim_due(*, now: datetime | None = None, limit: int | None = None) -> list[int]:
-    """Claim due publications and enqueue a job for each; returns their ids.
+    """Claim due publications and enqueue jobs for them; returns their ids.
 
     Uses the partial indexes publication_due and publication_leased.
 
@@ -139,24 +143,27 @@ def claim_due(*, now: datetime | None = None, limit: int | None = None) -> list[
 
 
 def enqueue(ids: list[int]) -> None:
-    """One job per publication, pushed in one round trip.
+    """Jobs of PUBLISH_JOB_SIZE publications each, in due order, pushed in one round trip.
 
-    If Redis is down the rows stay queued and their leases bring them back.
+    If Redis is down the rows stay queued and their leases bring them back;
+    so do the ones a job never reached (its worker died, or it was killed).
     """
     queue: Queue = django_rq.get_queue(PUBLISH_QUEUE)
     timeout = job_timeout()
+    size = settings.PUBLISH_JOB_SIZE
+    chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
     try:
         queue.enqueue_many(
             [
                 Queue.prepare_data(
                     JOB,
-                    args=(pk,),
+                    args=(chunk,),
                     timeout=timeout,
                     result_ttl=0,
                     failure_ttl=24 * 60 * 60,
-                    description=f"publish publication {pk}",
+                    description="publish publications " + ", ".join(map(str, chunk)),
                 )
-                for pk in ids
+                for chunk in chunks
             ]
         )
     except Exception:

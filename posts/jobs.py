@@ -8,11 +8,15 @@ schedule.
 
 from __future__ import annotations
 
+import logging
+
 from django.db import close_old_connections, connection
 from rq import get_current_job
 
 from posts import dispatch, metrics, publishing, takedown
 from practices import tokens
+
+logger = logging.getLogger(__name__)
 
 # -- jobs ------------------------------------------------------------------------
 
@@ -29,7 +33,31 @@ def _usable_connection() -> None:
         close_old_connections()
 
 
+def publish_publications(publication_ids: list[int]) -> list[str]:
+    """Attempt each publication in turn (posts.dispatch enqueues a few per job).
+
+    One failing attempt does not stop the others; the job still fails
+    afterwards, so the error is seen in the failed-job registry. A publication
+    whose attempt broke off stays claimed until its lease runs out, and the
+    dispatcher then takes it back, reading back first.
+    """
+    _usable_connection()
+    outcomes: list[str] = []
+    broken: Exception | None = None
+    for publication_id in publication_ids:
+        try:
+            outcomes.append(publishing.attempt(publication_id=publication_id))
+        except Exception as error:
+            logger.exception("publication %s: the attempt broke off", publication_id)
+            outcomes.append("error")
+            broken = broken or error
+    if broken is not None:
+        raise broken
+    return outcomes
+
+
 def publish_publication(publication_id: int) -> str:
+    """One publication: jobs enqueued before publish_publications existed."""
     _usable_connection()
     return publishing.attempt(publication_id=publication_id)
 

@@ -32,7 +32,7 @@ from core import files
 from core.models import User
 from imaging import CleanedImage, ImageRejected
 from platforms.base import MediaItem
-from posts.models import MediaAsset, MediaVariant, Post
+from posts.models import MediaAsset, MediaVariant, Post, PostMedia
 from practices.models import PatientConsent, Practice
 
 logger = logging.getLogger(__name__)
@@ -305,14 +305,18 @@ class MediaUnavailable(Exception):
     """A post's photo could not be prepared for a platform; the message says why."""
 
 
-def media_items(post: Post, platform: str) -> tuple[MediaItem, ...]:
+def media_items(
+    post: Post, platform: str, *, attachments: list[PostMedia] | None = None
+) -> tuple[MediaItem, ...]:
     """The post's photos as this platform wants them, in order.
 
     Each is a rendered variant (crop and size for the platform) with an
     absolute signed URL, which Instagram and Google fetch themselves, and its
     bytes, which the other platforms upload. Text-only posts need none of it.
+    `attachments`: Post.attachments() when the caller has just read them.
     """
-    attachments = list(post.postmedia_set.select_related("asset").order_by("position"))
+    if attachments is None:
+        attachments = post.attachments()
     if not attachments:
         return ()
     spec = imaging.PLATFORM_VARIANT[platform]

@@ -27,7 +27,7 @@ from platforms.base import Account, PlatformClient, PublishRequest, PublishResul
 from platforms.errors import PlatformError
 from posts import alerts
 from posts.media import MediaUnavailable, media_items
-from posts.models import IllegalTransition, Post, Publication
+from posts.models import IllegalTransition, Post, PostMedia, Publication
 from practices import alerts as account_alerts
 from practices.models import PatientConsent, SocialAccount
 from practices.platform_clients import account_for, client_for
@@ -63,8 +63,13 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> float:
 # -- checks at the moment of publishing ---------------------------------------
 
 
-def approval_problem(post: Post, *, consents: list[PatientConsent] | None = None) -> str:
-    if not post.approval_is_current(consents=consents):
+def approval_problem(
+    post: Post,
+    *,
+    consents: list[PatientConsent] | None = None,
+    attachments: list[PostMedia] | None = None,
+) -> str:
+    if not post.approval_is_current(consents=consents, attachments=attachments):
         return (
             "Not published: the post was changed after it was approved. Send it for approval again."
         )
@@ -174,8 +179,10 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
         # revocation received meanwhile counts) for both checks and for the
         # outcome; a changed approval is reported first.
         consents = list(post.relied_consents())
+        # The photos too, once: what the approval covered is what is uploaded.
+        attachments = post.attachments()
         problems = post.consent_problems([platform], at=now, consents=consents)
-        problem = approval_problem(post, consents=consents)
+        problem = approval_problem(post, consents=consents, attachments=attachments)
         kind = Kind.APPROVAL
         if not problem and problems:
             kind = Kind.CONSENT
@@ -210,7 +217,7 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
             )
 
         try:
-            media = media_items(post, platform)
+            media = media_items(post, platform, attachments=attachments)
         except MediaUnavailable as error:
             return (
                 _failed(publication, Kind.MEDIA, f"Not published: {error}."),

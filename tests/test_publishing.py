@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import django_rq
 import pytest
 from django.core import mail
 from django.db import connection
@@ -13,7 +14,7 @@ from django.utils.html import escape
 
 from core.models import AuditEvent
 from platforms.base import PublishRequest
-from posts import dispatch, publishing
+from posts import dispatch, jobs, publishing
 from posts.models import IllegalTransition, Post, Publication
 from practices.models import PatientConsent, SocialAccount
 from practices.platform_clients import account_for, client_for
@@ -86,7 +87,11 @@ def test_dispatch_query_count_does_not_grow_with_the_batch(
     with django_assert_max_num_queries(8), django_capture_on_commit_callbacks(execute=True):
         claimed = dispatch.claim_due()
     assert len(claimed) == 40
-    assert redis_db.llen("rq:queue:publish") == 40
+    # Jobs of PUBLISH_JOB_SIZE (3) publications each, every one in exactly one.
+    queue = django_rq.get_queue("publish")
+    jobs = queue.get_jobs()
+    assert len(jobs) == 14
+    assert sorted(pk for job in jobs for pk in job.args[0]) == sorted(claimed)
     assert Publication.objects.filter(status=Status.QUEUED).count() == 40
     assert Post.objects.filter(status=Post.Status.PUBLISHING).count() == 10
 
@@ -97,13 +102,44 @@ def test_one_attempt_stays_within_a_fixed_number_of_queries(
     post = scheduled_post(world, ["linkedin"])
     with django_capture_on_commit_callbacks(execute=True):
         (pk,) = dispatch.claim_due()
-    # claim (2), consents, approval (3), photos, outcome, audit, roll-up (3:
-    # lock the post, read the statuses, move): 12. Plus 2 only in this test:
-    # roll-up's transaction is a savepoint (and its release) inside the test's.
+    # claim (2), consents, photos, approval (2), outcome, audit, roll-up (4:
+    # anything still on its way, lock the post, read the statuses, move): 12.
+    # Plus 2 only in this test: roll-up's transaction is a savepoint (and its
+    # release) inside the test's.
     with django_assert_max_num_queries(14):
         assert publishing.attempt(publication_id=pk) == "published"
     post.refresh_from_db()
     assert post.status == Post.Status.PUBLISHED
+
+
+def test_a_roll_up_with_publications_still_on_their_way_is_one_query(
+    world, sandbox, django_assert_num_queries
+):
+    post = scheduled_post(world, ["linkedin", "x"])
+    dispatch.claim_due()
+    with django_assert_num_queries(1):
+        post.roll_up()
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHING
+
+
+def test_a_job_attempts_every_publication_even_when_one_breaks(world, sandbox):
+    first = scheduled_post(world, ["linkedin"])
+    broken = scheduled_post(world, ["facebook"])
+    last = scheduled_post(world, ["x"])
+    ids = dispatch.claim_due()  # queued; the jobs are not pushed inside a test's transaction
+    by_post = {p.post_id: p.pk for p in Publication.objects.filter(pk__in=ids)}
+    # An account of a platform no client knows makes its attempt break off
+    # with an error that is not a platform's answer.
+    SocialAccount.objects.filter(pk=world["accounts"]["facebook"].pk).update(platform="myspace")
+    with pytest.raises(LookupError):
+        jobs.publish_publications([by_post[first.pk], by_post[broken.pk], by_post[last.pk]])
+    statuses = dict(Publication.objects.filter(pk__in=ids).values_list("post_id", "status"))
+    assert statuses == {
+        first.pk: Status.PUBLISHED,
+        broken.pk: Status.PUBLISHING,  # its lease brings it back
+        last.pk: Status.PUBLISHED,
+    }
 
 
 def test_hot_queries_join_no_table_for_an_order_they_do_not_need(world, sandbox):

@@ -325,6 +325,20 @@ class Post(models.Model):
         """
         from posts.models.publications import Publication  # it builds on Post
 
+        settled = {
+            Publication.Status.PUBLISHED,
+            Publication.Status.FAILED,
+            Publication.Status.CANCELLED,
+            Publication.Status.DELETED,
+        }
+        # A first look without the lock (one query, no transaction): while
+        # another publication of the post is still on its way there is nothing
+        # to settle, and whoever settles that one rolls up after its own
+        # commit, seeing ours (committed before this read). Only a roll-up that
+        # may be the last takes the lock and reads again.
+        if self.publications.exclude(status__in=settled).exists():
+            return
+
         with transaction.atomic():
             # The status under the lock, not the one this copy was loaded
             # with: another worker, or a person, may have moved the post since.
@@ -337,12 +351,6 @@ class Post(models.Model):
             # READ COMMITTED: this statement starts after the lock is ours,
             # so it sees every change committed by whoever held it.
             statuses = list(self.publications.order_by().values_list("status", flat=True))
-            settled = {
-                Publication.Status.PUBLISHED,
-                Publication.Status.FAILED,
-                Publication.Status.CANCELLED,
-                Publication.Status.DELETED,
-            }
             if not statuses or any(s not in settled for s in statuses):
                 return
             published = sum(
@@ -429,19 +437,31 @@ class Post(models.Model):
     def caption_for(self, platform: str) -> str:
         return self.overrides.get(platform) or self.caption
 
-    def content_hash(self, *, consents: list[PatientConsent] | None = None) -> str:
+    def attachments(self) -> list[PostMedia]:
+        """The post's photos in order, each with its asset (one query)."""
+        return list(self.postmedia_set.select_related("asset").order_by("position"))
+
+    def content_hash(
+        self,
+        *,
+        consents: list[PatientConsent] | None = None,
+        attachments: list[PostMedia] | None = None,
+    ) -> str:
         """A fingerprint of exactly what would be published.
 
-        `consents`: the relied authorizations when the caller has just read
-        them (the publisher, once per attempt), saving a query.
+        `consents` and `attachments`: the relied authorizations and the photos
+        when the caller has just read them (the publisher, once per attempt,
+        for all its checks and the upload), saving a query each.
 
         An approval stores it; any change to a caption, a photo, its crop or
         alt text, the targets, or what it uses of a patient and under which
         authorizations makes a different hash and voids the approval.
         """
+        if attachments is None:
+            attachments = self.attachments()
         media = [
             [pm.asset.sha256, pm.asset.focal_x, pm.asset.focal_y, pm.asset.alt_text]
-            for pm in self.postmedia_set.select_related("asset").order_by("position")
+            for pm in attachments
         ]
         # One query for both (this runs again at every publishing attempt).
         target_rows = list(self.targets.values_list("pk", "platform"))
@@ -475,10 +495,15 @@ class Post(models.Model):
             .first()
         )
 
-    def approval_is_current(self, *, consents: list[PatientConsent] | None = None) -> bool:
+    def approval_is_current(
+        self,
+        *,
+        consents: list[PatientConsent] | None = None,
+        attachments: list[PostMedia] | None = None,
+    ) -> bool:
         approval = self.current_approval()
         return approval is not None and approval.content_hash == self.content_hash(
-            consents=consents
+            consents=consents, attachments=attachments
         )
 
 
