@@ -5,6 +5,8 @@ from typing import Any, NoReturn, cast
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from core.local_time import validate_zone
+
 
 class User(AbstractUser):
     """Anyone who logs in: agency people and the practices' staff and doctors.
@@ -20,6 +22,9 @@ class User(AbstractUser):
 
     email = models.EmailField("e-mail address", unique=True)
     agency_role = models.CharField(max_length=20, choices=AgencyRole.choices, blank=True)
+    # The person's own clock, shown beside a practice's when they differ
+    # (the post editor). Blank: the server's default zone.
+    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_zone])
     # Set by `manage.py demo_data` only, so that the quick start stays one
     # step: not editable, so no form (the admin's included) can show or set
     # it, and ignored in production (core.two_factor.is_exempt).

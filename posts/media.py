@@ -308,7 +308,7 @@ class MediaUnavailable(Exception):
 def media_items(
     post: Post, platform: str, *, attachments: list[PostMedia] | None = None
 ) -> tuple[MediaItem, ...]:
-    """The post's photos as this platform wants them, in order.
+    """The post's photos for this platform (Post.photos_for), as it wants them, in order.
 
     Each is a rendered variant (crop and size for the platform) with an
     absolute signed URL, which Instagram and Google fetch themselves, and its
@@ -317,6 +317,7 @@ def media_items(
     """
     if attachments is None:
         attachments = post.attachments()
+    attachments = post.photos_for(platform, attachments)
     if not attachments:
         return ()
     spec = imaging.PLATFORM_VARIANT[platform]

@@ -25,7 +25,7 @@ from django.utils import timezone
 from core.models import AuditEvent, User
 from platforms.base import Account, PlatformClient, PublishRequest, PublishResult, RemotePost
 from platforms.errors import PlatformError
-from posts import alerts
+from posts import alerts, compliance
 from posts.media import MediaUnavailable, media_items
 from posts.models import IllegalTransition, Post, PostMedia, Publication
 from practices import alerts as account_alerts
@@ -181,12 +181,14 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
         consents = list(post.relied_consents())
         # The photos too, once: what the approval covered is what is uploaded.
         attachments = post.attachments()
-        problems = post.consent_problems([platform], at=now, consents=consents)
+        problems = compliance.authorization_problems(
+            post, platforms=[platform], at=now, consents=consents, attachments=attachments
+        )
         problem = approval_problem(post, consents=consents, attachments=attachments)
         kind = Kind.APPROVAL
         if not problem and problems:
             kind = Kind.CONSENT
-            problem = "Not published: " + "; ".join(problems) + "."
+            problem = "Not published: " + " ".join(problems)
         if problem:
             if publication.takedown_was_requested():
                 # A revocation arrived while this was in flight (possibly after

@@ -2,11 +2,24 @@ from __future__ import annotations
 
 from django.urls import path
 
-from posts.views import consents, media, posts, publications, tips
+from posts.views import consents, editor, media, posts, publications, tips
 
 urlpatterns = [
     path("posts/<int:pk>/", posts.post_detail, name="post_detail"),
-    path("posts/new/", posts.post_new, name="post_new"),
+    path("posts/new/", editor.post_new, name="post_new"),
+    path("posts/checks/", editor.post_checks, name="post_checks"),
+    path("posts/<int:pk>/edit/", editor.post_edit, name="post_edit"),
+    path("posts/<int:pk>/send/", editor.post_send, name="post_send"),
+    path("posts/<int:pk>/schedule/", editor.post_schedule, name="post_schedule"),
+    path("posts/<int:pk>/unschedule/", editor.post_unschedule, name="post_unschedule"),
+    path("posts/<int:pk>/cancel/", editor.post_cancel, name="post_cancel"),
+    path("posts/<int:pk>/duplicate/", editor.post_duplicate, name="post_duplicate"),
+    path("posts/<int:pk>/comments/", editor.post_comment, name="post_comment"),
+    path(
+        "posts/<int:pk>/accept-identifiers/",
+        editor.post_accept_identifiers,
+        name="post_accept_identifiers",
+    ),
     path("approvals/", posts.approvals, name="approvals"),
     path(
         "publications/<int:pk>/retry/",

@@ -56,6 +56,12 @@ class Practice(models.Model):
     )
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=50, blank=True)
+    # The practice's own contact details: they may appear in posts, and the
+    # identifier check (posts.compliance) leaves them alone.
+    street_address = models.CharField(max_length=300, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    fax = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
     brand_voice = models.TextField(blank=True, help_text="Tone and words to use or avoid.")
     default_hashtags = models.CharField(max_length=500, blank=True)
     approval_policy = models.CharField(

@@ -840,7 +840,9 @@ def test_draft_a_post_link_reaches_a_real_page(client, strategist, staff, practi
     client.force_login(strategist)
     response = client.get(reverse("post_new"), {"tip": tip.pk})
     assert response.status_code == 200
-    assert "The post editor is coming." in response.content.decode()
+    # The editor, starting from the tip's story.
+    assert 'id="editor"' in response.content.decode()
+    assert tip.text in response.content.decode()
 
 
 @pytest.mark.parametrize(("who", "expected"), [("staff", 403), ("other_strategist", 404)])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from posts.models.errors import IllegalTransition
 from posts.models.media import MediaAsset, MediaVariant
 from posts.models.metrics import MetricSnapshot
-from posts.models.posts import Approval, Post, PostMedia
+from posts.models.posts import Approval, Post, PostComment, PostMedia
 from posts.models.publications import Publication
 from posts.models.tips import Tip, TipPhoto
 
@@ -20,6 +20,7 @@ __all__ = [
     "MediaVariant",
     "MetricSnapshot",
     "Post",
+    "PostComment",
     "PostMedia",
     "Publication",
     "Tip",

@@ -16,7 +16,7 @@ from django.utils import timezone
 from core.models import User
 from posts.models.errors import IllegalTransition
 from posts.models.media import MediaAsset
-from posts.models.tips import Tip
+from posts.models.tips import Tip, TipPhoto
 from practices.models import PatientConsent, Practice, SocialAccount
 
 
@@ -115,9 +115,18 @@ class Post(models.Model):
     patient_uses = models.JSONField(default=list, blank=True)
     consents = models.ManyToManyField(PatientConsent, related_name="posts", blank=True)
     is_testimonial = models.BooleanField(default=False)
+    # Which photos go to a platform when not all of them: {platform: [asset id, ...]},
+    # in the post's order (Google takes one photo, X four).
+    photo_choices = models.JSONField(default=dict, blank=True)
     identifier_review_note = models.TextField(
         blank=True, help_text="Why flagged identifiers in the text are acceptable."
     )
+    # The identifier findings that note covers (posts.compliance.Finding.key):
+    # a new one blocks again.
+    identifier_review_findings = models.JSONField(default=list, blank=True)
+    # Bumped by every save in the editor: a save made from an older copy is
+    # refused instead of overwriting someone else's (posts.editing).
+    version = models.PositiveIntegerField(default=1)
     cancel_reason = models.CharField(max_length=500, blank=True)
     # The status a cancelled post was cancelled from (see SHOWN_TO_DOCTORS);
     # empty for every other post.
@@ -438,8 +447,27 @@ class Post(models.Model):
         return self.overrides.get(platform) or self.caption
 
     def attachments(self) -> list[PostMedia]:
-        """The post's photos in order, each with its asset (one query)."""
-        return list(self.postmedia_set.select_related("asset").order_by("position"))
+        """The post's photos in order, each with its asset (one query).
+
+        Each is marked `came_with_consent` when its photo was sent in with a
+        tip that has a patient's authorization (posts.compliance reads those).
+        """
+        came_with_consent = TipPhoto.objects.filter(
+            asset_id=models.OuterRef("asset_id"), tip__consent__isnull=False
+        )
+        return list(
+            self.postmedia_set.select_related("asset")
+            .annotate(came_with_consent=models.Exists(came_with_consent))
+            .order_by("position")
+        )
+
+    def photos_for(self, platform: str, attachments: list[PostMedia]) -> list[PostMedia]:
+        """The photos that go to this platform: all, or those chosen for it."""
+        chosen = self.photo_choices.get(platform)
+        if chosen is None:
+            return attachments
+        wanted = set(chosen)
+        return [attachment for attachment in attachments if attachment.asset_id in wanted]
 
     def content_hash(
         self,
@@ -473,6 +501,14 @@ class Post(models.Model):
             "targets": targets,
             "testimonial": self.is_testimonial,
         }
+        if self.photo_choices:
+            # Only when some platform takes fewer photos, so that the
+            # approvals given before photo choices existed stay valid.
+            content["photo_choices"] = {
+                platform: sorted(ids)
+                for platform, ids in self.photo_choices.items()
+                if platform in platforms
+            }
         if consents is None:
             consent_ids = sorted(self.relied_consents().values_list("pk", flat=True))
         else:
@@ -518,6 +554,24 @@ class PostMedia(models.Model):
 
     def __str__(self) -> str:
         return f"Photo {self.position + 1} of {self.post}"
+
+
+class PostComment(models.Model):
+    """The conversation on a post between the agency and the practice's doctors."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=200, blank=True)
+    body = models.TextField(max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Comment on {self.post}"
 
 
 class Approval(models.Model):

@@ -1,4 +1,4 @@
-"""A post's page, the doctor's approvals list, and where a new post starts."""
+"""A post's page and the doctor's approvals list (the editor is posts.views.editor)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def post_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
             "approvals": post.approvals.select_related("reviewer"),
             "targets": post.targets.all(),
+            "comments": post.comments.select_related("author"),
         },
     )
 
@@ -46,16 +47,3 @@ def approvals(request: AuthenticatedHttpRequest) -> HttpResponse:
         .order_by("-updated_at")[:20]
     )
     return render(request, "posts/approvals.html", {"waiting": waiting, "recent": recent})
-
-
-@require_GET
-@login_required
-def post_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Where "draft a post from this tip" leads until the post editor arrives."""
-    access.require_agency(request.user)
-    tip = None
-    tip_id = request.GET.get("tip", "")
-    # isdecimal() alone admits digits of other scripts that int() refuses.
-    if tip_id.isascii() and tip_id.isdecimal():
-        tip = access.get_tip_for_user(request.user, int(tip_id), roles=access.AGENCY)
-    return render(request, "posts/post_new.html", {"tip": tip})

@@ -1,0 +1,422 @@
+"""The post editor's workflow: save a version, send it on, schedule, and the rest.
+
+Every action takes the version the person's page showed (Post.version) and
+is refused when someone saved since (`StaleEdit`): two people editing the
+same post never overwrite each other silently. A save that changes what a
+doctor approved (Post.content_hash) voids the approval, and is refused until
+the person confirms (`ConfirmVoid`); a change of time alone does not.
+Each action writes its audit event; nothing here renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import AuditEvent, User
+from posts import compliance, publishability
+from posts.models import IllegalTransition, MediaAsset, Post, PostComment, PostMedia, Tip
+from practices.models import PatientConsent, Practice, SocialAccount
+
+# Where a person may still change a post. Once it starts going out, what went
+# out is what it is.
+EDITABLE = frozenset(
+    {
+        Post.Status.DRAFT,
+        Post.Status.IN_REVIEW,
+        Post.Status.CHANGES_REQUESTED,
+        Post.Status.APPROVED,
+        Post.Status.SCHEDULED,
+    }
+)
+# An edit of the content here voids something a doctor or the policy gave.
+APPROVED_OR_ASKED = frozenset({Post.Status.IN_REVIEW, Post.Status.APPROVED, Post.Status.SCHEDULED})
+
+
+class StaleEdit(IllegalTransition):
+    """Someone saved the post after this person's page was loaded."""
+
+
+class ConfirmVoid(IllegalTransition):
+    """The save would void the approval (or recall the post from review): ask first."""
+
+
+class NotReady(IllegalTransition):
+    """The post cannot be sent on yet; `reasons` says what to fix, in plain words."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass
+class Content:
+    """What the editor form describes: everything a person sets on a post."""
+
+    caption: str
+    title: str = ""
+    overrides: dict[str, str] = field(default_factory=dict)
+    targets: list[SocialAccount] = field(default_factory=list)
+    photos: list[MediaAsset] = field(default_factory=list)  # in order
+    alt_texts: dict[int, str] = field(default_factory=dict)  # asset id -> text
+    photo_choices: dict[str, list[int]] = field(default_factory=dict)
+    scheduled_at: datetime | None = None
+    features_patient: bool = False
+    patient_uses: list[str] = field(default_factory=list)
+    consents: list[PatientConsent] = field(default_factory=list)
+    is_testimonial: bool = False
+
+
+@dataclass
+class Saved:
+    post: Post
+    created: bool = False
+    voided: bool = False  # the approval was voided, or the post recalled from review
+    rescheduled: bool = False
+
+
+def content_of(post: Post) -> Content:
+    """A saved post's content, as the editor form starts from it."""
+    attachments = post.attachments()
+    return Content(
+        caption=post.caption,
+        title=post.title,
+        overrides=dict(post.overrides),
+        targets=list(post.targets.all()),
+        photos=[attachment.asset for attachment in attachments],
+        alt_texts={attachment.asset_id: attachment.asset.alt_text for attachment in attachments},
+        photo_choices={k: list(v) for k, v in post.photo_choices.items()},
+        scheduled_at=post.scheduled_at,
+        features_patient=post.features_patient,
+        patient_uses=list(post.patient_uses),
+        consents=list(post.consents.all()),
+        is_testimonial=post.is_testimonial,
+    )
+
+
+def content_from_tip(tip: Tip) -> Content:
+    """A new post's content drafted from a tip: its story, photos and patient."""
+    photos = [tp.asset for tp in tip.tipphoto_set.select_related("asset").order_by("position")]
+    uses = []
+    if tip.features_patient:
+        uses = ["story"] + (["photo"] if photos else [])
+    return Content(
+        caption=tip.text,
+        title=f"From {tip.get_kind_display().lower()} tip #{tip.pk}",
+        photos=photos,
+        alt_texts={asset.pk: asset.alt_text for asset in photos},
+        features_patient=tip.features_patient,
+        patient_uses=uses,
+    )
+
+
+def check_content(practice: Practice, content: Content) -> None:
+    """Everything named in the content belongs to the practice (the form's
+    choices already keep to it; this is the service's own guard)."""
+    owners = [
+        *(account.practice_id for account in content.targets),
+        *(asset.practice_id for asset in content.photos),
+        *(consent.practice_id for consent in content.consents),
+    ]
+    if any(owner != practice.pk for owner in owners):
+        raise ValueError("an account, photo or authorization belongs to another practice")
+    platforms = {account.platform for account in content.targets}
+    photo_ids = {asset.pk for asset in content.photos}
+    for platform, ids in content.photo_choices.items():
+        if platform not in platforms or not set(ids) <= photo_ids:
+            raise ValueError("a photo choice names a platform or a photo the post does not have")
+
+
+def _apply(post: Post, content: Content) -> None:
+    post.title = content.title[:200]
+    post.caption = content.caption
+    post.overrides = {k: v for k, v in sorted(content.overrides.items()) if v.strip()}
+    post.photo_choices = {
+        platform: [asset.pk for asset in content.photos if asset.pk in set(ids)]
+        for platform, ids in sorted(content.photo_choices.items())
+    }
+    post.features_patient = content.features_patient
+    post.patient_uses = sorted(set(content.patient_uses))
+    post.is_testimonial = content.is_testimonial
+    post.save()
+    post.targets.set(content.targets)
+    post.consents.set(content.consents)
+    wanted = [asset.pk for asset in content.photos]
+    current = list(post.postmedia_set.order_by("position").values_list("asset_id", flat=True))
+    if current != wanted:
+        post.postmedia_set.all().delete()
+        PostMedia.objects.bulk_create(
+            PostMedia(post=post, asset_id=pk, position=i) for i, pk in enumerate(wanted)
+        )
+    for asset in content.photos:
+        text = content.alt_texts.get(asset.pk)
+        if text is not None and text.strip() != asset.alt_text:
+            asset.alt_text = text.strip()[:500]
+            asset.save(update_fields=["alt_text"])
+
+
+def save(
+    *,
+    practice: Practice,
+    post: Post | None,
+    content: Content,
+    version: int | None,
+    by: User,
+    confirm_void: bool = False,
+    tip: Tip | None = None,
+) -> Saved:
+    """Save the editor's content as the post's new version.
+
+    A new post (post None) starts as a draft; drafted from a tip, the tip
+    shows as drafted. An existing one is locked and must still be at
+    `version`. All or nothing: a refusal leaves the post as it was.
+    """
+    check_content(practice, content)
+    if content.scheduled_at is not None and content.scheduled_at <= timezone.now():
+        raise IllegalTransition("the time is in the past; choose a later one")
+    with transaction.atomic():
+        if post is None:
+            post = Post(practice=practice, author=by, tip=tip, caption=content.caption)
+            post.scheduled_at = content.scheduled_at
+            _apply(post, content)
+            if tip is not None and tip.status == Tip.Status.NEW:
+                tip.status = Tip.Status.DRAFTED
+                tip.save(update_fields=["status", "updated_at"])
+            AuditEvent.record(
+                "post_created",
+                actor=by,
+                practice=practice,
+                obj=post,
+                detail={"post": post.pk, "tip": tip.pk if tip else None},
+            )
+            return Saved(post=post, created=True)
+
+        post = _locked(post, version)
+        if post.status not in EDITABLE:
+            raise IllegalTransition(
+                f"the post is {post.get_status_display().lower()}: it can no longer change"
+            )
+        before = post.content_hash()
+        _apply(post, content)
+        # The photos' alt texts live on the photo, so reading the hash again
+        # reads them afresh too.
+        changed = post.content_hash() != before
+        voided = False
+        if changed and post.status in APPROVED_OR_ASKED:
+            if not confirm_void:
+                raise ConfirmVoid(_void_warning(post))
+            post.reopen()
+            voided = True
+        elif changed and post.status == Post.Status.CHANGES_REQUESTED:
+            post.reopen()  # the doctor's changes are being made: back to the working space
+        rescheduled = False
+        if content.scheduled_at != post.scheduled_at:
+            if post.status == Post.Status.SCHEDULED and content.scheduled_at is not None:
+                post.unschedule()
+                post.schedule(at=content.scheduled_at)
+                rescheduled = True
+            elif post.status == Post.Status.SCHEDULED:
+                post.unschedule()
+            post.scheduled_at = content.scheduled_at
+        post.version += 1
+        post.save(update_fields=["scheduled_at", "version", "updated_at"])
+        AuditEvent.record(
+            "post_edited",
+            actor=by,
+            practice=practice,
+            obj=post,
+            detail={"post": post.pk, "voided": voided, "rescheduled": rescheduled},
+        )
+    return Saved(post=post, voided=voided, rescheduled=rescheduled)
+
+
+def _void_warning(post: Post) -> str:
+    if post.status == Post.Status.IN_REVIEW:
+        return (
+            "this post is with the doctor for approval; saving these changes takes it back "
+            "to draft, and it must be sent for approval again"
+        )
+    when = "and unschedules it " if post.status == Post.Status.SCHEDULED else ""
+    return (
+        "this post was approved; saving these changes voids the approval "
+        f"{when}and it must be approved again"
+    )
+
+
+def _locked(post: Post, version: int | None) -> Post:
+    locked = Post.objects.select_for_update().select_related("practice").get(pk=post.pk)
+    if version is not None and locked.version != version:
+        raise StaleEdit(
+            "someone saved this post after you opened it; reload it to see their changes "
+            "(yours are still in the form)"
+        )
+    return locked
+
+
+# -- sending it on -------------------------------------------------------------------
+
+
+def readiness(post: Post) -> list[str]:
+    """What stops the saved post from being sent for approval; [] when nothing does."""
+    attachments = post.attachments()
+    targets = list(post.targets.all())
+    reasons: list[str] = []
+    if not post.caption.strip():
+        reasons.append("Write a caption.")
+    if not targets:
+        reasons.append("Choose at least one account to publish to.")
+    reasons += [
+        f"{problem.label}: {problem.message} {problem.fix}"
+        for problem in publishability.problems(post, targets=targets, attachments=attachments)
+    ]
+    findings = compliance.review(
+        post, attachments=attachments, platforms=sorted({t.platform for t in targets})
+    )
+    reasons += [finding.message for finding in compliance.blocking(findings)]
+    return reasons
+
+
+def send_for_approval(*, post: Post, version: int | None, by: User) -> Post:
+    """To the doctor when the practice's policy needs one; else approved under the policy.
+
+    Refused with every reason at once (NotReady) while a target would refuse
+    the post or the compliance panel has a blocking finding.
+    """
+    with transaction.atomic():
+        post = _locked(post, version)
+        reasons = readiness(post)
+        if reasons:
+            raise NotReady(reasons)
+        if post.needs_doctor_approval():
+            post.submit_for_review()
+            verb = "post_sent_for_approval"
+        else:
+            post.mark_ready(by=by)
+            verb = "post_approved_under_policy"
+        post.version += 1
+        post.save(update_fields=["version", "updated_at"])
+        AuditEvent.record(
+            verb, actor=by, practice=post.practice, obj=post, detail={"post": post.pk}
+        )
+    return post
+
+
+def schedule(*, post: Post, version: int | None, by: User) -> Post:
+    with transaction.atomic():
+        post = _locked(post, version)
+        if post.scheduled_at is None:
+            raise IllegalTransition("choose a time first")
+        if post.scheduled_at <= timezone.now():
+            raise IllegalTransition("the time is in the past; choose a later one")
+        post.schedule(at=post.scheduled_at)
+        post.version += 1
+        post.save(update_fields=["version", "updated_at"])
+        AuditEvent.record(
+            "post_scheduled", actor=by, practice=post.practice, obj=post, detail={"post": post.pk}
+        )
+    return post
+
+
+def unschedule(*, post: Post, version: int | None, by: User) -> Post:
+    with transaction.atomic():
+        post = _locked(post, version)
+        post.unschedule()
+        post.version += 1
+        post.save(update_fields=["version", "updated_at"])
+        AuditEvent.record(
+            "post_unscheduled", actor=by, practice=post.practice, obj=post, detail={"post": post.pk}
+        )
+    return post
+
+
+def cancel(*, post: Post, version: int | None, by: User, reason: str) -> Post:
+    with transaction.atomic():
+        post = _locked(post, version)
+        post.cancel(reason=reason.strip())
+        post.version += 1
+        post.save(update_fields=["version", "updated_at"])
+        AuditEvent.record(
+            "post_cancelled", actor=by, practice=post.practice, obj=post, detail={"post": post.pk}
+        )
+    return post
+
+
+def duplicate(*, post: Post, by: User) -> Post:
+    """A new draft with the same content (not its approvals, time or comments)."""
+    content = content_of(post)
+    content.title = f"Copy of {post}"[:200]
+    content.scheduled_at = None
+    return save(practice=post.practice, post=None, content=content, version=None, by=by).post
+
+
+def comment(*, post: Post, by: User, body: str) -> PostComment:
+    body = body.strip()
+    if not body:
+        raise ValueError("write a comment first")
+    with transaction.atomic():
+        note = PostComment.objects.create(
+            post=post, author=by, author_label=by.get_full_name() or by.username, body=body[:4000]
+        )
+        AuditEvent.record(
+            "post_commented", actor=by, practice=post.practice, obj=post, detail={"post": post.pk}
+        )
+    return note
+
+
+# -- the checks beside the editor ---------------------------------------------------
+
+
+@dataclass
+class Checks:
+    """What the editor shows beside the form: per-platform refusals and the compliance panel."""
+
+    problems: list[publishability.Problem]
+    findings: list[compliance.Finding]
+
+    @property
+    def blocking(self) -> list[compliance.Finding]:
+        return compliance.blocking(self.findings)
+
+    @property
+    def ready(self) -> bool:
+        return not self.problems and not self.blocking
+
+
+def check(
+    *, practice: Practice, content: Content, post: Post | None, tip: Tip | None = None
+) -> Checks:
+    """The checks for content as typed, saved or not (the previews run them at each keystroke).
+
+    The same functions the publisher and approval use, on an unsaved copy of
+    the post: nothing is written.
+    """
+    draft = Post(
+        practice=practice,
+        tip=tip if post is None else post.tip,
+        caption=content.caption,
+        overrides={k: v for k, v in content.overrides.items() if v.strip()},
+        photo_choices=content.photo_choices,
+        scheduled_at=content.scheduled_at,
+        features_patient=content.features_patient,
+        patient_uses=content.patient_uses,
+        is_testimonial=content.is_testimonial,
+        identifier_review_note=post.identifier_review_note if post else "",
+        identifier_review_findings=post.identifier_review_findings if post else [],
+    )
+    attachments = [
+        PostMedia(asset=asset, position=position) for position, asset in enumerate(content.photos)
+    ]
+    consents = list(content.consents)
+    tip_consent = draft.tip.consent if draft.tip_id and draft.tip else None
+    if tip_consent is not None and tip_consent not in consents:
+        consents.append(tip_consent)
+    platforms = sorted({account.platform for account in content.targets})
+    return Checks(
+        problems=publishability.problems(draft, targets=content.targets, attachments=attachments),
+        findings=compliance.review(
+            draft, consents=consents, attachments=attachments, platforms=platforms
+        ),
+    )
