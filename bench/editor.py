@@ -1,0 +1,119 @@
+"""How fast the post editor's live checks answer, on the demo data.
+
+    python scripts/services.py -- python bench/editor.py
+
+Sets up its own database (rounds_bench_editor, dropped and made again) with
+`manage.py demo_data`, signs in as the demo strategist and, for the demo post
+with the most targets and photos, posts the editor's form to the checks
+partial (previews, counters, publishability, compliance) as htmx does while a
+strategist types, changing the caption each time. In-process through Django's
+test client on real PostgreSQL: the figure is the server's time per refresh,
+without the browser or the network. Also times the editor page itself.
+Prints plain name=value lines:
+
+- checks_p50_ms, checks_p95_ms: one refresh of the previews and checks
+- page_p50_ms: the whole editor page
+
+(Their query counts are asserted in tests/test_editor.py.)
+
+Target: a refresh well under 100 ms.
+
+Environment: BENCH_ROUNDS (200).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
+DB_NAME = "rounds_bench_editor"
+
+
+def recreate_database(base_url: str) -> str:
+    import psycopg
+
+    parts = urlsplit(base_url)
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    return urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+
+
+def main() -> int:
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        raise SystemExit("DATABASE_URL must point at PostgreSQL (scripts/services.py sets it)")
+    os.environ["DATABASE_URL"] = recreate_database(base)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.settings")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    import django
+
+    django.setup()
+    import io
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    from core.models import User
+    from posts import editor
+    from posts.models import Post
+
+    call_command("migrate", verbosity=0)
+    call_command("demo_data", stdout=io.StringIO())
+    strategist = User.objects.get(username="sam")
+    post = max(
+        Post.objects.filter(practice__assignments__strategist=strategist),
+        key=lambda p: (p.targets.count(), p.postmedia_set.count()),
+    )
+    content = editor.content_of(post)
+    data: dict[str, object] = {
+        "post": post.pk,
+        "practice": post.practice.slug,
+        "caption": content.caption,
+        "targets": [account.pk for account in content.targets],
+        "photos": [asset.pk for asset in content.photos],
+        "photo_platforms_shown": "1",
+        "version": post.version,
+    }
+    for i, asset in enumerate(content.photos):
+        data[f"position_{asset.pk}"] = str(i + 1)
+        data[f"alt_{asset.pk}"] = asset.alt_text
+        data[f"to_{asset.pk}"] = [account.platform for account in content.targets]
+
+    client = Client()
+    client.force_login(strategist)
+    print(f"post_targets={len(content.targets)}")
+    print(f"post_photos={len(content.photos)}")
+    client.post("/posts/checks/", data)  # warm: templates, the session
+    timings = []
+    for i in range(ROUNDS):
+        data["caption"] = f"{content.caption} {i}"  # as if typing
+        started = time.perf_counter()
+        response = client.post("/posts/checks/", data)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    pages = []
+    for _ in range(max(ROUNDS // 10, 5)):
+        started = time.perf_counter()
+        response = client.get(f"/posts/{post.pk}/edit/")
+        pages.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    timings.sort()
+    print(f"rounds={ROUNDS}")
+    print(f"checks_p50_ms={statistics.median(timings):.1f}")
+    print(f"checks_p95_ms={timings[int(len(timings) * 0.95) - 1]:.1f}")
+    print(f"page_p50_ms={statistics.median(pages):.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
