@@ -108,6 +108,11 @@ class PostEditorForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        # Browsers send a textarea's line breaks as CRLF; the platforms (and
+        # X's count) take a line break as one character.
+        for name in ["caption", *(f"override_{platform}" for platform in PLATFORMS)]:
+            if isinstance(data.get(name), str):
+                data[name] = data[name].replace("\r\n", "\n")
         day, clock = data.get("date"), data.get("time")
         scheduled_at: datetime | None = None
         if day and clock:

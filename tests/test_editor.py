@@ -539,3 +539,49 @@ def test_the_form_asks_which_of_a_repeated_time_is_meant(client, strategist, pra
     post = Post.objects.get()
     # The second 01:30 is standard time, UTC-6.
     assert post.scheduled_at.isoformat() == f"{day.isoformat()}T07:30:00+00:00"
+
+
+def test_moving_a_crop_from_the_editor_voids_the_approval(
+    client, strategist, practice, doctor, accounts, photos
+):
+    post = approved_post(practice, doctor, accounts, photos, schedule=True)
+    client.force_login(strategist)
+    page = client.get(f"/posts/{post.pk}/edit/").content.decode()
+    assert f'action="/media/{photos[0].pk}/focal-point/"' in page
+    response = client.post(
+        f"/media/{photos[0].pk}/focal-point/",
+        {"x": "0.2", "y": "0.3", "next": f"/posts/{post.pk}/edit/#crops"},
+    )
+    assert response["Location"] == f"/posts/{post.pk}/edit/#crops"
+    post.refresh_from_db()
+    assert post.status == Post.Status.DRAFT
+    assert not post.approval_is_current()
+
+
+def test_photos_uploaded_in_the_editor_are_cleaned_and_added(client, strategist, practice):
+    client.force_login(strategist)
+    upload = samples.upload("IMG_0001.jpg", samples.jpeg_bytes(gps=True))
+    response = client.post("/posts/new/", {**form_data(practice), "upload": upload})
+    assert response.status_code == 302
+    (attachment,) = Post.objects.get().attachments()
+    stored = attachment.asset.file.open("rb").read()
+    assert samples.CAMERA_SERIAL.encode() not in stored
+    assert b"GPS" not in stored
+
+
+def test_a_file_that_is_no_photo_is_refused_and_nothing_saved(client, strategist, practice):
+    client.force_login(strategist)
+    upload = samples.upload("notes.jpg", b"not a photo at all")
+    response = client.post("/posts/new/", {**form_data(practice), "upload": upload})
+    assert response.status_code == 400
+    assert not Post.objects.exists()
+
+
+def test_line_breaks_are_stored_as_the_platforms_count_them(client, strategist, practice):
+    client.force_login(strategist)
+    client.post(
+        "/posts/new/", form_data(practice, caption="Line one\r\nLine two", override_x="A\r\nB")
+    )
+    post = Post.objects.get()
+    assert post.caption == "Line one\nLine two"
+    assert post.overrides == {"x": "A\nB"}

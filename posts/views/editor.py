@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+import imaging
 from core.http import AuthenticatedHttpRequest
 from platforms.base import PLATFORMS
 from posts import access, compliance, editor, media, previews
@@ -20,6 +21,10 @@ from practices.models import Practice
 
 # The photo picker shows the practice's newest photos first, this many.
 LIBRARY_SIZE = 60
+# The frames the platforms get (one each), for the crops beside the focal point.
+CROP_SPECS = [
+    imaging.VARIANT_SPECS[name] for name in sorted(set(imaging.PLATFORM_VARIANT.values()))
+]
 
 
 def _library(practice: Practice, content: editor.Content) -> list[MediaAsset]:
@@ -93,6 +98,11 @@ def _page(
             "needs_doctor": post.needs_doctor_approval() if post else None,
             "can_cancel": post is not None and post.can("cancel"),
             "has_identifiers": any(f.kind == compliance.IDENTIFIER for f in checks.findings),
+            "post_photos": content.photos if post else [],
+            "crop_specs": [
+                imaging.VARIANT_SPECS[spec]
+                for spec in sorted(set(imaging.PLATFORM_VARIANT.values()))
+            ],
             "own_zone": _own_zone(request, practice),
         },
         status=status,

@@ -26,6 +26,8 @@ def media_root(settings, tmp_path):
 def test_draft_from_a_tip_fix_the_findings_send_and_schedule(
     live_server, laptop, strategist, doctor, staff, practice
 ):
+    practice.default_hashtags = "#LakesideFamily #IVF"
+    practice.save()
     accounts = {
         platform: factories.make_account(practice, platform)
         for platform in ("facebook", "google_business", "x")
@@ -83,6 +85,7 @@ def test_draft_from_a_tip_fix_the_findings_send_and_schedule(
     expect(page).to_have_url(re.compile(r"/posts/\d+/edit/$"))
     post = Post.objects.get()
     assert post.photo_choices == {"google_business": [photos[0].pk]}
+    assert post.tip == tip
 
     # Sending is refused while the phone number is there.
     page.get_by_role("button", name="Send for approval").click()
@@ -95,6 +98,14 @@ def test_draft_from_a_tip_fix_the_findings_send_and_schedule(
     # Fixed: the panel clears as the text changes, and the post goes to the doctor.
     page.locator("textarea[name=caption]").fill("Nurse Jo celebrates ten years with us! 🎉")
     expect(compliance).to_contain_text("Nothing found")
+    expect(x_counter).to_contain_text("41 / 280")
+    # The practice's hashtags, one click away.
+    page.get_by_text("The practice's hashtags and voice").click()
+    page.get_by_role("button", name="Add them to the caption").click()
+    expect(page.locator("textarea[name=caption]")).to_have_value(
+        "Nurse Jo celebrates ten years with us! 🎉\n\n#LakesideFamily #IVF"
+    )
+    expect(x_counter).to_contain_text("63 / 280")  # a line break counts one
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".message.success")).to_contain_text("Saved.")
     page.get_by_role("button", name="Send for approval").click()
@@ -112,3 +123,4 @@ def test_draft_from_a_tip_fix_the_findings_send_and_schedule(
     local = practice.local(post.scheduled_at)
     assert (local.date(), local.hour, local.minute) == (when.date(), 9, 30)
     assert post.publications.count() == 3
+    assert post.caption.endswith("#LakesideFamily #IVF")
