@@ -62,6 +62,7 @@ bench: venv
 	$(PY) scripts/services.py -- $(PY) bench/publish.py
 	BENCH_MODE=photo $(PY) scripts/services.py -- $(PY) bench/publish.py
 	$(PY) bench/images.py
+	$(PY) scripts/services.py -- $(PY) bench/editor.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
