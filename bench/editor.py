@@ -28,31 +28,21 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.database import recreate_database  # noqa: E402
+
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
 DB_NAME = "rounds_bench_editor"
-
-
-def recreate_database(base_url: str) -> str:
-    import psycopg
-
-    parts = urlsplit(base_url)
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    return urlunsplit(parts._replace(path=f"/{DB_NAME}"))
 
 
 def main() -> int:
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
         raise SystemExit("DATABASE_URL must point at PostgreSQL (scripts/services.py sets it)")
-    os.environ["DATABASE_URL"] = recreate_database(base)
+    os.environ["DATABASE_URL"] = recreate_database(base, DB_NAME)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.settings")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     import django

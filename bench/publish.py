@@ -48,6 +48,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.database import recreate_database  # noqa: E402
+
 PUBLICATIONS = int(os.environ.get("BENCH_PUBLICATIONS", "2000"))
 LATENCY_MS = int(os.environ.get("BENCH_LATENCY_MS", "150"))
 # The default from docs/publishing.md: 16 single-job worker processes.
@@ -91,17 +93,6 @@ def wait_for_port(port: int, seconds: float = 20) -> None:
     raise SystemExit(f"nothing answered on port {port}")
 
 
-def recreate_database(base_url: str) -> str:
-    import psycopg
-
-    parts = urlsplit(base_url)
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    return urlunsplit(parts._replace(path=f"/{DB_NAME}"))
-
-
 def redis_url(base: str) -> str:
     parts = urlsplit(base)
     return urlunsplit(parts._replace(path=f"/{REDIS_DB}"))
@@ -118,7 +109,7 @@ def main() -> int:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "agency.settings",
         "DJANGO_ENV": "development",
-        "DATABASE_URL": recreate_database(base_db),
+        "DATABASE_URL": recreate_database(base_db, DB_NAME),
         "REDIS_URL": redis_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")),
         "SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}",
         "LOG_LEVEL": "WARNING",

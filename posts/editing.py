@@ -35,3 +35,30 @@ def set_focal_point(asset: MediaAsset, x: float, y: float) -> list[Post]:
         for post in reopened:
             post.reopen()
     return reopened
+
+
+def set_alt_text(asset: MediaAsset, text: str, *, editing: Post | None = None) -> list[Post]:
+    """Change a photo's description for screen readers, as the platforms get it.
+
+    The alt text is part of what a doctor approves, like the crop: the other
+    posts using this photo that are in review, approved or scheduled go back
+    to draft and are returned (`editing`, the post being saved, judges its
+    own change). Refused while a post using it is being published.
+    """
+    text = text.strip()[:500]
+    if text == asset.alt_text:
+        return []
+    with transaction.atomic():
+        using = Post.objects.select_for_update().filter(media=asset).order_by("pk")
+        if editing is not None and editing.pk is not None:
+            using = using.exclude(pk=editing.pk)
+        if any(post.status == Post.Status.PUBLISHING for post in using):
+            raise IllegalTransition(
+                "a post using this photo is being published right now; try again in a minute"
+            )
+        reopened = [post for post in using if post.can("reopen")]
+        asset.alt_text = text
+        asset.save(update_fields=["alt_text"])
+        for post in reopened:
+            post.reopen()
+    return reopened

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import AuditEvent, User
-from posts import compliance, publishability
+from posts import compliance, editing, publishability
 from posts.models import IllegalTransition, MediaAsset, Post, PostComment, PostMedia, Tip
 from practices.models import PatientConsent, Practice, SocialAccount
 
@@ -76,6 +76,8 @@ class Saved:
     created: bool = False
     voided: bool = False  # the approval was voided, or the post recalled from review
     rescheduled: bool = False
+    # Other posts sharing a photo whose alt text changed: back to draft.
+    others_reopened: list[Post] = field(default_factory=list)
 
 
 def content_of(post: Post) -> Content:
@@ -130,7 +132,9 @@ def check_content(practice: Practice, content: Content) -> None:
             raise ValueError("a photo choice names a platform or a photo the post does not have")
 
 
-def _apply(post: Post, content: Content) -> None:
+def _apply(post: Post, content: Content) -> list[Post]:
+    """Write the content on the post; returns the other posts sent back to draft
+    because a photo they share changed its alt text (posts.editing.set_alt_text)."""
     post.title = content.title[:200]
     post.caption = content.caption
     post.overrides = {k: v for k, v in sorted(content.overrides.items()) if v.strip()}
@@ -151,11 +155,12 @@ def _apply(post: Post, content: Content) -> None:
         PostMedia.objects.bulk_create(
             PostMedia(post=post, asset_id=pk, position=i) for i, pk in enumerate(wanted)
         )
+    reopened: list[Post] = []
     for asset in content.photos:
         text = content.alt_texts.get(asset.pk)
-        if text is not None and text.strip() != asset.alt_text:
-            asset.alt_text = text.strip()[:500]
-            asset.save(update_fields=["alt_text"])
+        if text is not None:
+            reopened += editing.set_alt_text(asset, text, editing=post)
+    return reopened
 
 
 def save(
@@ -181,7 +186,7 @@ def save(
         if post is None:
             post = Post(practice=practice, author=by, tip=tip, caption=content.caption)
             post.scheduled_at = content.scheduled_at
-            _apply(post, content)
+            others = _apply(post, content)
             if tip is not None and tip.status == Tip.Status.NEW:
                 tip.status = Tip.Status.DRAFTED
                 tip.save(update_fields=["status", "updated_at"])
@@ -192,7 +197,7 @@ def save(
                 obj=post,
                 detail={"post": post.pk, "tip": tip.pk if tip else None},
             )
-            return Saved(post=post, created=True)
+            return Saved(post=post, created=True, others_reopened=others)
 
         post = _locked(post, version)
         if post.status not in EDITABLE:
@@ -200,7 +205,7 @@ def save(
                 f"the post is {post.get_status_display().lower()}: it can no longer change"
             )
         before = post.content_hash()
-        _apply(post, content)
+        others = _apply(post, content)
         # The photos' alt texts live on the photo, so reading the hash again
         # reads them afresh too.
         changed = post.content_hash() != before
@@ -230,7 +235,7 @@ def save(
             obj=post,
             detail={"post": post.pk, "voided": voided, "rescheduled": rescheduled},
         )
-    return Saved(post=post, voided=voided, rescheduled=rescheduled)
+    return Saved(post=post, voided=voided, rescheduled=rescheduled, others_reopened=others)
 
 
 def _void_warning(post: Post) -> str:

@@ -9,10 +9,17 @@ urlpatterns = [
     path("posts/new/", editor.post_new, name="post_new"),
     path("posts/checks/", editor.post_checks, name="post_checks"),
     path("posts/<int:pk>/edit/", editor.post_edit, name="post_edit"),
-    path("posts/<int:pk>/send/", editor.post_send, name="post_send"),
-    path("posts/<int:pk>/schedule/", editor.post_schedule, name="post_schedule"),
-    path("posts/<int:pk>/unschedule/", editor.post_unschedule, name="post_unschedule"),
-    path("posts/<int:pk>/cancel/", editor.post_cancel, name="post_cancel"),
+    path("posts/<int:pk>/send/", editor.post_action, {"action": "send"}, name="post_send"),
+    path(
+        "posts/<int:pk>/schedule/", editor.post_action, {"action": "schedule"}, name="post_schedule"
+    ),
+    path(
+        "posts/<int:pk>/unschedule/",
+        editor.post_action,
+        {"action": "unschedule"},
+        name="post_unschedule",
+    ),
+    path("posts/<int:pk>/cancel/", editor.post_action, {"action": "cancel"}, name="post_cancel"),
     path("posts/<int:pk>/duplicate/", editor.post_duplicate, name="post_duplicate"),
     path("posts/<int:pk>/comments/", editor.post_comment, name="post_comment"),
     path(

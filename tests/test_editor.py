@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from core.models import AuditEvent
 from posts import editor, media
-from posts.models import Approval, Post, PostMedia, Tip
+from posts.models import Approval, MediaAsset, Post, PostMedia, Tip
 from practices.models import Practice
 from tests import factories
 from tests import media_samples as samples
@@ -585,3 +586,38 @@ def test_line_breaks_are_stored_as_the_platforms_count_them(client, strategist, 
     post = Post.objects.get()
     assert post.caption == "Line one\nLine two"
     assert post.overrides == {"x": "A\nB"}
+
+
+def test_a_refused_save_keeps_none_of_the_photos_it_brought(
+    client, strategist, practice, accounts, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    post = factories.make_post(practice, targets=[accounts["facebook"]])
+    client.force_login(strategist)
+    data = {
+        **form_data(practice, targets=[accounts["facebook"]], version=post.version + 1),
+        "upload": samples.upload("new.jpg", samples.jpeg_bytes()),
+    }
+    response = client.post(f"/posts/{post.pk}/edit/", data)
+    assert response.status_code == 409
+    assert not MediaAsset.objects.exists()
+    assert not [f for f in Path(tmp_path).rglob("*") if f.is_file()]
+
+
+def test_an_alt_text_changed_in_one_post_sends_back_the_others_using_the_photo(
+    client, strategist, practice, doctor, accounts, photos
+):
+    shared = approved_post(practice, doctor, accounts, photos, schedule=True)
+    post = factories.make_post(practice, targets=[accounts["facebook"]])
+    PostMedia.objects.create(post=post, asset=photos[0], position=0)
+    client.force_login(strategist)
+    response = client.post(
+        f"/posts/{post.pk}/edit/", editor_data(post, **{f"alt_{photos[0].pk}": "Nurse Jo"})
+    )
+    assert response.status_code == 302
+    shared.refresh_from_db()
+    # Not left scheduled with an approval that no longer matches (it would
+    # fail at publishing): back to draft, and the strategist is told.
+    assert shared.status == Post.Status.DRAFT
+    page = client.get(response["Location"]).content.decode()
+    assert "back to draft" in page and str(shared) in page

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 import imaging
+from core import files
 from core.http import AuthenticatedHttpRequest
 from platforms.base import PLATFORMS
 from posts import access, compliance, editor, media, previews
@@ -168,70 +171,55 @@ def _edit(
     tip: Tip | None,
     start: editor.Content,
 ) -> HttpResponse:
+    library = _library(practice, start)
     if request.method == "GET":
         form = PostEditorForm(
-            initial=initial_for(post, start, practice),
-            practice=practice,
-            library=_library(practice, start),
+            initial=initial_for(post, start, practice), practice=practice, library=library
         )
         return _page(request, practice=practice, post=post, tip=tip, form=form, content=start)
 
-    form = PostEditorForm(request.POST, practice=practice, library=_library(practice, start))
-    uploads = request.FILES.getlist("upload")
+    form = PostEditorForm(request.POST, practice=practice, library=library)
+    page = partial(_page, request, practice=practice, post=post, tip=tip, form=form)
     if not form.is_valid() or form.content is None:
-        return _page(
-            request, practice=practice, post=post, tip=tip, form=form, content=start, status=400
-        )
+        return page(content=start, status=400)
     content = form.content
-    if uploads:
-        cleaned, problems = media.clean_uploads(uploads)
-        if problems:
-            for problem in problems:
-                form.add_error(None, problem)
-            return _page(
-                request,
+    uploads = request.FILES.getlist("upload")
+    cleaned, problems = media.clean_uploads(uploads) if uploads else ([], [])
+    for problem in problems:
+        form.add_error(None, problem)
+    if problems:
+        return page(content=content, status=400)
+    added: list[MediaAsset] = []
+    try:
+        # New photos and the save together: a refused save keeps no photo
+        # (rows rolled back, files removed).
+        with files.files_removed_on_failure(), transaction.atomic():
+            for photo in cleaned:
+                asset = media.store_cleaned(practice=practice, cleaned=photo, by=request.user)
+                if asset not in content.photos:
+                    content.photos.append(asset)
+                    added.append(asset)
+            saved = editor.save(
                 practice=practice,
                 post=post,
-                tip=tip,
-                form=form,
                 content=content,
-                status=400,
+                version=form.cleaned_data.get("version"),
+                by=request.user,
+                confirm_void=form.cleaned_data.get("confirm_void", False),
+                tip=tip,
             )
-        for photo in cleaned:
-            asset = media.store_cleaned(practice=practice, cleaned=photo, by=request.user)
-            if asset not in content.photos:
-                content.photos.append(asset)
-    try:
-        saved = editor.save(
-            practice=practice,
-            post=post,
-            content=content,
-            version=form.cleaned_data.get("version"),
-            by=request.user,
-            confirm_void=form.cleaned_data.get("confirm_void", False),
-            tip=tip,
-        )
     except editor.ConfirmVoid as warning:
-        return _page(
-            request,
-            practice=practice,
-            post=post,
-            tip=tip,
-            form=form,
-            content=content,
-            confirm=str(warning),
-            status=409,
-        )
+        if cleaned:
+            form.add_error(None, "Choose the new photos again when you save.")
+        return page(content=_without(content, added), confirm=str(warning), status=409)
     except (IllegalTransition, ValueError) as refused:
         form.add_error(None, f"Not saved: {refused}.")
-        return _page(
+        return page(content=_without(content, added), status=409)
+    if saved.others_reopened:
+        names = ", ".join(str(other) for other in saved.others_reopened)
+        messages.warning(
             request,
-            practice=practice,
-            post=post,
-            tip=tip,
-            form=form,
-            content=content,
-            status=409,
+            f"The new alt text is part of other posts using the photo too; back to draft: {names}.",
         )
     if saved.voided:
         messages.warning(request, "Saved. The approval is void: send the post for approval again.")
@@ -240,6 +228,12 @@ def _edit(
     else:
         messages.success(request, "Saved.")
     return redirect("post_edit", pk=saved.post.pk)
+
+
+def _without(content: editor.Content, added: list[MediaAsset]) -> editor.Content:
+    """The content without the photos this request uploaded (a refused save kept none)."""
+    content.photos = [asset for asset in content.photos if asset not in added]
+    return content
 
 
 @require_POST
@@ -280,7 +274,10 @@ def _version(request: AuthenticatedHttpRequest) -> int | None:
     return int(raw) if raw.isascii() and raw.isdecimal() else None
 
 
-def _act(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponseRedirect:
+@require_POST
+@login_required
+def post_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponseRedirect:
+    """Send for approval, schedule, unschedule or cancel (posts/urls.py names each)."""
     post = access.get_post_for_user(request.user, pk, roles=access.AGENCY)
     version = _version(request)
     try:
@@ -298,12 +295,11 @@ def _act(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpRespons
             editor.unschedule(post=post, version=version, by=request.user)
             done = "Unscheduled: the post is approved and waits for a time."
         elif action == "cancel":
-            editor.cancel(
-                post=post, version=version, by=request.user, reason=request.POST.get("reason", "")
-            )
+            reason = request.POST.get("reason", "")
+            editor.cancel(post=post, version=version, by=request.user, reason=reason)
             done = "Cancelled."
         else:
-            raise ValueError(action)
+            raise Http404("No such action.")
     except editor.NotReady as not_ready:
         messages.error(request, "Not sent: " + " ".join(not_ready.reasons))
     except IllegalTransition as refused:
@@ -311,30 +307,6 @@ def _act(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpRespons
     else:
         messages.success(request, done)
     return redirect("post_edit", pk=pk)
-
-
-@require_POST
-@login_required
-def post_send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseRedirect:
-    return _act(request, pk, "send")
-
-
-@require_POST
-@login_required
-def post_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseRedirect:
-    return _act(request, pk, "schedule")
-
-
-@require_POST
-@login_required
-def post_unschedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseRedirect:
-    return _act(request, pk, "unschedule")
-
-
-@require_POST
-@login_required
-def post_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseRedirect:
-    return _act(request, pk, "cancel")
 
 
 @require_POST
