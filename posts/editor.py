@@ -316,6 +316,13 @@ def schedule(*, post: Post, version: int | None, by: User) -> Post:
             raise IllegalTransition("choose a time first")
         if post.scheduled_at <= timezone.now():
             raise IllegalTransition("the time is in the past; choose a later one")
+        # The editor's rule (its photos' own authorizations too), until the time.
+        platforms = sorted(set(post.targets.values_list("platform", flat=True)))
+        problems = compliance.authorization_problems(
+            post, platforms=platforms, at=post.scheduled_at
+        )
+        if problems:
+            raise NotReady(problems)
         post.schedule(at=post.scheduled_at)
         post.version += 1
         post.save(update_fields=["version", "updated_at"])

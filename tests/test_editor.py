@@ -621,3 +621,29 @@ def test_an_alt_text_changed_in_one_post_sends_back_the_others_using_the_photo(
     assert shared.status == Post.Status.DRAFT
     page = client.get(response["Location"]).content.decode()
     assert "back to draft" in page and str(shared) in page
+
+
+def test_scheduling_keeps_the_photos_own_authorization_rule(
+    client, strategist, practice, staff, accounts, photos
+):
+    practice.approval_policy = Practice.ApprovalPolicy.NEVER
+    practice.save()
+    consent = factories.make_consent(practice, platforms=["facebook"])
+    post = factories.make_post(
+        practice,
+        targets=[accounts["facebook"], accounts["linkedin"]],
+        scheduled_at=timezone.now() + timedelta(days=1),
+    )
+    PostMedia.objects.create(post=post, asset=photos[0], position=0)
+    client.force_login(strategist)
+    client.post(f"/posts/{post.pk}/send/", {"version": post.version})
+    post.refresh_from_db()
+    assert post.status == Post.Status.APPROVED
+    # Then the same photo comes in again with a tip and a patient's
+    # authorization (the library keeps one copy): the post now relies on it.
+    tip = factories.make_tip(practice, submitted_by=staff, features_patient=True, consent=consent)
+    tip.tipphoto_set.create(asset=photos[0], position=0)
+    response = client.post(f"/posts/{post.pk}/schedule/", {"version": post.version}, follow=True)
+    assert "which this post does not rely on" in response.content.decode()
+    post.refresh_from_db()
+    assert post.status == Post.Status.APPROVED

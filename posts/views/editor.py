@@ -301,7 +301,7 @@ def post_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> Http
         else:
             raise Http404("No such action.")
     except editor.NotReady as not_ready:
-        messages.error(request, "Not sent: " + " ".join(not_ready.reasons))
+        messages.error(request, "Not done: " + " ".join(not_ready.reasons))
     except IllegalTransition as refused:
         messages.error(request, f"Not done: {refused}.")
     else:
