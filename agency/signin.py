@@ -31,7 +31,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import signin, two_factor
-from core.forms import AppCodeForm, CodeForm
+from core.forms import AppCodeForm, CodeForm, TimeZoneForm
 from core.http import AuthenticatedHttpRequest, client_ip
 from practices import access
 
@@ -244,8 +244,24 @@ def security(request: AuthenticatedHttpRequest) -> HttpResponse:
             "recovery_codes_left": two_factor.recovery_codes_left(user),
             "exempt": two_factor.is_exempt(user),
             "verified": two_factor.is_verified(user),
+            "zone_form": TimeZoneForm(initial={"time_zone": user.time_zone}),
         },
     )
+
+
+@require_POST
+@login_required
+def time_zone(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The person's own time zone (shown beside a practice's times in the editor)."""
+    access.require_agency(request.user)
+    form = TimeZoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Not saved: choose a time zone from the list.")
+        return redirect("security")
+    request.user.time_zone = form.cleaned_data["time_zone"]
+    request.user.save(update_fields=["time_zone"])
+    messages.success(request, "Saved: your time zone.")
+    return redirect("security")
 
 
 @require_POST

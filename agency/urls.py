@@ -18,6 +18,7 @@ urlpatterns = [
     path("login/code/", signin.two_factor_verify, name="two_factor_verify"),
     path("account/two-factor/", signin.two_factor_setup, name="two_factor_setup"),
     path("account/security/", signin.security, name="security"),
+    path("account/time-zone/", signin.time_zone, name="time_zone"),
     path("account/recovery-codes/", signin.recovery_codes_new, name="recovery_codes_new"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", signin.password_reset, name="password_reset"),

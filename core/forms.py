@@ -36,3 +36,16 @@ class AppCodeForm(CodeForm):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+def _zone_choices() -> list[tuple[str, str]]:
+    from zoneinfo import available_timezones
+
+    zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+    return [("", "The practice's own time only"), *((zone, zone) for zone in zones)]
+
+
+class TimeZoneForm(forms.Form):
+    """A person's own clock, shown beside a practice's times (the post editor)."""
+
+    time_zone = forms.ChoiceField(label="Your time zone", required=False, choices=_zone_choices)

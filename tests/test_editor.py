@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -647,3 +648,22 @@ def test_scheduling_keeps_the_photos_own_authorization_rule(
     assert "which this post does not rely on" in response.content.decode()
     post.refresh_from_db()
     assert post.status == Post.Status.APPROVED
+
+
+def test_a_strategist_sees_their_own_zone_beside_the_practices(
+    client, strategist, practice, accounts
+):
+    client.force_login(strategist)
+    assert client.post("/account/time-zone/", {"time_zone": "Mars/Olympus"}).status_code == 302
+    strategist.refresh_from_db()
+    assert strategist.time_zone == ""
+    client.post("/account/time-zone/", {"time_zone": "Europe/Lisbon"})
+    strategist.refresh_from_db()
+    assert strategist.time_zone == "Europe/Lisbon"
+    post = factories.make_post(
+        practice, targets=[accounts["facebook"]], scheduled_at=timezone.now() + timedelta(days=2)
+    )
+    page = client.get(f"/posts/{post.pk}/edit/").content.decode()
+    assert "In Lakeside Fertility's time (America/Chicago); yours is Europe/Lisbon" in page
+    local = timezone.localtime(post.scheduled_at, ZoneInfo("Europe/Lisbon"))
+    assert f"{local:%H:%M} WE" in page  # WET or WEST, by the season
