@@ -336,7 +336,7 @@ def accept_identifiers(*, post: Post, reason: str, by: User) -> list[Finding]:
     Only identifier findings can be accepted: an authorization problem is
     fixed, never waved through. The reason is kept on the post (the doctor
     sees it beside the post) and in the audit log; the text found is not
-    logged.
+    recorded there.
     """
     reason = reason.strip()
     if not reason:
@@ -353,6 +353,7 @@ def accept_identifiers(*, post: Post, reason: str, by: User) -> list[Finding]:
             actor=by,
             practice=post.practice,
             obj=post,
-            detail={"post": post.pk, "findings": len(found)},
+            # The reason, as the doctor sees it; not the text found.
+            detail={"post": post.pk, "findings": len(found), "reason": post.identifier_review_note},
         )
     return found

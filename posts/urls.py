@@ -5,6 +5,8 @@ from django.urls import path
 from posts.views import consents, editor, media, posts, publications, tips
 
 urlpatterns = [
+    path("posts/", posts.post_list, name="post_list"),
+    path("practices/<slug:slug>/posts/", posts.post_list, name="practice_post_list"),
     path("posts/<int:pk>/", posts.post_detail, name="post_detail"),
     path("posts/new/", editor.post_new, name="post_new"),
     path("posts/checks/", editor.post_checks, name="post_checks"),

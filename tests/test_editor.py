@@ -411,6 +411,7 @@ def test_an_accepted_finding_lets_the_post_go_with_the_reason_kept(
     post.refresh_from_db()
     assert post.identifier_review_note == "Dr. Lee's office line, public on our website."
     event = AuditEvent.objects.get(verb="identifiers_accepted")
+    assert event.detail["reason"] == "Dr. Lee's office line, public on our website."
     assert "312" not in str(event.detail)
     client.post(f"/posts/{post.pk}/send/", {"version": post.version})
     post.refresh_from_db()

@@ -1,14 +1,18 @@
-"""A post's page and the doctor's approvals list (the editor is posts.views.editor)."""
+"""A post's page, the post list, the doctor's approvals (the editor: posts.views.editor)."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core.http import AuthenticatedHttpRequest
-from posts import access
+from posts import access, post_filters
 from posts.models import Post
 
 
@@ -47,3 +51,39 @@ def approvals(request: AuthenticatedHttpRequest) -> HttpResponse:
         .order_by("-updated_at")[:20]
     )
     return render(request, "posts/approvals.html", {"waiting": waiting, "recent": recent})
+
+
+@require_GET
+@login_required
+def post_list(request: AuthenticatedHttpRequest, slug: str = "") -> HttpResponse:
+    """Every post the agency person may see, or one practice's: search, filters, pages."""
+    access.require_agency(request.user)
+    practice = None
+    posts = access.posts_visible_to(request.user)
+    practices = access.practices_visible_to(request.user)
+    if slug:
+        practice = access.get_practice_for_user(request.user, slug)
+        posts = posts.filter(practice=practice)
+    zone = practice.zone if practice else _zone_of(request)
+    form = post_filters.PostFilterForm(
+        request.GET, practices=practices, one_practice=bool(practice)
+    )
+    found = post_filters.for_list(post_filters.filtered(posts, form, zone=zone))
+    page = Paginator(found, post_filters.PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "posts/post_list.html",
+        {
+            "practice": practice,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "zone": zone.key,
+        },
+    )
+
+
+def _zone_of(request: AuthenticatedHttpRequest) -> ZoneInfo:
+    return ZoneInfo(request.user.time_zone or settings.TIME_ZONE)
