@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -140,6 +141,8 @@ def practice_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
             "platforms": Platform.choices,
             "can_connect": request.user.is_agency_lead,
             "statuses": Post.Status,
+            "calendar_url": settings.SITE_URL.rstrip("/")
+            + reverse("calendar_feed", args=[practice.calendar_token]),
         },
     )
 

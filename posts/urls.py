@@ -6,6 +6,12 @@ from posts.views import consents, editor, media, posts, publications, tips
 
 urlpatterns = [
     path("posts/", posts.post_list, name="post_list"),
+    path("calendar/<str:token>.ics", posts.calendar_feed, name="calendar_feed"),
+    path(
+        "practices/<slug:slug>/calendar-link/rotate/",
+        posts.calendar_link_rotate,
+        name="calendar_link_rotate",
+    ),
     path("practices/<slug:slug>/posts/", posts.post_list, name="practice_post_list"),
     path("posts/<int:pk>/", posts.post_detail, name="post_detail"),
     path("posts/new/", editor.post_new, name="post_new"),

@@ -110,6 +110,14 @@ def get_practice_for_tip_link(token: str) -> Practice:
     return practice
 
 
+def get_practice_for_calendar_link(token: str) -> Practice:
+    """The practice whose secret calendar address this is; 404 for any other."""
+    practice = Practice.objects.filter(calendar_token=token).first() if token else None
+    if practice is None:
+        raise Http404("No such calendar.")
+    return practice
+
+
 # -- patient authorizations ----------------------------------------------------
 
 

@@ -76,6 +76,10 @@ class Practice(models.Model):
     # strategist rotates it when it leaks (a departing employee, say).
     tip_link_token = models.CharField(max_length=64, unique=True, default=new_tip_link_token)
     tip_link_rotated_at = models.DateTimeField(null=True, blank=True)
+    # The secret address of the practice's calendar feed (iCal), for doctors
+    # and managers to subscribe to; rotated like the tip link when it leaks.
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_tip_link_token)
+    calendar_rotated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -94,6 +98,11 @@ class Practice(models.Model):
     def local(self, moment: datetime) -> datetime:
         """A stored (UTC) moment as the practice's wall clock shows it."""
         return timezone.localtime(moment, self.zone)
+
+    def rotate_calendar_link(self) -> None:
+        self.calendar_token = new_tip_link_token()
+        self.calendar_rotated_at = timezone.now()
+        self.save(update_fields=["calendar_token", "calendar_rotated_at"])
 
     def rotate_tip_link(self) -> None:
         self.tip_link_token = new_tip_link_token()

@@ -172,3 +172,16 @@ def rotate_tip_link(practice: Practice, *, by: User, ip_address: str | None) -> 
         AuditEvent.record(
             "tip_link_rotated", actor=by, practice=practice, obj=practice, ip_address=ip_address
         )
+
+
+def rotate_calendar_link(*, practice: Practice, by: User, ip_address: str | None = None) -> None:
+    """A new secret calendar address; calendars subscribed to the old one stop updating."""
+    with transaction.atomic():
+        practice.rotate_calendar_link()
+        AuditEvent.record(
+            "calendar_link_rotated",
+            actor=by,
+            practice=practice,
+            obj=practice,
+            ip_address=ip_address,
+        )

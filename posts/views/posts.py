@@ -5,15 +5,17 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
-from core.http import AuthenticatedHttpRequest
-from posts import access, post_filters
+from core.http import AuthenticatedHttpRequest, client_ip
+from posts import access, ical, post_filters
 from posts.models import Post
+from practices import services
 
 
 @require_GET
@@ -87,3 +89,24 @@ def post_list(request: AuthenticatedHttpRequest, slug: str = "") -> HttpResponse
 
 def _zone_of(request: AuthenticatedHttpRequest) -> ZoneInfo:
     return ZoneInfo(request.user.time_zone or settings.TIME_ZONE)
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A practice's posts for a calendar app: no login, the secret address is the key."""
+    practice = access.get_practice_for_calendar_link(token)
+    response = HttpResponse(ical.feed(practice), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{practice.slug}-posts.ics"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@login_required
+def calendar_link_rotate(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseRedirect:
+    practice = access.get_practice_for_user(request.user, slug)
+    services.rotate_calendar_link(practice=practice, by=request.user, ip_address=client_ip(request))
+    messages.success(
+        request, "New calendar address: the old one stops working. Share the new one again."
+    )
+    return redirect(practice.get_absolute_url() + "#calendar")
