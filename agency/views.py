@@ -19,10 +19,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.http import AuthenticatedHttpRequest
-from posts import access
+from posts import access, slots
 from posts.models import Post, Publication, Tip
 from practices import connect
 from practices.models import Platform, SocialAccount
+from practices.slot_views import SlotForm
 
 
 @require_GET
@@ -113,6 +114,10 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "accounts_needing_reconnect": accounts_needing_reconnect,
             "upcoming": upcoming,
             "changes_requested": changes_requested,
+            # Work to do: slots of the coming week that no post holds yet.
+            "empty_slots": slots.empty_in_week(list(access.practices_visible_to(request.user)))[
+                :30
+            ],
         },
     )
 
@@ -141,6 +146,8 @@ def practice_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
             "platforms": Platform.choices,
             "can_connect": request.user.is_agency_lead,
             "statuses": Post.Status,
+            "slots": practice.slots.all(),
+            "slot_form": SlotForm(),
             "calendar_url": settings.SITE_URL.rstrip("/")
             + reverse("calendar_feed", args=[practice.calendar_token]),
         },

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import AuditEvent, User
-from posts import compliance, editing, publishability
+from posts import compliance, editing, publishability, slots
 from posts.models import IllegalTransition, MediaAsset, Post, PostComment, PostMedia, Tip
 from practices.models import PatientConsent, Practice, SocialAccount
 
@@ -432,3 +432,37 @@ def check(
             draft, consents=consents, attachments=attachments, platforms=platforms
         ),
     )
+
+
+def queue(*, post: Post, version: int | None, by: User) -> slots.Opening:
+    """Into the next free posting slot on one of its platforms.
+
+    Approved: scheduled there. Not yet approved: the time is set, and the
+    post goes out there once approved and scheduled. NotReady when the
+    practice has no free slot for its platforms in the coming weeks.
+    """
+    with transaction.atomic():
+        post = _locked(post, version)
+        opening = slots.next_free(post)
+        if opening is None:
+            raise NotReady(
+                [
+                    "No free posting slot for these platforms in the coming eight weeks: "
+                    "add slots on the practice's page, or choose a time."
+                ]
+            )
+        if post.status == Post.Status.SCHEDULED:
+            post.unschedule()
+        if post.status == Post.Status.APPROVED:
+            post.schedule(at=opening.at)
+        elif post.status not in EDITABLE:
+            raise IllegalTransition(
+                f"the post is {post.get_status_display().lower()}: it can no longer move"
+            )
+        post.scheduled_at = opening.at
+        post.version += 1
+        post.save(update_fields=["scheduled_at", "version", "updated_at"])
+        AuditEvent.record(
+            "post_queued", actor=by, practice=post.practice, obj=post, detail={"post": post.pk}
+        )
+    return opening

@@ -28,6 +28,7 @@ urlpatterns = [
         name="post_unschedule",
     ),
     path("posts/<int:pk>/cancel/", editor.post_action, {"action": "cancel"}, name="post_cancel"),
+    path("posts/<int:pk>/queue/", editor.post_action, {"action": "queue"}, name="post_queue"),
     path("posts/<int:pk>/duplicate/", editor.post_duplicate, name="post_duplicate"),
     path("posts/<int:pk>/comments/", editor.post_comment, name="post_comment"),
     path(

@@ -316,3 +316,36 @@ class PatientConsent(models.Model):
                 f"the authorization for {self.patient_label} does not cover {', '.join(labels)}"
             )
         return problems
+
+
+class PostingSlot(models.Model):
+    """A recurring weekly time a practice posts on one platform, on its own clock.
+
+    The practice's posting goal made concrete; "add to queue" puts a post in
+    the next free one (posts.slots).
+    """
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="slots")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    time = models.TimeField(help_text="On the practice's clock.")
+
+    class Meta:
+        ordering = ["weekday", "time", "platform"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "platform", "weekday", "time"], name="slot_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.time:%H:%M} on {self.get_platform_display()}"

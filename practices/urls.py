@@ -2,9 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from practices import consent_views, views
+from practices import consent_views, slot_views, views
 
 urlpatterns = [
+    path("practices/<slug:slug>/slots/", slot_views.slot_add, name="slot_add"),
+    path(
+        "practices/<slug:slug>/slots/<int:pk>/delete/",
+        slot_views.slot_delete,
+        name="slot_delete",
+    ),
     path("practices/<slug:slug>/consents/", consent_views.consent_list, name="consent_list"),
     path(
         "practices/<slug:slug>/consents/<int:pk>/document/",

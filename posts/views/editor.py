@@ -24,6 +24,9 @@ from practices.models import Practice
 
 # The photo picker shows the practice's newest photos first, this many.
 LIBRARY_SIZE = 60
+# Where "add to queue" is offered: it schedules an approved post, and sets
+# the time of one still being written or reviewed.
+QUEUEABLE = [status.value for status in editor.EDITABLE]
 # The frames the platforms get (one each), for the crops beside the focal point.
 CROP_SPECS = [
     imaging.VARIANT_SPECS[name] for name in sorted(set(imaging.PLATFORM_VARIANT.values()))
@@ -100,6 +103,7 @@ def _page(
             "comments": post.comments.select_related("author") if post else [],
             "needs_doctor": post.needs_doctor_approval() if post else None,
             "can_cancel": post is not None and post.can("cancel"),
+            "queueable": QUEUEABLE,
             "has_identifiers": any(f.kind == compliance.IDENTIFIER for f in checks.findings),
             "post_photos": content.photos if post else [],
             "crop_specs": [
@@ -291,6 +295,13 @@ def post_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> Http
             post = editor.schedule(post=post, version=version, by=request.user)
             when = post.practice.local(post.scheduled_at) if post.scheduled_at else None
             done = f"Scheduled for {when:%A %-d %B, %H:%M %Z}." if when else "Scheduled."
+        elif action == "queue":
+            opening = editor.queue(post=post, version=version, by=request.user)
+            when = post.practice.local(opening.at)
+            done = (
+                f"Queued for {when:%A %-d %B, %H:%M %Z}, "
+                f"the next free {opening.platform_label} slot."
+            )
         elif action == "unschedule":
             editor.unschedule(post=post, version=version, by=request.user)
             done = "Unscheduled: the post is approved and waits for a time."
