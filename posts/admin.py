@@ -7,6 +7,7 @@ from django.contrib import admin
 from core.admin import ReadOnlyAdmin
 from posts.models import (
     Approval,
+    CaptionTemplate,
     MediaAsset,
     MediaVariant,
     MetricSnapshot,
@@ -26,9 +27,10 @@ if TYPE_CHECKING:
     _PostMediaInlineBase = admin.TabularInline[PostMedia, Post]
     _PublicationInlineBase = admin.TabularInline[Publication, Post]
     _MetricSnapshotAdminBase = admin.ModelAdmin[MetricSnapshot]
+    _CaptionTemplateAdminBase = admin.ModelAdmin[CaptionTemplate]
 else:
     _TipPhotoInlineBase = _PostMediaInlineBase = _PublicationInlineBase = admin.TabularInline
-    _MetricSnapshotAdminBase = admin.ModelAdmin
+    _MetricSnapshotAdminBase = _CaptionTemplateAdminBase = admin.ModelAdmin
 
 
 class TipPhotoInline(_TipPhotoInlineBase):
@@ -175,3 +177,12 @@ class MetricSnapshotAdmin(_MetricSnapshotAdminBase):
     list_filter = ["publication__account__platform"]
     raw_id_fields = ["publication"]
     date_hierarchy = "fetched_at"
+
+
+@admin.register(CaptionTemplate)
+class CaptionTemplateAdmin(_CaptionTemplateAdminBase):
+    """Captions to start from, kept by the agency lead (the editor offers them)."""
+
+    list_display = ["name", "practice", "specialty"]
+    list_filter = ["specialty"]
+    search_fields = ["name", "text"]

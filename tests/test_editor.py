@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from posts import editor, media
-from posts.models import Approval, MediaAsset, Post, PostMedia, Tip
+from posts.models import Approval, CaptionTemplate, MediaAsset, Post, PostMedia, Tip
 from practices.models import Practice
 from tests import factories
 from tests import media_samples as samples
@@ -502,7 +502,7 @@ def test_the_editor_and_its_checks_keep_a_fixed_number_of_queries(
     client.post("/posts/checks/", data)  # sessions and the like, once
     with django_assert_num_queries(9):
         client.post("/posts/checks/", data)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         client.get(f"/posts/{post.pk}/edit/")
 
 
@@ -668,3 +668,17 @@ def test_a_strategist_sees_their_own_zone_beside_the_practices(
     assert "In Lakeside Fertility's time (America/Chicago); yours is Europe/Lisbon" in page
     local = timezone.localtime(post.scheduled_at, ZoneInfo("Europe/Lisbon"))
     assert f"{local:%H:%M} WE" in page  # WET or WEST, by the season
+
+
+def test_caption_templates_of_the_practice_and_its_specialty_are_offered(
+    client, strategist, practice, other_practice
+):
+    CaptionTemplate.objects.create(practice=practice, name="Holiday closure", text="We are closed.")
+    CaptionTemplate.objects.create(specialty="fertility", name="IVF day", text="Happy IVF day!")
+    CaptionTemplate.objects.create(specialty="dental", name="Floss", text="Floss daily.")
+    CaptionTemplate.objects.create(practice=other_practice, name="Theirs", text="Not ours.")
+    client.force_login(strategist)
+    page = client.get(f"/posts/new/?practice={practice.slug}").content.decode()
+    assert "Holiday closure" in page and "We are closed." in page
+    assert "IVF day" in page  # Lakeside is a fertility practice
+    assert "Floss" not in page and "Theirs" not in page

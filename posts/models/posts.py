@@ -603,3 +603,38 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} by {self.reviewer or self.reviewer_label}"
+
+
+class CaptionTemplate(models.Model):
+    """A caption to start from (a holiday closure, a flu clinic): for one practice,
+    or for every practice of a specialty."""
+
+    practice = models.ForeignKey(
+        Practice, null=True, blank=True, on_delete=models.CASCADE, related_name="caption_templates"
+    )
+    specialty = models.CharField(
+        max_length=30,
+        choices=Practice.Specialty.choices,
+        blank=True,
+        help_text="For every practice of this specialty (when no practice is set).",
+    )
+    name = models.CharField(max_length=120)
+    text = models.TextField(max_length=5000)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(Q(practice__isnull=True) & Q(specialty="")),
+                name="caption_template_has_an_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def for_practice(cls, practice: Practice) -> models.QuerySet[CaptionTemplate]:
+        return cls.objects.filter(
+            Q(practice=practice) | Q(practice__isnull=True, specialty=practice.specialty)
+        )

@@ -19,7 +19,7 @@ from core.http import AuthenticatedHttpRequest
 from platforms.base import PLATFORMS
 from posts import access, compliance, editor, media, previews
 from posts.editor_form import PostEditorForm, initial_for
-from posts.models import IllegalTransition, MediaAsset, Post, Tip
+from posts.models import CaptionTemplate, IllegalTransition, MediaAsset, Post, Tip
 from practices.models import Practice
 
 # The photo picker shows the practice's newest photos first, this many.
@@ -104,6 +104,7 @@ def _page(
             "needs_doctor": post.needs_doctor_approval() if post else None,
             "can_cancel": post is not None and post.can("cancel"),
             "queueable": QUEUEABLE,
+            "caption_templates": CaptionTemplate.for_practice(practice),
             "has_identifiers": any(f.kind == compliance.IDENTIFIER for f in checks.findings),
             "post_photos": content.photos if post else [],
             "crop_specs": [

@@ -1,14 +1,30 @@
-/* The post editor: the practice's hashtags added to the caption in one click.
+/* The post editor: the practice's hashtags added to the caption, or a caption
+ * template put in it, in one click.
  *
- * Without JavaScript the button stays hidden and the hashtags are there to copy.
+ * Without JavaScript the buttons stay hidden and the texts are there to copy.
  */
 (function () {
   "use strict";
 
+  function useTemplates(caption) {
+    var buttons = document.querySelectorAll("button.use-template");
+    Array.prototype.forEach.call(buttons, function (button) {
+      var source = document.getElementById(button.getAttribute("data-template"));
+      if (!source) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        caption.value = source.textContent;
+        caption.dispatchEvent(new Event("input", { bubbles: true }));
+        caption.focus();
+      });
+    });
+  }
+
   function init() {
+    var caption = document.querySelector("textarea[name=caption]");
+    if (caption) useTemplates(caption);
     var button = document.getElementById("add-hashtags");
     var tags = document.getElementById("default-hashtags");
-    var caption = document.querySelector("textarea[name=caption]");
     if (!button || !tags || !caption) return;
     button.hidden = false;
     button.addEventListener("click", function () {

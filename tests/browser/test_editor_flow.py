@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from posts import media
-from posts.models import Post
+from posts.models import CaptionTemplate, Post
 from tests import factories
 from tests import media_samples as samples
 from tests.browser.conftest import log_in
@@ -28,6 +28,9 @@ def test_draft_from_a_tip_fix_the_findings_send_and_schedule(
 ):
     practice.default_hashtags = "#LakesideFamily #IVF"
     practice.save()
+    CaptionTemplate.objects.create(
+        practice=practice, name="Anniversary", text="Happy work anniversary to our team!"
+    )
     accounts = {
         platform: factories.make_account(practice, platform)
         for platform in ("facebook", "google_business", "x")
@@ -58,6 +61,14 @@ def test_draft_from_a_tip_fix_the_findings_send_and_schedule(
         expect(page.locator(f"input[name=photos][value='{asset.pk}']")).to_be_checked()
     for account in accounts.values():
         page.locator(f"input[name=targets][value='{account.pk}']").check()
+
+    # A caption template, one click away (the tip's story is written over below).
+    page.get_by_text("Start from a template").click()
+    page.get_by_role("button", name="Use it").click()
+    expect(page.locator("textarea[name=caption]")).to_have_value(
+        "Happy work anniversary to our team!"
+    )
+    page.locator("textarea[name=caption]").fill("Nurse Jo celebrates ten years with us today!")
 
     # Previews and counters follow the typing.
     x_counter = page.locator(".counter[data-platform=x]")

@@ -8,7 +8,7 @@ sees it arrive.
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,8 +20,23 @@ from django.utils.text import Truncator
 import imaging
 from core.models import Assignment, User
 from posts import media
-from posts.models import Approval, MediaAsset, Post, PostMedia, Publication, Tip
-from practices.models import Membership, PatientConsent, Platform, Practice, SocialAccount
+from posts.models import (
+    Approval,
+    CaptionTemplate,
+    MediaAsset,
+    Post,
+    PostMedia,
+    Publication,
+    Tip,
+)
+from practices.models import (
+    Membership,
+    PatientConsent,
+    Platform,
+    PostingSlot,
+    Practice,
+    SocialAccount,
+)
 
 # A public demo credential, printed by `make run`; the command refuses production.
 DEMO_PASSWORD = "rounds-demo"  # noqa: S105
@@ -155,6 +170,18 @@ class Command(BaseCommand):
                     "Only photograph people who agreed to it. No other patients, screens, "
                     "charts or wristbands in the picture."
                 ),
+            )
+            # Its weekly posting goal as slots: Tuesday, Thursday, Saturday.
+            for weekday, clock in ((1, time(9, 30)), (3, time(12, 0)), (5, time(10, 0))):
+                for platform in ("facebook", "instagram"):
+                    PostingSlot.objects.create(
+                        practice=practice, platform=platform, weekday=weekday, time=clock
+                    )
+            CaptionTemplate.objects.create(
+                practice=practice,
+                name="Holiday closure",
+                text=f"{name} is closed on [date] for the holiday. For urgent needs, call "
+                "our main line. Happy holidays from all of us!",
             )
             short = slug.split("-")[0]
             strategist = strategists[index % len(strategists)]
