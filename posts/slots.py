@@ -8,6 +8,7 @@ at the first of the two (core.local_time).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -91,7 +92,7 @@ def next_free(post: Post, *, now: datetime | None = None) -> Opening | None:
     return None
 
 
-def empty_in_week(practices: list[Practice], *, now: datetime | None = None) -> list[Opening]:
+def empty_in_week(practices: Sequence[Practice], *, now: datetime | None = None) -> list[Opening]:
     """The slots of these practices in the coming seven days that no post holds yet."""
     now = now or timezone.now()
     end = now + timedelta(days=7)
