@@ -199,7 +199,7 @@ def save(
             )
             return Saved(post=post, created=True, others_reopened=others)
 
-        post = _locked(post, version)
+        post = locked_at_version(post, version)
         if post.status not in EDITABLE:
             raise IllegalTransition(
                 f"the post is {post.get_status_display().lower()}: it can no longer change"
@@ -251,7 +251,7 @@ def _void_warning(post: Post) -> str:
     )
 
 
-def _locked(post: Post, version: int | None) -> Post:
+def locked_at_version(post: Post, version: int | None) -> Post:
     locked = Post.objects.select_for_update().select_related("practice").get(pk=post.pk)
     if version is not None and locked.version != version:
         raise StaleEdit(
@@ -291,7 +291,7 @@ def send_for_approval(*, post: Post, version: int | None, by: User) -> Post:
     the post or the compliance panel has a blocking finding.
     """
     with transaction.atomic():
-        post = _locked(post, version)
+        post = locked_at_version(post, version)
         reasons = readiness(post)
         if reasons:
             raise NotReady(reasons)
@@ -311,7 +311,7 @@ def send_for_approval(*, post: Post, version: int | None, by: User) -> Post:
 
 def schedule(*, post: Post, version: int | None, by: User) -> Post:
     with transaction.atomic():
-        post = _locked(post, version)
+        post = locked_at_version(post, version)
         if post.scheduled_at is None:
             raise IllegalTransition("choose a time first")
         if post.scheduled_at <= timezone.now():
@@ -334,7 +334,7 @@ def schedule(*, post: Post, version: int | None, by: User) -> Post:
 
 def unschedule(*, post: Post, version: int | None, by: User) -> Post:
     with transaction.atomic():
-        post = _locked(post, version)
+        post = locked_at_version(post, version)
         post.unschedule()
         post.version += 1
         post.save(update_fields=["version", "updated_at"])
@@ -346,7 +346,7 @@ def unschedule(*, post: Post, version: int | None, by: User) -> Post:
 
 def cancel(*, post: Post, version: int | None, by: User, reason: str) -> Post:
     with transaction.atomic():
-        post = _locked(post, version)
+        post = locked_at_version(post, version)
         post.cancel(reason=reason.strip())
         post.version += 1
         post.save(update_fields=["version", "updated_at"])
@@ -442,7 +442,7 @@ def queue(*, post: Post, version: int | None, by: User) -> slots.Opening:
     practice has no free slot for its platforms in the coming weeks.
     """
     with transaction.atomic():
-        post = _locked(post, version)
+        post = locked_at_version(post, version)
         opening = slots.next_free(post)
         if opening is None:
             raise NotReady(

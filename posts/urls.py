@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from posts.views import consents, editor, media, posts, publications, tips
+from posts.views import calendar, consents, editor, media, posts, publications, tips
 
 urlpatterns = [
     path("posts/", posts.post_list, name="post_list"),
+    path("calendar/", calendar.calendar_page, name="calendar"),
+    path("practices/<slug:slug>/calendar/", calendar.calendar_page, name="practice_calendar"),
+    path("posts/<int:pk>/move/", calendar.post_move, name="post_move"),
     path("calendar/<str:token>.ics", posts.calendar_feed, name="calendar_feed"),
     path(
         "practices/<slug:slug>/calendar-link/rotate/",

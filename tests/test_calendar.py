@@ -1,0 +1,127 @@
+"""The content calendar: days on each practice's clock, moving a post, who sees what."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from posts import calendar
+from posts.models import Post
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_post_sits_on_its_practices_day(practice):
+    # 02:00 UTC on a Wednesday is Tuesday evening in Chicago.
+    at = datetime(2027, 6, 9, 2, 0, tzinfo=UTC)
+    factories.make_post(practice, title="Evening", status=Post.Status.SCHEDULED, scheduled_at=at)
+    days = calendar.month_days(date(2027, 6, 1))
+    assert days[0] == date(2027, 5, 31) and days[-1] == date(2027, 7, 4)  # Monday to Sunday
+    found = calendar.days_with_posts(
+        Post.objects.all(), days, in_range=(date(2027, 6, 1), date(2027, 6, 30))
+    )
+    (day,) = [d for d in found if d.posts]
+    assert day.day == date(2027, 6, 8)
+
+
+def test_the_month_page_shows_the_practices_posts_only(
+    client, strategist, practice, other_practice
+):
+    at = timezone.now() + timedelta(days=1)
+    factories.make_post(practice, title="Ours", status=Post.Status.SCHEDULED, scheduled_at=at)
+    factories.make_post(
+        other_practice, title="Theirs", status=Post.Status.SCHEDULED, scheduled_at=at
+    )
+    client.force_login(strategist)
+    day = practice.local(at).date().isoformat()
+    page = client.get("/calendar/", {"date": day}).content.decode()
+    assert "Ours" in page and "Theirs" not in page
+    week = client.get(f"/practices/{practice.slug}/calendar/", {"view": "week", "date": day})
+    assert "Ours" in week.content.decode()
+    assert client.get(f"/practices/{other_practice.slug}/calendar/").status_code == 404
+
+
+def scheduled(practice, doctor, when):
+    account = factories.make_account(practice, "facebook")
+    post = factories.make_post(practice, targets=[account], title="Moving")
+    post.submit_for_review()
+    post.approve(by=doctor, via="login")
+    post.schedule(at=when)
+    post.refresh_from_db()
+    return post
+
+
+def test_moving_keeps_the_time_of_day_and_the_approval(client, strategist, doctor, practice):
+    when = timezone.now() + timedelta(days=2)
+    post = scheduled(practice, doctor, when)
+    before = practice.local(post.scheduled_at)
+    target = (before + timedelta(days=3)).date()
+    client.force_login(strategist)
+    response = client.post(
+        f"/posts/{post.pk}/move/",
+        {"date": target.isoformat(), "version": post.version, "next": "/calendar/"},
+        follow=True,
+    )
+    assert "Moved “Moving” to" in response.content.decode()
+    post.refresh_from_db()
+    after = practice.local(post.scheduled_at)
+    assert after.date() == target and after.time() == before.time()
+    assert post.status == Post.Status.SCHEDULED and post.approval_is_current()
+    assert post.publications.get().next_attempt_at == post.scheduled_at
+
+
+def test_moving_across_a_clock_change_keeps_the_wall_time(doctor, practice, strategist):
+    # 09:30 CST on Friday 5 November 2027 moved to Monday 8 November, after the
+    # clocks went back: still 09:30, now CST (UTC-6) instead of CDT (UTC-5).
+    post = scheduled(practice, doctor, datetime(2027, 11, 5, 14, 30, tzinfo=UTC))
+    moved = calendar.move(post=post, day=date(2027, 11, 8), version=post.version, by=strategist)
+    assert moved.scheduled_at == datetime(2027, 11, 8, 15, 30, tzinfo=UTC)
+
+
+def test_moving_into_the_skipped_hour_is_refused(doctor, practice, strategist):
+    post = scheduled(practice, doctor, datetime(2027, 3, 12, 8, 30, tzinfo=UTC))  # Fri 02:30 CST
+    with pytest.raises(calendar.IllegalTransition, match="does not exist on March 14, 2027"):
+        calendar.move(post=post, day=date(2027, 3, 14), version=post.version, by=strategist)
+
+
+def test_moving_to_the_past_or_from_a_stale_page_is_refused(client, strategist, doctor, practice):
+    post = scheduled(practice, doctor, timezone.now() + timedelta(days=2))
+    client.force_login(strategist)
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    past = client.post(f"/posts/{post.pk}/move/", {"date": yesterday}, follow=True)
+    assert "have passed" in past.content.decode()
+    stale = client.post(
+        f"/posts/{post.pk}/move/",
+        {"date": (timezone.localdate() + timedelta(days=4)).isoformat(), "version": 999},
+        follow=True,
+    )
+    assert "someone saved this post after you opened it" in stale.content.decode()
+
+
+def test_another_practices_post_cannot_be_moved(client, strategist, other_practice):
+    post = factories.make_post(
+        other_practice, status=Post.Status.SCHEDULED, scheduled_at=timezone.now() + timedelta(1)
+    )
+    client.force_login(strategist)
+    tomorrow = (timezone.localdate() + timedelta(days=3)).isoformat()
+    assert client.post(f"/posts/{post.pk}/move/", {"date": tomorrow}).status_code == 404
+
+
+def test_the_calendar_keeps_a_fixed_number_of_queries(
+    client, strategist, practice, django_assert_num_queries
+):
+    account = factories.make_account(practice, "x")
+    for n in range(10):
+        factories.make_post(
+            practice,
+            targets=[account],
+            status=Post.Status.SCHEDULED,
+            scheduled_at=timezone.now() + timedelta(days=n % 5, hours=1),
+        )
+    client.force_login(strategist)
+    client.get("/calendar/")
+    with django_assert_num_queries(6):
+        client.get("/calendar/")
