@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -11,7 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 from core.http import AuthenticatedHttpRequest
 from platforms.errors import PlatformError
 from practices import access, connect
-from practices.models import Platform
+from practices.models import Platform, SocialAccount
+
+ACCOUNTS_PER_PAGE = 50
 
 # -- platform accounts ---------------------------------------------------------
 
@@ -21,12 +24,22 @@ from practices.models import Platform
 def accounts_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Account health across the practices this person sees."""
     access.require_agency(request.user)
-    accounts = access.accounts_visible_to(request.user).order_by("practice__name", "platform")
-    rows = [connect.health_row(account) for account in accounts]
+    accounts = access.accounts_visible_to(request.user).order_by("practice__name", "platform", "pk")
+    status = request.GET.get("status", "")
+    if status in SocialAccount.Status.values:
+        accounts = accounts.filter(status=status)
+    page = Paginator(accounts, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "practices/accounts.html",
-        {"rows": rows, "platforms": Platform.choices, "can_connect": request.user.is_agency_lead},
+        {
+            "rows": [connect.health_row(account) for account in page],
+            "page": page,
+            "status": status,
+            "statuses": SocialAccount.Status.choices,
+            "platforms": Platform.choices,
+            "can_connect": request.user.is_agency_lead,
+        },
     )
 
 

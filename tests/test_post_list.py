@@ -124,3 +124,15 @@ def test_the_dashboard_table_keeps_its_labels_on_a_phone(client, strategist, pra
     page = client.get("/dashboard/").content.decode()
     for label in ("Practice", "Specialty", "New tips", "In review", "Scheduled"):
         assert f'data-label="{label}"' in page
+
+
+def test_the_accounts_page_comes_in_pages(client, strategist, practice):
+    for n in range(55):
+        factories.make_account(practice, "facebook", display_name=f"Page {n:02d}")
+    factories.make_account(practice, "x", status="needs_reconnect", display_name="Broken")
+    client.force_login(strategist)
+    first = client.get("/accounts/")
+    assert first.context["page"].paginator.count == 56
+    assert len(first.context["rows"]) == 50
+    only = client.get("/accounts/", {"status": "needs_reconnect"})
+    assert [row[0].display_name for row in only.context["rows"]] == ["Broken"]

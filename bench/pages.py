@@ -1,0 +1,237 @@
+"""The pages a strategist lives in, on an agency-sized data set.
+
+    python scripts/services.py -- python bench/pages.py
+
+Builds its own database (rounds_bench_pages, dropped and made again): 300
+practices, 20 strategists (15 practices each), 1,500 platform accounts,
+100,000 posts, 250,000 publications, 20,000 tips and 3,000 patient
+authorizations, on PostgreSQL. Then, signed in as one strategist, it loads
+each page BENCH_ROUNDS times through Django's test client (in-process: the
+server's time, no browser or network) and prints, per page:
+
+- <page>_queries: the queries the page makes
+- <page>_ms: the median time of the whole page
+- <page>_sql_ms: the median time of the same SQL statements sent raw, one
+  after the other on one connection (the rows the page needs, without Django)
+- <page>_ratio: page / raw SQL
+
+Targets (issue): every list paginates, at most 15 queries per page at any
+data size, at most 3x the raw SQL.
+
+Environment: BENCH_ROUNDS (20), BENCH_POSTS (100000).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.database import recreate_database  # noqa: E402
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
+POSTS = int(os.environ.get("BENCH_POSTS", "100000"))
+PRACTICES = 300
+STRATEGISTS = 20
+DB_NAME = "rounds_bench_pages"
+PLATFORMS = ["facebook", "instagram", "linkedin", "x", "google_business"]
+DECLARE = re.compile(r'^DECLARE "[^"]+" NO SCROLL CURSOR WITH(?:OUT)? HOLD FOR ')
+
+
+def build() -> dict[str, object]:
+    from django.utils import timezone
+
+    from core.models import Assignment, User
+    from posts.models import Post, Publication, Tip
+    from practices.models import PatientConsent, Practice, SocialAccount
+
+    rng = random.Random(7)
+    now = timezone.now()
+    practices = Practice.objects.bulk_create(
+        Practice(
+            name=f"Practice {n:03d}",
+            slug=f"practice-{n:03d}",
+            specialty=rng.choice(Practice.Specialty.values),
+            time_zone=rng.choice(["America/New_York", "America/Chicago", "America/Denver"]),
+            tip_link_token=f"tip-{n:03d}-{rng.random()}",
+            calendar_token=f"cal-{n:03d}-{rng.random()}",
+        )
+        for n in range(PRACTICES)
+    )
+    strategists = [
+        User.objects.create_user(
+            f"bench-s{n}", f"bench-s{n}@example.test", "x", agency_role="strategist"
+        )
+        for n in range(STRATEGISTS)
+    ]
+    for user in strategists:
+        user.two_factor_exempt = True
+        user.save(update_fields=["two_factor_exempt"])
+    Assignment.objects.bulk_create(
+        Assignment(strategist=strategists[i % STRATEGISTS], practice=practice)
+        for i, practice in enumerate(practices)
+    )
+    accounts = SocialAccount.objects.bulk_create(
+        SocialAccount(
+            practice=practice,
+            platform=platform,
+            external_id=f"{platform}-{practice.pk}",
+            display_name=f"{practice.name} on {platform}",
+            access_token=f"bench-{platform}-{practice.pk}",
+            status=rng.choices(["connected", "needs_reconnect"], [19, 1])[0],
+        )
+        for practice in practices
+        for platform in PLATFORMS
+    )
+    by_practice: dict[int, list[SocialAccount]] = {}
+    for account in accounts:
+        by_practice.setdefault(account.practice_id, []).append(account)
+    PatientConsent.objects.bulk_create(
+        PatientConsent(
+            practice=practices[n % PRACTICES],
+            patient_label=f"Patient {n}",
+            signer_name=f"Signer {n}",
+            uses=["photo", "story"],
+            platforms=PLATFORMS,
+            expires_at=now + timedelta(days=rng.randint(-30, 700)),
+            method="esignature",
+            signed_at=now - timedelta(days=rng.randint(1, 700)),
+        )
+        for n in range(3000)
+    )
+    Tip.objects.bulk_create(
+        (
+            Tip(
+                practice=practices[n % PRACTICES],
+                kind=rng.choice(Tip.Kind.values),
+                text=f"Tip {n}: something good happened at the clinic today.",
+                status=rng.choice(Tip.Status.values),
+            )
+            for n in range(20000)
+        ),
+        batch_size=5000,
+    )
+    statuses = list(Post.Status.values)
+    targets_through = Post.targets.through
+    publication_total = 0
+    for start in range(0, POSTS, 10000):
+        batch = Post.objects.bulk_create(
+            Post(
+                practice=practices[n % PRACTICES],
+                title=f"Post {n}",
+                caption=f"Post {n}: our clinic news, week {n % 52}. #health",
+                status=rng.choice(statuses),
+                scheduled_at=now + timedelta(hours=rng.randint(-24 * 365, 24 * 90)),
+            )
+            for n in range(start, min(start + 10000, POSTS))
+        )
+        links = []
+        publications = []
+        for post in batch:
+            chosen = rng.sample(by_practice[post.practice_id], rng.choice([2, 2, 3, 3, 3]))
+            for account in chosen:
+                links.append(targets_through(post_id=post.pk, socialaccount_id=account.pk))
+                if post.status not in ("draft", "in_review", "changes_requested", "approved"):
+                    publications.append(
+                        Publication(
+                            post=post,
+                            account=account,
+                            status=rng.choices(
+                                ["published", "pending", "failed", "cancelled"], [90, 5, 3, 2]
+                            )[0],
+                        )
+                    )
+        targets_through.objects.bulk_create(links, batch_size=10000)
+        Publication.objects.bulk_create(publications, batch_size=10000)
+        publication_total += len(publications)
+    return {
+        "strategist": strategists[0],
+        "practice": practices[0],
+        "publications": publication_total,
+    }
+
+
+def main() -> int:
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        raise SystemExit("DATABASE_URL must point at PostgreSQL (scripts/services.py sets it)")
+    os.environ["DATABASE_URL"] = recreate_database(base, DB_NAME)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.settings")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from posts.models import Post
+
+    call_command("migrate", verbosity=0)
+    started = time.monotonic()
+    data = build()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"setup_s={time.monotonic() - started:.0f}")
+    print(f"posts={Post.objects.count()}")
+    print(f"publications={data['publications']}")
+    practice = data["practice"]
+    post = Post.objects.filter(practice=practice, status="draft").first()
+    assert post is not None
+    slug = practice.slug  # type: ignore[attr-defined]
+    pages = {
+        "dashboard": "/dashboard/",
+        "calendar_month": "/calendar/",
+        "post_list": "/posts/",
+        "practice_post_list": f"/practices/{slug}/posts/",
+        "post_list_search": "/posts/?q=week+12&status=published",
+        "editor": f"/posts/{post.pk}/edit/",
+        "tip_inbox": f"/practices/{slug}/tips/",
+        "accounts": "/accounts/",
+        "consent_list": f"/practices/{slug}/consents/",
+    }
+    client = Client()
+    client.force_login(data["strategist"])  # type: ignore[arg-type]
+    failures = []
+    for name, url in pages.items():
+        assert client.get(url).status_code == 200, url  # warm
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        # Django reads some querysets through a server-side cursor (DECLARE ...
+        # FOR <select>); raw, the select itself fetches the same rows.
+        statements = [DECLARE.sub("", q["sql"]) for q in captured.captured_queries]
+        page_times, sql_times = [], []
+        for _ in range(ROUNDS):
+            began = time.perf_counter()
+            client.get(url)
+            page_times.append((time.perf_counter() - began) * 1000)
+            began = time.perf_counter()
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
+                    if cursor.description:
+                        cursor.fetchall()
+            sql_times.append((time.perf_counter() - began) * 1000)
+        page_ms, sql_ms = statistics.median(page_times), statistics.median(sql_times)
+        ratio = page_ms / sql_ms if sql_ms else float("inf")
+        print(f"{name}_queries={len(statements)}")
+        print(f"{name}_ms={page_ms:.1f}")
+        print(f"{name}_sql_ms={sql_ms:.1f}")
+        print(f"{name}_ratio={ratio:.1f}")
+        if len(statements) > 15 or ratio > 3:
+            failures.append(name)
+    print(f"over_target={','.join(failures) or 'none'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
