@@ -40,8 +40,10 @@ ROLES = {
 
 
 def _kind(path: str) -> str:
+    """The page's kind: its URL's name, whatever the query string (a calendar's
+    next month, a list's next page), so that a few of each are checked."""
     try:
-        return resolve(path).url_name or path
+        return resolve(urlsplit(path).path).url_name or path
     except Resolver404:
         return path
 
