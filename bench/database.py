@@ -15,3 +15,21 @@ def recreate_database(base_url: str, name: str) -> str:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def django_on_fresh_database(name: str) -> None:
+    """Point Django at a fresh database `name` (beside DATABASE_URL's), migrated."""
+    import os
+
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        raise SystemExit("DATABASE_URL must point at PostgreSQL (scripts/services.py sets it)")
+    os.environ["DATABASE_URL"] = recreate_database(base, name)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.settings")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)

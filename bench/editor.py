@@ -32,22 +32,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import recreate_database  # noqa: E402
+from bench.database import django_on_fresh_database  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
 DB_NAME = "rounds_bench_editor"
 
 
 def main() -> int:
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith("postgres"):
-        raise SystemExit("DATABASE_URL must point at PostgreSQL (scripts/services.py sets it)")
-    os.environ["DATABASE_URL"] = recreate_database(base, DB_NAME)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.settings")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    import django
-
-    django.setup()
+    django_on_fresh_database(DB_NAME)
     import io
 
     from django.core.management import call_command
@@ -57,7 +49,6 @@ def main() -> int:
     from posts import editor
     from posts.models import Post
 
-    call_command("migrate", verbosity=0)
     call_command("demo_data", stdout=io.StringIO())
     strategist = User.objects.get(username="sam")
     post = max(
