@@ -22,7 +22,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -32,7 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import signin, two_factor
 from core.forms import AppCodeForm, CodeForm, TimeZoneForm
-from core.http import AuthenticatedHttpRequest, client_ip
+from core.http import AuthenticatedHttpRequest, client_ip, safe_next
 from practices import access
 
 logger = logging.getLogger(__name__)
@@ -44,12 +43,7 @@ FEW_RECOVERY_CODES = 3
 
 def _next(request: HttpRequest) -> str:
     """Where to go afterwards: a page of this site, or nowhere in particular."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
+    return safe_next(request, request.POST.get("next") or request.GET.get("next") or "")
 
 
 def _with_next(url_name: str, next_url: str) -> str:

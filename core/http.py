@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 if TYPE_CHECKING:
     from core.models import User
@@ -71,3 +72,21 @@ class AuthenticatedHttpRequest(HttpRequest):
     """A request behind login_required: its user is one of ours, never anonymous."""
 
     user: User
+
+
+def optional_int(raw: str) -> int | None:
+    """A whole number a form or a link sent (an id, a version), or None.
+
+    isascii() too: isdecimal() alone admits digits of other scripts that
+    int() reads, which would turn a garbled value into some other row's id.
+    """
+    return int(raw) if raw.isascii() and raw.isdecimal() else None
+
+
+def safe_next(request: HttpRequest, target: str, default: str = "") -> str:
+    """`target` if it is a page of this site (a "next" from a form), else `default`."""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import local_time
-from core.models import AuditEvent, User
+from core.models import User
 from posts import editor
 from posts.models import IllegalTransition, Post
 
@@ -103,9 +103,5 @@ def move(*, post: Post, day: date, version: int | None, by: User) -> Post:
             locked.unschedule()
             locked.schedule(at=at)
         locked.scheduled_at = at
-        locked.version += 1
-        locked.save(update_fields=["scheduled_at", "version", "updated_at"])
-        AuditEvent.record(
-            "post_moved", actor=by, practice=locked.practice, obj=locked, detail={"post": locked.pk}
-        )
+        editor.record_done(locked, "post_moved", by=by, fields=["scheduled_at"])
     return locked

@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import AuditEvent, User
-from posts.models import Post, PostMedia, TipPhoto
+from posts.models import Post, PostMedia
 from practices.models import PatientConsent, Practice
 
 
@@ -248,48 +248,18 @@ def authorization_problems(
 ) -> list[str]:
     """Why the patient authorizations do not cover this post, as sentences; [] if they do.
 
-    The rule the editor, approval and the publisher share: the post's own
-    uses under the authorizations it relies on (Post.consent_problems), and
-    every photo that came in with a patient's authorization, which it relies
-    on in whatever post it is used. Attachments from Post.attachments() say
-    whether any photo came with one, so a post without such a photo costs no
-    extra query.
+    The rule the editor, approval and the publisher share, as sentences: the
+    post's own uses under the authorizations it relies on
+    (Post.consent_problems) and its photos' own authorizations
+    (Post.photo_consent_problems).
     """
     if consents is None:
         consents = list(post.relied_consents())
-    if attachments is None:
-        attachments = post.attachments()
-    problems = [
-        problem[0].upper() + problem[1:] + "."
-        for problem in post.consent_problems(platforms, at=at, consents=consents)
-    ]
-    with_consent = [a for a in attachments if getattr(a, "came_with_consent", True)]
-    if not with_consent:
-        return problems
-    relied = {consent.pk for consent in consents}
-    position = {attachment.asset_id: attachment.position for attachment in attachments}
-    rows = (
-        TipPhoto.objects.filter(
-            asset_id__in=[a.asset_id for a in with_consent], tip__consent__isnull=False
-        )
-        .select_related("tip__consent")
-        .order_by("pk")
+    problems = post.consent_problems(platforms, at=at, consents=consents)
+    problems += post.photo_consent_problems(
+        platforms, at=at, consents=consents, attachments=attachments
     )
-    seen: set[tuple[int, int]] = set()
-    for row in rows:
-        consent = row.tip.consent
-        if consent is None or (row.asset_id, consent.pk) in seen:
-            continue
-        seen.add((row.asset_id, consent.pk))
-        found = consent.problems_for(uses={"photo"}, platforms=set(platforms), at=at)
-        if consent.pk not in relied:
-            found.insert(
-                0,
-                f"it came with the authorization for {consent.patient_label}, which this "
-                "post does not rely on (draft it from that tip, or attach the authorization)",
-            )
-        problems += [f"Photo {position[row.asset_id] + 1}: {problem}." for problem in found]
-    return problems
+    return [problem[0].upper() + problem[1:] + "." for problem in problems]
 
 
 def _identifier_findings(post: Post) -> list[Finding]:

@@ -10,6 +10,7 @@ Each action writes its audit event; nothing here renders.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -73,7 +74,6 @@ class Content:
 @dataclass
 class Saved:
     post: Post
-    created: bool = False
     voided: bool = False  # the approval was voided, or the post recalled from review
     rescheduled: bool = False
     # Other posts sharing a photo whose alt text changed: back to draft.
@@ -197,7 +197,7 @@ def save(
                 obj=post,
                 detail={"post": post.pk, "tip": tip.pk if tip else None},
             )
-            return Saved(post=post, created=True, others_reopened=others)
+            return Saved(post=post, others_reopened=others)
 
         post = locked_at_version(post, version)
         if post.status not in EDITABLE:
@@ -251,6 +251,13 @@ def _void_warning(post: Post) -> str:
     )
 
 
+def record_done(post: Post, verb: str, *, by: User, fields: Sequence[str] = ()) -> None:
+    """An action is done: the post's next version (and `fields`) saved, and audited."""
+    post.version += 1
+    post.save(update_fields=[*fields, "version", "updated_at"])
+    AuditEvent.record(verb, actor=by, practice=post.practice, obj=post, detail={"post": post.pk})
+
+
 def locked_at_version(post: Post, version: int | None) -> Post:
     locked = Post.objects.select_for_update().select_related("practice").get(pk=post.pk)
     if version is not None and locked.version != version:
@@ -301,11 +308,7 @@ def send_for_approval(*, post: Post, version: int | None, by: User) -> Post:
         else:
             post.mark_ready(by=by)
             verb = "post_approved_under_policy"
-        post.version += 1
-        post.save(update_fields=["version", "updated_at"])
-        AuditEvent.record(
-            verb, actor=by, practice=post.practice, obj=post, detail={"post": post.pk}
-        )
+        record_done(post, verb, by=by)
     return post
 
 
@@ -316,19 +319,8 @@ def schedule(*, post: Post, version: int | None, by: User) -> Post:
             raise IllegalTransition("choose a time first")
         if post.scheduled_at <= timezone.now():
             raise IllegalTransition("the time is in the past; choose a later one")
-        # The editor's rule (its photos' own authorizations too), until the time.
-        platforms = sorted(set(post.targets.values_list("platform", flat=True)))
-        problems = compliance.authorization_problems(
-            post, platforms=platforms, at=post.scheduled_at
-        )
-        if problems:
-            raise NotReady(problems)
         post.schedule(at=post.scheduled_at)
-        post.version += 1
-        post.save(update_fields=["version", "updated_at"])
-        AuditEvent.record(
-            "post_scheduled", actor=by, practice=post.practice, obj=post, detail={"post": post.pk}
-        )
+        record_done(post, "post_scheduled", by=by)
     return post
 
 
@@ -336,11 +328,7 @@ def unschedule(*, post: Post, version: int | None, by: User) -> Post:
     with transaction.atomic():
         post = locked_at_version(post, version)
         post.unschedule()
-        post.version += 1
-        post.save(update_fields=["version", "updated_at"])
-        AuditEvent.record(
-            "post_unscheduled", actor=by, practice=post.practice, obj=post, detail={"post": post.pk}
-        )
+        record_done(post, "post_unscheduled", by=by)
     return post
 
 
@@ -348,11 +336,7 @@ def cancel(*, post: Post, version: int | None, by: User, reason: str) -> Post:
     with transaction.atomic():
         post = locked_at_version(post, version)
         post.cancel(reason=reason.strip())
-        post.version += 1
-        post.save(update_fields=["version", "updated_at"])
-        AuditEvent.record(
-            "post_cancelled", actor=by, practice=post.practice, obj=post, detail={"post": post.pk}
-        )
+        record_done(post, "post_cancelled", by=by)
     return post
 
 
@@ -391,10 +375,6 @@ class Checks:
     @property
     def blocking(self) -> list[compliance.Finding]:
         return compliance.blocking(self.findings)
-
-    @property
-    def ready(self) -> bool:
-        return not self.problems and not self.blocking
 
 
 def check(
@@ -460,9 +440,5 @@ def queue(*, post: Post, version: int | None, by: User) -> slots.Opening:
                 f"the post is {post.get_status_display().lower()}: it can no longer move"
             )
         post.scheduled_at = opening.at
-        post.version += 1
-        post.save(update_fields=["scheduled_at", "version", "updated_at"])
-        AuditEvent.record(
-            "post_queued", actor=by, practice=post.practice, obj=post, detail={"post": post.pk}
-        )
+        record_done(post, "post_queued", by=by, fields=["scheduled_at"])
     return opening

@@ -102,6 +102,7 @@ class PostEditorForm(forms.Form):
                 help_text="Only if this platform needs a different text.",
             )
         self.content: Content | None = None
+        self.ambiguous_time = False
 
     def override_fields(self) -> list[forms.BoundField]:
         return [self[f"override_{platform}"] for platform in PLATFORMS]
@@ -122,6 +123,8 @@ class PostEditorForm(forms.Form):
                 )
             except local_time.LocalTimeError as error:
                 self.add_error("time", str(error))
+                # The page then asks which of the two times is meant.
+                self.ambiguous_time = isinstance(error, local_time.AmbiguousTime)
             else:
                 if scheduled_at <= timezone.now():
                     self.add_error("time", "That time has passed; choose one in the future.")

@@ -49,10 +49,6 @@ class Counter:
             and self.hashtags > self.hashtag_limit
         )
 
-    @property
-    def left(self) -> int:
-        return self.limit - self.used
-
 
 @dataclass
 class Preview:

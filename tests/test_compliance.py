@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from posts import compliance, media, publishing
-from posts.models import PostMedia
+from posts import compliance, media
+from posts.models import IllegalTransition, PostMedia
 from tests import factories
 from tests import media_samples as samples
 
@@ -136,10 +136,11 @@ def test_a_photo_that_came_with_an_authorization_relies_on_it_in_any_post(clinic
         "The authorization for Maria G. does not cover Instagram.",
         "Photo 1: the authorization for Maria G. does not cover Instagram.",
     ]
-    # The publisher keeps the same rule at the moment of publishing.
-    problems = compliance.authorization_problems(post, platforms=["instagram"], at=timezone.now())
-    assert problems
-    assert publishing.compliance is compliance
+    # Approving keeps the same rule (the publisher's is in tests/test_publishing.py).
+    post.consents.clear()
+    post.submit_for_review()
+    with pytest.raises(IllegalTransition, match="which this post does not rely on"):
+        post.approve(by=staff, via="login")
 
 
 def test_testimonials_get_the_disclosure_reminder_which_does_not_block(clinic):

@@ -50,7 +50,7 @@ def test_what_lapses_within_the_month_and_what_is_due_unapproved(client, strateg
     assert "Later L." not in page
     assert "cannot be renewed by us" in page  # Facebook gives no refresh token
     assert "“Tomorrow” is due" in page and "is not approved (in review)" in page
-    assert "waiting" in page  # and it waits for the doctor
+    assert "Tomorrow</a> · Lakeside Fertility · waiting" in page  # in the doctor's queue
 
 
 def test_drafts_the_doctors_queue_and_the_weekly_goal(client, strategist, practice):

@@ -682,3 +682,9 @@ def test_caption_templates_of_the_practice_and_its_specialty_are_offered(
     assert "Holiday closure" in page and "We are closed." in page
     assert "IVF day" in page  # Lakeside is a fertility practice
     assert "Floss" not in page and "Theirs" not in page
+
+
+def test_staff_get_no_checks_for_a_new_post(client, staff, practice):
+    client.force_login(staff)
+    assert client.post("/posts/checks/", {"caption": "x"}).status_code == 403
+    assert client.post("/posts/checks/", {"practice": practice.slug}).status_code == 403

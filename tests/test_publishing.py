@@ -14,11 +14,12 @@ from django.utils.html import escape
 
 from core.models import AuditEvent
 from platforms.base import PublishRequest
-from posts import dispatch, jobs, publishing
+from posts import dispatch, jobs, media, publishing
 from posts.models import IllegalTransition, Post, Publication
 from practices.models import PatientConsent, SocialAccount
 from practices.platform_clients import account_for, client_for
 from tests import factories
+from tests import media_samples as samples
 from tests.publishing_support import (
     TEXT_PLATFORMS,
     make_due,
@@ -671,6 +672,24 @@ def test_the_consent_check_uses_the_authorizations_it_is_given(
         ]
     # Nothing is left on the post for a later step to pick up unseen.
     assert not hasattr(post, "checked_consents")
+
+
+def test_a_photo_that_came_with_an_authorization_is_checked_at_publishing(world, sandbox, run_due):
+    asset = media.store_photo(practice=world["practice"], upload=samples.photo(), by=None)
+    post = scheduled_post(world, ["facebook"], photos=[asset])
+    # After the approval the same photo comes in with a tip and a patient's
+    # authorization that the post does not rely on: nothing goes out.
+    consent = factories.make_consent(world["practice"], platforms=["facebook"])
+    tip = factories.make_tip(world["practice"], features_patient=True, consent=consent)
+    tip.tipphoto_set.create(asset=asset, position=0)
+
+    run_due()
+
+    publication = post.publications.get()
+    assert publication.status == Status.FAILED
+    assert publication.last_error_kind == Kind.CONSENT
+    assert "which this post does not rely on" in publication.last_error_message
+    assert sandbox.ledger() == []
 
 
 def test_consent_revoked_after_approval_fails_with_nothing_sent(world, sandbox, run_due):

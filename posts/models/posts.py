@@ -435,9 +435,62 @@ class Post(models.Model):
             problems += consent.problems_for(uses=uses, platforms=set(platforms), at=at)
         return problems
 
+    def photo_consent_problems(
+        self,
+        platforms: Iterable[str],
+        *,
+        at: datetime,
+        consents: list[PatientConsent] | None = None,
+        attachments: list[PostMedia] | None = None,
+    ) -> list[str]:
+        """Why the photos' own authorizations do not cover this post; [] if they do.
+
+        A photo sent in with a tip that has a patient's authorization relies
+        on it in whatever post it is used: the post must rely on that
+        authorization too, and it must cover the photo on these platforms at
+        `at`. Attachments from `attachments()` say whether any photo came
+        with one, so a post without such a photo costs no extra query.
+        """
+        if attachments is None:
+            attachments = self.attachments()
+        with_consent = [a for a in attachments if getattr(a, "came_with_consent", True)]
+        if not with_consent:
+            return []
+        if consents is None:
+            consents = list(self.relied_consents())
+        relied = {consent.pk for consent in consents}
+        position = {attachment.asset_id: attachment.position for attachment in attachments}
+        rows = (
+            TipPhoto.objects.filter(
+                asset_id__in=[a.asset_id for a in with_consent], tip__consent__isnull=False
+            )
+            .select_related("tip__consent")
+            .order_by("pk")
+        )
+        problems: list[str] = []
+        seen: set[tuple[int, int]] = set()
+        for row in rows:
+            consent = row.tip.consent
+            if consent is None or (row.asset_id, consent.pk) in seen:
+                continue
+            seen.add((row.asset_id, consent.pk))
+            found = consent.problems_for(uses={"photo"}, platforms=set(platforms), at=at)
+            if consent.pk not in relied:
+                found.insert(
+                    0,
+                    f"it came with the authorization for {consent.patient_label}, which this "
+                    "post does not rely on (draft it from that tip, or attach the authorization)",
+                )
+            problems += [f"photo {position[row.asset_id] + 1}: {problem}" for problem in found]
+        return problems
+
     def _require_consents(self, *, action: str, at: datetime) -> None:
+        """Approving, approving under the policy and scheduling all keep the whole
+        rule: the post's own uses and its photos' authorizations."""
         platforms = set(self.targets.values_list("platform", flat=True))
-        problems = self.consent_problems(platforms, at=at)
+        consents = list(self.relied_consents())
+        problems = self.consent_problems(platforms, at=at, consents=consents)
+        problems += self.photo_consent_problems(platforms, at=at, consents=consents)
         if problems:
             raise IllegalTransition(f"cannot {action} this post: " + "; ".join(problems))
 

@@ -10,10 +10,9 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from core.http import AuthenticatedHttpRequest
+from core.http import AuthenticatedHttpRequest, optional_int, safe_next
 from posts import access
 from posts import calendar as content_calendar
 from posts.models import IllegalTransition, Post
@@ -72,13 +71,8 @@ def calendar_page(request: AuthenticatedHttpRequest, slug: str = "") -> HttpResp
 def post_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseRedirect:
     """Move a post to another day (the calendar's drag, or its form), same time of day."""
     post = access.get_post_for_user(request.user, pk, roles=access.AGENCY)
-    raw_version = request.POST.get("version", "")
-    version = int(raw_version) if raw_version.isascii() and raw_version.isdecimal() else None
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = reverse("calendar")
+    version = optional_int(request.POST.get("version", ""))
+    next_url = safe_next(request, request.POST.get("next", ""), reverse("calendar"))
     try:
         day = date.fromisoformat(request.POST.get("date", ""))
     except ValueError:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 import imaging
 from core import files
-from core.http import AuthenticatedHttpRequest
+from core.http import AuthenticatedHttpRequest, optional_int
 from platforms.base import PLATFORMS
 from posts import access, compliance, editor, media, previews
 from posts.editor_form import PostEditorForm, initial_for
@@ -127,16 +127,15 @@ def _start(
     request: AuthenticatedHttpRequest,
 ) -> tuple[Practice, Tip | None]:
     """A new post's practice, from ?tip= (its practice) or ?practice=<slug>."""
-    tip_id = request.GET.get("tip", "") or request.POST.get("tip", "")
-    # isdecimal() alone admits digits of other scripts that int() refuses.
-    if tip_id.isascii() and tip_id.isdecimal():
-        tip = access.get_tip_for_user(request.user, int(tip_id), roles=access.AGENCY)
+    tip_id = optional_int(request.GET.get("tip", "") or request.POST.get("tip", ""))
+    if tip_id is not None:
+        tip = access.get_tip_for_user(request.user, tip_id, roles=access.AGENCY)
         return tip.practice, tip
     slug = request.GET.get("practice", "") or request.POST.get("practice", "")
     if not slug:
+        # A garbled tip id: the person's only practice, if they have one.
         access.require_agency(request.user)
-        practices = access.practices_visible_to(request.user)
-        only = list(practices[:2])
+        only = list(access.practices_visible_to(request.user)[:2])
         if len(only) == 1:
             return only[0], None
         raise Http404("Choose a practice to write for.")
@@ -246,9 +245,9 @@ def _without(content: editor.Content, added: list[MediaAsset]) -> editor.Content
 def post_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The previews, counters and checks for the form as typed (htmx, at each pause)."""
     post = None
-    post_id = request.POST.get("post", "")
-    if post_id.isascii() and post_id.isdecimal():
-        post = access.get_post_for_user(request.user, int(post_id), roles=access.AGENCY)
+    post_id = optional_int(request.POST.get("post", ""))
+    if post_id is not None:
+        post = access.get_post_for_user(request.user, post_id, roles=access.AGENCY)
         practice, tip = post.practice, post.tip
         start = editor.content_of(post)
     else:
@@ -274,17 +273,12 @@ def post_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
 # -- actions -------------------------------------------------------------------------
 
 
-def _version(request: AuthenticatedHttpRequest) -> int | None:
-    raw = request.POST.get("version", "")
-    return int(raw) if raw.isascii() and raw.isdecimal() else None
-
-
 @require_POST
 @login_required
 def post_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponseRedirect:
     """Send for approval, schedule, unschedule or cancel (posts/urls.py names each)."""
     post = access.get_post_for_user(request.user, pk, roles=access.AGENCY)
-    version = _version(request)
+    version = optional_int(request.POST.get("version", ""))
     try:
         if action == "send":
             post = editor.send_for_approval(post=post, version=version, by=request.user)

@@ -8,11 +8,10 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from core import files
-from core.http import AuthenticatedHttpRequest
+from core.http import AuthenticatedHttpRequest, safe_next
 from posts import access, editing, media
 from posts.forms import FocalPointForm
 from posts.models import IllegalTransition
@@ -85,11 +84,7 @@ def _empty(status: int) -> HttpResponse:
 def media_focal_point(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     asset = access.get_media_for_user(request.user, pk, roles=access.AGENCY)
     form = FocalPointForm(request.POST)
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = reverse("home")
+    next_url = safe_next(request, request.POST.get("next", ""), reverse("home"))
     if form.is_valid():
         try:
             reopened = editing.set_focal_point(
