@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from rq import cron
 
+from core import notifications
 from posts import jobs
 
 DISPATCH = settings.DISPATCH_INTERVAL_SECONDS
@@ -23,3 +24,10 @@ cron.register(jobs.requeue_lost_deletes, "default", interval=5 * 60, result_ttl=
 cron.register(jobs.refresh_expiring_tokens, "default", interval=15 * 60, result_ttl=600)
 cron.register(jobs.warn_expiring_accounts, "default", interval=6 * 60 * 60, result_ttl=600)
 cron.register(jobs.collect_metrics, "metrics", interval=60 * 60, result_ttl=600)
+cron.register(jobs.expire_unapproved, "default", interval=60, ttl=120, result_ttl=60)
+cron.register(jobs.remind_doctors, "default", interval=60, ttl=120, result_ttl=60)
+cron.register(jobs.warn_expiring_authorizations, "default", interval=6 * 60 * 60, result_ttl=600)
+# E-mail: the sweep sends what a job did not (a lost job, a failed send to
+# retry); the digests leave at each person's hour.
+cron.register(notifications.send_due, "email", interval=60, ttl=120, result_ttl=60)
+cron.register(notifications.send_digests, "email", interval=60 * 60, result_ttl=600)

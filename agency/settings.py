@@ -198,14 +198,15 @@ MAX_PHOTO_BYTES = env.integer("MAX_PHOTO_BYTES", 25 * 1024 * 1024, minimum=1)
 MAX_TIP_BYTES = env.integer("MAX_TIP_BYTES", 120 * 1024 * 1024, minimum=1)
 MAX_PHOTO_PIXELS = env.integer("MAX_PHOTO_PIXELS", 64_000_000, minimum=1)
 
-# E-mail: console on a laptop, SMTP from the environment in production.
+# E-mail: the demo mailbox on a laptop (core/mailbox.py: the agency lead reads
+# it at /mailbox/), SMTP from the environment in production.
 MAILERS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": env.string(
             "EMAIL_BACKEND",
             "django.core.mail.backends.smtp.EmailBackend"
             if PRODUCTION
-            else "django.core.mail.backends.console.EmailBackend",
+            else "core.mailbox.MailboxBackend",
         ),
         "OPTIONS": {},
     }
@@ -226,7 +227,23 @@ if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
         "use_tls": env.boolean("EMAIL_USE_TLS", False),
         "timeout": 20,
     }
+if PRODUCTION and MAILERS["default"]["BACKEND"] == "core.mailbox.MailboxBackend":
+    raise ImproperlyConfigured(
+        "the demo mailbox keeps e-mail instead of sending it: not in production"
+    )
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Rounds <rounds@localhost>")
+# The agency's name, in every e-mail and on printed pages.
+AGENCY_NAME = env.string("AGENCY_NAME", "Rounds Agency")
+# Notifications chosen as a daily digest leave at this hour, in each person's time zone.
+DIGEST_HOUR = env.integer("DIGEST_HOUR", 7, minimum=0)
+# The doctor's e-mailed approval link: valid this many days, unless revoked.
+APPROVAL_LINK_DAYS = env.integer("APPROVAL_LINK_DAYS", 7, minimum=1)
+# Reminders to the doctors before an unapproved post is due, in hours ahead.
+APPROVAL_REMINDER_HOURS = [
+    int(hours)
+    for hours in env.string("APPROVAL_REMINDER_HOURS", "24,2").split(",")
+    if hours.strip()
+]
 
 # Security headers. The CSP allows only our own origin: htmx and the chart
 # library are vendored under static/.

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from agency import signin, views
+from agency import account, signin, views
 from agency.admin_site import superusers_only
 
 urlpatterns = [
@@ -20,6 +20,9 @@ urlpatterns = [
     path("account/security/", signin.security, name="security"),
     path("account/time-zone/", signin.time_zone, name="time_zone"),
     path("account/recovery-codes/", signin.recovery_codes_new, name="recovery_codes_new"),
+    path("account/notifications/", account.notification_settings, name="notification_settings"),
+    path("mailbox/", account.mailbox_list, name="mailbox"),
+    path("mailbox/<int:pk>/", account.mailbox_message, name="mailbox_message"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", signin.password_reset, name="password_reset"),
     path(

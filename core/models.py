@@ -164,3 +164,100 @@ class AuditEvent(models.Model):
             detail=detail or {},
             ip_address=ip_address,
         )
+
+
+class Notification(models.Model):
+    """One e-mail owed to a person, kept until it is sent (core.notifications sends it).
+
+    Written in the same transaction as what it tells of, so it is never lost:
+    a worker job sends it, and the cron sweep sends again whatever a job did
+    not (Redis lost the job, the mail server was down). The text is
+    paragraphs and one link, rendered as plain text and HTML when sent;
+    nothing about a patient except in the signer's own copy.
+    """
+
+    class Kind(models.TextChoices):
+        AWAITING_APPROVAL = "awaiting_approval", "Posts awaiting your approval"
+        APPROVAL_REMINDER = "approval_reminder", "Reminders before an unapproved post is due"
+        CHANGES_REQUESTED = "changes_requested", "A doctor asked for changes"
+        APPROVAL_WITHDRAWN = "approval_withdrawn", "A doctor put an approved post on hold"
+        INTERNAL_REVIEW = "internal_review", "Posts awaiting an agency review"
+        APPROVAL_EXPIRED = "approval_expired", "A post was not approved in time"
+        PUBLICATION_FAILED = "publication_failed", "A publication failed"
+        NEEDS_RECONNECT = "needs_reconnect", "An account needs reconnecting"
+        AUTHORIZATION_EXPIRING = "authorization_expiring", "A patient authorization expires soon"
+        TIP_PUBLISHED = "tip_published", "Your tip was published"
+        SIGNER_COPY = "signer_copy", "Your copy of an authorization"
+
+    class Delivery(models.TextChoices):
+        IMMEDIATE = "immediate", "At once"
+        DIGEST = "digest", "In one daily digest"
+
+    recipient = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    # The address it goes to: the recipient's when sent, or a person without
+    # an account (the patient who signed an authorization).
+    address = models.EmailField(blank=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
+    practice = models.ForeignKey(
+        "practices.Practice", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    subject = models.CharField(max_length=200)
+    paragraphs = models.JSONField(default=list)
+    link = models.CharField(max_length=500, blank=True)
+    link_label = models.CharField(max_length=100, blank=True)
+    # Once per thing (a reminder per post and hour, a warning per
+    # authorization): a second notify with the same key does nothing.
+    key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["delivery", "next_attempt_at"],
+                name="notification_unsent",
+                condition=models.Q(sent_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class NotificationPreference(models.Model):
+    """How a person wants one kind of notification: at once or in the daily digest."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_prefs")
+    kind = models.CharField(max_length=30, choices=Notification.Kind.choices)
+    delivery = models.CharField(max_length=10, choices=Notification.Delivery.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_pref_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {self.delivery}"
+
+
+class MailboxMessage(models.Model):
+    """An e-mail kept by the demo mailbox backend (core.mailbox), never sent anywhere."""
+
+    to = models.CharField(max_length=500)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    html = models.TextField(blank=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -8,13 +8,14 @@ asks this one module for everything.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from core.models import User
-from posts import media
-from posts.models import MediaAsset, Post, Publication, Tip
+from posts import approval_links, media
+from posts.models import ApprovalLink, MediaAsset, Post, Publication, Tip
 from practices.access import (
     AGENCY,
     DOCTOR,
@@ -42,6 +43,7 @@ from practices.access import (
     scope,
     staff_practices,
 )
+from practices.models import Practice
 
 __all__ = [
     "AGENCY",
@@ -53,11 +55,14 @@ __all__ = [
     "accounts_visible_to",
     "consents_visible_to",
     "get_account_for_user",
+    "get_approval_link",
     "get_consent_for_user",
+    "get_media_for_approval_link",
     "get_media_for_signed_link",
     "get_media_for_user",
     "get_post_for_user",
     "get_practice_consent_for_user",
+    "get_practice_for_approvals",
     "get_practice_for_calendar_link",
     "get_practice_for_tip_link",
     "get_practice_for_user",
@@ -188,4 +193,25 @@ def get_media_for_signed_link(pk: int) -> MediaAsset:
         raise Http404("No such photo.")
     if not media.needed_publicly(asset):
         raise media.MediaLinkWithdrawn
+    return asset
+
+
+# -- the doctor's approval page --------------------------------------------------
+
+
+def get_practice_for_approvals(user: User, slug: str) -> Practice:
+    """The approval page of a practice, for its doctors."""
+    return get_practice_for_user(user, slug, roles={DOCTOR})
+
+
+def get_approval_link(token: str, user: User | AnonymousUser) -> ApprovalLink:
+    """An e-mailed link that still works for this browser (approval_links.LinkRefused if not)."""
+    return approval_links.resolve_link(token, user=user if isinstance(user, User) else None)
+
+
+def get_media_for_approval_link(link: ApprovalLink, pk: int) -> MediaAsset:
+    """A photo of a post the link's practice's doctors see (what they are asked to approve)."""
+    asset = MediaAsset.objects.filter(pk=pk, practice_id=link.practice_id).first()
+    if asset is None or not asset.posts.filter(Post.shown_to_doctors()).exists():
+        raise Http404("No such photo.")
     return asset

@@ -15,11 +15,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from core.models import AuditEvent, User
-from posts import compliance, editing, publishability, slots
-from posts.models import IllegalTransition, MediaAsset, Post, PostComment, PostMedia, Tip
+from core.models import AuditEvent, Notification, User
+from core.notifications import notify
+from posts import approval_requests, compliance, editing, publishability, slots
+from posts.models import (
+    Approval,
+    IllegalTransition,
+    MediaAsset,
+    Post,
+    PostComment,
+    PostMedia,
+    Tip,
+)
 from practices.models import PatientConsent, Practice, SocialAccount
 
 # Where a person may still change a post. Once it starts going out, what went
@@ -27,14 +37,18 @@ from practices.models import PatientConsent, Practice, SocialAccount
 EDITABLE = frozenset(
     {
         Post.Status.DRAFT,
+        Post.Status.AGENCY_REVIEW,
         Post.Status.IN_REVIEW,
+        Post.Status.APPROVAL_EXPIRED,
         Post.Status.CHANGES_REQUESTED,
         Post.Status.APPROVED,
         Post.Status.SCHEDULED,
     }
 )
 # An edit of the content here voids something a doctor or the policy gave.
-APPROVED_OR_ASKED = frozenset({Post.Status.IN_REVIEW, Post.Status.APPROVED, Post.Status.SCHEDULED})
+APPROVED_OR_ASKED = frozenset(
+    {Post.Status.AGENCY_REVIEW, Post.Status.IN_REVIEW, Post.Status.APPROVED, Post.Status.SCHEDULED}
+)
 
 
 class StaleEdit(IllegalTransition):
@@ -217,6 +231,8 @@ def save(
             voided = True
         elif changed and post.status == Post.Status.CHANGES_REQUESTED:
             post.reopen()  # the doctor's changes are being made: back to the working space
+        elif post.status == Post.Status.APPROVAL_EXPIRED:
+            post.reopen()  # a new time, or new content: it is worked on again
         rescheduled = False
         if content.scheduled_at != post.scheduled_at:
             if post.status == Post.Status.SCHEDULED and content.scheduled_at is not None:
@@ -239,6 +255,11 @@ def save(
 
 
 def _void_warning(post: Post) -> str:
+    if post.status == Post.Status.AGENCY_REVIEW:
+        return (
+            "this post is waiting for an agency review; saving these changes takes it back "
+            "to draft, and it must be sent again"
+        )
     if post.status == Post.Status.IN_REVIEW:
         return (
             "this post is with the doctor for approval; saving these changes takes it back "
@@ -291,24 +312,72 @@ def readiness(post: Post) -> list[str]:
     return reasons
 
 
-def send_for_approval(*, post: Post, version: int | None, by: User) -> Post:
-    """To the doctor when the practice's policy needs one; else approved under the policy.
+def send_for_approval(*, post: Post, version: int | None, by: User, note: str = "") -> Post:
+    """To the doctors when the practice's policy needs one (after an agency review
+    when the practice asks for one); else approved under the policy.
 
     Refused with every reason at once (NotReady) while a target would refuse
-    the post or the compliance panel has a blocking finding.
+    the post or the compliance panel has a blocking finding. `note`: a word
+    for the reviewers, kept as a comment on the post.
     """
     with transaction.atomic():
         post = locked_at_version(post, version)
         reasons = readiness(post)
         if reasons:
             raise NotReady(reasons)
-        if post.needs_doctor_approval():
+        if note.strip():
+            PostComment.objects.create(post=post, author=by, body=note.strip()[:4000])
+        if post.needs_doctor_approval() and post.practice.internal_review:
+            post.submit_for_agency_review()
+            verb = "post_sent_for_agency_review"
+            approval_requests.ask_agency_reviewers(post, by=by)
+        elif post.needs_doctor_approval():
             post.submit_for_review()
             verb = "post_sent_for_approval"
+            approval_requests.ask_doctors(post)
         else:
             post.mark_ready(by=by)
             verb = "post_approved_under_policy"
         record_done(post, verb, by=by)
+    return post
+
+
+def pass_agency_review(*, post: Post, version: int | None, by: User) -> Post:
+    """The agency's second look is done: on to the practice's doctors.
+
+    Done by the lead, or by a strategist other than the post's author (a
+    review by its own author would not be a second look).
+    """
+    with transaction.atomic():
+        post = locked_at_version(post, version)
+        if not by.is_agency_lead and post.author_id == by.pk:
+            raise IllegalTransition("a second strategist or the agency lead reviews this post")
+        reasons = readiness(post)
+        if reasons:
+            raise NotReady(reasons)
+        post.pass_agency_review()
+        approval_requests.ask_doctors(post)
+        record_done(post, "post_passed_agency_review", by=by)
+    return post
+
+
+def agency_request_changes(*, post: Post, version: int | None, by: User, comment: str) -> Post:
+    """The agency reviewer sends the post back to its author with what to change."""
+    with transaction.atomic():
+        post = locked_at_version(post, version)
+        if post.status != Post.Status.AGENCY_REVIEW:
+            raise IllegalTransition("only a post in agency review is sent back from here")
+        approval = post.request_changes(by=by, via=Approval.Via.LOGIN, comment=comment)
+        record_done(post, "post_changes_requested", by=by)
+        notify(
+            kind=Notification.Kind.CHANGES_REQUESTED,
+            to=post.author if post.author_id != by.pk else None,
+            practice=post.practice,
+            subject=f"{by} asked for changes to a post for {post.practice}",
+            paragraphs=[f"Post #{post.pk} ({post}): “{approval.comment}”"],
+            link=reverse("post_edit", args=[post.pk]),
+            link_label="Open the post in the editor",
+        )
     return post
 
 

@@ -13,8 +13,8 @@ import logging
 from django.db import close_old_connections, connection
 from rq import get_current_job
 
-from posts import dispatch, metrics, publishing, takedown
-from practices import tokens
+from posts import approval_requests, dispatch, metrics, publishing, takedown
+from practices import alerts, tokens
 
 logger = logging.getLogger(__name__)
 
@@ -97,3 +97,17 @@ def warn_expiring_accounts() -> int:
 
 def collect_metrics() -> int:
     return metrics.collect_metrics()
+
+
+def expire_unapproved() -> int:
+    """Every minute: posts not approved by their time will not go out; the strategist told."""
+    return approval_requests.expire_overdue()
+
+
+def remind_doctors() -> int:
+    """Every minute: reminders to the doctors before an unapproved post is due."""
+    return approval_requests.send_reminders()
+
+
+def warn_expiring_authorizations() -> int:
+    return alerts.warn_expiring_authorizations()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.urls import reverse
+
 import imaging
 from platforms import text as texts
 from posts.editor import Content
@@ -61,6 +63,8 @@ class Preview:
     photo_ids: list[int] = field(default_factory=list)
     spec: str = ""
     own_text: bool = False  # this platform has its own text (an override)
+    # Where the page shows each photo (the editor's and the approval page's differ).
+    photo_urls: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -117,6 +121,10 @@ def for_content(content: Content) -> list[Preview]:
                 counter=counter(platform, text),
                 photo_ids=photo_ids,
                 spec=imaging.PLATFORM_VARIANT[platform],
+                photo_urls=[
+                    reverse("media_file", args=[pk, imaging.PLATFORM_VARIANT[platform]])
+                    for pk in photo_ids
+                ],
                 own_text=own,
             )
         )

@@ -332,6 +332,8 @@ def _published(
         from posts import takedown
 
         takedown.enqueue_deletes([publication.pk])
+    elif post.tip_id is not None:
+        alerts.tip_published(publication)
     return "published"
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from posts.views import calendar, consents, editor, media, posts, publications, tips
+from posts.views import approvals, calendar, consents, editor, media, posts, publications, tips
 
 urlpatterns = [
     path("posts/", posts.post_list, name="post_list"),
@@ -39,7 +39,32 @@ urlpatterns = [
         editor.post_accept_identifiers,
         name="post_accept_identifiers",
     ),
-    path("approvals/", posts.approvals, name="approvals"),
+    path("approvals/", approvals.approval_home, name="approvals"),
+    path("approvals/<slug:slug>/", approvals.approval_page, name="approval_page"),
+    path("approvals/<slug:slug>/decide/", approvals.approval_decide, name="approval_decide"),
+    path("approvals/<slug:slug>/all/", approvals.approval_all, name="approval_all"),
+    # The e-mailed link: this page, its photos and its forms, and nothing else.
+    path("a/<str:token>/", approvals.approval_link, name="approval_link"),
+    path("a/<str:token>/decide/", approvals.approval_link_decide, name="approval_link_decide"),
+    path("a/<str:token>/all/", approvals.approval_link_all, name="approval_link_all"),
+    path("a/<str:token>/done/", approvals.approval_link_done, name="approval_link_done"),
+    path(
+        "a/<str:token>/photos/<int:pk>/<str:spec>/",
+        approvals.approval_link_photo,
+        name="approval_link_photo",
+    ),
+    path(
+        "posts/<int:pk>/agency-review/pass/",
+        editor.post_action,
+        {"action": "pass_review"},
+        name="post_pass_review",
+    ),
+    path(
+        "posts/<int:pk>/agency-review/changes/",
+        editor.post_action,
+        {"action": "agency_changes"},
+        name="post_agency_changes",
+    ),
     path(
         "publications/<int:pk>/retry/",
         publications.publication_retry,
@@ -58,6 +83,7 @@ urlpatterns = [
     path("tips/", tips.staff_home, name="staff_home"),
     path("tips/<int:pk>/", tips.tip_detail, name="tip_detail"),
     path("tips/<int:pk>/decline/", tips.tip_decline, name="tip_decline"),
+    path("tips/<int:pk>/authorization-copy/", tips.authorization_copy, name="authorization_copy"),
     path("t/<str:token>/", tips.tip_link, name="tip_link"),
     path("practices/<slug:slug>/tips/", tips.tip_inbox, name="tip_inbox"),
     path("practices/<slug:slug>/tip-link/rotate/", tips.tip_link_rotate, name="tip_link_rotate"),

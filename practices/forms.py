@@ -31,6 +31,11 @@ class ConsentForm(forms.Form):
         widget=forms.RadioSelect,
     )
     signer_name = forms.CharField(label="Full name of the person signing", max_length=200)
+    signer_email = forms.EmailField(
+        label="E-mail for the signer's copy",
+        required=False,
+        help_text="Optional. Without one, print the copy after sending.",
+    )
     guardian_authority = forms.CharField(
         label="What gives them the authority to sign",
         max_length=300,
@@ -159,6 +164,7 @@ class ConsentForm(forms.Form):
             patient_label=data["patient_label"],
             signer=data["signer"],
             signer_name=data["signer_name"],
+            signer_email=data.get("signer_email", ""),
             guardian_authority=data["guardian_authority"]
             if data["signer"] == PatientConsent.Signer.GUARDIAN
             else "",

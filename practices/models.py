@@ -67,6 +67,10 @@ class Practice(models.Model):
     approval_policy = models.CharField(
         max_length=20, choices=ApprovalPolicy.choices, default=ApprovalPolicy.ALWAYS
     )
+    # The lead or a second strategist reviews a post before its doctors see it.
+    internal_review = models.BooleanField(
+        default=False, help_text="An agency review (the lead or a second strategist) comes first."
+    )
     posts_per_week = models.PositiveSmallIntegerField(default=3)
     social_media_policy = models.TextField(
         blank=True,
@@ -236,6 +240,9 @@ class PatientConsent(models.Model):
     )
     signer = models.CharField(max_length=10, choices=Signer.choices, default=Signer.PATIENT)
     signer_name = models.CharField(max_length=200)
+    # Where the signer's own copy goes (45 CFR 164.508(c)(4)); optional: a
+    # printable copy is offered instead.
+    signer_email = models.EmailField(blank=True)
     guardian_authority = models.CharField(
         max_length=300, blank=True, help_text="What gives a guardian the authority to sign."
     )

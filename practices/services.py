@@ -20,6 +20,7 @@ from django.db import transaction
 import imaging
 from core import files
 from core.models import AuditEvent, User
+from practices import alerts
 from practices.models import PatientConsent, Practice
 
 MAX_CONSENT_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -103,6 +104,7 @@ def record_consent(
             )
             consent.document_content_type = document.content_type
         consent.save()
+        alerts.signer_copy(consent)
         AuditEvent.record(
             "consent_created",
             actor=user,

@@ -14,9 +14,11 @@ import django_rq
 import pytest
 import requests
 from django.conf import settings
+from django.core import mail
 from django.utils import timezone
 from rq import SimpleWorker
 
+from core import notifications
 from core.models import User
 from posts import dispatch
 from posts.models import Post, PostMedia
@@ -86,9 +88,16 @@ def work(queue: str = "publish") -> None:
     worker.work(burst=True, with_scheduler=False)
 
 
+def sent_mail() -> list:
+    """The e-mails sent so far, after sending every one owed (the e-mail sweep's path,
+    core.notifications.send_due; tests/test_notifications.py runs the job's)."""
+    notifications.send_due()
+    return mail.outbox
+
+
 @pytest.fixture
 def run_due(redis_db, django_capture_on_commit_callbacks):
-    """Dispatch what is due and run the jobs; on_commit callbacks (enqueues, e-mails) run."""
+    """Dispatch what is due and run the jobs, then the e-mail jobs they owed."""
 
     def run(*, now=None, rounds: int = 1) -> list[int]:
         claimed: list[int] = []
@@ -97,6 +106,7 @@ def run_due(redis_db, django_capture_on_commit_callbacks):
                 claimed += dispatch.claim_due(now=now)
             with django_capture_on_commit_callbacks(execute=True):
                 work()
+            sent_mail()
         return claimed
 
     return run

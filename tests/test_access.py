@@ -447,7 +447,7 @@ def test_the_doctors_approvals_page_lists_no_draft_and_no_post_cancelled_as_one(
     draft = factories.make_post(practice)
     client.force_login(scene["people"]["doctor"])
     response = client.get(reverse("approvals"))
-    listed = {p.pk for p in response.context["waiting"]} | {
+    listed = {review.post.pk for review in response.context["reviews"]} | {
         p.pk for p in response.context["recent"]
     }
     assert cancelled_in_review.pk in listed and scene["post"].pk in listed

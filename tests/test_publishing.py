@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import django_rq
 import pytest
-from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -24,6 +23,7 @@ from tests.publishing_support import (
     TEXT_PLATFORMS,
     make_due,
     scheduled_post,
+    sent_mail,
     work,
 )
 from tests.signin_support import SignInClient
@@ -215,7 +215,7 @@ def test_transient_error_retries_later_then_succeeds(world, sandbox, run_due, se
         .values_list("verb", flat=True)
     )
     assert verbs == ["publish_attempt", "published"]
-    assert mail.outbox == []
+    assert sent_mail() == []
 
 
 def test_server_error_while_creating_is_read_back_then_published_once(world, sandbox, run_due):
@@ -253,9 +253,9 @@ def test_transient_errors_give_up_after_max_attempts_and_alert_once(
     assert "LinkedIn" in publication.last_error_message
     post.refresh_from_db()
     assert post.status == Post.Status.FAILED
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [world["strategist"].email]
-    assert post.get_absolute_url() in mail.outbox[0].body
+    assert len(sent_mail()) == 1
+    assert sent_mail()[0].to == [world["strategist"].email]
+    assert post.get_absolute_url() in sent_mail()[0].body
 
 
 def test_throttled_waits_for_retry_after_and_holds_the_account(world, sandbox, run_due):
@@ -300,8 +300,8 @@ def test_expired_token_holds_the_account_and_emails_the_strategist_once(
         assert publication.status == Status.PENDING
         assert publication.attempts == 0
         assert publication.last_error_kind == Kind.RECONNECT
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
+    assert len(sent_mail()) == 1
+    message = sent_mail()[0]
     assert message.to == [world["strategist"].email]
     assert "Reconnect" in message.subject
     assert "https://rounds.example/posts/" in message.body
@@ -321,7 +321,7 @@ def test_expired_token_holds_the_account_and_emails_the_strategist_once(
     SocialAccount.objects.filter(pk=account.pk).update(status=SocialAccount.Status.CONNECTED)
     run_due()
     assert len(sandbox.ledger("google_business")) == 2
-    assert len(mail.outbox) == 1
+    assert len(sent_mail()) == 1
 
 
 def test_alert_goes_to_the_author_when_the_practice_has_no_primary_strategist(
@@ -331,7 +331,7 @@ def test_alert_goes_to_the_author_when_the_practice_has_no_primary_strategist(
     sandbox.faults(platform="facebook", error_rates={"rejected": 1.0})
     scheduled_post(world, ["facebook"])
     run_due()
-    assert [m.to for m in mail.outbox] == [[world["author"].email]]
+    assert [m.to for m in sent_mail()] == [[world["author"].email]]
 
 
 def test_rejected_content_fails_with_the_platforms_words_on_the_post_page(
@@ -350,7 +350,7 @@ def test_rejected_content_fails_with_the_platforms_words_on_the_post_page(
     assert sandbox.ledger("facebook") == []
     post.refresh_from_db()
     assert post.status == Post.Status.PARTIALLY_FAILED
-    assert len(mail.outbox) == 1
+    assert len(sent_mail()) == 1
 
     client.force_login(world["strategist"])
     page = client.get(post.get_absolute_url())
@@ -708,8 +708,8 @@ def test_consent_revoked_after_approval_fails_with_nothing_sent(world, sandbox, 
     assert "revoked" in publication.last_error_message
     assert sandbox.ledger() == []
     # The e-mail gives the reason's class, not the patient's name.
-    assert len(mail.outbox) == 1
-    assert "Maria" not in mail.outbox[0].body
+    assert len(sent_mail()) == 1
+    assert "Maria" not in sent_mail()[0].body
 
 
 def test_consent_expired_before_publishing_fails(world, sandbox, run_due):
@@ -868,4 +868,4 @@ def test_quota_full_reschedules_to_the_first_free_slot(
     expected = oldest + window
     assert expected <= publication.next_attempt_at <= expected + timedelta(seconds=2)
     assert sandbox.ledger(platform) == []
-    assert mail.outbox == []
+    assert sent_mail() == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +24,7 @@ from tests import factories
 from tests.publishing_support import (
     make_due,
     scheduled_post,
+    sent_mail,
     work,
 )
 
@@ -84,7 +84,7 @@ def test_revocation_cancels_waiting_posts_and_deletes_live_ones(
     assert all(entry["deleted"] for entry in sandbox.ledger())
     verbs = set(AuditEvent.objects.values_list("verb", flat=True))
     assert {"consent_revoked", "post_cancelled", "takedown_requested", "takedown_deleted"} <= verbs
-    assert mail.outbox == []
+    assert sent_mail() == []
 
     client.force_login(world["strategist"])
     assert "take down" not in client.get("/dashboard/").content.decode()
@@ -126,9 +126,9 @@ def test_where_the_platform_cannot_delete_a_person_is_asked_to(
     assert publication.takedown_requested_at is not None
     assert publication.takedown_done_at is None
     assert "remove it by hand" in publication.last_error_message
-    assert len(mail.outbox) == 1
-    assert "by hand" in mail.outbox[0].subject
-    assert post.get_absolute_url() in mail.outbox[0].body
+    assert len(sent_mail()) == 1
+    assert "by hand" in sent_mail()[0].subject
+    assert post.get_absolute_url() in sent_mail()[0].body
 
     client.force_login(world["strategist"])
     dashboard = client.get("/dashboard/").content.decode()
@@ -183,7 +183,7 @@ def test_revocation_while_an_attempt_is_in_flight_takes_it_down_after(
     published = AuditEvent.objects.get(verb="published", object_id=str(pk))
     assert published.detail["read_back"] is True
     assert AuditEvent.objects.filter(verb="takedown_deleted", object_id=str(pk)).count() == 1
-    assert mail.outbox == []
+    assert sent_mail() == []
 
 
 def test_revoking_twice_keeps_the_first_receipt(world, sandbox, redis_db):
@@ -230,7 +230,7 @@ def test_revoking_again_only_reports_it(
     )
     assert redis_db.llen("rq:queue:default") == 1  # the first delete job only
     assert AuditEvent.objects.count() == events
-    assert mail.outbox == []
+    assert sent_mail() == []
 
 
 def test_a_delete_that_keeps_failing_becomes_a_to_do_for_a_person(
@@ -248,7 +248,7 @@ def test_a_delete_that_keeps_failing_becomes_a_to_do_for_a_person(
     # Not the last try: the error goes back to RQ, which retries later.
     with pytest.raises(PlatformError):
         delete_live_post(publication_id=publication.pk, last_try=False)
-    assert mail.outbox == []
+    assert sent_mail() == []
     # The last try gives up and asks a person.
     with django_capture_on_commit_callbacks(execute=True):
         assert delete_live_post(publication_id=publication.pk, last_try=True) == "by hand"
@@ -257,7 +257,7 @@ def test_a_delete_that_keeps_failing_becomes_a_to_do_for_a_person(
     assert publication.status == Status.PUBLISHED
     assert publication.takedown_done_at is None
     assert "remove it by hand" in publication.last_error_message
-    assert len(mail.outbox) == 1
+    assert len(sent_mail()) == 1
     assert not sandbox.ledger("facebook")[0]["deleted"]
     # Left to a person: no job tries it again.
     assert requeue_lost_deletes(now=timezone.now() + timedelta(days=1)) == 0
@@ -291,7 +291,7 @@ def test_an_attempt_in_flight_that_never_went_out_is_cancelled_and_its_takedown_
     assert publication.takedown_requested_at is not None
     assert publication.takedown_done_at is not None
     assert sandbox.ledger("facebook") == []
-    assert mail.outbox == []
+    assert sent_mail() == []
     client.force_login(world["strategist"])
     assert "take down" not in client.get("/dashboard/").content.decode()
     # Nothing of it went out: the post ends cancelled, not published.
@@ -423,7 +423,7 @@ def test_a_revocation_landing_after_the_claim_cancels_the_attempt_without_an_ale
     assert publication.last_error_kind == ""
     assert publication.takedown_done_at is not None
     assert sandbox.ledger("linkedin") == []
-    assert mail.outbox == []
+    assert sent_mail() == []
 
 
 def test_revoking_while_redis_is_down_loses_no_delete(
@@ -464,7 +464,7 @@ def test_revoking_while_redis_is_down_loses_no_delete(
     publication.refresh_from_db()
     assert publication.status == Status.DELETED
     assert sandbox.ledger("facebook")[0]["deleted"]
-    assert mail.outbox == []
+    assert sent_mail() == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -503,7 +503,7 @@ def test_a_second_delete_job_while_one_is_deleting_leaves_it_alone(world, sandbo
     publication.refresh_from_db()
     assert publication.status == Status.DELETED
     assert publication.takedown_by_hand_at is None
-    assert mail.outbox == []
+    assert sent_mail() == []
     assert AuditEvent.objects.filter(verb="takedown_deleted").count() == 1
     assert not AuditEvent.objects.filter(verb="takedown_by_hand_needed").exists()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core import mail
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -16,6 +15,7 @@ from practices.tokens import refresh_expiring_tokens, warn_expiring_accounts
 from tests import factories
 from tests.publishing_support import (
     scheduled_post,
+    sent_mail,
     work,
 )
 
@@ -64,10 +64,10 @@ def test_refused_refresh_marks_the_account_and_emails_the_strategist(
 
     account.refresh_from_db()
     assert account.status == SocialAccount.Status.NEEDS_RECONNECT
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [world["strategist"].email]
-    assert "Reconnect X" in mail.outbox[0].subject
-    assert world["practice"].get_absolute_url() in mail.outbox[0].body
+    assert len(sent_mail()) == 1
+    assert sent_mail()[0].to == [world["strategist"].email]
+    assert "Reconnect X" in sent_mail()[0].subject
+    assert world["practice"].get_absolute_url() in sent_mail()[0].body
 
 
 def test_facebook_connection_expiring_within_a_week_is_warned_about_once(
@@ -88,9 +88,9 @@ def test_facebook_connection_expiring_within_a_week_is_warned_about_once(
 
     account.refresh_from_db()
     assert account.expiry_warning_sent_at is not None
-    assert len(mail.outbox) == 1
-    assert "reconnected soon" in mail.outbox[0].subject
-    assert world["practice"].get_absolute_url() in mail.outbox[0].body
+    assert len(sent_mail()) == 1
+    assert "reconnected soon" in sent_mail()[0].subject
+    assert world["practice"].get_absolute_url() in sent_mail()[0].body
 
 
 def test_metrics_are_collected_for_recent_publications(world, sandbox, run_due, redis_db, settings):

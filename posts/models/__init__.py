@@ -9,12 +9,20 @@ from __future__ import annotations
 from posts.models.errors import IllegalTransition
 from posts.models.media import MediaAsset, MediaVariant
 from posts.models.metrics import MetricSnapshot
-from posts.models.posts import Approval, CaptionTemplate, Post, PostComment, PostMedia
+from posts.models.posts import (
+    Approval,
+    ApprovalLink,
+    CaptionTemplate,
+    Post,
+    PostComment,
+    PostMedia,
+)
 from posts.models.publications import Publication
 from posts.models.tips import Tip, TipPhoto
 
 __all__ = [
     "Approval",
+    "ApprovalLink",
     "CaptionTemplate",
     "IllegalTransition",
     "MediaAsset",

@@ -23,6 +23,7 @@ from practices.models import PatientConsent, Practice, SocialAccount
 class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        AGENCY_REVIEW = "agency_review", "Agency review"
         IN_REVIEW = "in_review", "In review"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         APPROVED = "approved", "Approved"
@@ -32,11 +33,15 @@ class Post(models.Model):
         PARTIALLY_FAILED = "partially_failed", "Partially failed"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
+        # Not approved by its scheduled time: it was not published.
+        APPROVAL_EXPIRED = "approval_expired", "Approval expired"
 
     PRE_PUBLISH = frozenset(
         {
             Status.DRAFT,
+            Status.AGENCY_REVIEW,
             Status.IN_REVIEW,
+            Status.APPROVAL_EXPIRED,
             Status.CHANGES_REQUESTED,
             Status.APPROVED,
             Status.SCHEDULED,
@@ -65,16 +70,32 @@ class Post(models.Model):
     # published: where a single publication may be cancelled (before that,
     # the post's targets change, or the whole post is cancelled).
     SETTLING = frozenset({Status.PUBLISHING, Status.PARTIALLY_FAILED, Status.FAILED})
+    # Waiting for a decision (the agency's internal review, or the doctor's):
+    # not approved by the scheduled time, it expires (posts.approvals).
+    AWAITING_DECISION = frozenset({Status.AGENCY_REVIEW, Status.IN_REVIEW})
     # action -> (statuses it may start from, status it leads to). Every status
     # change goes through `_move`, so an illegal one is refused in one place.
     TRANSITIONS = {
         "submit_for_review": ({Status.DRAFT}, Status.IN_REVIEW),
+        # The practice asked for an agency review before its doctors see a post.
+        "submit_for_agency_review": ({Status.DRAFT}, Status.AGENCY_REVIEW),
+        "pass_agency_review": ({Status.AGENCY_REVIEW}, Status.IN_REVIEW),
         "approve": ({Status.IN_REVIEW}, Status.APPROVED),
         # When the practice's policy needs no doctor for this post.
         "mark_ready": ({Status.DRAFT}, Status.APPROVED),
-        "request_changes": ({Status.IN_REVIEW}, Status.CHANGES_REQUESTED),
+        "request_changes": ({Status.IN_REVIEW, Status.AGENCY_REVIEW}, Status.CHANGES_REQUESTED),
+        # A doctor withdraws an approval before the post goes out ("hold").
+        "hold": ({Status.APPROVED, Status.SCHEDULED}, Status.IN_REVIEW),
+        "expire_approval": (set(AWAITING_DECISION), Status.APPROVAL_EXPIRED),
         "reopen": (
-            {Status.CHANGES_REQUESTED, Status.IN_REVIEW, Status.APPROVED, Status.SCHEDULED},
+            {
+                Status.CHANGES_REQUESTED,
+                Status.AGENCY_REVIEW,
+                Status.IN_REVIEW,
+                Status.APPROVED,
+                Status.SCHEDULED,
+                Status.APPROVAL_EXPIRED,
+            },
             Status.DRAFT,
         ),
         "schedule": ({Status.APPROVED}, Status.SCHEDULED),
@@ -209,13 +230,15 @@ class Post(models.Model):
         self._require_consents(action="approve", at=timezone.now())
         with transaction.atomic():
             self._move("mark_ready")
-            return Approval.objects.create(
-                post=self,
-                reviewer=by,
-                decision=Approval.Decision.APPROVED,
-                content_hash=self.content_hash(),
+            return self._decide(
+                Approval.Decision.APPROVED,
+                by=by,
                 via=Approval.Via.LOGIN,
                 comment="Approved by the agency under the practice's approval policy.",
+                ip_address=None,
+                user_agent="",
+                link=None,
+                reviewer_label="",
             )
 
     def approve(
@@ -225,20 +248,22 @@ class Post(models.Model):
         via: str,
         comment: str = "",
         ip_address: str | None = None,
+        user_agent: str = "",
+        link: ApprovalLink | None = None,
         reviewer_label: str = "",
     ) -> Approval:
         self._require_consents(action="approve", at=timezone.now())
         with transaction.atomic():
             self._move("approve")
-            return Approval.objects.create(
-                post=self,
-                reviewer=by,
-                reviewer_label=reviewer_label,
-                decision=Approval.Decision.APPROVED,
-                comment=comment,
-                content_hash=self.content_hash(),
+            return self._decide(
+                Approval.Decision.APPROVED,
+                by=by,
                 via=via,
+                comment=comment,
                 ip_address=ip_address,
+                user_agent=user_agent,
+                link=link,
+                reviewer_label=reviewer_label,
             )
 
     def request_changes(
@@ -248,22 +273,74 @@ class Post(models.Model):
         via: str,
         comment: str,
         ip_address: str | None = None,
+        user_agent: str = "",
+        link: ApprovalLink | None = None,
         reviewer_label: str = "",
     ) -> Approval:
         if not comment.strip():
             raise IllegalTransition("asking for changes needs a comment saying what to change")
         with transaction.atomic():
             self._move("request_changes")
-            return Approval.objects.create(
-                post=self,
-                reviewer=by,
-                reviewer_label=reviewer_label,
-                decision=Approval.Decision.CHANGES_REQUESTED,
-                comment=comment.strip(),
-                content_hash=self.content_hash(),
+            return self._decide(
+                Approval.Decision.CHANGES_REQUESTED,
+                by=by,
                 via=via,
+                comment=comment.strip(),
                 ip_address=ip_address,
+                user_agent=user_agent,
+                link=link,
+                reviewer_label=reviewer_label,
             )
+
+    def _decide(
+        self,
+        decision: str,
+        *,
+        by: User | None,
+        via: str,
+        comment: str,
+        ip_address: str | None,
+        user_agent: str,
+        link: ApprovalLink | None,
+        reviewer_label: str,
+    ) -> Approval:
+        attachments = self.attachments()
+        return Approval.objects.create(
+            post=self,
+            reviewer=by,
+            reviewer_label=reviewer_label,
+            decision=decision,
+            comment=comment,
+            content_hash=self.content_hash(attachments=attachments),
+            snapshot=self.snapshot(attachments),
+            via=via,
+            link=link,
+            ip_address=ip_address,
+            user_agent=user_agent[:300],
+        )
+
+    def submit_for_agency_review(self) -> None:
+        self._move("submit_for_agency_review")
+
+    def pass_agency_review(self) -> None:
+        self._move("pass_agency_review")
+
+    def hold(self) -> None:
+        """A doctor withdraws the approval before the post goes out: back to review.
+
+        The same lock as every move (see _move): once the dispatcher has taken
+        the post to publishing, the hold is refused as "changed meanwhile".
+        """
+        from posts.models.publications import Publication  # it builds on Post
+
+        with transaction.atomic():
+            self._move("hold")
+            self.approvals.filter(voided_at__isnull=True).update(voided_at=timezone.now())
+            self.publications.filter(status=Publication.Status.PENDING).delete()
+
+    def expire_approval(self) -> None:
+        """Its time came without an approval: it will not be published."""
+        self._move("expire_approval")
 
     def reopen(self) -> None:
         """Back to draft for editing; any approval given is void from now on."""
@@ -577,6 +654,18 @@ class Post(models.Model):
         encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(encoded).hexdigest()
 
+    def snapshot(self, attachments: list[PostMedia] | None = None) -> dict[str, object]:
+        """What a reviewer saw, kept with the decision: the texts per platform and
+        the photos, so that a later version can be shown as what changed since."""
+        if attachments is None:
+            attachments = self.attachments()
+        platforms = sorted(set(self.targets.values_list("platform", flat=True)))
+        return {
+            "caption": self.caption,
+            "captions": {platform: self.caption_for(platform) for platform in platforms},
+            "photos": [attachment.asset_id for attachment in attachments],
+        }
+
     def current_approval(self) -> Approval | None:
         return (
             self.approvals.filter(decision=Approval.Decision.APPROVED, voided_at__isnull=True)
@@ -646,8 +735,15 @@ class Approval(models.Model):
     decision = models.CharField(max_length=20, choices=Decision.choices)
     comment = models.TextField(blank=True)
     content_hash = models.CharField(max_length=64)
+    # The texts and photos the reviewer saw (Post.snapshot): the next review
+    # shows what changed since.
+    snapshot = models.JSONField(default=dict, blank=True)
     via = models.CharField(max_length=10, choices=Via.choices)
+    link = models.ForeignKey(
+        "ApprovalLink", null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     voided_at = models.DateTimeField(null=True, blank=True)
 
@@ -656,6 +752,33 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} by {self.reviewer or self.reviewer_label}"
+
+
+class ApprovalLink(models.Model):
+    """A doctor's e-mailed way to the approval page of one practice, without a password.
+
+    The URL carries the row's id signed with the secret key (posts.approvals
+    makes and reads it), so it cannot be forged or guessed; the row says
+    whether it still works: not past `expires_at`, not revoked (by the doctor
+    leaving the page, signing out, or the agency), and only while its doctor
+    is still an active doctor of its practice.
+    """
+
+    doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approval_links"
+    )
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_because = models.CharField(max_length=100, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Approval link for {self.doctor} at {self.practice}"
 
 
 class CaptionTemplate(models.Model):

@@ -276,16 +276,29 @@ def post_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def post_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponseRedirect:
-    """Send for approval, schedule, unschedule or cancel (posts/urls.py names each)."""
+    """Send for approval, pass or send back an agency review, schedule, unschedule,
+    queue or cancel (posts/urls.py names each)."""
     post = access.get_post_for_user(request.user, pk, roles=access.AGENCY)
     version = optional_int(request.POST.get("version", ""))
     try:
         if action == "send":
-            post = editor.send_for_approval(post=post, version=version, by=request.user)
+            post = editor.send_for_approval(
+                post=post, version=version, by=request.user, note=request.POST.get("note", "")
+            )
             if post.status == Post.Status.APPROVED:
                 done = "Approved under the practice's policy: no doctor needs to see this post."
+            elif post.status == Post.Status.AGENCY_REVIEW:
+                done = "Sent for an agency review; the doctors see it once that is done."
             else:
-                done = "Sent to the practice's doctors for approval."
+                done = "Sent to the practice's doctors for approval: they get an e-mail now."
+        elif action == "pass_review":
+            editor.pass_agency_review(post=post, version=version, by=request.user)
+            done = "Reviewed: sent to the practice's doctors for approval."
+        elif action == "agency_changes":
+            editor.agency_request_changes(
+                post=post, version=version, by=request.user, comment=request.POST.get("comment", "")
+            )
+            done = "Sent back to its author with your comment."
         elif action == "schedule":
             post = editor.schedule(post=post, version=version, by=request.user)
             when = post.practice.local(post.scheduled_at) if post.scheduled_at else None

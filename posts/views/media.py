@@ -14,7 +14,7 @@ from core import files
 from core.http import AuthenticatedHttpRequest, safe_next
 from posts import access, editing, media
 from posts.forms import FocalPointForm
-from posts.models import IllegalTransition
+from posts.models import IllegalTransition, MediaAsset
 
 
 def _file_response(field_file: FieldFile, content_type: str, *, cache: str) -> FileResponse:
@@ -28,10 +28,16 @@ def _file_response(field_file: FieldFile, content_type: str, *, cache: str) -> F
 @login_required
 def media_file(request: AuthenticatedHttpRequest, pk: int, spec: str) -> FileResponse:
     """A photo for someone logged in: the cleaned original, its thumbnail or a variant."""
-    asset = access.get_media_for_user(request.user, pk)
-    # A patient's photo stays in no browser cache: the next person at a shared
-    # computer must not find it there (agency.middleware.NoStoreMiddleware
-    # holds every signed-in response to this too).
+    return serve_asset(access.get_media_for_user(request.user, pk), spec)
+
+
+def serve_asset(asset: MediaAsset, spec: str) -> FileResponse:
+    """A photo the caller's access helper allowed: the original or a rendering.
+
+    A patient's photo stays in no browser cache: the next person at a shared
+    computer must not find it there (agency.middleware.NoStoreMiddleware
+    holds every signed-in response to this too).
+    """
     if spec == media.ORIGINAL:
         return _file_response(asset.file, asset.content_type, cache="no-store")
     if not media.known_spec(spec):

@@ -1,4 +1,4 @@
-"""A post's page, the post list, the doctor's approvals (the editor: posts.views.editor)."""
+"""A post's page and the post list (the editor: posts.views.editor; approvals: .approvals)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.http import AuthenticatedHttpRequest, client_ip
 from posts import access, ical, post_filters
-from posts.models import Post
 from practices import services
 
 
@@ -35,24 +34,6 @@ def post_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "comments": post.comments.select_related("author"),
         },
     )
-
-
-@require_GET
-@login_required
-def approvals(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The doctor's list: posts of their practices waiting for a decision."""
-    access.require_reviewer(request.user)
-    waiting = (
-        access.posts_visible_to(request.user)
-        .filter(status=Post.Status.IN_REVIEW)
-        .order_by("scheduled_at", "created_at")
-    )
-    recent = (
-        access.posts_visible_to(request.user)
-        .exclude(status__in=[Post.Status.IN_REVIEW, Post.Status.DRAFT])
-        .order_by("-updated_at")[:20]
-    )
-    return render(request, "posts/approvals.html", {"waiting": waiting, "recent": recent})
 
 
 @require_GET

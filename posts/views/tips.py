@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +23,8 @@ from posts import access
 from posts.forms import DeclineForm, TipFilterForm, TipForms
 from posts.models import IllegalTransition, Tip, TipPhoto
 from posts.tip_outcomes import outcome, with_outcomes
-from posts.tips import decline_tip, submit_tip
+from posts.tips import TipSubmission, decline_tip, submit_tip
+from practices import alerts
 from practices.models import Practice
 from practices.services import MAX_CONSENT_DOCUMENT_BYTES, rotate_tip_link
 
@@ -75,8 +76,12 @@ def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         needs_policy=membership.policy_confirmed_at is None,
     )
     if forms.is_valid():
-        submit_tip(forms.submission(), by=request.user, ip_address=client_ip(request))
+        submission = forms.submission()
+        tip = submit_tip(submission, by=request.user, ip_address=client_ip(request))
         messages.success(request, "Thank you! Your tip is on its way to the agency.")
+        if _owes_printed_copy(submission):
+            # The signer is owed a copy (45 CFR 164.508(c)(4)) and gave no address.
+            return redirect("authorization_copy", pk=tip.pk)
         return redirect(f"{reverse('staff_home')}?practice={practice.slug}#my-tips")
     tips = with_outcomes(
         access.tips_visible_to(request.user)
@@ -121,7 +126,15 @@ def tip_link(request: HttpRequest, token: str) -> HttpResponse:
             return refused
     forms = _tip_forms(request, practice=practice, via_link=True, needs_policy=True)
     if forms.is_valid():
-        submit_tip(forms.submission(), by=None, ip_address=client_ip(request))
+        submission = forms.submission()
+        tip = submit_tip(submission, by=None, ip_address=client_ip(request))
+        if _owes_printed_copy(submission) and tip.consent is not None:
+            # Shown once, here: without an account there is no page to come back to.
+            return render(
+                request,
+                "posts/authorization_copy.html",
+                {"consent": tip.consent, "copy": alerts.authorization_copy(tip.consent)},
+            )
         messages.success(request, "Thank you! Your tip is on its way to the agency.")
         return redirect("tip_link", token=token)
     response = render(
@@ -277,3 +290,22 @@ def tip_link_rotate(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
     rotate_tip_link(practice, by=request.user, ip_address=client_ip(request))
     messages.success(request, "A new tip link is ready: the old one no longer works.")
     return redirect("tip_inbox", slug=practice.slug)
+
+
+def _owes_printed_copy(submission: TipSubmission) -> bool:
+    """An authorization signed with this tip, whose signer gave no address for their copy."""
+    return submission.new_consent is not None and not submission.new_consent.signer_email
+
+
+@require_GET
+@login_required
+def authorization_copy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A printable copy of the authorization signed with a tip, for the signer."""
+    tip = access.get_tip_for_user(request.user, pk)
+    if tip.consent is None:
+        raise Http404("This tip has no authorization.")
+    return render(
+        request,
+        "posts/authorization_copy.html",
+        {"consent": tip.consent, "copy": alerts.authorization_copy(tip.consent), "tip": tip},
+    )

@@ -19,7 +19,7 @@ from django.utils.text import Truncator
 
 import imaging
 from core.models import Assignment, User
-from posts import media
+from posts import approval_requests, media
 from posts.models import (
     Approval,
     CaptionTemplate,
@@ -74,6 +74,8 @@ CAPTIONS = {
     Post.Status.PARTIALLY_FAILED: "New evening hours on Thursdays until 7pm.",
     Post.Status.FAILED: "We are closed Monday for the holiday. Happy holidays!",
     Post.Status.CANCELLED: "Open house next Friday (postponed).",
+    Post.Status.AGENCY_REVIEW: "Meet Dr. Lee, who joins us in January. Welcome aboard!",
+    Post.Status.APPROVAL_EXPIRED: "Our office is closed this afternoon for staff training.",
 }
 
 
@@ -298,8 +300,17 @@ class Command(BaseCommand):
     def _advance(self, post: Post, doctor: User, status: Post.Status, now: datetime) -> None:
         if status == Post.Status.DRAFT:
             return
+        if status == Post.Status.AGENCY_REVIEW:
+            post.submit_for_agency_review()
+            return
         post.submit_for_review()
         if status == Post.Status.IN_REVIEW:
+            # The doctors' e-mail with their link: the demo mailbox shows it.
+            approval_requests.ask_doctors(post)
+            return
+        if status == Post.Status.APPROVAL_EXPIRED:
+            Post.objects.filter(pk=post.pk).update(scheduled_at=now - timedelta(hours=1))
+            post.expire_approval()
             return
         if status == Post.Status.CHANGES_REQUESTED:
             post.request_changes(

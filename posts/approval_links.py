@@ -1,0 +1,82 @@
+"""The doctor's e-mailed links to a practice's approval page: made, read, revoked.
+
+The URL carries the ApprovalLink row's id signed with the secret key, so it
+cannot be forged or guessed; the row says whether it still works (see
+ApprovalLink). Every refusal is the same LinkRefused: the page says only
+that the link no longer works.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import User
+from posts.models import ApprovalLink
+from practices.models import Membership, Practice
+
+SALT = "rounds.approval-link"
+
+
+class LinkRefused(Exception):
+    """Forged, expired, revoked, or not this person's: one answer for all."""
+
+
+def issue_link(doctor: User, practice: Practice) -> str:
+    """A new link for this doctor to this practice's approval page; its path."""
+    link = ApprovalLink.objects.create(
+        doctor=doctor,
+        practice=practice,
+        expires_at=timezone.now() + timedelta(days=settings.APPROVAL_LINK_DAYS),
+    )
+    return reverse("approval_link", args=[signing.dumps(link.pk, salt=SALT, compress=True)])
+
+
+def resolve_link(token: str, *, user: User | None = None) -> ApprovalLink:
+    """The link a token names, if it still works for whoever holds it (LinkRefused if not).
+
+    `user`: the person signed in on this browser, if any; a link is refused
+    to anyone signed in as somebody else than its doctor.
+    """
+    try:
+        pk = signing.loads(token, salt=SALT)
+    except signing.BadSignature:
+        raise LinkRefused from None
+    link = (
+        ApprovalLink.objects.select_related("doctor", "practice").filter(pk=pk).first()
+        if isinstance(pk, int)
+        else None
+    )
+    now = timezone.now()
+    if link is None or link.revoked_at is not None or link.expires_at <= now:
+        raise LinkRefused
+    if (
+        not link.doctor.is_active
+        or not Membership.objects.filter(
+            user=link.doctor, practice=link.practice, role=Membership.Role.DOCTOR
+        ).exists()
+    ):
+        raise LinkRefused
+    if user is not None and user.is_authenticated and user.pk != link.doctor_id:
+        raise LinkRefused
+    ApprovalLink.objects.filter(pk=link.pk).update(last_used_at=now)
+    return link
+
+
+def revoke(links: QuerySet[ApprovalLink], *, because: str) -> int:
+    """Revoke those of these links that still work; how many."""
+    return links.filter(revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_because=because[:100]
+    )
+
+
+def revoke_links_of(user: User, *, because: str, practice: Practice | None = None) -> int:
+    links = ApprovalLink.objects.filter(doctor=user)
+    if practice is not None:
+        links = links.filter(practice=practice)
+    return revoke(links, because=because)
