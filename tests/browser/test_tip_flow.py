@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from core.models import Notification
 from posts.models import Tip
 from practices.models import PatientConsent
 from tests import media_samples as samples
@@ -61,6 +62,7 @@ def test_staff_sends_a_tip_with_photos_and_a_new_consent_and_the_strategist_sees
     expect(page.locator("#existing-consent")).to_be_hidden()
     page.fill("input[name='consent-patient_label']", "Dana R.")
     page.fill("input[name='consent-signer_name']", "Dana Rivera")
+    page.fill("input[name='consent-signer_email']", "dana@example.org")
     consent_fields = page.locator("#new-consent")
     consent_fields.locator("label.choice", has_text="Photo").click()
     consent_fields.locator("label.choice", has_text="Story").click()
@@ -89,6 +91,10 @@ def test_staff_sends_a_tip_with_photos_and_a_new_consent_and_the_strategist_sees
     consent = PatientConsent.objects.get()
     assert tip.consent == consent and consent.method == "esignature"
     assert consent.signer_ip == "127.0.0.1" and consent.statements_acknowledged
+    # The signer's copy is owed to the address given (a worker sends it).
+    assert Notification.objects.filter(
+        kind=Notification.Kind.SIGNER_COPY, address="dana@example.org"
+    ).exists()
 
     # The strategist, on a laptop, finds it in the practice's inbox.
     log_in(laptop, live_server.url, "strategist")
