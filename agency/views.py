@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core import mailbox
 from core.http import AuthenticatedHttpRequest
 from posts import access, slots
 from posts.models import Post, Publication, Tip
@@ -145,16 +146,27 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     ).order_by("expires_at")[:20]
     # Due within a day and not yet approved: it will not go out on time.
     due_unapproved = posts.filter(
-        status__in=[Post.Status.DRAFT, Post.Status.IN_REVIEW, Post.Status.CHANGES_REQUESTED],
+        status__in=[
+            Post.Status.DRAFT,
+            Post.Status.AGENCY_REVIEW,
+            Post.Status.IN_REVIEW,
+            Post.Status.CHANGES_REQUESTED,
+        ],
         scheduled_at__gte=now,
         scheduled_at__lt=now + timedelta(days=1),
     ).order_by("scheduled_at")[:20]
-    # Drafts, posts with the doctor and posts sent back: the 15 latest of each,
-    # in one query.
+    # Drafts, posts waiting for a review, posts sent back and posts whose
+    # approval expired: the 15 latest of each, in one query.
     latest = Window(RowNumber(), partition_by=F("status"), order_by=F("updated_at").desc())
     open_posts = list(
         posts.filter(
-            status__in=[Post.Status.DRAFT, Post.Status.IN_REVIEW, Post.Status.CHANGES_REQUESTED]
+            status__in=[
+                Post.Status.DRAFT,
+                Post.Status.AGENCY_REVIEW,
+                Post.Status.IN_REVIEW,
+                Post.Status.CHANGES_REQUESTED,
+                Post.Status.APPROVAL_EXPIRED,
+            ]
         )
         .annotate(rank=latest)
         .filter(rank__lte=15)
@@ -168,6 +180,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "agency/dashboard.html",
         {
             "chosen": chosen,
+            # `make run` keeps e-mail in the demo mailbox: the lead reads it there.
+            "demo_mailbox": request.user.is_agency_lead
+            and settings.MAILERS["default"]["BACKEND"] == mailbox.BACKEND,
             # The filter lists every practice, also while one is shown.
             "all_practices": (
                 sorted(practice_rows, key=lambda p: p.name)
@@ -190,6 +205,8 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
                 :30
             ],
             "changes_requested": by_status.get(Post.Status.CHANGES_REQUESTED, []),
+            "agency_review": by_status.get(Post.Status.AGENCY_REVIEW, []),
+            "approval_expired": by_status.get(Post.Status.APPROVAL_EXPIRED, []),
             # Work to do: slots of the coming week that no post holds yet.
             "empty_slots": slots.empty_in_week(practice_rows)[:30],
         },

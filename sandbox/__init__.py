@@ -11,7 +11,9 @@ that first path segment (graph, linkedin_api, x_api, google_business, ...).
 Its own endpoints, under /_sandbox:
 
     GET  /_sandbox/                 index of accounts with posts (HTML)
-    GET  /_sandbox/feed/{platform}/{account}   one account's timeline, newest first (HTML)
+    GET  /_sandbox/feed/{platform}/{account}   one account's timeline, newest first (HTML),
+                                    with the images Facebook and Instagram received
+    GET  /_sandbox/image/{key}      one of those images, as received (the newest 300 kept)
     GET  /_sandbox/ledger?platform=&account=   {"count": n, "posts": [{"platform", "account",
                                     "id", "text", "media_count", "link", "created_at", "token",
                                     "permalink", "state", "deleted", "deleted_at", "metrics"}]}

@@ -169,10 +169,23 @@ def _article(post: Post) -> str:
     if post.deleted_at:
         notes.append("deleted")
     note = f" &middot; {html.escape(', '.join(notes))}" if notes else ""
+    images = "".join(
+        f"<img src='/_sandbox/image/{quote(key)}' alt='Image {n} of the post' width='320'>"
+        for n, key in enumerate(post.extra.get("images", []), start=1)
+    )
     return (
         f"<article{gone} id='{html.escape(post.id)}'><time>{post.created_at:%Y-%m-%d %H:%M:%S} UTC"
-        f"</time>{note}<p class='text'>{html.escape(post.text)}</p></article>"
+        f"</time>{note}<p class='text'>{html.escape(post.text)}</p>{images}</article>"
     )
+
+
+@admin.route("GET", r"/image/([^/]+)")
+def image(sb: Sandbox, req: Request, key: str) -> Response:
+    """An image a post came with, exactly as the platform received it."""
+    data = sb.image(key)
+    if data is None:
+        return html_response(404, "<h1>No such image (only the newest are kept)</h1>")
+    return Response(200, data, {"Content-Type": "image/jpeg"})
 
 
 @admin.route("GET", r"/?")

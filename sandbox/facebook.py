@@ -108,7 +108,15 @@ def create_feed_post(sb: Sandbox, req: Request, page: str) -> Response:
             sb.fb_photos[photo_id]["used"] = True
     if not photo_ids and sb.find_duplicate("facebook", page, message):
         return FACEBOOK.error("duplicate", context(sb, "facebook", page))
-    post = _new_post(sb, req, page, message, len(photo_ids), link=link)
+    post = _new_post(
+        sb,
+        req,
+        page,
+        message,
+        len(photo_ids),
+        link=link,
+        extra={"images": [f"facebook-{photo_id}" for photo_id in photo_ids]},
+    )
     return finish_create(sb, req, FACEBOOK, json_response(200, {"id": post.id}))
 
 
@@ -134,12 +142,19 @@ def create_photo(sb: Sandbox, req: Request, page: str) -> Response:
     if info.size > MAX_PHOTO_BYTES or info.format not in PHOTO_FORMATS:
         return _photo_rejected()
     photo_id = sb.new_id()
+    sb.keep_image(f"facebook-{photo_id}", data)
     if not published:
         with sb.lock:
             sb.fb_photos[photo_id] = {"page": page, "used": False, "created_at": sb.now()}
         return finish_upload(sb, req, json_response(200, {"id": photo_id}))
     post = _new_post(
-        sb, req, page, params.get("caption", ""), 1, media_urls=[params.get("url", "")]
+        sb,
+        req,
+        page,
+        params.get("caption", ""),
+        1,
+        media_urls=[params.get("url", "")],
+        extra={"images": [f"facebook-{photo_id}"]},
     )
     return finish_create(
         sb, req, FACEBOOK, json_response(200, {"id": photo_id, "post_id": post.id})

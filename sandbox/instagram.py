@@ -84,7 +84,7 @@ def create_container(sb: Sandbox, req: Request, ig_user: str) -> Response:
                     )
         container["children"] = children
     elif media_type == "IMAGE":
-        problem = _fetch_image(params.get("image_url", ""))
+        problem, data = _fetch_image(params.get("image_url", ""))
         if problem:
             return problem
         container["image_url"] = params["image_url"]
@@ -92,20 +92,23 @@ def create_container(sb: Sandbox, req: Request, ig_user: str) -> Response:
     else:
         return invalid_param(f"media_type {media_type} is not supported by this sandbox")
     container_id = sb.new_id(17_900_000_000_000_000)
+    if media_type == "IMAGE":
+        sb.keep_image(f"instagram-{container_id}", data)
     with sb.lock:
         sb.ig_containers[container_id] = container
     return finish_upload(sb, req, json_response(200, {"id": container_id}))
 
 
-def _fetch_image(url: str) -> Response | None:
-    """Download the image like Instagram does; its error if that or the image fails."""
+def _fetch_image(url: str) -> tuple[Response | None, bytes]:
+    """Download the image like Instagram does: its error if that or the image fails,
+    and the image."""
     if not url:
-        return invalid_param("The parameter image_url is required.")
+        return invalid_param("The parameter image_url is required."), b""
     try:
         data = fetch(url, max_bytes=MAX_IMAGE_BYTES)
     except FetchError as exc:
         if exc.reason == "timeout":
-            return graph_error(
+            return _refused(
                 400,
                 "Timeout downloading media",
                 9004,
@@ -114,7 +117,7 @@ def _fetch_image(url: str) -> Response | None:
                 user_msg="Media download timed out.",
             )
         if exc.reason == "too_large":
-            return graph_error(
+            return _refused(
                 400,
                 "The image is too large",
                 36000,
@@ -122,7 +125,7 @@ def _fetch_image(url: str) -> Response | None:
                 user_title="Image size too large",
                 user_msg="The image is too large to download. It should be less than 8 MiB.",
             )
-        return graph_error(
+        return _refused(
             400,
             "Media download has failed. The media URI doesn't meet our requirements.",
             9004,
@@ -132,7 +135,7 @@ def _fetch_image(url: str) -> Response | None:
         )
     info = inspect(data)
     if info.format != "JPEG":
-        return graph_error(
+        return _refused(
             400,
             "The image format is not supported.",
             36001,
@@ -142,7 +145,7 @@ def _fetch_image(url: str) -> Response | None:
         )
     ratio = info.width / info.height
     if not 0.8 <= ratio <= 1.91:
-        return graph_error(
+        return _refused(
             400,
             f"The submitted image with aspect ratio ('{ratio:.2f}') cannot be "
             "published. Please submit an image with a valid aspect ratio.",
@@ -151,7 +154,11 @@ def _fetch_image(url: str) -> Response | None:
             user_title="Invalid aspect ratio",
             user_msg="The image's aspect ratio must be between 4:5 and 1.91:1.",
         )
-    return None
+    return None, data
+
+
+def _refused(*args: Any, **kwargs: Any) -> tuple[Response, bytes]:
+    return graph_error(*args, **kwargs), b""
 
 
 def container_status(sb: Sandbox, container: dict[str, Any]) -> str:
@@ -253,6 +260,9 @@ def publish(sb: Sandbox, req: Request, ig_user: str) -> Response:
                 "shortcode": shortcode,
                 "container": container_id,
                 "media_type": container["media_type"],
+                "images": [
+                    f"instagram-{child}" for child in container["children"] or [container_id]
+                ],
             },
         )
     )

@@ -12,6 +12,7 @@ import random
 import secrets
 import threading
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 from sandbox.core import iso
 
 PLATFORMS = ("facebook", "instagram", "linkedin", "x", "google_business")
+# Images kept for the feed pages (Sandbox.images), newest first out.
+KEPT_IMAGES = 300
 ERROR_KINDS = (
     "transient",
     "throttled",
@@ -222,6 +225,10 @@ class Sandbox:
             self.li_uploads: dict[str, str] = {}
             self.x_media: dict[str, dict[str, Any]] = {}
             self.x_windows: dict[str, dict[str, int]] = {}
+            # The images posts came with, as the platform received them, for
+            # the feed pages (the newest KEPT_IMAGES only: a benchmark posts
+            # thousands).
+            self.images: OrderedDict[str, bytes] = OrderedDict()
 
     # --- time and chance ---------------------------------------------------
 
@@ -265,6 +272,16 @@ class Sandbox:
             self.posts[(post.platform, post.id)] = post
             self.by_account.setdefault((post.platform, post.account), []).append(post)
         return post
+
+    def keep_image(self, key: str, data: bytes) -> None:
+        with self.lock:
+            self.images[key] = data
+            while len(self.images) > KEPT_IMAGES:
+                self.images.popitem(last=False)
+
+    def image(self, key: str) -> bytes | None:
+        with self.lock:
+            return self.images.get(key)
 
     def get_post(
         self, platform: str, post_id: str, *, include_deleted: bool = False

@@ -121,7 +121,7 @@ def test_sending_for_approval_e_mails_each_doctor_a_link_that_opens_the_page(
     assert "The photo is from Tuesday&#x27;s clinic." in body
     assert "Facebook preview" in body and "X preview" in body
     assert page["Cache-Control"].startswith("max-age=0") or "no-store" in page["Cache-Control"]
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     # Its photos come through the link too.
     photo = re.search(r'src="(/a/[^"]+/photos/\d+/[^"]+/)"', body).group(1)
     assert client.get(photo).status_code == 200

@@ -144,10 +144,11 @@ def approval_link(request: HttpRequest, token: str) -> HttpResponse:
         way = _by_link(request, token)
     except approval_links.LinkRefused:
         return _refused(request)
-    response = _page(request, way)
-    # Nothing of it kept by the browser, and the link never sent on to another site.
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    # Kept by no browser cache (never_cache); and the link is never sent on to
+    # another site: the referrer policy is "same-origin" everywhere. Not
+    # "no-referrer": Chromium then sends "Origin: null" with the page's forms,
+    # which the CSRF check rightly refuses.
+    return _page(request, way)
 
 
 @require_GET

@@ -10,6 +10,7 @@ photo files (not pages) and logging out.
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter, deque
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
@@ -19,6 +20,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import Resolver404, resolve
 
+from core import mailbox, notifications
+from core.models import MailboxMessage
 from posts.management.commands.demo_data import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -63,11 +66,11 @@ def _violations(page) -> list[str]:
     return found
 
 
-def _crawl(context, base: str) -> tuple[list[str], list[str]]:
+def _crawl(context, base: str, start: str = "/") -> tuple[list[str], list[str]]:
     """The pages to check (a few of each kind) and the links that answer 403 or 404."""
     page = context.new_page()
-    queue: deque[str] = deque(["/"])
-    seen_links: set[str] = {"/"}
+    queue: deque[str] = deque([start])
+    seen_links: set[str] = {start}
     kinds: Counter[str] = Counter()
     pages: list[str] = []
     broken: list[str] = []
@@ -104,9 +107,18 @@ def _crawl(context, base: str) -> tuple[list[str], list[str]]:
     return pages, broken
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_every_page_a_role_reaches_is_accessible(browser, live_server, transactional_db, role):
+def _demo(settings) -> None:
+    """The demo data, with its e-mails in the demo mailbox, as `make run` has them."""
+    settings.MAILERS = {"default": {"BACKEND": mailbox.BACKEND}}
     call_command("demo_data", stdout=io.StringIO())
+    notifications.send_due()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_a_role_reaches_is_accessible(
+    browser, live_server, transactional_db, settings, role
+):
+    _demo(settings)
     base = live_server.url
     # axe is injected as an inline script, which the pages' CSP rightly refuses.
     context = browser.new_context(viewport=SIZES["laptop"], bypass_csp=True)
@@ -122,6 +134,25 @@ def test_every_page_a_role_reaches_is_accessible(browser, live_server, transacti
 
     pages, broken = _crawl(context, base)
     assert len(pages) >= 2, pages  # the crawl got past the home page
+    _check(context, base, pages, broken, role)
+
+
+def test_every_page_the_doctors_e_mailed_link_reaches_is_accessible(
+    browser, live_server, transactional_db, settings
+):
+    """Not signed in: from the approval e-mail's link, as a doctor opens it on a phone."""
+    _demo(settings)
+    message = MailboxMessage.objects.filter(to__startswith="harbor-doctor@").first()
+    assert message is not None, "the demo sends the doctor an approval e-mail"
+    link = re.search(r"https?://\S+?(/a/\S+/)", message.body).group(1)
+    context = browser.new_context(viewport=SIZES["phone"], bypass_csp=True)
+    context.set_default_timeout(15_000)
+    pages, broken = _crawl(context, live_server.url, start=link)
+    assert link in pages
+    _check(context, live_server.url, [*pages, link.replace("/a/", "/a/x", 1)], broken, "link")
+
+
+def _check(context, base: str, pages: list[str], broken: list[str], who: str) -> None:
     problems = list(broken)
     for size, viewport in SIZES.items():
         page = context.new_page()
@@ -131,5 +162,5 @@ def test_every_page_a_role_reaches_is_accessible(browser, live_server, transacti
             problems += [f"{size} {path}: {v}" for v in _violations(page)]
         page.close()
     context.close()
-    print(f"{role}: {len(pages)} pages x {len(SIZES)} sizes checked")
+    print(f"{who}: {len(pages)} pages x {len(SIZES)} sizes checked")
     assert problems == [], "\n".join(problems)

@@ -1,0 +1,181 @@
+"""The whole journey, as the product's people go through it, end to end.
+
+A nurse sends a tip with a photo and a new e-signed authorization from her
+phone; the strategist drafts a post from it, fixes a compliance finding and
+sends it for approval; the doctor opens the e-mailed link on his phone and
+approves; at the scheduled time the worker publishes to the sandbox, where
+the post shows on the feed pages with the cleaned photo; the nurse sees her
+tip as published. Every step is real: the live server, PostgreSQL, Redis and
+RQ workers, the sandbox over HTTP, Chromium, e-mail through Django's mail
+API. Screenshots of each step go to test-artifacts/journey/.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from django.core import mail
+from django.utils import timezone
+from PIL import Image
+from playwright.sync_api import expect
+
+from posts import dispatch
+from posts.models import Post, Publication, Tip
+from practices.models import PatientConsent
+from tests import media_samples as samples
+from tests.browser.conftest import log_in
+from tests.publishing_support import platform_account, work
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "journey"
+GPS_IFD = 0x8825
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def mail_to(address: str) -> list:
+    """Run the e-mail worker, as production does, and read what reached this address."""
+    work("email")
+    return [message for message in mail.outbox if message.to == [address]]
+
+
+def test_a_tip_becomes_an_approved_published_post(
+    live_server,
+    phone,
+    laptop,
+    browser,
+    staff,
+    strategist,
+    doctor,
+    practice,
+    sandbox,
+    sandbox_server,
+    redis_db,
+    settings,
+    tmp_path,
+):
+    # The platforms fetch photos from our signed URLs, on the live server.
+    settings.SITE_URL = live_server.url
+    accounts = {p: platform_account(practice, p, sandbox) for p in ("facebook", "instagram")}
+
+    # 1. The nurse, on her phone: a photo (with its GPS position) and the
+    #    patient's authorization, signed on the spot.
+    photo = tmp_path / "IMG_2041.jpg"
+    photo.write_bytes(samples.jpeg_bytes(1600, 1600, color=(220, 140, 90), gps=True))
+    nurse = phone()
+    log_in(nurse, live_server.url, "staff")
+    nurse.get_by_text("Patient story", exact=True).click()
+    nurse.set_input_files("input[name=photos]", [str(photo)])
+    nurse.fill(
+        "textarea[name=text]",
+        "Our patient graduated from physical therapy today! Call her at 773-555-0199.",
+    )
+    nurse.get_by_text("A patient appears in this or is described").click()
+    nurse.get_by_text("Record a new authorization now").click()
+    nurse.fill("input[name='consent-patient_label']", "Dana R.")
+    nurse.fill("input[name='consent-signer_name']", "Dana Rivera")
+    nurse.fill("input[name='consent-signer_email']", "dana@example.org")
+    consent_fields = nurse.locator("#new-consent")
+    for choice in ("Photo", "Story", "Facebook", "Instagram"):
+        consent_fields.locator("label.choice", has_text=choice).click()
+    expires = (timezone.now() + timedelta(days=730)).date().isoformat()
+    nurse.fill("input[name='consent-expires_on']", expires)
+    nurse.get_by_text("The person signing has read the statements above.").click()
+    nurse.fill("input[name='consent-typed_signature']", "Dana Rivera")
+    if nurse.get_by_text("I have read the practice's social media policy").count():
+        nurse.get_by_text("I have read the practice's social media policy").click()
+    shot(nurse, "01-nurse-tip-form")
+    nurse.get_by_role("button", name="Send tip").click()
+    expect(nurse.get_by_text("Thank you! Your tip is on its way to the agency.")).to_be_visible()
+    shot(nurse, "02-nurse-tip-sent")
+    tip = Tip.objects.get()
+    consent = PatientConsent.objects.get()
+    assert tip.consent == consent
+    (copy,) = mail_to("dana@example.org")  # the signer's own copy
+    assert "Right to revoke" in copy.body
+
+    # 2. The strategist drafts a post from it, fixes the finding, sends it.
+    desk = laptop
+    log_in(desk, live_server.url, "strategist")
+    desk.goto(f"{live_server.url}{tip.get_absolute_url()}")
+    desk.get_by_role("link", name="Draft a post from this tip").click()
+    for account in accounts.values():
+        desk.locator(f"input[name=targets][value='{account.pk}']").check()
+    compliance = desk.locator("#compliance")
+    expect(compliance).to_contain_text("A phone or fax number that is not the practice's")
+    shot(desk, "03-strategist-finding")
+    desk.locator("textarea[name=caption]").fill(
+        "Our patient graduated from physical therapy today! Congratulations! 🎉"
+    )
+    expect(compliance).not_to_contain_text("A phone or fax number")
+    when = timezone.localtime(timezone.now() + timedelta(days=2), practice.zone)
+    desk.fill("input[name=date]", when.date().isoformat())
+    desk.fill("input[name=time]", "09:30")
+    desk.get_by_role("button", name="Save").click()
+    expect(desk).to_have_url(re.compile(r"/posts/\d+/edit/$"))
+    desk.fill("textarea[name=note]", "Dana's photo from her last session, with her consent.")
+    desk.get_by_role("button", name="Send for approval").click()
+    expect(desk.locator(".message.success")).to_contain_text("Sent to the practice's doctors")
+    shot(desk, "04-strategist-sent")
+    post = Post.objects.get()
+    assert post.status == Post.Status.IN_REVIEW and post.tip == tip
+
+    # 3. The doctor, on his phone, from the e-mailed link: no password.
+    (asked,) = mail_to(doctor.email)
+    link = re.search(r"https?://\S+/a/\S+/", asked.body).group(0)
+    assert link.startswith(live_server.url)
+    physician = phone()
+    physician.goto(link)
+    review = physician.locator(f"#post-{post.pk}")
+    expect(review).to_contain_text("Congratulations!")
+    expect(review).to_contain_text("Dana R.: Photo, Story on Facebook, Instagram")
+    expect(review).to_contain_text("Dana's photo from her last session")
+    expect(review.locator(".preview.instagram img")).to_have_count(1)
+    shot(physician, "05-doctor-approval-page")
+    review.get_by_role("button", name="Approve this post").click()
+    expect(physician.locator(".message.success")).to_contain_text("It goes out")
+    shot(physician, "06-doctor-approved")
+    post.refresh_from_db()
+    assert post.status == Post.Status.SCHEDULED
+    approval = post.approvals.get()
+    assert approval.via == "link" and approval.reviewer == doctor
+    assert approval.content_hash == post.content_hash()
+
+    # 4. At the scheduled minute the worker publishes, once, to each platform.
+    assert dispatch.claim_due(now=post.scheduled_at - timedelta(minutes=1)) == []
+    assert len(dispatch.claim_due(now=post.scheduled_at + timedelta(seconds=5))) == 2
+    work("publish")
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHED
+    assert set(post.publications.values_list("status", flat=True)) == {Publication.Status.PUBLISHED}
+    for platform, account in accounts.items():
+        (live,) = sandbox.ledger(platform=platform, account=account.external_id)
+        assert live["text"].startswith("Our patient graduated from physical therapy today!")
+        desk.goto(f"{sandbox_server.url}/_sandbox/feed/{platform}/{account.external_id}")
+        image = desk.locator("article img").first
+        expect(image).to_be_visible()
+        shot(desk, f"07-sandbox-feed-{platform}")
+        received = requests.get(sandbox_server.url + image.get_attribute("src"), timeout=5)
+        with Image.open(io.BytesIO(received.content)) as picture:
+            assert GPS_IFD not in picture.getexif()  # the cleaned photo, not the phone's
+
+    # 5. The nurse sees her tip published, and was told by e-mail.
+    (told,) = mail_to(staff.email)
+    assert "published" in told.subject
+    nurse.goto(f"{live_server.url}/tips/")
+    expect(nurse.locator("#my-tips .tip-card").first).to_contain_text("Published")
+    shot(nurse, "08-nurse-tip-published")
