@@ -236,6 +236,7 @@ def practice_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
             ],
             "platforms": Platform.choices,
             "can_connect": request.user.is_agency_lead,
+            "approval_link_days": settings.APPROVAL_LINK_DAYS,
             "statuses": Post.Status,
             "slots": practice.slots.all(),
             "slot_form": SlotForm(),

@@ -44,6 +44,11 @@ urlpatterns = [
     path("approvals/<slug:slug>/decide/", approvals.approval_decide, name="approval_decide"),
     path("approvals/<slug:slug>/all/", approvals.approval_all, name="approval_all"),
     # The e-mailed link: this page, its photos and its forms, and nothing else.
+    path(
+        "practices/<slug:slug>/approval-links/revoke/",
+        approvals.approval_links_revoke,
+        name="approval_links_revoke",
+    ),
     path("a/<str:token>/", approvals.approval_link, name="approval_link"),
     path("a/<str:token>/decide/", approvals.approval_link_decide, name="approval_link_decide"),
     path("a/<str:token>/all/", approvals.approval_link_all, name="approval_link_all"),

@@ -492,3 +492,19 @@ def test_approval_policies_still_allow_no_doctor(client, strategist, practice, p
     send(client, strategist, post)
     assert post.status == Post.Status.APPROVED
     assert not Notification.objects.filter(kind=Notification.Kind.AWAITING_APPROVAL).exists()
+
+
+def test_the_agency_closes_every_link_of_a_practice(
+    client, strategist, post, doctor, other_strategist
+):
+    path = sent_link(client, strategist, post, doctor)
+    client.force_login(other_strategist)  # not this practice's
+    response = client.post(reverse("approval_links_revoke", args=[post.practice.slug]))
+    assert response.status_code == 404
+    client.logout()
+    assert client.get(path).status_code == 200
+    client.force_login(strategist)
+    client.post(reverse("approval_links_revoke", args=[post.practice.slug]))
+    client.logout()
+    assert client.get(path).status_code == 403
+    assert AuditEvent.objects.filter(verb="approval_links_revoked").exists()

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from core.http import AuthenticatedHttpRequest, client_ip, optional_int
-from core.models import User
+from core.models import AuditEvent, User
 from posts import access, approval_links, approvals, media
 from posts.models import Approval, ApprovalLink, IllegalTransition, Post
 from posts.views.media import serve_asset
@@ -263,6 +263,25 @@ def approval_link_done(request: HttpRequest, token: str) -> HttpResponse:
         return _refused(request)
     approval_links.revoke(ApprovalLink.objects.filter(pk=link.pk), because="closed by the doctor")
     return render(request, "posts/approval_link_closed.html", {"practice": link.practice})
+
+
+@require_POST
+@login_required
+def approval_links_revoke(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """The agency closes every e-mailed link of a practice (a lost phone, a leaked e-mail)."""
+    practice = access.get_practice_for_user(request.user, slug)
+    closed = approval_links.revoke(
+        ApprovalLink.objects.filter(practice=practice), because=f"closed by {request.user}"
+    )
+    AuditEvent.record(
+        "approval_links_revoked",
+        actor=request.user,
+        practice=practice,
+        obj=practice,
+        detail={"closed": closed},
+    )
+    messages.success(request, f"Closed {closed} link{'s' if closed != 1 else ''}.")
+    return redirect(reverse("practice_detail", args=[slug]) + "#approval-links")
 
 
 def _sentence(text: str) -> str:
