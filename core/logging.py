@@ -1,8 +1,8 @@
 """Logs without secrets: the secret parts of paths, and query strings, are redacted.
 
 Some paths are secrets themselves: the practice's tip link (`/t/<token>/`),
-the signed photo URLs the platforms fetch (`/media/s/<token>/`), approval
-links, password-reset links, and the OAuth callback (its query carries the
+the signed photo URLs the platforms fetch (`/media/s/<token>/`), the
+doctors' e-mailed approval links (`/a/<token>/`), password-reset links, and the OAuth callback (its query carries the
 authorization code). Query strings can carry a patient's name (the consent
 registry's search). Django writes the path of every 404, 405, 429 and CSRF
 failure to its request loggers ("Not Found: /t/<token>/"), runserver writes
@@ -21,7 +21,7 @@ import re
 
 # A secret path's prefix, then its secret part (up to a query, a fragment, a
 # space or a quote: paths also appear inside request lines and reprs).
-SECRET_PATHS = re.compile(r"/(t|media/s|approve|password-reset|connect/callback)/[^?#\s\"'<>]+")
+SECRET_PATHS = re.compile(r"/(t|a|media/s|password-reset|connect/callback)/[^?#\s\"'<>]+")
 # A query string right after a path or URL.
 QUERY_STRING = re.compile(r"(?<=[\w/.-])\?[^#\s\"'<>]+")
 

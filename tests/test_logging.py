@@ -167,3 +167,12 @@ def test_a_secret_made_of_the_format_and_its_argument_is_redacted(caplog):
     (record,) = caplog.records
     assert "Tok3nSecret" not in record.getMessage()
     assert "Maria" not in record.getMessage()
+
+
+def test_a_doctors_approval_link_is_logged_without_its_token(client, caplog, db):
+    with caplog.at_level(logging.WARNING):
+        assert client.put("/a/Approval-Secret-Token/").status_code == 405
+        assert client.get("/a/Approval-Secret-Token/photos/1/thumbnail/x/").status_code == 404
+    assert_logged_without(
+        caplog, "Approval-Secret-Token", "Method Not Allowed (PUT): /a/[redacted]"
+    )
