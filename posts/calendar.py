@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from core import local_time
 from core.models import User
 from posts import editor
 from posts.models import IllegalTransition, Post
+from practices.models import Platform
 
 SHOWN = [status for status in Post.Status if status != Post.Status.CANCELLED]
 # Where a move changes the publishing time too (scheduled), or only the plan.
@@ -33,11 +35,38 @@ MOVABLE = [
 ]
 
 
+# The calendar's platform marks (with the full name beside each, for screen readers).
+PLATFORM_SHORT = {
+    "facebook": "FB",
+    "instagram": "IG",
+    "linkedin": "in",
+    "x": "X",
+    "google_business": "G",
+}
+
+
+@dataclass
+class Chip:
+    """One post on the calendar, with what its chip shows worked out here: a month of
+    15 practices has hundreds, and template logic per chip is the page's cost."""
+
+    post: Post
+    time: str  # on the practice's clock
+    platforms: list[tuple[str, str]]  # (mark, full name)
+    edit_url: str
+    move_url: str
+    movable: bool
+
+
 @dataclass
 class Day:
     day: date
     in_range: bool
-    posts: list[Post] = field(default_factory=list)
+    posts: list[Chip] = field(default_factory=list)
+
+    @property
+    def iso(self) -> str:
+        return self.day.isoformat()
 
     @property
     def is_today(self) -> bool:
@@ -71,11 +100,30 @@ def days_with_posts(
         .order_by("scheduled_at", "pk")
     )
     by_day = {d: Day(d, in_range[0] <= d <= in_range[1]) for d in days}
+    # The URLs differ by the post's id only: reversed once, filled in per chip.
+    edit_url = reverse("post_edit", args=[0]).replace("/0/", "/{}/")
+    move_url = reverse("post_move", args=[0]).replace("/0/", "/{}/")
+    labels = dict(Platform.choices)
+    movable = {str(status) for status in MOVABLE}
     for post in found:
         assert post.scheduled_at is not None  # filtered above
-        local_day = post.practice.local(post.scheduled_at).date()
-        if local_day in by_day:
-            by_day[local_day].posts.append(post)
+        local = post.practice.local(post.scheduled_at)
+        day = by_day.get(local.date())
+        if day is None:
+            continue
+        day.posts.append(
+            Chip(
+                post=post,
+                time=f"{local:%H:%M}",
+                platforms=[
+                    (PLATFORM_SHORT.get(a.platform, a.platform), str(labels.get(a.platform, "")))
+                    for a in post.targets.all()
+                ],
+                edit_url=edit_url.format(post.pk),
+                move_url=move_url.format(post.pk),
+                movable=post.status in movable,
+            )
+        )
     return list(by_day.values())
 
 

@@ -61,7 +61,8 @@ def calendar_page(request: AuthenticatedHttpRequest, slug: str = "") -> HttpResp
             "shown": shown,
             "previous": previous,
             "following": following,
-            "movable": [status.value for status in content_calendar.MOVABLE],
+            # Where each chip's move form returns to.
+            "next": request.get_full_path(),
         },
     )
 
