@@ -2,12 +2,13 @@
 
 Some paths are secrets themselves: the practice's tip link (`/t/<token>/`),
 the signed photo URLs the platforms fetch (`/media/s/<token>/`), the
-doctors' e-mailed approval links (`/a/<token>/`), password-reset links, and the OAuth callback (its query carries the
-authorization code). Query strings can carry a patient's name (the consent
-registry's search). Django writes the path of every 404, 405, 429 and CSRF
-failure to its request loggers ("Not Found: /t/<token>/"), runserver writes
-whole request lines, gunicorn's access log (agency/gunicorn.py) every path:
-all of it goes through the one rule here, `redact`.
+doctors' e-mailed approval links (`/a/<token>/`), password-reset links, and
+the OAuth callback (its query carries the authorization code). Query strings
+can carry a patient's name (the consent registry's search). Django writes the
+path of every 404, 405, 429 and CSRF failure to its request loggers ("Not
+Found: /t/<token>/"), runserver writes whole request lines, gunicorn's access
+log (agency/gunicorn.py) every path: all of it goes through the one rule
+here, `redact`.
 
 No Django in this module: gunicorn's configuration imports it before Django
 is set up.
