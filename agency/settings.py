@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "core",
     "practices",
     "posts",
+    "analytics",
 ]
 
 MIDDLEWARE = [

@@ -42,6 +42,7 @@ urlpatterns = [
     ),
     path("", include("practices.urls")),
     path("", include("posts.urls")),
+    path("", include("analytics.urls")),
     # django_rq's pages check only is_staff: each goes through the admin's own
     # check here (superusers only, agency/admin_site.py).
     path("admin/rq/", include((superusers_only(django_rq.urls.urlpatterns), "django_rq"))),

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 import django_rq
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 from rq import Queue
 
+from platforms.base import Metrics
 from platforms.errors import PlatformError
 from posts.models import MetricSnapshot, Publication
 from practices import alerts as account_alerts
@@ -21,9 +22,13 @@ from practices.platform_clients import account_for, client_for
 logger = logging.getLogger(__name__)
 
 
-METRICS_WINDOW = timedelta(days=30)
-# Young posts change fast: hourly for two days, then daily.
+# Young posts change fast: hourly for two days, then daily, then one final
+# reading at 28 days, after which a post is not fetched again.
 METRICS_FRESH_AGE = timedelta(days=2)
+METRICS_FINAL_AGE = timedelta(days=28)
+# A final reading missed (the account needed reconnecting) is still taken
+# within this window; after it the post keeps what it had.
+METRICS_WINDOW = timedelta(days=35)
 METRICS_YOUNG_EVERY = timedelta(minutes=55)
 METRICS_OLD_EVERY = timedelta(hours=23)
 METRICS_MAX_PER_RUN = 2000
@@ -31,19 +36,22 @@ METRICS_CHUNK = 25
 
 
 def collect_metrics(*, now: datetime | None = None) -> int:
-    """Enqueue metric fetches for recent publications that are due; returns how many."""
+    """Enqueue metric fetches for publications that are due; returns how many."""
     now = now or timezone.now()
+    never = Q(metrics_at__isnull=True)
     rows = (
         Publication.objects.filter(
             status=Publication.Status.PUBLISHED,
             published_at__gte=now - METRICS_WINDOW,
+            metrics_final=False,
             account__status=SocialAccount.Status.CONNECTED,
         )
-        .annotate(last_fetch=Max("metric_snapshots__fetched_at"))
         .filter(
-            Q(last_fetch__isnull=True)
-            | Q(published_at__gte=now - METRICS_FRESH_AGE, last_fetch__lt=now - METRICS_YOUNG_EVERY)
-            | Q(published_at__lt=now - METRICS_FRESH_AGE, last_fetch__lt=now - METRICS_OLD_EVERY)
+            Q(published_at__gte=now - METRICS_FRESH_AGE)
+            & (never | Q(metrics_at__lt=now - METRICS_YOUNG_EVERY))
+            | Q(published_at__lt=now - METRICS_FRESH_AGE, published_at__gte=now - METRICS_FINAL_AGE)
+            & (never | Q(metrics_at__lt=now - METRICS_OLD_EVERY))
+            | Q(published_at__lt=now - METRICS_FINAL_AGE)  # the final reading
         )
         .order_by("account_id", "-published_at")
         .values_list("pk", flat=True)[:METRICS_MAX_PER_RUN]
@@ -89,7 +97,7 @@ def fetch_metrics(*, publication_ids: list[int]) -> int:
                 skip_accounts.add(account.pk)
             logger.info("metrics for publication %s: %s", publication.pk, error.kind)
             continue
-        MetricSnapshot.objects.create(
+        snapshot = MetricSnapshot.objects.create(
             publication=publication,
             reach=numbers.reach,
             impressions=numbers.impressions,
@@ -99,6 +107,39 @@ def fetch_metrics(*, publication_ids: list[int]) -> int:
             saves=numbers.saves,
             clicks=numbers.clicks,
         )
+        keep_latest(publication, numbers, at=snapshot.fetched_at)
         stored += 1
         time.sleep(settings.METRICS_SPACING_SECONDS)  # spread over the chunk's accounts
     return stored
+
+
+def engagements_of(numbers: Metrics) -> int | None:
+    """Likes, comments, shares and saves; None when the platform reported none of them."""
+    parts = [numbers.likes, numbers.comments, numbers.shares, numbers.saves]
+    known = [part for part in parts if part is not None]
+    return sum(known) if known else None
+
+
+def keep_latest(publication: Publication, numbers: Metrics, *, at: datetime) -> None:
+    """The publication's latest numbers, for the analytics pages.
+
+    A figure the platform did not report this time (Instagram's insights lag
+    up to two days) keeps the last one it did: missing stays missing, never 0.
+    """
+    reach = numbers.reach if numbers.reach is not None else publication.reach
+    impressions = (
+        numbers.impressions if numbers.impressions is not None else publication.impressions
+    )
+    engagements = engagements_of(numbers)
+    if engagements is None:
+        engagements = publication.engagements
+    final = publication.published_at is not None and at - publication.published_at >= (
+        METRICS_FINAL_AGE
+    )
+    Publication.objects.filter(pk=publication.pk).update(
+        reach=reach,
+        impressions=impressions,
+        engagements=engagements,
+        metrics_at=at,
+        metrics_final=final,
+    )

@@ -7,6 +7,8 @@ lives on the post side, above the tip form (posts.tips).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
@@ -77,3 +79,28 @@ def outcome(tip: Tip) -> TipOutcome:
     if tip.status == Tip.Status.ARCHIVED:
         return TipOutcome("archived", "Archived")
     return TipOutcome("new", "New", detail="The agency will look at it soon.")
+
+
+@dataclass
+class TipMonth:
+    """One month of a person's tips: sent, published, and the reach they earned."""
+
+    month: date
+    sent: int = 0
+    published: int = 0
+    reach: int = 0
+
+
+def by_month(
+    rows: list[tuple[Tip, TipOutcome]], *, zone: ZoneInfo, count: int = 3
+) -> list[TipMonth]:
+    """The person's last `count` months with tips, newest first, from rows already read."""
+    months: dict[date, TipMonth] = {}
+    for tip, found in rows:
+        month = tip.created_at.astimezone(zone).date().replace(day=1)
+        line = months.setdefault(month, TipMonth(month))
+        line.sent += 1
+        if found.state == "published":
+            line.published += 1
+            line.reach += found.reach or 0
+    return sorted(months.values(), key=lambda line: line.month, reverse=True)[:count]

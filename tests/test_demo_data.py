@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
-from posts.management.commands.demo_data import DEMO_PASSWORD
+from posts.management.commands.demo_data import DEMO_PASSWORD, PEER_CLINICS
 from posts.models import Post, Tip
 from practices.models import Platform, Practice, SocialAccount
 
@@ -64,7 +64,7 @@ def test_lead_reaches_the_admin(client, db, demo):
 def test_loading_twice_keeps_the_data_and_adds_one_welcome_post(db, demo):
     before = Post.objects.count()
     call_command("demo_data", stdout=io.StringIO())
-    assert Practice.objects.count() == 4
+    assert Practice.objects.count() == 4 + len(PEER_CLINICS)
     assert Post.objects.count() == before + 1
     welcome = Post.objects.filter(title__startswith="Welcome").order_by("-pk").first()
     assert welcome.status == Post.Status.SCHEDULED

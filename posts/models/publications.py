@@ -73,6 +73,16 @@ class Publication(models.Model):
     # When a person was asked to remove the live post by hand (the platform
     # cannot delete it, or deleting kept failing): no job tries it again.
     takedown_by_hand_at = models.DateTimeField(null=True, blank=True)
+    # The latest numbers, kept with each metric snapshot (posts.metrics): what
+    # the analytics pages add up, without reading every snapshot. The
+    # snapshots stay the truth. None: not reported yet (never zero for that).
+    reach = models.PositiveIntegerField(null=True, blank=True)
+    impressions = models.PositiveIntegerField(null=True, blank=True)
+    # Likes, comments, shares and saves (what a platform reported of them).
+    engagements = models.PositiveIntegerField(null=True, blank=True)
+    metrics_at = models.DateTimeField(null=True, blank=True)
+    # The reading at 28 days was taken: no more fetches.
+    metrics_final = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

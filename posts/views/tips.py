@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core import ratelimit
 from core.http import AuthenticatedHttpRequest, client_ip
 from imaging import VARIANT_SPECS
-from posts import access
+from posts import access, tip_outcomes
 from posts.forms import DeclineForm, TipFilterForm, TipForms
 from posts.models import IllegalTransition, Tip, TipPhoto
 from posts.tip_outcomes import outcome, with_outcomes
@@ -88,6 +88,7 @@ def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         .filter(submitted_by=request.user)
         .annotate(photo_count=Count("photos"))
     )[:50]
+    rows = [(t, outcome(t)) for t in tips]
     return render(
         request,
         "posts/staff_home.html",
@@ -96,7 +97,8 @@ def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "practice": practice,
             "form": forms.tip,
             "consent_form": forms.consent,
-            "rows": [(t, outcome(t)) for t in tips],
+            "rows": rows,
+            "months": tip_outcomes.by_month(rows, zone=practice.zone),
             "action": f"{reverse('staff_home')}?practice={practice.slug}",
             "max_photo_bytes": settings.MAX_PHOTO_BYTES,
         },

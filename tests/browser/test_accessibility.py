@@ -4,7 +4,8 @@ The crawl follows the links a person sees (GET only, same site), so a page a
 test author forgot is still visited. It fails on any serious or critical axe
 violation, and on any link that answers 403 or 404 to the person it is shown
 to. Left out: the Django admin (Django's own pages, for the agency lead only),
-photo files (not pages) and logging out.
+photo files and downloads (not pages; their links are still checked) and
+logging out.
 """
 
 from __future__ import annotations
@@ -98,11 +99,13 @@ def _crawl(context, base: str, start: str = "/") -> tuple[list[str], list[str]]:
             if target in seen_links or parts.path.startswith(SKIPPED):
                 continue
             seen_links.add(target)
-            status = context.request.get(base + target, max_redirects=5).status
-            if status in (403, 404):
-                broken.append(f"{target} answered {status} (linked from {landed})")
+            answer = context.request.get(base + target, max_redirects=5)
+            if answer.status in (403, 404):
+                broken.append(f"{target} answered {answer.status} (linked from {landed})")
                 continue
-            queue.append(target)
+            # A download (the report's CSV) is checked for its answer, not as a page.
+            if "text/html" in answer.headers.get("content-type", ""):
+                queue.append(target)
     page.close()
     return pages, broken
 

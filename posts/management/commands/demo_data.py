@@ -15,11 +15,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import Truncator
+from django.utils.text import Truncator, slugify
 
 import imaging
 from core.models import Assignment, User
 from posts import approval_requests, media
+from posts.demo_history import load_history
 from posts.models import (
     Approval,
     CaptionTemplate,
@@ -60,6 +61,15 @@ PRACTICES = [
         "VT",
     ),
     ("Summit Orthopedics", "summit-orthopedics", "orthopedics", "America/Denver", "Denver", "CO"),
+]
+# The demo's peers for the first practice (a fertility clinic): accounts and
+# history only, no people of their own.
+PEER_CLINICS = [
+    ("Bayview Fertility Center", "America/Los_Angeles", "San Diego", "CA"),
+    ("Prairie Reproductive Health", "America/Chicago", "Omaha", "NE"),
+    ("Harborline IVF", "America/New_York", "Baltimore", "MD"),
+    ("Red Rock Fertility", "America/Denver", "Boulder", "CO"),
+    ("Magnolia Fertility Clinic", "America/Chicago", "Memphis", "TN"),
 ]
 STRATEGISTS = [("sam", "Sam", "Rivera"), ("alex", "Alex", "Chen"), ("jordan", "Jordan", "Patel")]
 
@@ -264,7 +274,43 @@ class Command(BaseCommand):
                 post = self.make_post(practice, strategist, doctor, accounts[:2], status, now)
                 if status == Post.Status.IN_REVIEW:
                     Post.objects.filter(pk=post.pk).update(tip=drafted)
+            load_history(practice, accounts[:2], author=strategist, staff=staff, now=now)
+        self.load_peers(strategists, now)
         return True
+
+    def load_peers(self, strategists: list[User], now: datetime) -> None:
+        """Five more fertility clinics with three months of posts, so that the first
+        practice's analytics show a peer band (it needs five peers)."""
+        for number, (name, zone, city, state) in enumerate(PEER_CLINICS):
+            peer = Practice.objects.create(
+                name=name,
+                slug=slugify(name),
+                specialty=Practice.Specialty.FERTILITY,
+                time_zone=zone,
+                city=city,
+                state=state,
+                posts_per_week=3,
+            )
+            Assignment.objects.create(
+                strategist=strategists[number % len(strategists)], practice=peer
+            )
+            accounts = [
+                SocialAccount.objects.create(
+                    practice=peer,
+                    platform=platform,
+                    external_id=self.external_id(platform, 10 + number),
+                    display_name=name,
+                    access_token=f"demo-{platform}-peer-{number}",
+                    refresh_token=""
+                    if platform in ("facebook", "instagram")
+                    else f"demo-refresh-{platform}-peer-{number}",
+                    token_expires_at=now + timedelta(days=50),
+                )
+                for platform in Platform.values
+            ]
+            load_history(
+                peer, accounts[:2], author=None, staff=None, now=now, size=0.5 + 0.3 * number
+            )
 
     @staticmethod
     def external_id(platform: str, index: int) -> str:

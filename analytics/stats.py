@@ -1,0 +1,106 @@
+"""The arithmetic behind the analytics pages: rates, percentiles, peer bands.
+
+Plain functions on plain numbers, so that the tests can check each rule on
+its own: what a missing figure does (it is left out, never counted as 0),
+and when there are too few peers to show a band.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+# Fewer peers than this and a band would point at individual practices.
+MIN_PEERS = 5
+
+
+@dataclass
+class Totals:
+    """What a set of publications earned. `reported`: those whose reach is known."""
+
+    posts: int = 0
+    reported: int = 0
+    reach: int = 0
+    engagements: int = 0
+
+    def add(self, reach: int | None, engagements: int | None) -> None:
+        self.posts += 1
+        if reach is None:
+            return  # not reported yet: neither its reach nor its engagements count
+        self.reported += 1
+        self.reach += reach
+        self.engagements += engagements or 0
+
+    @property
+    def engagement_rate(self) -> float | None:
+        """Engagements per person reached, in percent; None before any reach is known."""
+        if not self.reported or not self.reach:
+            return None
+        return 100 * self.engagements / self.reach
+
+    @property
+    def reach_per_post(self) -> float | None:
+        if not self.reported:
+            return None
+        return self.reach / self.reported
+
+
+def change(now: float | None, before: float | None) -> float | None:
+    """Percent change from `before` to `now`; None when either is unknown or before is 0."""
+    if now is None or before is None or before == 0:
+        return None
+    return 100 * (now - before) / before
+
+
+@dataclass(frozen=True)
+class PeerBand:
+    peers: int
+    low: float | None = None  # 25th percentile
+    median: float | None = None
+    high: float | None = None  # 75th percentile
+
+    @property
+    def enough(self) -> bool:
+        return self.peers >= MIN_PEERS
+
+
+def band(values: Iterable[float | None]) -> PeerBand:
+    """The 25th, 50th and 75th percentiles of the peers' known values.
+
+    Inclusive quartiles (the peers are the whole population, not a sample).
+    With fewer than MIN_PEERS known values no band is given.
+    """
+    known = sorted(v for v in values if v is not None)
+    if len(known) < MIN_PEERS:
+        return PeerBand(peers=len(known))
+    low, median, high = statistics.quantiles(known, n=4, method="inclusive")
+    return PeerBand(peers=len(known), low=low, median=median, high=high)
+
+
+@dataclass
+class Cell:
+    """One weekday and hour of the best-times grid."""
+
+    posts: int = 0
+    rate_sum: float = 0.0
+
+    @property
+    def rate(self) -> float | None:
+        return self.rate_sum / self.posts if self.posts else None
+
+
+# A cell needs this many posts before it is called a good time.
+MIN_POSTS_FOR_BEST = 3
+
+
+def best_cells(grid: Sequence[Sequence[Cell]], *, count: int = 3) -> list[tuple[int, int, Cell]]:
+    """The best (weekday, hour) cells by mean engagement rate, with enough posts behind them."""
+    cells = [
+        (day, hour, cell)
+        for day, row in enumerate(grid)
+        for hour, cell in enumerate(row)
+        if cell.posts >= MIN_POSTS_FOR_BEST and cell.rate is not None
+    ]
+    cells.sort(key=lambda item: (-(item[2].rate or 0), item[0], item[1]))
+    return cells[:count]

@@ -1,0 +1,195 @@
+"""The analytics pages: a practice's numbers, the agency overview, the monthly report.
+
+Strategists and the lead see their practices; a practice's doctors see its
+page and its reports read-only. Other practices appear only as a peer band
+(percentiles of five or more practices), never by name or number.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+import charts
+from analytics import figures
+from core.http import AuthenticatedHttpRequest
+from practices import access
+from practices.models import Practice
+
+READERS = frozenset({access.LEAD, access.STRATEGIST, access.DOCTOR})
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _practice(request: AuthenticatedHttpRequest, slug: str) -> Practice:
+    return access.get_practice_for_user(request.user, slug, roles=READERS)
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+@require_GET
+@login_required
+def practice_analytics(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    practice = _practice(request, slug)
+    today = timezone.now().astimezone(practice.zone).date()
+    found = figures.practice_figures(practice, today=today)
+    labels = [line.label for line in found.months]
+    reach_chart = charts.line_chart(
+        labels,
+        [
+            charts.Series(
+                "Reach",
+                [line.totals.reach if line.totals.reported else None for line in found.months],
+            )
+        ],
+        summary=f"Reach per month for {practice}, the last {len(labels)} months",
+    )
+    rate_chart = charts.line_chart(
+        labels,
+        [
+            charts.Series(
+                str(practice), [_percent(line.totals.engagement_rate) for line in found.months]
+            )
+        ],
+        band=charts.Band(
+            "Peers (25th–75th percentile)",
+            low=[line.rate_band.low for line in found.months],
+            middle=[line.rate_band.median for line in found.months],
+            high=[line.rate_band.high for line in found.months],
+        ),
+        unit="%",
+        summary=f"Engagement rate per month for {practice} against its peers' band",
+    )
+    platform_chart = charts.line_chart(
+        labels,
+        [
+            charts.Series(
+                found.platform_labels.get(platform, platform),
+                [totals.reach if totals.reported else None for totals in by_month.values()],
+            )
+            for platform, by_month in found.by_platform.items()
+        ],
+        summary="Reach per month by platform",
+    )
+    goal_chart = charts.bar_chart(
+        [f"{week.start:%-d %b}" for week in found.weeks],
+        [week.posts for week in found.weeks],
+        goal=practice.posts_per_week,
+        summary=f"Posts per week against the goal of {practice.posts_per_week}",
+    )
+    return render(
+        request,
+        "analytics/practice.html",
+        {
+            "practice": practice,
+            "found": found,
+            "reach_chart": reach_chart,
+            "rate_chart": rate_chart,
+            "platform_chart": platform_chart,
+            "platform_legend": charts.legend(
+                [found.platform_labels.get(p, p) for p in found.by_platform]
+            ),
+            "rate_legend": charts.legend([str(practice)], band="Peers (25th–75th percentile)"),
+            "goal_chart": goal_chart,
+            "kinds": [
+                (figures.KIND_LABELS.get(kind, kind), totals)
+                for kind, totals in found.by_kind.items()
+            ],
+            "grid": [(WEEKDAYS[day], row) for day, row in enumerate(found.grid)],
+            "best": [(WEEKDAYS[day], hour, cell) for day, hour, cell in found.best],
+            "hours": range(24),
+            "is_agency": request.user.is_agency,
+            "report_month": found.this_month.month,
+            "last_report_month": figures.add_months(found.this_month.month, -1),
+        },
+    )
+
+
+@require_GET
+@login_required
+def agency_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
+    access.require_agency_lead(request.user)
+    sort = request.GET.get("sort", "name")
+    if sort not in figures.SORTS:
+        sort = "name"
+    practices = list(access.practices_visible_to(request.user).order_by("name"))
+    today = timezone.localdate()
+    return render(
+        request,
+        "analytics/overview.html",
+        {
+            "lines": figures.overview(practices, today=today, sort=sort),
+            "sort": sort,
+            "month": figures.month_start(today),
+        },
+    )
+
+
+def _month(value: str) -> date:
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        raise Http404("No such month.") from None
+
+
+@require_GET
+@login_required
+def monthly_report(request: AuthenticatedHttpRequest, slug: str, month: str) -> HttpResponse:
+    practice = _practice(request, slug)
+    found = figures.report(practice, month=_month(month))
+    return render(
+        request,
+        "analytics/report.html",
+        {
+            "report": found,
+            "practice": practice,
+            "previous": figures.add_months(found.month, -1),
+            "following": figures.add_months(found.month, 1),
+        },
+    )
+
+
+@require_GET
+@login_required
+def monthly_report_csv(request: AuthenticatedHttpRequest, slug: str, month: str) -> HttpResponse:
+    """The numbers behind the report: one line per publication of the month."""
+    practice = _practice(request, slug)
+    found = figures.report(practice, month=_month(month))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{practice.slug}-{found.month:%Y-%m}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "published (practice time)",
+            "post",
+            "platform",
+            "kind",
+            "reach",
+            "engagements",
+            "engagement rate %",
+        ]
+    )
+    for row in found.rows:
+        rate = f"{100 * (row.engagements or 0) / row.reach:.2f}" if row.reach else ""
+        writer.writerow(
+            [
+                f"{row.local:%Y-%m-%d %H:%M}",
+                row.post_id,
+                row.platform,
+                figures.KIND_LABELS.get(row.kind, row.kind),
+                "" if row.reach is None else row.reach,
+                "" if row.engagements is None else row.engagements,
+                rate,
+            ]
+        )
+    return response

@@ -1,0 +1,219 @@
+"""Small SVG charts drawn on the server: no JavaScript, no charting service.
+
+Django-free (import-linter keeps it so). Each function returns SVG markup
+with every text escaped; the page shows the numbers again in a table for
+screen readers (the SVG is role="img" with a summary as its label). Missing
+values (None) leave a gap: a figure not reported yet is not drawn as zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+WIDTH = 640
+HEIGHT = 240
+PAD_LEFT = 56
+PAD_RIGHT = 16
+PAD_TOP = 16
+PAD_BOTTOM = 36
+# Distinguishable for colour-blind readers, and each series also has its own
+# dash pattern and a legend.
+COLOURS = ("#0b5cad", "#b35900", "#1a7f37", "#8250df", "#cf222e")
+DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2")
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: Sequence[float | None]
+
+
+@dataclass(frozen=True)
+class Band:
+    """A shaded range per label (the peers' 25th to 75th percentile) with its middle."""
+
+    name: str
+    low: Sequence[float | None]
+    middle: Sequence[float | None]
+    high: Sequence[float | None]
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return float(step * magnitude)
+    return float(10 * magnitude)
+
+
+def _number(value: float, unit: str) -> str:
+    if unit == "%":
+        return f"{value:.1f}%"
+    if value >= 10_000:
+        return f"{value / 1000:.0f}k"
+    if value >= 1000:
+        return f"{value / 1000:.1f}k"
+    return f"{value:.0f}"
+
+
+def _frame(
+    labels: Sequence[str],
+    top: float,
+    unit: str,
+    summary: str,
+    x: Callable[[int, int], float] | None = None,
+) -> list[str]:
+    x = x or _x
+    plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'class="chart" role="img" aria-label="{escape(summary)}">'
+    ]
+    for i in range(5):
+        value = top * i / 4
+        y = PAD_TOP + plot_h - plot_h * i / 4
+        parts.append(
+            f'<line x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            'stroke="#d0d7de" stroke-width="1"/>'
+            f'<text x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="#57606a">{escape(_number(value, unit))}</text>'
+        )
+    every = max(1, len(labels) // 8)
+    for index, label in enumerate(labels):
+        if index % every == 0:
+            parts.append(
+                f'<text x="{x(index, len(labels)):.1f}" y="{HEIGHT - 12}" text-anchor="middle" '
+                f'font-size="11" fill="#57606a">{escape(label)}</text>'
+            )
+    return parts
+
+
+def _x(index: int, count: int) -> float:
+    plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    if count <= 1:
+        return PAD_LEFT + plot_w / 2
+    return PAD_LEFT + plot_w * index / (count - 1)
+
+
+def _y(value: float, top: float) -> float:
+    plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    return PAD_TOP + plot_h - plot_h * (value / top)
+
+
+def _path(values: Sequence[float | None], top: float) -> str:
+    """Line segments through the known values; a None breaks the line."""
+    commands: list[str] = []
+    pen_down = False
+    for index, value in enumerate(values):
+        if value is None:
+            pen_down = False
+            continue
+        x, y = _x(index, len(values)), _y(value, top)
+        commands.append(f"{'L' if pen_down else 'M'}{x:.1f},{y:.1f}")
+        pen_down = True
+    return " ".join(commands)
+
+
+def line_chart(
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    summary: str,
+    unit: str = "",
+    band: Band | None = None,
+) -> str:
+    known = [v for s in series for v in s.values if v is not None]
+    if band is not None:
+        known += [v for v in band.high if v is not None]
+    top = _nice_max(max(known, default=0.0))
+    parts = _frame(labels, top, unit, summary)
+    if band is not None:
+        parts += _band(band, top, len(labels))
+    for number, item in enumerate(series):
+        colour, dash = COLOURS[number % len(COLOURS)], DASHES[number % len(DASHES)]
+        path = _path(item.values, top)
+        if path:
+            parts.append(
+                f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"'
+                + (f' stroke-dasharray="{dash}"' if dash else "")
+                + "/>"
+            )
+        for index, value in enumerate(item.values):
+            if value is not None:
+                parts.append(
+                    f'<circle cx="{_x(index, len(item.values)):.1f}" '
+                    f'cy="{_y(value, top):.1f}" r="3" fill="{colour}"/>'
+                )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _band(band: Band, top: float, count: int) -> list[str]:
+    parts = []
+    for index in range(count):
+        low, high = band.low[index], band.high[index]
+        if low is None or high is None:
+            continue
+        half = (WIDTH - PAD_LEFT - PAD_RIGHT) / max(count - 1, 1) / 2
+        x = _x(index, count)
+        left, right = max(PAD_LEFT, x - half), min(WIDTH - PAD_RIGHT, x + half)
+        y_high, y_low = _y(high, top), _y(low, top)
+        parts.append(
+            f'<rect x="{left:.1f}" y="{y_high:.1f}" width="{right - left:.1f}" '
+            f'height="{max(y_low - y_high, 1):.1f}" fill="#d0d7de" opacity="0.7"/>'
+        )
+    middle = _path(band.middle, top)
+    if middle:
+        parts.append(f'<path d="{middle}" fill="none" stroke="#57606a" stroke-width="1.5"/>')
+    return parts
+
+
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    summary: str,
+    goal: float | None = None,
+    unit: str = "",
+) -> str:
+    known = [v for v in values if v is not None] + ([goal] if goal is not None else [])
+    top = _nice_max(max(known, default=0.0))
+    plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    slot = plot_w / max(len(values), 1)
+
+    def centre(index: int, count: int) -> float:
+        return PAD_LEFT + slot * (index + 0.5)
+
+    parts = _frame(labels, top, unit, summary, x=centre)
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        x = centre(index, len(values)) - slot * 0.35
+        y = _y(value, top)
+        met = goal is None or value >= goal
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" '
+            f'height="{_y(0, top) - y:.1f}" fill="{COLOURS[0] if met else COLOURS[1]}"/>'
+        )
+    if goal is not None:
+        y = _y(goal, top)
+        parts.append(
+            f'<line x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            'stroke="#cf222e" stroke-width="2" stroke-dasharray="6 3"/>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def legend(names: Sequence[str], *, band: str = "") -> list[tuple[str, str, str]]:
+    """(name, colour, dash) for each series, for the page's own legend."""
+    items = [
+        (name, COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]) for i, name in enumerate(names)
+    ]
+    if band:
+        items.append((band, "#d0d7de", ""))
+    return items

@@ -1,0 +1,264 @@
+"""Analytics: the arithmetic, the practice page, peers, best times, staff, the overview,
+the monthly report and its CSV, and what a doctor may see."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from analytics import figures, stats
+from posts.models import MetricSnapshot, Post, Publication
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+# -- the arithmetic ------------------------------------------------------------------------
+
+
+def test_a_missing_reach_is_left_out_never_counted_as_zero():
+    totals = stats.Totals()
+    totals.add(1000, 50)
+    totals.add(None, None)  # not reported yet
+    totals.add(None, 7)  # engagements without reach are not a rate either
+    assert totals.posts == 3 and totals.reported == 1
+    assert totals.reach == 1000 and totals.engagements == 50
+    assert totals.engagement_rate == 5.0
+    assert totals.reach_per_post == 1000
+    assert stats.Totals().engagement_rate is None and stats.Totals().reach_per_post is None
+
+
+def test_the_peer_band_is_the_inclusive_quartiles_of_five_or_more_peers():
+    assert stats.band([1.0, 2.0, 3.0, 4.0]).enough is False
+    assert stats.band([1.0, 2.0, 3.0, 4.0, None, None]).peers == 4
+    band = stats.band([5.0, 1.0, 4.0, 2.0, 3.0])
+    assert band.enough and band.peers == 5
+    assert (band.low, band.median, band.high) == (2.0, 3.0, 4.0)
+    band = stats.band([10.0, 20.0, 30.0, 40.0, 50.0, 60.0])
+    assert (band.low, band.median, band.high) == (22.5, 35.0, 47.5)
+
+
+def test_change_is_unknown_without_both_months():
+    assert stats.change(150, 100) == 50.0
+    assert stats.change(None, 100) is None
+    assert stats.change(100, 0) is None
+
+
+def test_best_times_need_three_posts_and_rank_by_mean_rate():
+    grid = [[stats.Cell() for _ in range(24)] for _ in range(7)]
+    for rate in (4.0, 6.0, 5.0):
+        grid[1][9].posts += 1
+        grid[1][9].rate_sum += rate
+    for rate in (9.0, 9.0):  # higher, but only two posts
+        grid[3][12].posts += 1
+        grid[3][12].rate_sum += rate
+    for rate in (2.0, 2.0, 2.0, 2.0):
+        grid[5][10].posts += 1
+        grid[5][10].rate_sum += rate
+    best = stats.best_cells(grid)
+    assert [(day, hour) for day, hour, _ in best] == [(1, 9), (5, 10)]
+    assert best[0][2].rate == 5.0 and best[0][2].posts == 3
+
+
+# -- the figures from real rows -----------------------------------------------------------
+
+
+def published(practice, account, at, *, reach, engagements, tip=None):
+    post = factories.make_post(
+        practice, targets=[account], status=Post.Status.PUBLISHED, scheduled_at=at, tip=tip
+    )
+    publication = Publication.objects.create(
+        post=post,
+        account=account,
+        status=Publication.Status.PUBLISHED,
+        published_at=at,
+        reach=reach,
+        engagements=engagements,
+        metrics_at=at,
+    )
+    # As posts.metrics stores a reading: the snapshot, and the latest numbers above.
+    MetricSnapshot.objects.create(publication=publication, fetched_at=at, reach=reach)
+    return publication
+
+
+def local(practice, days_ago, hour=10):
+    now = timezone.now().astimezone(practice.zone)
+    day = (now - timedelta(days=days_ago)).date()
+    return datetime(day.year, day.month, day.day, hour, tzinfo=practice.zone)
+
+
+@pytest.fixture
+def peers(practice):
+    """Six other fertility practices with a post each this month: rates 1% to 6%."""
+    made = []
+    for n in range(6):
+        peer = factories.make_practice(f"Peer {n}", specialty=practice.specialty)
+        account = factories.make_account(peer, "facebook")
+        published(peer, account, local(peer, 0, hour=1), reach=1000, engagements=10 * (n + 1))
+        made.append(peer)
+    return made
+
+
+def test_the_practice_is_compared_with_its_peers_band(practice, peers, other_practice):
+    # Another specialty is no peer, however it does.
+    published(
+        other_practice,
+        factories.make_account(other_practice, "facebook"),
+        local(other_practice, 0, hour=1),
+        reach=1000,
+        engagements=900,
+    )
+    account = factories.make_account(practice, "facebook")
+    published(practice, account, local(practice, 0, hour=1), reach=2000, engagements=100)
+    published(practice, account, local(practice, 0, hour=2), reach=None, engagements=None)
+    today = timezone.now().astimezone(practice.zone).date()
+    found = figures.practice_figures(practice, today=today, month_count=3)
+    line = found.this_month
+    assert line.totals.posts == 2 and line.totals.reported == 1
+    assert line.totals.engagement_rate == 5.0
+    assert found.unreported == 1
+    band = line.rate_band
+    assert band.enough and band.peers == 6
+    assert (band.low, band.median, band.high) == (2.25, 3.5, 4.75)
+
+
+def test_with_fewer_than_five_peers_the_page_says_so(client, practice, strategist, peers):
+    for peer in peers[:2]:
+        Publication.objects.filter(post__practice=peer).delete()
+    client.force_login(strategist)
+    body = client.get(reverse("practice_analytics", args=[practice.slug])).content.decode()
+    assert "fewer than five peers with posts (4)" in body
+
+
+def test_a_doctor_sees_the_band_but_never_another_practices_name_or_numbers(
+    client, practice, doctor, peers, other_practice
+):
+    account = factories.make_account(practice, "facebook")
+    published(practice, account, local(practice, 0, hour=1), reach=2000, engagements=100)
+    other_account = factories.make_account(other_practice, "facebook")
+    published(other_practice, other_account, local(other_practice, 0), reach=777777, engagements=1)
+    client.force_login(doctor)
+    month = f"{timezone.now().astimezone(practice.zone):%Y-%m}"
+    pages = [
+        client.get(reverse("practice_analytics", args=[practice.slug])),
+        client.get(reverse("monthly_report", args=[practice.slug, month])),
+        client.get(reverse("monthly_report_csv", args=[practice.slug, month])),
+    ]
+    for response in pages:
+        assert response.status_code == 200
+        body = response.content.decode()
+        for peer in [*peers, other_practice]:
+            assert peer.name not in body
+        assert "777777" not in body and "77777" not in body
+    assert "2000" in pages[2].content.decode()
+    # Another practice's analytics: not theirs.
+    assert client.get(reverse("practice_analytics", args=[other_practice.slug])).status_code == 404
+    assert client.get(reverse("agency_overview")).status_code == 403
+
+
+def test_staff_see_no_analytics(client, practice, staff):
+    client.force_login(staff)
+    assert client.get(reverse("practice_analytics", args=[practice.slug])).status_code == 403
+
+
+def test_best_times_on_the_practices_own_clock(practice):
+    account = factories.make_account(practice, "facebook")
+    for days in (7, 14, 21):
+        published(practice, account, local(practice, days, hour=9), reach=100, engagements=8)
+    today = timezone.now().astimezone(practice.zone).date()
+    found = figures.practice_figures(practice, today=today)
+    (day, hour, cell), *_ = found.best
+    assert hour == 9 and cell.posts == 3 and cell.rate == 8.0
+    assert day == local(practice, 7, hour=9).weekday()
+
+
+def test_staff_recognition_counts_tips_posts_and_reach(practice, staff, strategist):
+    account = factories.make_account(practice, "facebook")
+    posted = factories.make_tip(practice, submitted_by=staff)
+    factories.make_tip(practice, submitted_by=staff)  # not (yet) a post
+    published(practice, account, local(practice, 0, hour=1), reach=1234, engagements=5, tip=posted)
+    today = timezone.now().astimezone(practice.zone).date()
+    (line,) = figures.practice_figures(practice, today=today).staff
+    assert (line.name, line.tips, line.posted, line.reach) == (str(staff), 2, 1, 1234)
+
+
+def test_the_report_csv_has_a_line_per_publication_with_missing_left_blank(
+    client, practice, strategist
+):
+    account = factories.make_account(practice, "facebook")
+    published(practice, account, local(practice, 0, hour=1), reach=400, engagements=20)
+    published(practice, account, local(practice, 0, hour=2), reach=None, engagements=None)
+    client.force_login(strategist)
+    month = f"{timezone.now().astimezone(practice.zone):%Y-%m}"
+    response = client.get(reverse("monthly_report_csv", args=[practice.slug, month]))
+    assert response["Content-Type"].startswith("text/csv")
+    lines = list(csv.reader(io.StringIO(response.content.decode())))
+    assert lines[0][4:] == ["reach", "engagements", "engagement rate %"]
+    assert [line[4:] for line in lines[1:]] == [["400", "20", "5.00"], ["", "", ""]]
+    assert client.get(reverse("monthly_report", args=[practice.slug, "2026-13"])).status_code == 404
+    assert client.get(reverse("monthly_report", args=[practice.slug, "soon"])).status_code == 404
+
+
+def test_the_overview_is_the_leads_and_sorts(client, lead, strategist, practice, other_practice):
+    published(
+        other_practice,
+        factories.make_account(other_practice, "facebook"),
+        local(other_practice, 0, hour=1),
+        reach=5000,
+        engagements=50,
+    )
+    client.force_login(strategist)
+    assert client.get(reverse("agency_overview")).status_code == 403
+    client.force_login(lead)
+    body = client.get(reverse("agency_overview") + "?sort=reach").content.decode()
+    assert body.index(other_practice.name) < body.index(practice.name)
+    body = client.get(reverse("agency_overview") + "?sort=name").content.decode()
+    assert body.index(practice.name) > body.index(other_practice.name)  # Harbor < Lakeside
+    assert client.get(reverse("agency_overview") + "?sort=nonsense").status_code == 200
+
+
+def test_the_pages_keep_a_fixed_number_of_queries(
+    client, strategist, practice, peers, django_assert_num_queries
+):
+    account = factories.make_account(practice, "facebook")
+    month = f"{timezone.now().astimezone(practice.zone):%Y-%m}"
+    client.force_login(strategist)
+    counts = {}
+    for rounds in (1, 5):
+        for n in range(rounds):
+            published(practice, account, local(practice, n, hour=3), reach=100, engagements=3)
+        for name, url in (
+            ("page", reverse("practice_analytics", args=[practice.slug])),
+            ("report", reverse("monthly_report", args=[practice.slug, month])),
+        ):
+            from django.db import connection
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            counts.setdefault(name, []).append(len(captured.captured_queries))
+    assert counts["page"][0] == counts["page"][1] <= 15
+    assert counts["report"][0] == counts["report"][1] <= 15
+    print(counts)
+
+
+def test_staff_see_what_their_own_tips_earned_on_my_tips(client, practice, staff, other_staff):
+    account = factories.make_account(practice, "facebook")
+    tip = factories.make_tip(practice, submitted_by=staff)
+    factories.make_tip(practice, submitted_by=staff)
+    published(practice, account, local(practice, 0, hour=1), reach=4321, engagements=9, tip=tip)
+    from practices.models import Membership
+
+    Membership.objects.filter(user=staff).update(policy_confirmed_at=timezone.now())
+    client.force_login(staff)
+    body = client.get(reverse("staff_home")).content.decode()
+    assert "What your tips earned" in body
+    row = body[body.index("What your tips earned") :]
+    assert '<td data-label="Tips sent">2</td>' in row
+    assert '<td data-label="Published">1</td>' in row
+    assert '<td data-label="People reached">4321</td>' in row
