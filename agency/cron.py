@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from rq import cron
 
+from analytics import jobs as analytics_jobs
 from core import notifications
 from posts import jobs
 
@@ -31,3 +32,6 @@ cron.register(jobs.warn_expiring_authorizations, "default", interval=6 * 60 * 60
 # retry); the digests leave at each person's hour.
 cron.register(notifications.send_due, "email", interval=60, ttl=120, result_ttl=60)
 cron.register(notifications.send_digests, "email", interval=60 * 60, result_ttl=600)
+# Last month's report for every practice, made and e-mailed once from the
+# first of the month (a missed run catches up at the next).
+cron.register(analytics_jobs.send_monthly_reports, "default", interval=60 * 60, result_ttl=600)

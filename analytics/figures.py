@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from analytics import stats
 from posts.models import Post, PostMedia, Publication, Tip
@@ -378,7 +379,7 @@ class Report:
         return label(self.month)
 
 
-def report(practice: Practice, *, month: date) -> Report:
+def report(practice: Practice, *, month: date, today: date | None = None) -> Report:
     months = [add_months(month, -1), month]
     start, end = _bounds(months)
     peers = list(
@@ -398,7 +399,9 @@ def report(practice: Practice, *, month: date) -> Report:
     by_platform: dict[str, stats.Totals] = defaultdict(stats.Totals)
     for row in in_month:
         by_platform[row.platform].add(row.reach, row.engagements)
-    last_day = add_months(month, 1) - timedelta(days=1)
+    # The month's weeks, up to today for the month under way.
+    today = today or timezone.now().astimezone(practice.zone).date()
+    last_day = min(add_months(month, 1) - timedelta(days=1), today)
     return Report(
         practice=practice,
         month=month,
@@ -410,7 +413,9 @@ def report(practice: Practice, *, month: date) -> Report:
         top_posts=top_posts(in_month),
         staff=staff_lines(practice, month=month, found=own),
         weeks=[
-            w for w in goal_weeks(own, practice, today=last_day, count=6) if w.start <= last_day
+            week
+            for week in goal_weeks(own, practice, today=last_day, count=6)
+            if week.start + timedelta(days=6) >= month
         ],
         rows=sorted(in_month, key=lambda row: (row.local, row.platform)),
     )

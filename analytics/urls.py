@@ -13,6 +13,16 @@ urlpatterns = [
         name="monthly_report",
     ),
     path(
+        "practices/<slug:slug>/reports/<str:month>.pdf",
+        views.monthly_report_pdf,
+        name="monthly_report_pdf",
+    ),
+    path(
+        "practices/<slug:slug>/reports/<str:month>/pdf/",
+        views.monthly_report_pdf_make,
+        name="monthly_report_pdf_make",
+    ),
+    path(
         "practices/<slug:slug>/reports/<str:month>.csv",
         views.monthly_report_csv,
         name="monthly_report_csv",

@@ -10,14 +10,16 @@ from __future__ import annotations
 import csv
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 import charts
-from analytics import figures
+from analytics import figures, jobs
+from analytics.models import MonthlyReport
 from core.http import AuthenticatedHttpRequest
 from practices import access
 from practices.models import Practice
@@ -151,10 +153,36 @@ def monthly_report(request: AuthenticatedHttpRequest, slug: str, month: str) -> 
         {
             "report": found,
             "practice": practice,
+            "made": MonthlyReport.objects.filter(practice=practice, month=found.month).first(),
             "previous": figures.add_months(found.month, -1),
             "following": figures.add_months(found.month, 1),
         },
     )
+
+
+@require_GET
+@login_required
+def monthly_report_pdf(request: AuthenticatedHttpRequest, slug: str, month: str) -> FileResponse:
+    practice = _practice(request, slug)
+    report = MonthlyReport.objects.filter(practice=practice, month=_month(month)).first()
+    if report is None or not report.pdf:
+        raise Http404("This month's PDF has not been made yet.")
+    response = FileResponse(report.pdf.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{practice.slug}-{month}.pdf"'
+    return response
+
+
+@require_POST
+@login_required
+def monthly_report_pdf_make(
+    request: AuthenticatedHttpRequest, slug: str, month: str
+) -> HttpResponseRedirect:
+    """Ask a worker to make (or make again) the month's PDF."""
+    practice = _practice(request, slug)
+    first = _month(month)
+    jobs.enqueue_pdf(practice, first)
+    messages.success(request, "The PDF is being made: it is ready in a moment (reload the page).")
+    return redirect("monthly_report", slug=slug, month=month)
 
 
 @require_GET

@@ -188,6 +188,7 @@ class Notification(models.Model):
         AUTHORIZATION_EXPIRING = "authorization_expiring", "A patient authorization expires soon"
         TIP_PUBLISHED = "tip_published", "Your tip was published"
         SIGNER_COPY = "signer_copy", "Your copy of an authorization"
+        MONTHLY_REPORT = "monthly_report", "The practice's monthly report"
 
     class Delivery(models.TextChoices):
         IMMEDIATE = "immediate", "At once"

@@ -44,8 +44,9 @@ AGENCY_KINDS = (
     Kind.PUBLICATION_FAILED,
     Kind.NEEDS_RECONNECT,
     Kind.AUTHORIZATION_EXPIRING,
+    Kind.MONTHLY_REPORT,
 )
-DOCTOR_KINDS = (Kind.AWAITING_APPROVAL,)
+DOCTOR_KINDS = (Kind.AWAITING_APPROVAL, Kind.MONTHLY_REPORT)
 STAFF_KINDS = (Kind.TIP_PUBLISHED,)
 # Pause before the next try of a failed send: doubling, at most an hour.
 RETRY_BASE = timedelta(minutes=1)

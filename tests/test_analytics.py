@@ -7,13 +7,16 @@ import csv
 import io
 from datetime import datetime, timedelta
 
+import pypdf
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics import figures, stats
+from analytics import figures, jobs, stats
+from analytics.models import MonthlyReport
 from posts.models import MetricSnapshot, Post, Publication
 from tests import factories
+from tests.publishing_support import sent_mail, work
 
 pytestmark = pytest.mark.django_db
 
@@ -262,3 +265,77 @@ def test_staff_see_what_their_own_tips_earned_on_my_tips(client, practice, staff
     assert '<td data-label="Tips sent">2</td>' in row
     assert '<td data-label="Published">1</td>' in row
     assert '<td data-label="People reached">4321</td>' in row
+
+
+# -- the PDF and the monthly e-mail -------------------------------------------------------
+
+
+def pdf_text(data: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    # Words as the reader finds them, whatever the lines and spacing.
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def test_the_worker_makes_the_pdf_with_the_pages_figures_and_no_peer(
+    client, practice, doctor, peers, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.AGENCY_NAME = "Bright Health Marketing"
+    account = factories.make_account(practice, "facebook")
+    published(practice, account, local(practice, 0, hour=1), reach=2000, engagements=100)
+    month = timezone.now().astimezone(practice.zone).date().replace(day=1)
+    name = jobs.make_pdf(practice.pk, month.isoformat())
+    report = MonthlyReport.objects.get(practice=practice, month=month)
+    assert report.pdf.name == name
+    data = report.pdf.read()
+    assert data.startswith(b"%PDF")
+    text = pdf_text(data)
+    assert practice.name in text and "Bright Health Marketing" in text
+    assert "2000" in text and "5.00%" in text
+    assert "2.25% to 4.75% (median 3.50%, 6 practices)" in text
+    for peer in peers:
+        assert peer.name not in text
+    # Made again: one report, the new file.
+    jobs.make_pdf(practice.pk, month.isoformat())
+    assert MonthlyReport.objects.filter(practice=practice).count() == 1
+    # Served to the practice's doctor; not to another practice's.
+    client.force_login(doctor)
+    url = reverse("monthly_report_pdf", args=[practice.slug, f"{month:%Y-%m}"])
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    client.force_login(factories.make_member(peers[0], "doctor", "peer_doctor"))
+    assert client.get(url).status_code == 404
+
+
+def test_asking_for_a_pdf_enqueues_it_for_a_worker(
+    client, strategist, practice, redis_db, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    month = f"{timezone.now().astimezone(practice.zone):%Y-%m}"
+    client.force_login(strategist)
+    assert client.get(reverse("monthly_report_pdf", args=[practice.slug, month])).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("monthly_report_pdf_make", args=[practice.slug, month]))
+    assert not MonthlyReport.objects.exists()  # not made in the request
+    work("default")
+    assert MonthlyReport.objects.filter(practice=practice).exists()
+    page = client.get(reverse("monthly_report", args=[practice.slug, month])).content.decode()
+    assert reverse("monthly_report_pdf", args=[practice.slug, month]) in page
+
+
+def test_on_the_first_the_doctors_and_the_strategist_get_last_months_report_once(
+    practice, doctor, strategist, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    account = factories.make_account(practice, "facebook")
+    published(practice, account, local(practice, 40, hour=1), reach=300, engagements=9)
+    now = timezone.now()
+    assert jobs.send_monthly_reports(now=now) == 2
+    assert jobs.send_monthly_reports(now=now) == 0
+    messages = sent_mail()
+    assert sorted(m.to[0] for m in messages) == sorted([doctor.email, strategist.email])
+    last_month = figures.add_months(now.astimezone(practice.zone).date().replace(day=1), -1)
+    assert f"{last_month:%B %Y}" in messages[0].subject
+    assert (
+        reverse("monthly_report", args=[practice.slug, f"{last_month:%Y-%m}"]) in messages[0].body
+    )

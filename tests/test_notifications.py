@@ -175,12 +175,17 @@ def test_each_person_chooses_on_the_settings_page_what_fits_their_role(
     page = client.get(reverse("notification_settings")).content.decode()
     assert "Posts awaiting your approval" in page and "A publication failed" not in page
     response = client.post(
-        reverse("notification_settings"), {Kind.AWAITING_APPROVAL: "digest"}, follow=True
+        reverse("notification_settings"),
+        {Kind.AWAITING_APPROVAL: "digest", Kind.MONTHLY_REPORT: "immediate"},
+        follow=True,
     )
     assert "Saved" in response.content.decode()
     assert notifications.delivery_for(doctor, Kind.AWAITING_APPROVAL) == "digest"
     # A choice that is not one is refused, and nothing changes.
-    client.post(reverse("notification_settings"), {Kind.AWAITING_APPROVAL: "hourly"})
+    client.post(
+        reverse("notification_settings"),
+        {Kind.AWAITING_APPROVAL: "hourly", Kind.MONTHLY_REPORT: "immediate"},
+    )
     assert notifications.delivery_for(doctor, Kind.AWAITING_APPROVAL) == "digest"
     client.force_login(staff)
     assert "Your tip was published" in client.get(reverse("notification_settings")).content.decode()
