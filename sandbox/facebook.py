@@ -190,18 +190,19 @@ def requested_fields(req: Request, default: str) -> list[str]:
     return [n.split(".")[0].strip() for n in names if n.strip()]
 
 
-def post_fields(post: Post, fields: list[str]) -> dict[str, Any]:
+def post_fields(sb: Sandbox, post: Post, fields: list[str]) -> dict[str, Any]:
+    m = sb.metrics_of(post)
     values: dict[str, Any] = {
         "id": post.id,
         "created_time": graph_time(post.created_at),
         "permalink_url": post.permalink,
         "is_published": True,
-        "shares": {"count": post.metrics["shares"]},
+        "shares": {"count": m["shares"]},
         "comments": {
             "data": [],
             "summary": {
                 "order": "ranked",
-                "total_count": post.metrics["comments"],
+                "total_count": m["comments"],
                 "can_comment": True,
             },
         },
@@ -217,7 +218,9 @@ def read_post(sb: Sandbox, req: Request, post: Post) -> Response:
     refused = gate(sb, req, FACEBOOK, post.account)
     if refused:
         return refused
-    return json_response(200, post_fields(post, requested_fields(req, "id,message,created_time")))
+    return json_response(
+        200, post_fields(sb, post, requested_fields(req, "id,message,created_time"))
+    )
 
 
 def delete_post(sb: Sandbox, req: Request, post: Post) -> Response:
@@ -247,7 +250,8 @@ def list_posts(sb: Sandbox, req: Request, page: str) -> Response:
     ]
     chosen, after = cursor_page(posts, q.get("after"), limit)
     return json_response(
-        200, {"data": [post_fields(p, fields) for p in chosen], "paging": graph_paging(req, after)}
+        200,
+        {"data": [post_fields(sb, p, fields) for p in chosen], "paging": graph_paging(req, after)},
     )
 
 
@@ -285,12 +289,15 @@ def post_insights(sb: Sandbox, req: Request, post: Post) -> Response:
             # The *impressions* family was retired in November 2025.
             return invalid_param("The value must be a valid insights metric")
     data = []
+    m = sb.metrics_of(post)
     for name in metrics:
         if name == "post_reactions_by_type_total":
-            likes = post.metrics["likes"]
+            likes = m["likes"] or 0
             value: Any = {"like": likes - likes // 3, "love": likes // 3}
         else:
-            value = post.metrics[INSIGHT_METRICS[name]]
+            value = m[INSIGHT_METRICS[name]]
+            if value is None:
+                continue  # not reported yet: Graph leaves the metric out
         data.append(
             {
                 "name": name,

@@ -260,7 +260,7 @@ def report_insights(sb: Sandbox, req: Request, location: str) -> Response:
         post = sb.get_post("google_business", name, include_deleted=True)
         if post is None or post.account != location:
             continue
-        m = post.metrics
+        m = sb.metrics_of(post)
         metrics.append(
             {
                 "localPostName": name,

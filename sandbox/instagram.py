@@ -272,15 +272,16 @@ def publish(sb: Sandbox, req: Request, ig_user: str) -> Response:
     return finish_create(sb, req, INSTAGRAM, json_response(200, {"id": post.id}))
 
 
-def media_fields(post: Post, fields: list[str]) -> dict[str, Any]:
+def media_fields(sb: Sandbox, post: Post, fields: list[str]) -> dict[str, Any]:
+    m = sb.metrics_of(post)
     values: dict[str, Any] = {
         "id": post.id,
         "timestamp": graph_time(post.created_at),
         "permalink": post.permalink,
         "shortcode": post.extra.get("shortcode"),
         "media_type": post.extra.get("media_type", "IMAGE"),
-        "like_count": post.metrics["likes"],
-        "comments_count": post.metrics["comments"],
+        "like_count": m["likes"],
+        "comments_count": m["comments"],
     }
     if post.text:
         values["caption"] = post.text
@@ -291,7 +292,7 @@ def read_media(sb: Sandbox, req: Request, post: Post) -> Response:
     refused = gate(sb, req, INSTAGRAM, post.account)
     if refused:
         return refused
-    return json_response(200, media_fields(post, requested_fields(req, "id")))
+    return json_response(200, media_fields(sb, post, requested_fields(req, "id")))
 
 
 def list_media(sb: Sandbox, req: Request, ig_user: str) -> Response:
@@ -306,7 +307,7 @@ def list_media(sb: Sandbox, req: Request, ig_user: str) -> Response:
     chosen, after = cursor_page(
         sb.recent_posts("instagram", ig_user), req.query.get("after"), limit
     )
-    rows = [media_fields(p, fields) for p in chosen]
+    rows = [media_fields(sb, p, fields) for p in chosen]
     return json_response(200, {"data": rows, "paging": graph_paging(req, after)})
 
 
@@ -342,13 +343,18 @@ def media_insights(sb: Sandbox, req: Request, post: Post) -> Response:
             return invalid_param(
                 f"metric[{index}] must be one of the following values: {', '.join(allowed)}"
             )
-    m = post.metrics
+    m = sb.metrics_of(post)
     data = []
     for name in metrics:
         if name == "total_interactions":
-            value = m["likes"] + m["comments"] + m["shares"] + m["saves"]
+            parts = [m["likes"], m["comments"], m["shares"], m["saves"]]
+            if any(part is None for part in parts):
+                continue  # not reported yet: left out, as Graph does
+            value = sum(part or 0 for part in parts)
         else:
             value = m[INSIGHT_METRICS[name]]
+            if value is None:
+                continue
         data.append(
             {
                 "name": name,

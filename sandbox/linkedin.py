@@ -414,7 +414,7 @@ def share_statistics(sb: Sandbox, req: Request) -> Response:
         post = sb.get_post("linkedin", urn)
         if post is None or post.account != org:
             continue
-        m = post.metrics
+        m = {name: value or 0 for name, value in sb.metrics_of(post).items()}
         engaged = m["likes"] + m["comments"] + m["shares"] + m["clicks"]
         elements.append(
             {

@@ -8,6 +8,7 @@ things (latency, media downloads) happen outside it.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import secrets
 import threading
@@ -67,7 +68,26 @@ DEFAULT_KNOBS: dict[str, Any] = {
     # Retry-After so short test runs need not wait for midnight UTC.
     "retry_after_s": None,
     "detect_duplicates": True,  # the platforms' own duplicate checks (FB, LinkedIn, X)
+    # A post's insights (reach, views, saves) are not reported until it is
+    # this many hours old; Instagram's can lag up to 48. Public counts (likes,
+    # comments) are there at once.
+    "insights_lag_hours": 0,
 }
+# How fast a post's numbers approach their final values (hours): they grow
+# hour by hour, from 15% in the first hour to nearly all within a few days.
+GROWTH_HOURS = 18.0
+LAGGING = ("reach", "impressions", "saves")
+# Plausible audiences: Instagram reaches more than Facebook, Google's local
+# posts fewer; stories about people more than notices.
+PLATFORM_SCALE = {
+    "facebook": 1.0,
+    "instagram": 1.4,
+    "linkedin": 0.5,
+    "x": 0.6,
+    "google_business": 0.4,
+}
+STORY_WORDS = ("patient", "baby", "graduat", "anniversary", "years", "welcome", "celebrat")
+NOTICE_WORDS = ("closed", "hours", "reminder", "tip:")
 
 
 @dataclass
@@ -265,7 +285,7 @@ class Sandbox:
     # --- posts -------------------------------------------------------------
 
     def add_post(self, post: Post) -> Post:
-        post.metrics = _metrics_for(post.id)
+        post.metrics = _metrics_for(post.id, post.platform, post.text)
         with self.lock:
             post.seq = len(self.ledger) + 1
             self.ledger.append(post)
@@ -318,10 +338,24 @@ class Sandbox:
         with self.lock:
             posts = list(self.ledger)
         return [
-            p.to_json()
+            p.to_json() | {"metrics": self.metrics_of(p)}
             for p in posts
             if (not platform or p.platform == platform) and (not account or p.account == account)
         ]
+
+    def metrics_of(self, post: Post) -> dict[str, int | None]:
+        """The post's numbers now: its final ones (post.metrics) grown to its age on the
+        sandbox clock, whole hours at a time; None for insights not reported yet."""
+        age = max(self.now() - post.created_at, timedelta())
+        hours = int(age.total_seconds() // 3600)
+        share = 1 - 0.85 * math.exp(-hours / GROWTH_HOURS)
+        values: dict[str, int | None] = {
+            name: round(value * share) for name, value in post.metrics.items()
+        }
+        lag = self.knobs(post.platform, post.account)["insights_lag_hours"]
+        if lag and hours < lag:
+            values.update(dict.fromkeys(LAGGING))
+        return values
 
     def accounts_with_posts(self) -> list[tuple[str, str, int]]:
         with self.lock:
@@ -400,10 +434,16 @@ class Sandbox:
         return code
 
 
-def _metrics_for(post_id: str) -> dict[str, int]:
-    """Stable, plausible numbers per post, so tests can compare what clients report."""
+def _metrics_for(post_id: str, platform: str = "facebook", text: str = "") -> dict[str, int]:
+    """A post's final numbers: stable per post (seeded by its id), shaped by its
+    platform and by what it tells (a story about people travels further than a
+    notice), so tests can compare what clients report and the demo looks real."""
     rng = random.Random(zlib.crc32(post_id.encode()))
-    reach = rng.randint(50, 2000)
+    lowered = text.lower()
+    kind = 1.5 if any(w in lowered for w in STORY_WORDS) else 1.0
+    if any(w in lowered for w in NOTICE_WORDS):
+        kind = 0.7
+    reach = round(rng.randint(50, 2000) * PLATFORM_SCALE.get(platform, 1.0) * kind)
     return {
         "reach": reach,
         "impressions": reach + rng.randint(0, reach),

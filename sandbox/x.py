@@ -125,8 +125,8 @@ def _shortened(text: str) -> str:
     return "".join(out)
 
 
-def tweet_json(post: Post) -> dict[str, Any]:
-    m = post.metrics
+def tweet_json(sb: Sandbox, post: Post) -> dict[str, Any]:
+    m = sb.metrics_of(post)
     body: dict[str, Any] = {
         "id": post.id,
         "text": _shortened(post.text),
@@ -253,7 +253,7 @@ def read_tweet(sb: Sandbox, req: Request, tweet_id: str) -> Response:
         return refused
     if post is None:
         return _not_found(tweet_id)
-    return json_response(200, {"data": _fields(req, tweet_json(post))})
+    return json_response(200, {"data": _fields(req, tweet_json(sb, post))})
 
 
 @api.route("DELETE", r"/2/tweets/(\d+)")
@@ -290,7 +290,7 @@ def user_tweets(sb: Sandbox, req: Request, user: str) -> Response:
             return _invalid("start_time", "start_time must be YYYY-MM-DDTHH:mm:ssZ")
     posts = [p for p in sb.recent_posts("x", user) if start is None or p.created_at >= start]
     page, next_token = cursor_page(posts, q.get("pagination_token"), limit)
-    rows = [_fields(req, tweet_json(p)) for p in page]
+    rows = [_fields(req, tweet_json(sb, p)) for p in page]
     meta: dict[str, Any] = {"result_count": len(rows)}
     if next_token:
         meta["next_token"] = next_token

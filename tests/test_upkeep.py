@@ -181,3 +181,65 @@ def test_a_refresh_in_progress_locks_its_account_but_not_the_practice(practice, 
         server.server_close()
         client_for.cache_clear()
     assert refreshed == [0]  # the 503: tried again on the next run
+
+
+def test_each_reading_keeps_the_latest_numbers_and_the_28_day_one_is_the_last(
+    world, sandbox, run_due, redis_db, settings
+):
+    settings.METRICS_SPACING_SECONDS = 0
+    post = scheduled_post(world, ["facebook"])
+    run_due()
+    publication = post.publications.get()
+    assert metrics.collect_metrics() == 1
+    work("metrics")
+    publication.refresh_from_db()
+    truth = sandbox.ledger("facebook")[-1]["metrics"]
+    assert publication.reach == truth["reach"]
+    assert publication.engagements is not None
+    assert publication.engagements >= truth["likes"] + truth["comments"]
+    assert publication.metrics_at is not None and not publication.metrics_final
+    # Daily once two days old; due again at 28 days for the last reading.
+    read_at = publication.metrics_at
+    assert metrics.collect_metrics(now=read_at + timedelta(minutes=30)) == 0
+    assert metrics.collect_metrics(now=publication.published_at + timedelta(days=10)) == 1
+    assert metrics.collect_metrics(now=publication.published_at + timedelta(days=29)) == 1
+    # A reading taken 28 days after publishing is the final one: no more after it.
+    Publication.objects.filter(pk=publication.pk).update(
+        published_at=timezone.now() - timedelta(days=28, hours=1)
+    )
+    metrics.fetch_metrics(publication_ids=[publication.pk])
+    publication.refresh_from_db()
+    assert publication.metrics_final
+    assert metrics.collect_metrics(now=timezone.now() + timedelta(days=1)) == 0
+    assert MetricSnapshot.objects.filter(publication=publication).count() == 2
+
+
+def test_a_figure_not_reported_this_time_keeps_the_last_one(world, sandbox):
+    from platforms.base import Metrics
+
+    post = factories.make_post(world["practice"])
+    publication = Publication.objects.create(
+        post=post,
+        account=world["accounts"]["instagram"],
+        status=Publication.Status.PUBLISHED,
+        platform_post_id="1789",
+        published_at=timezone.now() - timedelta(days=3),
+        reach=500,
+        impressions=900,
+        engagements=40,
+    )
+    metrics.keep_latest(
+        publication, Metrics(reach=None, impressions=None, likes=50, comments=3), at=timezone.now()
+    )
+    publication.refresh_from_db()
+    assert (publication.reach, publication.impressions, publication.engagements) == (500, 900, 53)
+    fresh = Publication.objects.create(
+        post=factories.make_post(world["practice"]),
+        account=world["accounts"]["instagram"],
+        status=Publication.Status.PUBLISHED,
+        platform_post_id="1790",
+        published_at=timezone.now(),
+    )
+    metrics.keep_latest(fresh, Metrics(), at=timezone.now())
+    fresh.refresh_from_db()
+    assert (fresh.reach, fresh.engagements) == (None, None)  # missing, never zero

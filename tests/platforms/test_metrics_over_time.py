@@ -1,0 +1,64 @@
+"""The sandbox's numbers grow as a post ages, and Instagram's insights can lag: the
+clients report what the platform says at each moment, and nothing it has not said."""
+
+from __future__ import annotations
+
+import pytest
+
+from platforms import MediaItem, PublishRequest
+
+
+@pytest.fixture
+def publish(client_for, account_for, photo_url):
+    def post(platform: str, text: str):
+        client = client_for(platform)
+        account = account_for(platform, f"{platform}-token")
+        media = (
+            (MediaItem(url=photo_url(), data=None, alt_text=""),) if platform == "instagram" else ()
+        )
+        result = client.publish(account, PublishRequest(text=text, media=media))
+        return lambda: client.metrics(account, result.platform_id)
+
+    return post
+
+
+def truth(sandbox, platform: str) -> dict:
+    return sandbox.ledger(platform)[-1]["metrics"]
+
+
+@pytest.mark.parametrize("platform", ["facebook", "instagram"])
+def test_numbers_grow_with_the_posts_age_and_match_the_platform(
+    publish, sandbox, advance_clock, platform
+):
+    read = publish(platform, "Our patient graduated from physical therapy today!")
+    first = read()
+    assert first.reach == truth(sandbox, platform)["reach"]
+    advance_clock(36 * 3600)
+    later = read()
+    assert later.reach == truth(sandbox, platform)["reach"]
+    assert later.reach > first.reach and later.likes >= first.likes
+    advance_clock(30 * 24 * 3600)
+    final = read()
+    assert final.reach >= later.reach
+
+
+def test_instagram_insights_lag_and_stay_missing_until_reported(publish, sandbox, advance_clock):
+    sandbox.faults(platform="instagram", insights_lag_hours=48)
+    read = publish("instagram", "Meet the team behind your visit.")
+    early = read()
+    # Reach, views and saves are not reported yet: missing, not zero.
+    assert (early.reach, early.impressions, early.saves) == (None, None, None)
+    assert early.likes is not None and early.comments is not None
+    advance_clock(47 * 3600)
+    assert read().reach is None
+    advance_clock(2 * 3600)
+    reported = read()
+    assert reported.reach is not None and reported.reach == truth(sandbox, "instagram")["reach"]
+
+
+def test_a_story_reaches_further_than_a_notice_on_average(publish, sandbox):
+    stories = [publish("facebook", f"Our patient graduated today! #{n}") for n in range(12)]
+    notices = [publish("facebook", f"We are closed Monday. #{n}") for n in range(12)]
+    story_reach = sum(read().reach for read in stories)
+    notice_reach = sum(read().reach for read in notices)
+    assert story_reach > notice_reach
