@@ -25,6 +25,7 @@ cron.register(jobs.requeue_lost_deletes, "default", interval=5 * 60, result_ttl=
 cron.register(jobs.refresh_expiring_tokens, "default", interval=15 * 60, result_ttl=600)
 cron.register(jobs.warn_expiring_accounts, "default", interval=6 * 60 * 60, result_ttl=600)
 cron.register(jobs.collect_metrics, "metrics", interval=60 * 60, result_ttl=600)
+cron.register(jobs.collect_account_metrics, "metrics", interval=6 * 60 * 60, result_ttl=600)
 cron.register(jobs.expire_unapproved, "default", interval=60, ttl=120, result_ttl=60)
 cron.register(jobs.remind_doctors, "default", interval=60, ttl=120, result_ttl=60)
 cron.register(jobs.warn_expiring_authorizations, "default", interval=6 * 60 * 60, result_ttl=600)

@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from analytics import stats
-from posts.models import Post, PostMedia, Publication, Tip
+from posts.models import AccountSnapshot, Post, PostMedia, Publication, Tip
 from practices.models import Platform, Practice
 
 AGENCY_CONTENT = "agency"  # a post not drafted from a tip
@@ -174,6 +174,8 @@ class PracticeFigures:
     best: list[tuple[int, int, stats.Cell]]
     staff: list[StaffLine]
     peers: int
+    # Followers at the last reading of each month, per platform (None: no reading).
+    followers: dict[str, list[int | None]] = field(default_factory=dict)
     unreported: int = 0
     platform_labels: dict[str, str] = field(default_factory=lambda: dict(Platform.choices))
 
@@ -231,8 +233,28 @@ def practice_figures(practice: Practice, *, today: date, month_count: int = 12) 
         best=stats.best_cells(grid),
         staff=staff_lines(practice, month=months[-1], found=own),
         peers=len(peers),
+        followers=followers_by_month(practice, months),
         unreported=sum(1 for row in own if row.reach is None),
     )
+
+
+def followers_by_month(practice: Practice, months: list[date]) -> dict[str, list[int | None]]:
+    """Each platform's followers at its last daily reading of each month (one query)."""
+    readings = (
+        AccountSnapshot.objects.filter(
+            account__practice=practice, day__gte=months[0], followers__isnull=False
+        )
+        .order_by("day")
+        .values_list("account__platform", "day", "followers")
+    )
+    last: dict[str, dict[date, int]] = defaultdict(dict)
+    for platform, day, followers in readings:
+        if followers is not None:  # filtered above
+            last[platform][month_start(day)] = followers  # later days overwrite earlier
+    return {
+        platform: [by_month.get(month) for month in months]
+        for platform, by_month in sorted(last.items())
+    }
 
 
 def top_posts(found: list[Row], *, count: int = 5) -> list[TopPost]:

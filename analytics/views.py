@@ -80,6 +80,14 @@ def practice_analytics(request: AuthenticatedHttpRequest, slug: str) -> HttpResp
         ],
         summary="Reach per month by platform",
     )
+    followers_chart = charts.line_chart(
+        labels,
+        [
+            charts.Series(found.platform_labels.get(platform, platform), list(values))
+            for platform, values in found.followers.items()
+        ],
+        summary="Followers at the end of each month, by platform",
+    )
     goal_chart = charts.bar_chart(
         [f"{week.start:%-d %b}" for week in found.weeks],
         [week.posts for week in found.weeks],
@@ -100,6 +108,11 @@ def practice_analytics(request: AuthenticatedHttpRequest, slug: str) -> HttpResp
             ),
             "rate_legend": charts.legend([str(practice)], band="Peers (25th–75th percentile)"),
             "goal_chart": goal_chart,
+            "followers_chart": followers_chart,
+            "followers_legend": charts.legend(
+                [found.platform_labels.get(p, p) for p in found.followers]
+            ),
+            "month_labels": labels,
             "kinds": [
                 (figures.KIND_LABELS.get(kind, kind), totals)
                 for kind, totals in found.by_kind.items()

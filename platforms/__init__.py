@@ -13,6 +13,7 @@ from collections.abc import Callable
 from platforms.base import (
     PLATFORMS,
     Account,
+    AccountMetrics,
     ClientConfig,
     MediaItem,
     Metrics,
@@ -38,6 +39,7 @@ from platforms.errors import (
 __all__ = [
     "PLATFORMS",
     "Account",
+    "AccountMetrics",
     "AmbiguousOutcome",
     "ClientConfig",
     "ConfigurationError",

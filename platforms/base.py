@@ -142,6 +142,14 @@ class Metrics:
 
 
 @dataclass(frozen=True)
+class AccountMetrics:
+    """An account's own figures on one day; None where the platform gives none."""
+
+    followers: int | None = None
+    reach: int | None = None  # people reached that day (the page's or profile's reach)
+
+
+@dataclass(frozen=True)
 class TokenSet:
     access_token: str
     refresh_token: str = ""
@@ -178,6 +186,8 @@ class PlatformClient(Protocol):
     def delete(self, account: Account, platform_id: str) -> None: ...
 
     def metrics(self, account: Account, platform_id: str) -> Metrics: ...
+
+    def account_metrics(self, account: Account) -> AccountMetrics: ...
 
     def refresh(self, tokens: TokenSet) -> TokenSet: ...
 

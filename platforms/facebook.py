@@ -12,6 +12,7 @@ from platforms import text as texts
 from platforms._http import Transport, parse_time, text_matches
 from platforms.base import (
     Account,
+    AccountMetrics,
     ClientConfig,
     Metrics,
     PublishRequest,
@@ -176,6 +177,22 @@ class FacebookClient:
             shares=_maybe_int((counts.get("shares") or {}).get("count", 0)),
         )
 
+    def account_metrics(self, account: Account) -> AccountMetrics:
+        token = account.access_token
+        page = self.graph.call(
+            "GET", f"/{account.external_id}", token, params={"fields": "followers_count"}
+        )
+        insights = self.graph.call(
+            "GET",
+            f"/{account.external_id}/insights",
+            token,
+            params={"metric": "page_total_media_view_unique", "period": "day"},
+        )
+        return AccountMetrics(
+            followers=_maybe_int(page.get("followers_count")),
+            reach=_maybe_int(_last_value(insights, "page_total_media_view_unique")),
+        )
+
     # --- connecting --------------------------------------------------------------
 
     def refresh(self, tokens: TokenSet) -> TokenSet:
@@ -264,3 +281,11 @@ def _maybe_int(value: Any) -> int | None:
         return None if value is None else int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _last_value(insights: dict[str, Any], name: str) -> Any:
+    """The newest value of one insights metric; None when Graph left it out."""
+    for row in insights.get("data") or []:
+        if row.get("name") == name:
+            return (row.get("values") or [{}])[-1].get("value")
+    return None

@@ -22,6 +22,7 @@ from platforms._http import (
 )
 from platforms.base import (
     Account,
+    AccountMetrics,
     ClientConfig,
     Metrics,
     PublishRequest,
@@ -173,6 +174,11 @@ class GoogleBusinessClient:
             impressions=values.get("LOCAL_POST_VIEWS_SEARCH"),
             clicks=values.get("LOCAL_POST_ACTIONS_CALL_TO_ACTION"),
         )
+
+    def account_metrics(self, account: Account) -> AccountMetrics:
+        # A Business Profile has no followers, and its daily views come from
+        # another API this app is not granted: nothing to ask.
+        return AccountMetrics()
 
     # --- connecting --------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from platforms import text as texts
 from platforms._http import Transport, parse_time, text_matches
 from platforms.base import (
     Account,
+    AccountMetrics,
     ClientConfig,
     Metrics,
     PublishRequest,
@@ -255,6 +256,27 @@ class InstagramClient:
             likes=values.get("likes"),
             comments=values.get("comments"),
             shares=values.get("shares"),
+        )
+
+    def account_metrics(self, account: Account) -> AccountMetrics:
+        token = account.access_token
+        profile = self.graph.call(
+            "GET", f"/{account.external_id}", token, params={"fields": "followers_count"}
+        )
+        insights = self.graph.call(
+            "GET",
+            f"/{account.external_id}/insights",
+            token,
+            params={"metric": "reach", "period": "day"},
+        )
+        reach = None
+        for row in insights.get("data") or []:
+            if row.get("name") == "reach":
+                reach = (row.get("values") or [{}])[-1].get("value")
+        followers = profile.get("followers_count")
+        return AccountMetrics(
+            followers=followers if isinstance(followers, int) else None,
+            reach=reach if isinstance(reach, int) else None,
         )
 
     # --- connecting --------------------------------------------------------------

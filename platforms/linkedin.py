@@ -23,6 +23,7 @@ from platforms._http import (
 )
 from platforms.base import (
     Account,
+    AccountMetrics,
     ClientConfig,
     MediaItem,
     Metrics,
@@ -240,6 +241,17 @@ class LinkedInClient:
             shares=stats.get("shareCount"),
             clicks=stats.get("clickCount"),
         )
+
+    def account_metrics(self, account: Account) -> AccountMetrics:
+        # The organization's followers; LinkedIn gives no daily reach of a page.
+        resp = self._call(
+            "GET",
+            f"/rest/networkSizes/{quote(account.external_id, safe='')}"
+            "?edgeType=COMPANY_FOLLOWED_BY_MEMBER",
+            account.access_token,
+        )
+        size = (json_body(resp) or {}).get("firstDegreeSize")
+        return AccountMetrics(followers=size if isinstance(size, int) else None)
 
     # --- connecting --------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from platforms._http import (
 )
 from platforms.base import (
     Account,
+    AccountMetrics,
     ClientConfig,
     MediaItem,
     Metrics,
@@ -215,6 +216,13 @@ class XClient:
             shares=(m.get("retweet_count") or 0) + (m.get("quote_count") or 0),
             saves=m.get("bookmark_count"),
         )
+
+    def account_metrics(self, account: Account) -> AccountMetrics:
+        body = self._call(
+            "GET", "/2/users/me", account.access_token, params={"user.fields": "public_metrics"}
+        )
+        count = ((body.get("data") or {}).get("public_metrics") or {}).get("followers_count")
+        return AccountMetrics(followers=count if isinstance(count, int) else None)
 
     # --- connecting --------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import random
 from datetime import datetime, time, timedelta
 
 from core.models import User
-from posts.models import MetricSnapshot, Post, Publication, Tip
+from posts.models import AccountSnapshot, MetricSnapshot, Post, Publication, Tip
 from practices.models import Practice, SocialAccount
 
 DAYS = 92
@@ -142,6 +142,17 @@ def load_history(
                         )
                     )
     Publication.objects.bulk_create(publications)
+    # Each account's daily followers, growing, and its daily reach where given.
+    AccountSnapshot.objects.bulk_create(
+        AccountSnapshot(
+            account=account,
+            day=today - timedelta(days=back),
+            followers=round(size * (800 + 400 * n) + (DAYS - back) * rng.randint(2, 6)),
+            reach=round(size * rng.randint(150, 900) * PLATFORM_REACH.get(account.platform, 0.8)),
+        )
+        for n, account in enumerate(accounts)
+        for back in range(DAYS, 0, -1)
+    )
     MetricSnapshot.objects.bulk_create(
         MetricSnapshot(
             publication=publication,

@@ -74,6 +74,11 @@ def fetch_metrics(publication_ids: list[int]) -> int:
     return metrics.fetch_metrics(publication_ids=publication_ids)
 
 
+def fetch_account_metrics(account_ids: list[int]) -> int:
+    _usable_connection()
+    return metrics.fetch_account_metrics(account_ids=account_ids)
+
+
 # -- cron entry points -------------------------------------------------------------
 
 
@@ -97,6 +102,11 @@ def warn_expiring_accounts() -> int:
 
 def collect_metrics() -> int:
     return metrics.collect_metrics()
+
+
+def collect_account_metrics() -> int:
+    """Every few hours: today's reading of each account that has none."""
+    return metrics.collect_account_metrics()
 
 
 def expire_unapproved() -> int:

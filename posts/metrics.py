@@ -14,7 +14,7 @@ from rq import Queue
 
 from platforms.base import Metrics
 from platforms.errors import PlatformError
-from posts.models import MetricSnapshot, Publication
+from posts.models import AccountSnapshot, MetricSnapshot, Publication
 from practices import alerts as account_alerts
 from practices.models import SocialAccount
 from practices.platform_clients import account_for, client_for
@@ -32,6 +32,9 @@ METRICS_WINDOW = timedelta(days=35)
 METRICS_YOUNG_EVERY = timedelta(minutes=55)
 METRICS_OLD_EVERY = timedelta(hours=23)
 METRICS_MAX_PER_RUN = 2000
+# X and Google report views, not unique people: their views stand in for reach
+# (the analytics pages add up reach).
+REACH_FROM_VIEWS = frozenset({"x", "google_business"})
 METRICS_CHUNK = 25
 
 
@@ -126,7 +129,10 @@ def keep_latest(publication: Publication, numbers: Metrics, *, at: datetime) -> 
     A figure the platform did not report this time (Instagram's insights lag
     up to two days) keeps the last one it did: missing stays missing, never 0.
     """
-    reach = numbers.reach if numbers.reach is not None else publication.reach
+    reported = numbers.reach
+    if reported is None and publication.account.platform in REACH_FROM_VIEWS:
+        reported = numbers.impressions
+    reach = reported if reported is not None else publication.reach
     impressions = (
         numbers.impressions if numbers.impressions is not None else publication.impressions
     )
@@ -143,3 +149,61 @@ def keep_latest(publication: Publication, numbers: Metrics, *, at: datetime) -> 
         metrics_at=at,
         metrics_final=final,
     )
+
+
+# -- the accounts' own figures, once a day ------------------------------------------------
+
+
+def collect_account_metrics(*, now: datetime | None = None) -> int:
+    """Enqueue today's reading for every connected account that has none yet."""
+    now = now or timezone.now()
+    ids = list(
+        SocialAccount.objects.filter(status=SocialAccount.Status.CONNECTED)
+        .exclude(snapshots__day=now.date())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    queue: Queue = django_rq.get_queue("metrics")
+    queue.enqueue_many(
+        [
+            Queue.prepare_data(
+                "posts.jobs.fetch_account_metrics",
+                args=(ids[i : i + METRICS_CHUNK],),
+                result_ttl=0,
+                timeout=600,
+                description=f"account figures for {len(ids[i : i + METRICS_CHUNK])} accounts",
+            )
+            for i in range(0, len(ids), METRICS_CHUNK)
+        ]
+    )
+    return len(ids)
+
+
+def fetch_account_metrics(*, account_ids: list[int], now: datetime | None = None) -> int:
+    """Today's followers and reach of each account (one reading a day; a second is skipped)."""
+    now = now or timezone.now()
+    stored = 0
+    for account in SocialAccount.objects.filter(
+        pk__in=account_ids, status=SocialAccount.Status.CONNECTED
+    ).select_related("practice"):
+        if not account.is_usable:
+            continue
+        try:
+            figures = client_for(account.platform).account_metrics(account_for(account))
+        except PlatformError as error:
+            if error.kind == "reconnect" and account.mark_needs_reconnect(error.message):
+                account_alerts.account_needs_reconnect(account)
+            logger.info("account figures for %s: %s", account.pk, error.kind)
+            continue
+        if figures.followers is None and figures.reach is None:
+            continue  # the platform gives none (Google Business Profile)
+        _, created = AccountSnapshot.objects.get_or_create(
+            account=account,
+            day=now.date(),
+            defaults={"followers": figures.followers, "reach": figures.reach, "fetched_at": now},
+        )
+        stored += created
+        time.sleep(settings.METRICS_SPACING_SECONDS)
+    return stored

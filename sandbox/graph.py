@@ -51,6 +51,8 @@ def get_object(sb: Sandbox, req: Request, object_id: str) -> Response:
         container = sb.ig_containers.get(object_id)
     if container:
         return instagram.read_container(sb, req, object_id, container)
+    if "followers_count" in facebook.requested_fields(req, "id"):
+        return _account_fields(sb, req, object_id)
     page = next((p for p in FACEBOOK_PAGES if p["id"] == object_id), None)
     if page:
         refused = gate(sb, req, FACEBOOK, object_id)
@@ -87,7 +89,58 @@ def insights(sb: Sandbox, req: Request, object_id: str) -> Response:
     media = sb.get_post("instagram", object_id)
     if media:
         return instagram.media_insights(sb, req, media)
+    if req.query.get("period") == "day":
+        return _account_insights(sb, req, object_id)
     return not_found(object_id)
+
+
+def _account_platform(object_id: str) -> str:
+    # Instagram professional accounts' ids start 1784; every other id is a Page.
+    return "instagram" if object_id.startswith("1784") else "facebook"
+
+
+def _account_fields(sb: Sandbox, req: Request, object_id: str) -> Response:
+    """A Page's or an Instagram account's followers_count (and id)."""
+    platform = _account_platform(object_id)
+    refused = gate(sb, req, INSTAGRAM if platform == "instagram" else FACEBOOK, object_id)
+    if refused:
+        return refused
+    figures = sb.account_figures(platform, object_id)
+    return json_response(200, {"id": object_id, "followers_count": figures["followers"]})
+
+
+# An account's daily reach: a Page's media views by unique people, an
+# Instagram account's reach.
+ACCOUNT_INSIGHTS = {"facebook": "page_total_media_view_unique", "instagram": "reach"}
+
+
+def _account_insights(sb: Sandbox, req: Request, object_id: str) -> Response:
+    platform = _account_platform(object_id)
+    refused = gate(sb, req, INSTAGRAM if platform == "instagram" else FACEBOOK, object_id)
+    if refused:
+        return refused
+    wanted = [m for m in req.query.get("metric", "").split(",") if m]
+    metric = ACCOUNT_INSIGHTS[platform]
+    if wanted != [metric]:
+        return invalid_param(f"metric[0] must be one of the following values: {metric}")
+    value = sb.account_figures(platform, object_id)["reach"]
+    end = sb.now().replace(hour=8, minute=0, second=0, microsecond=0)
+    return json_response(
+        200,
+        {
+            "data": [
+                {
+                    "name": metric,
+                    "period": "day",
+                    "values": [
+                        {"value": value, "end_time": end.strftime("%Y-%m-%dT%H:%M:%S+0000")}
+                    ],
+                    "title": "Daily reach",
+                    "id": f"{object_id}/insights/{metric}/day",
+                }
+            ]
+        },
+    )
 
 
 graph.add("POST", rf"{V}/{ID}/feed", facebook.create_feed_post)

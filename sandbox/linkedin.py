@@ -455,6 +455,18 @@ def organization(sb: Sandbox, req: Request, org_id: str) -> Response:
     return json_response(200, dict(org))
 
 
+def network_size(sb: Sandbox, req: Request, urn: str) -> Response:
+    """An organization's followers (edgeType=COMPANY_FOLLOWED_BY_MEMBER)."""
+    if not ORG_URN.fullmatch(urn):
+        return _error(400, f"{urn} is not an organization URN")
+    if req.query.get("edgeType") != "COMPANY_FOLLOWED_BY_MEMBER":
+        return _error(400, "edgeType=COMPANY_FOLLOWED_BY_MEMBER is required")
+    refused = gate(sb, req, LINKEDIN, urn)
+    if refused:
+        return refused
+    return json_response(200, {"firstDegreeSize": sb.account_figures("linkedin", urn)["followers"]})
+
+
 @api.route("GET", r"/v2/organizationalEntityAcls")
 def organization_acls(sb: Sandbox, req: Request) -> Response:
     refused = gate(sb, req, LINKEDIN, LINKEDIN_MEMBER)
@@ -484,6 +496,7 @@ api.add("GET", r"/rest/posts/([^/]+)", rest(read_post))
 api.add("DELETE", r"/rest/posts/([^/]+)", rest(delete_post))
 api.add("GET", r"/rest/organizationalEntityShareStatistics", rest(share_statistics))
 api.add("GET", r"/rest/organizations/(\d+)", rest(organization))
+api.add("GET", r"/rest/networkSizes/([^/]+)", rest(network_size))
 
 
 # --- OAuth -------------------------------------------------------------------

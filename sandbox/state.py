@@ -86,6 +86,8 @@ PLATFORM_SCALE = {
     "x": 0.6,
     "google_business": 0.4,
 }
+# Followers count from here (the sandbox's accounts are this old).
+ACCOUNTS_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 STORY_WORDS = ("patient", "baby", "graduat", "anniversary", "years", "welcome", "celebrat")
 NOTICE_WORDS = ("closed", "hours", "reminder", "tip:")
 
@@ -342,6 +344,19 @@ class Sandbox:
             for p in posts
             if (not platform or p.platform == platform) and (not account or p.account == account)
         ]
+
+    def account_figures(self, platform: str, account: str) -> dict[str, int]:
+        """An account's followers (growing a little each day from a base seeded by the
+        account) and its reach on the sandbox's day, stable for the day."""
+        rng = random.Random(zlib.crc32(f"{platform}:{account}".encode()))
+        base, per_day = rng.randint(300, 5000), rng.randint(1, 12)
+        now = self.now()
+        days = max((now - ACCOUNTS_EPOCH).days, 0)
+        daily = random.Random(zlib.crc32(f"{platform}:{account}:{now.date()}".encode()))
+        return {
+            "followers": base + per_day * days,
+            "reach": round(daily.randint(80, 1500) * PLATFORM_SCALE.get(platform, 1.0)),
+        }
 
     def metrics_of(self, post: Post) -> dict[str, int | None]:
         """The post's numbers now: its final ones (post.metrics) grown to its age on the

@@ -360,11 +360,19 @@ def users_me(sb: Sandbox, req: Request) -> Response:
     refused = gate(sb, req, X, user)
     if refused:
         return refused
-    data = (
+    data: dict[str, Any] = (
         dict(X_USER)
         if user == X_USER["id"]
         else {"id": user, "name": f"User {user}", "username": f"user{user}"}
     )
+    if "public_metrics" in req.query.get("user.fields", "").split(","):
+        followers = sb.account_figures("x", user)["followers"]
+        data["public_metrics"] = {
+            "followers_count": followers,
+            "following_count": followers // 10,
+            "tweet_count": len(sb.recent_posts("x", user)),
+            "listed_count": followers // 200,
+        }
     return json_response(200, {"data": data})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -243,3 +244,26 @@ def test_a_figure_not_reported_this_time_keeps_the_last_one(world, sandbox):
     metrics.keep_latest(fresh, Metrics(), at=timezone.now())
     fresh.refresh_from_db()
     assert (fresh.reach, fresh.engagements) == (None, None)  # missing, never zero
+
+
+def test_each_account_is_read_once_a_day_and_its_followers_shown(
+    client, world, sandbox, redis_db, settings
+):
+    from posts.models import AccountSnapshot
+
+    settings.METRICS_SPACING_SECONDS = 0
+    assert metrics.collect_account_metrics() == len(world["accounts"])
+    work("metrics")
+    readings = AccountSnapshot.objects.filter(account__practice=world["practice"])
+    # Google gives no followers: four readings for five accounts.
+    assert readings.count() == 4
+    facebook = readings.get(account=world["accounts"]["facebook"])
+    assert facebook.followers and facebook.reach
+    assert readings.get(account=world["accounts"]["linkedin"]).reach is None
+    # Once a day: the accounts read today are not asked again.
+    assert metrics.collect_account_metrics() == 1  # Google, which gave nothing to keep
+    client.force_login(world["strategist"])
+    page = client.get(reverse("practice_analytics", args=[world["practice"].slug]))
+    body = page.content.decode()
+    assert "Followers at the end of each month" in body
+    assert f"<td>{facebook.followers}</td>" in body

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from posts.models.errors import IllegalTransition
 from posts.models.media import MediaAsset, MediaVariant
-from posts.models.metrics import MetricSnapshot
+from posts.models.metrics import AccountSnapshot, MetricSnapshot
 from posts.models.posts import (
     Approval,
     ApprovalLink,
@@ -21,6 +21,7 @@ from posts.models.publications import Publication
 from posts.models.tips import Tip, TipPhoto
 
 __all__ = [
+    "AccountSnapshot",
     "Approval",
     "ApprovalLink",
     "CaptionTemplate",

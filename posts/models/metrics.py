@@ -27,3 +27,24 @@ class MetricSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication} at {self.fetched_at:%Y-%m-%d %H:%M}"
+
+
+class AccountSnapshot(models.Model):
+    """An account's own figures on one day: its followers, and its reach where given."""
+
+    account = models.ForeignKey(
+        "practices.SocialAccount", on_delete=models.CASCADE, related_name="snapshots"
+    )
+    day = models.DateField()
+    followers = models.PositiveIntegerField(null=True, blank=True)
+    reach = models.PositiveIntegerField(null=True, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day"], name="account_snapshot_daily")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} on {self.day}"

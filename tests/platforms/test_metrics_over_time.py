@@ -62,3 +62,33 @@ def test_a_story_reaches_further_than_a_notice_on_average(publish, sandbox):
     story_reach = sum(read().reach for read in stories)
     notice_reach = sum(read().reach for read in notices)
     assert story_reach > notice_reach
+
+
+def test_each_platforms_account_figures_as_the_platform_gives_them(
+    client_for, account_for, sandbox, advance_clock
+):
+
+    from platforms import AccountMetrics
+
+    first = {}
+    for platform in ("facebook", "instagram", "linkedin", "x"):
+        client = client_for(platform)
+        token = f"{platform}-token"
+        if platform == "x":
+            token = sandbox.tokens("x", "3000001")["access_token"]
+        figures = client.account_metrics(account_for(platform, token))
+        assert figures.followers is not None and figures.followers > 0, platform
+        first[platform] = (client, token, figures)
+    # Facebook and Instagram give a daily reach too; LinkedIn and X do not.
+    assert first["facebook"][2].reach is not None and first["instagram"][2].reach is not None
+    assert first["linkedin"][2].reach is None and first["x"][2].reach is None
+    # Google Business Profile has no followers: nothing is asked.
+    assert (
+        client_for("google_business").account_metrics(account_for("google_business"))
+        == AccountMetrics()
+    )
+    # A month later every account has grown.
+    advance_clock(30 * 24 * 3600)
+    for platform, (client, token, figures) in first.items():
+        later = client.account_metrics(account_for(platform, token))
+        assert later.followers > figures.followers, platform
