@@ -187,6 +187,8 @@ class PlatformClient(Protocol):
 
     def metrics(self, account: Account, platform_id: str) -> Metrics: ...
 
+    def metrics_many(self, account: Account, platform_ids: list[str]) -> dict[str, Metrics]: ...
+
     def account_metrics(self, account: Account) -> AccountMetrics: ...
 
     def refresh(self, tokens: TokenSet) -> TokenSet: ...
@@ -204,3 +206,20 @@ class PlatformClient(Protocol):
     def prepare_text(self, text: str) -> str: ...
 
     def check_text(self, text: str) -> list[str]: ...
+
+
+def metrics_each(
+    client: PlatformClient, account: Account, platform_ids: list[str]
+) -> dict[str, Metrics]:
+    """One call per post, for platforms without a batch: a post the platform will not
+    report on (deleted there) is left out; a reconnect or a throttle stops the batch."""
+    from platforms.errors import PlatformError
+
+    found: dict[str, Metrics] = {}
+    for platform_id in platform_ids:
+        try:
+            found[platform_id] = client.metrics(account, platform_id)
+        except PlatformError as error:
+            if error.kind in ("reconnect", "throttled"):
+                raise
+    return found

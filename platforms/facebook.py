@@ -20,6 +20,7 @@ from platforms.base import (
     RemotePost,
     Target,
     TokenSet,
+    metrics_each,
 )
 from platforms.errors import PlatformError, ReconnectNeeded
 from platforms.graph import GraphAPI
@@ -176,6 +177,9 @@ class FacebookClient:
             # Graph leaves "shares" out when nobody shared.
             shares=_maybe_int((counts.get("shares") or {}).get("count", 0)),
         )
+
+    def metrics_many(self, account: Account, platform_ids: list[str]) -> dict[str, Metrics]:
+        return metrics_each(self, account, platform_ids)
 
     def account_metrics(self, account: Account) -> AccountMetrics:
         token = account.access_token

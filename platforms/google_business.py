@@ -49,6 +49,10 @@ DEFAULT_THROTTLE = 60.0
 LANGUAGE = "en"
 
 
+# reportInsights takes at most this many local posts per call.
+REPORT_BATCH = 100
+
+
 class GoogleBusinessClient:
     platform = "google_business"
     can_delete = True
@@ -145,9 +149,19 @@ class GoogleBusinessClient:
         self._call("DELETE", self._v4(platform_id), account.access_token, allow_404=True)
 
     def metrics(self, account: Account, platform_id: str) -> Metrics:
+        return self.metrics_many(account, [platform_id]).get(platform_id, Metrics())
+
+    def metrics_many(self, account: Account, platform_ids: list[str]) -> dict[str, Metrics]:
+        """Up to REPORT_BATCH local posts per call, as reportInsights allows."""
+        found: dict[str, Metrics] = {}
+        for start in range(0, len(platform_ids), REPORT_BATCH):
+            found.update(self._report(account, platform_ids[start : start + REPORT_BATCH]))
+        return found
+
+    def _report(self, account: Account, names: list[str]) -> dict[str, Metrics]:
         now = datetime.now(UTC)
         body = {
-            "localPostNames": [platform_id],
+            "localPostNames": names,
             "basicRequest": {
                 "metricRequests": [{"metric": "ALL"}],
                 "timeRange": {
@@ -162,18 +176,21 @@ class GoogleBusinessClient:
             account.access_token,
             json=body,
         )
-        values: dict[str, int] = {}
+        found: dict[str, Metrics] = {}
         for post in (json_body(resp) or {}).get("localPostMetrics") or []:
-            if post.get("localPostName") != platform_id:
+            name = post.get("localPostName")
+            if name not in names:
                 continue
+            values: dict[str, int] = {}
             for metric in post.get("metricValues") or []:
                 value = (metric.get("totalValue") or {}).get("value")
                 if value is not None:
                     values[metric.get("metric", "")] = int(value)
-        return Metrics(
-            impressions=values.get("LOCAL_POST_VIEWS_SEARCH"),
-            clicks=values.get("LOCAL_POST_ACTIONS_CALL_TO_ACTION"),
-        )
+            found[name] = Metrics(
+                impressions=values.get("LOCAL_POST_VIEWS_SEARCH"),
+                clicks=values.get("LOCAL_POST_ACTIONS_CALL_TO_ACTION"),
+            )
+        return found
 
     def account_metrics(self, account: Account) -> AccountMetrics:
         # A Business Profile has no followers, and its daily views come from

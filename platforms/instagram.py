@@ -27,6 +27,7 @@ from platforms.base import (
     RemotePost,
     Target,
     TokenSet,
+    metrics_each,
 )
 from platforms.errors import (
     AmbiguousOutcome,
@@ -257,6 +258,9 @@ class InstagramClient:
             comments=values.get("comments"),
             shares=values.get("shares"),
         )
+
+    def metrics_many(self, account: Account, platform_ids: list[str]) -> dict[str, Metrics]:
+        return metrics_each(self, account, platform_ids)
 
     def account_metrics(self, account: Account) -> AccountMetrics:
         token = account.access_token

@@ -52,6 +52,10 @@ SCOPES = ("w_organization_social", "r_organization_social", "rw_organization_adm
 EXISTING_URN = re.compile(r"urn:li:(?:share|ugcPost):\d+")
 
 
+# Shares per organizationalEntityShareStatistics call.
+SHARE_BATCH = 20
+
+
 class LinkedInClient:
     platform = "linkedin"
     can_delete = True
@@ -220,27 +224,44 @@ class LinkedInClient:
         self._call("DELETE", f"/rest/posts/{quote(platform_id, safe='')}", account.access_token)
 
     def metrics(self, account: Account, platform_id: str) -> Metrics:
+        return self.metrics_many(account, [platform_id]).get(platform_id, Metrics())
+
+    def metrics_many(self, account: Account, platform_ids: list[str]) -> dict[str, Metrics]:
+        """Shares and UGC posts in lists of up to SHARE_BATCH per call."""
+        found: dict[str, Metrics] = {}
+        for kind in ("shares", "ugcPosts"):
+            ids = [
+                i for i in platform_ids if (kind == "ugcPosts") == i.startswith("urn:li:ugcPost:")
+            ]
+            for start in range(0, len(ids), SHARE_BATCH):
+                found.update(self._statistics(account, kind, ids[start : start + SHARE_BATCH]))
+        return found
+
+    def _statistics(self, account: Account, kind: str, urns: list[str]) -> dict[str, Metrics]:
         # Rest.li list syntax: the URNs inside List(...) are encoded, the list is not.
-        kind = "ugcPosts" if platform_id.startswith("urn:li:ugcPost:") else "shares"
+        listed = ",".join(quote(urn, safe="") for urn in urns)
         query = (
             "q=organizationalEntity&organizationalEntity="
-            f"{quote(account.external_id, safe='')}&{kind}=List({quote(platform_id, safe='')})"
+            f"{quote(account.external_id, safe='')}&{kind}=List({listed})"
         )
         resp = self._call(
             "GET", f"/rest/organizationalEntityShareStatistics?{query}", account.access_token
         )
-        elements = (json_body(resp) or {}).get("elements") or []
-        if not elements:
-            return Metrics()
-        stats = elements[0].get("totalShareStatistics") or {}
-        return Metrics(
-            reach=stats.get("uniqueImpressionsCount"),
-            impressions=stats.get("impressionCount"),
-            likes=stats.get("likeCount"),
-            comments=stats.get("commentCount"),
-            shares=stats.get("shareCount"),
-            clicks=stats.get("clickCount"),
-        )
+        found: dict[str, Metrics] = {}
+        for element in (json_body(resp) or {}).get("elements") or []:
+            urn = element.get("share") or element.get("ugcPost")
+            if urn not in urns:
+                continue
+            stats = element.get("totalShareStatistics") or {}
+            found[urn] = Metrics(
+                reach=stats.get("uniqueImpressionsCount"),
+                impressions=stats.get("impressionCount"),
+                likes=stats.get("likeCount"),
+                comments=stats.get("commentCount"),
+                shares=stats.get("shareCount"),
+                clicks=stats.get("clickCount"),
+            )
+        return found
 
     def account_metrics(self, account: Account) -> AccountMetrics:
         # The organization's followers; LinkedIn gives no daily reach of a page.

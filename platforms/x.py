@@ -31,6 +31,7 @@ from platforms.base import (
     RemotePost,
     Target,
     TokenSet,
+    metrics_each,
 )
 from platforms.errors import (
     NO_ID,
@@ -216,6 +217,9 @@ class XClient:
             shares=(m.get("retweet_count") or 0) + (m.get("quote_count") or 0),
             saves=m.get("bookmark_count"),
         )
+
+    def metrics_many(self, account: Account, platform_ids: list[str]) -> dict[str, Metrics]:
+        return metrics_each(self, account, platform_ids)
 
     def account_metrics(self, account: Account) -> AccountMetrics:
         body = self._call(

@@ -79,39 +79,45 @@ def collect_metrics(*, now: datetime | None = None) -> int:
 
 
 def fetch_metrics(*, publication_ids: list[int]) -> int:
-    """Fetch and store one snapshot per publication; a throttled account is left for later."""
+    """Fetch and store one snapshot per publication, an account's posts together
+    (Google and LinkedIn answer for many in one call); a throttled account, or one
+    that needs reconnecting, is left for later."""
     publications = Publication.objects.filter(
         pk__in=publication_ids, status=Publication.Status.PUBLISHED
     ).select_related("account", "account__practice")
-    stored = 0
-    skip_accounts: set[int] = set()
+    by_account: dict[int, list[Publication]] = {}
     for publication in publications:
-        account = publication.account
-        if account.pk in skip_accounts or not account.is_usable:
+        by_account.setdefault(publication.account_id, []).append(publication)
+    stored = 0
+    for group in by_account.values():
+        account = group[0].account
+        if not account.is_usable:
             continue
         try:
-            numbers = client_for(account.platform).metrics(
-                account_for(account), publication.platform_post_id
+            found = client_for(account.platform).metrics_many(
+                account_for(account), [p.platform_post_id for p in group]
             )
         except PlatformError as error:
             if error.kind == "reconnect" and account.mark_needs_reconnect(error.message):
                 account_alerts.account_needs_reconnect(account)
-            if error.kind in ("reconnect", "throttled"):
-                skip_accounts.add(account.pk)
-            logger.info("metrics for publication %s: %s", publication.pk, error.kind)
+            logger.info("metrics for account %s: %s", account.pk, error.kind)
             continue
-        snapshot = MetricSnapshot.objects.create(
-            publication=publication,
-            reach=numbers.reach,
-            impressions=numbers.impressions,
-            likes=numbers.likes,
-            comments=numbers.comments,
-            shares=numbers.shares,
-            saves=numbers.saves,
-            clicks=numbers.clicks,
-        )
-        keep_latest(publication, numbers, at=snapshot.fetched_at)
-        stored += 1
+        for publication in group:
+            numbers = found.get(publication.platform_post_id)
+            if numbers is None:
+                continue  # the platform said nothing of it (deleted there, say)
+            snapshot = MetricSnapshot.objects.create(
+                publication=publication,
+                reach=numbers.reach,
+                impressions=numbers.impressions,
+                likes=numbers.likes,
+                comments=numbers.comments,
+                shares=numbers.shares,
+                saves=numbers.saves,
+                clicks=numbers.clicks,
+            )
+            keep_latest(publication, numbers, at=snapshot.fetched_at)
+            stored += 1
         time.sleep(settings.METRICS_SPACING_SECONDS)  # spread over the chunk's accounts
     return stored
 

@@ -17,6 +17,7 @@ Its own endpoints, under /_sandbox:
     GET  /_sandbox/ledger?platform=&account=   {"count": n, "posts": [{"platform", "account",
                                     "id", "text", "media_count", "link", "created_at", "token",
                                     "permalink", "state", "deleted", "deleted_at", "metrics"}]}
+    GET  /_sandbox/calls            {"calls": {"<METHOD> <route pattern>": n}} since the last reset
     POST /_sandbox/reset            {"seed": n}? -> forget everything (posts, tokens, knobs, clock)
     GET  /_sandbox/faults           {"seed", "clock_offset_s", "faults": [{platform, account, ...}]}
     POST /_sandbox/faults           {"platform"?, "account"?, "seed"?, knob: value, ...}

@@ -30,6 +30,14 @@ def ledger(sb: Sandbox, req: Request) -> Response:
     return json_response(200, {"count": len(posts), "posts": posts})
 
 
+@admin.route("GET", r"/calls")
+def calls(sb: Sandbox, req: Request) -> Response:
+    """How many calls each route answered since the last reset."""
+    with sb.lock:
+        counted = dict(sb.calls)
+    return json_response(200, {"calls": counted})
+
+
 @admin.route("POST", r"/reset")
 def reset(sb: Sandbox, req: Request) -> Response:
     body = req.json if isinstance(req.json, dict) else {}

@@ -159,6 +159,7 @@ class Router:
                 continue
             path_matched = True
             if method == req.method:
+                sandbox.count_call(f"{method} {pattern.pattern}")
                 return handler(sandbox, req, *(unquote(g) for g in match.groups()))
         if path_matched:
             return json_response(405, {"message": "Method not allowed"})

@@ -13,7 +13,7 @@ import random
 import secrets
 import threading
 import zlib
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -251,6 +251,8 @@ class Sandbox:
             # the feed pages (the newest KEPT_IMAGES only: a benchmark posts
             # thousands).
             self.images: OrderedDict[str, bytes] = OrderedDict()
+            # Calls per route ("GET <pattern>"), so tests can see batching work.
+            self.calls: Counter[str] = Counter()
 
     # --- time and chance ---------------------------------------------------
 
@@ -294,6 +296,10 @@ class Sandbox:
             self.posts[(post.platform, post.id)] = post
             self.by_account.setdefault((post.platform, post.account), []).append(post)
         return post
+
+    def count_call(self, route: str) -> None:
+        with self.lock:
+            self.calls[route] += 1
 
     def keep_image(self, key: str, data: bytes) -> None:
         with self.lock:

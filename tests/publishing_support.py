@@ -51,6 +51,12 @@ class SandboxAPI:
     def clear_faults(self) -> None:
         self.http.delete(f"{self.url}/_sandbox/faults", timeout=10).raise_for_status()
 
+    def calls(self, containing: str) -> int:
+        """Calls answered by the routes whose pattern contains this text."""
+        resp = requests.get(f"{self.url}/_sandbox/calls", timeout=5)
+        resp.raise_for_status()
+        return sum(n for route, n in resp.json()["calls"].items() if containing in route)
+
     def ledger(self, platform: str | None = None, account: str | None = None) -> list[dict]:
         params = {k: v for k, v in {"platform": platform, "account": account}.items() if v}
         response = self.http.get(f"{self.url}/_sandbox/ledger", params=params, timeout=10)

@@ -92,3 +92,32 @@ def test_each_platforms_account_figures_as_the_platform_gives_them(
     for platform, (client, token, figures) in first.items():
         later = client.account_metrics(account_for(platform, token))
         assert later.followers > figures.followers, platform
+
+
+def test_google_and_linkedin_answer_for_many_posts_in_one_call(
+    client_for, account_for, sandbox, photo_url
+):
+    from platforms import PublishRequest
+
+    routes = {
+        "google_business": "reportInsights",
+        "linkedin": "organizationalEntityShareStatistics",
+    }
+    for platform, count, calls in (("google_business", 120, 2), ("linkedin", 25, 2)):
+        client = client_for(platform)
+        account = account_for(platform, f"{platform}-token")
+        media = (MediaItem(url=photo_url(), data=None, alt_text=""),)
+        ids = [
+            client.publish(
+                account,
+                PublishRequest(
+                    text=f"Flu shots, week {n}",
+                    media=media if platform == "google_business" else (),
+                ),
+            ).platform_id
+            for n in range(count)
+        ]
+        before = sandbox.calls(routes[platform])
+        found = client.metrics_many(account, ids)
+        assert set(found) == set(ids), platform
+        assert sandbox.calls(routes[platform]) - before == calls, platform
