@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from analytics import stats
+from posts import best_times
 from posts.models import AccountSnapshot, Post, PostMedia, Publication, Tip
 from practices.models import Platform, Practice
 
@@ -170,8 +171,8 @@ class PracticeFigures:
     by_kind: dict[str, stats.Totals]  # the last three months
     top_posts: list[TopPost]
     weeks: list[Week]
-    grid: list[list[stats.Cell]]
-    best: list[tuple[int, int, stats.Cell]]
+    grid: list[list[best_times.Cell]]
+    best: list[tuple[int, int, best_times.Cell]]
     staff: list[StaffLine]
     peers: int
     # Followers at the last reading of each month, per platform (None: no reading).
@@ -230,7 +231,7 @@ def practice_figures(practice: Practice, *, today: date, month_count: int = 12) 
         top_posts=top_posts(recent),
         weeks=goal_weeks(own, practice, today=today),
         grid=grid,
-        best=stats.best_cells(grid),
+        best=best_times.best(grid),
         staff=staff_lines(practice, month=months[-1], found=own),
         peers=len(peers),
         followers=followers_by_month(practice, months),
@@ -297,15 +298,9 @@ def goal_weeks(found: list[Row], practice: Practice, *, today: date, count: int 
     return [Week(week, len(posts[week]), practice.posts_per_week) for week in weeks]
 
 
-def best_times_grid(found: list[Row]) -> list[list[stats.Cell]]:
+def best_times_grid(found: list[Row]) -> list[list[best_times.Cell]]:
     """Mean engagement rate per weekday (Monday first) and hour, on the practice's clock."""
-    grid = [[stats.Cell() for _ in range(24)] for _ in range(7)]
-    for row in found:
-        if row.reach:
-            cell = grid[row.local.weekday()][row.local.hour]
-            cell.posts += 1
-            cell.rate_sum += 100 * (row.engagements or 0) / row.reach
-    return grid
+    return best_times.grid((row.local, row.reach, row.engagements) for row in found)
 
 
 def staff_lines(practice: Practice, *, month: date, found: list[Row]) -> list[StaffLine]:

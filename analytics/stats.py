@@ -8,7 +8,7 @@ and when there are too few peers to show a band.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Fewer peers than this and a band would point at individual practices.
@@ -76,31 +76,3 @@ def band(values: Iterable[float | None]) -> PeerBand:
         return PeerBand(peers=len(known))
     low, median, high = statistics.quantiles(known, n=4, method="inclusive")
     return PeerBand(peers=len(known), low=low, median=median, high=high)
-
-
-@dataclass
-class Cell:
-    """One weekday and hour of the best-times grid."""
-
-    posts: int = 0
-    rate_sum: float = 0.0
-
-    @property
-    def rate(self) -> float | None:
-        return self.rate_sum / self.posts if self.posts else None
-
-
-# A cell needs this many posts before it is called a good time.
-MIN_POSTS_FOR_BEST = 3
-
-
-def best_cells(grid: Sequence[Sequence[Cell]], *, count: int = 3) -> list[tuple[int, int, Cell]]:
-    """The best (weekday, hour) cells by mean engagement rate, with enough posts behind them."""
-    cells = [
-        (day, hour, cell)
-        for day, row in enumerate(grid)
-        for hour, cell in enumerate(row)
-        if cell.posts >= MIN_POSTS_FOR_BEST and cell.rate is not None
-    ]
-    cells.sort(key=lambda item: (-(item[2].rate or 0), item[0], item[1]))
-    return cells[:count]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("posts/<int:pk>/", posts.post_detail, name="post_detail"),
     path("posts/new/", editor.post_new, name="post_new"),
     path("posts/checks/", editor.post_checks, name="post_checks"),
+    path("practices/<slug:slug>/best-time/", editor.best_time, name="best_time"),
     path("posts/<int:pk>/edit/", editor.post_edit, name="post_edit"),
     path("posts/<int:pk>/send/", editor.post_action, {"action": "send"}, name="post_send"),
     path(

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from analytics import figures, jobs, stats
 from analytics.models import MonthlyReport
+from posts import best_times
 from posts.models import MetricSnapshot, Post, Publication
 from tests import factories
 from tests.publishing_support import sent_mail, work
@@ -53,7 +54,7 @@ def test_change_is_unknown_without_both_months():
 
 
 def test_best_times_need_three_posts_and_rank_by_mean_rate():
-    grid = [[stats.Cell() for _ in range(24)] for _ in range(7)]
+    grid = [[best_times.Cell() for _ in range(24)] for _ in range(7)]
     for rate in (4.0, 6.0, 5.0):
         grid[1][9].posts += 1
         grid[1][9].rate_sum += rate
@@ -63,7 +64,7 @@ def test_best_times_need_three_posts_and_rank_by_mean_rate():
     for rate in (2.0, 2.0, 2.0, 2.0):
         grid[5][10].posts += 1
         grid[5][10].rate_sum += rate
-    best = stats.best_cells(grid)
+    best = best_times.best(grid)
     assert [(day, hour) for day, hour, _ in best] == [(1, 9), (5, 10)]
     assert best[0][2].rate == 5.0 and best[0][2].posts == 3
 
@@ -339,3 +340,32 @@ def test_on_the_first_the_doctors_and_the_strategist_get_last_months_report_once
     assert (
         reverse("monthly_report", args=[practice.slug, f"{last_month:%Y-%m}"]) in messages[0].body
     )
+
+
+def test_the_editor_suggests_the_next_best_time_from_the_practices_history(
+    client, strategist, practice, other_strategist
+):
+    account = factories.make_account(practice, "facebook")
+    for days in (7, 14, 21):
+        published(practice, account, local(practice, days, hour=9), reach=100, engagements=9)
+    for days in (8, 15, 22):
+        published(practice, account, local(practice, days, hour=16), reach=100, engagements=2)
+    suggestion = best_times.next_good_time(practice)
+    assert suggestion is not None
+    assert (suggestion.hour, suggestion.posts, suggestion.rate) == (9, 3, 9.0)
+    assert suggestion.weekday == local(practice, 7, hour=9).weekday()
+    assert suggestion.at > timezone.now() and suggestion.at.astimezone(practice.zone).hour == 9
+    client.force_login(strategist)
+    body = client.get(reverse("best_time", args=[practice.slug])).content.decode()
+    assert "Use this time" in body and "9.00% engagement over 3 posts" in body
+    client.force_login(other_strategist)
+    assert client.get(reverse("best_time", args=[practice.slug])).status_code == 404
+
+
+def test_without_enough_history_no_time_is_suggested(client, strategist, practice):
+    account = factories.make_account(practice, "facebook")
+    published(practice, account, local(practice, 7, hour=9), reach=100, engagements=9)
+    assert best_times.next_good_time(practice) is None
+    client.force_login(strategist)
+    body = client.get(reverse("best_time", args=[practice.slug])).content.decode()
+    assert "Not enough" in body

@@ -17,7 +17,7 @@ import imaging
 from core import files
 from core.http import AuthenticatedHttpRequest, optional_int
 from platforms.base import PLATFORMS
-from posts import access, compliance, editor, media, previews
+from posts import access, best_times, compliance, editor, media, previews
 from posts.editor_form import PostEditorForm, initial_for
 from posts.models import CaptionTemplate, IllegalTransition, MediaAsset, Post, Tip
 from practices.models import Practice
@@ -367,3 +367,15 @@ def post_accept_identifiers(request: AuthenticatedHttpRequest, pk: int) -> HttpR
             f"Recorded why {len(accepted)} finding(s) are fine; the doctor sees your reason.",
         )
     return redirect("post_edit", pk=pk)
+
+
+@require_http_methods(["GET"])
+@login_required
+def best_time(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """The editor's suggestion of the next good time, loaded after the page (htmx)."""
+    practice = access.get_practice_for_user(request.user, slug)
+    return render(
+        request,
+        "posts/_best_time.html",
+        {"practice": practice, "suggestion": best_times.next_good_time(practice)},
+    )

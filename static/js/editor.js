@@ -20,7 +20,21 @@
     });
   }
 
+  // "Use this time" in the best-time suggestion (loaded after the page by htmx).
+  function useSuggestedTime(event) {
+    var button = event.target.closest("button.use-time");
+    if (!button) return;
+    var date = document.querySelector("input[name=date]");
+    var time = document.querySelector("input[name=time]");
+    if (!date || !time) return;
+    date.value = button.getAttribute("data-date");
+    time.value = button.getAttribute("data-time");
+    date.dispatchEvent(new Event("input", { bubbles: true }));
+    time.focus();
+  }
+
   function init() {
+    document.addEventListener("click", useSuggestedTime);
     var caption = document.querySelector("textarea[name=caption]");
     if (caption) useTemplates(caption);
     var button = document.getElementById("add-hashtags");
