@@ -18,7 +18,9 @@ server's time, no browser or network) and prints, per page:
   nothing (the fixed cost every page pays: session, person, middleware)
 
 Targets (issue): every list paginates, at most 15 queries per page at any
-data size, at most 3x the raw SQL.
+data size, at most 3x the raw SQL. The analytics pages (the practice page, its
+monthly report, the lead's agency overview) run on BENCH_SNAPSHOTS (1,000,000)
+metric readings and 120 days of every account's followers.
 
 Environment: BENCH_ROUNDS (20), BENCH_POSTS (100000).
 """
@@ -41,6 +43,7 @@ from bench.database import django_on_fresh_database  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 POSTS = int(os.environ.get("BENCH_POSTS", "100000"))
+SNAPSHOTS = int(os.environ.get("BENCH_SNAPSHOTS", "1000000"))
 PRACTICES = 300
 STRATEGISTS = 20
 DB_NAME = "rounds_bench_pages"
@@ -144,23 +147,76 @@ def build() -> dict[str, object]:
             for account in chosen:
                 links.append(targets_through(post_id=post.pk, socialaccount_id=account.pk))
                 if post.status not in ("draft", "in_review", "changes_requested", "approved"):
+                    status = rng.choices(
+                        ["published", "pending", "failed", "cancelled"], [90, 5, 3, 2]
+                    )[0]
+                    live = status == "published" and post.scheduled_at < now
+                    reach = rng.randint(50, 3000)
                     publications.append(
                         Publication(
                             post=post,
                             account=account,
-                            status=rng.choices(
-                                ["published", "pending", "failed", "cancelled"], [90, 5, 3, 2]
-                            )[0],
+                            status=status,
+                            published_at=post.scheduled_at if live else None,
+                            # The latest reading (posts.metrics keeps it); a few not yet.
+                            reach=reach if live and rng.random() > 0.03 else None,
+                            engagements=round(reach * rng.uniform(0.01, 0.08)) if live else None,
+                            metrics_at=now if live else None,
                         )
                     )
         targets_through.objects.bulk_create(links, batch_size=10000)
         Publication.objects.bulk_create(publications, batch_size=10000)
         publication_total += len(publications)
+    snapshots, readings = _metric_history()
+    lead = User.objects.create_user(
+        "bench-lead", "bench-lead@example.test", "x", agency_role="lead"
+    )
+    lead.two_factor_exempt = True
+    lead.save(update_fields=["two_factor_exempt"])
     return {
         "strategist": strategists[0],
+        "lead": lead,
         "practice": practices[0],
         "publications": publication_total,
+        "snapshots": snapshots,
+        "account_readings": readings,
     }
+
+
+def _metric_history() -> tuple[int, int]:
+    """SNAPSHOTS readings of the published publications (at 1 h, 1, 2, 7, 14 and 28 days),
+    and 120 days of each account's followers, in SQL: bulk_create would take minutes."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO posts_metricsnapshot
+                (publication_id, fetched_at, reach, impressions, likes, comments, shares)
+            SELECT p.id, p.published_at + h.age, (p.reach * h.share)::int,
+                   (p.reach * h.share * 1.4)::int, (p.engagements * h.share * 0.8)::int,
+                   (p.engagements * h.share * 0.1)::int, (p.engagements * h.share * 0.1)::int
+            FROM posts_publication p
+            CROSS JOIN (VALUES (interval '1 hour', 0.3), (interval '1 day', 0.7),
+                               (interval '2 days', 0.85), (interval '7 days', 0.95),
+                               (interval '14 days', 0.98), (interval '28 days', 1.0))
+                               AS h(age, share)
+            WHERE p.status = 'published' AND p.reach IS NOT NULL
+            LIMIT %s
+            """,
+            [SNAPSHOTS],
+        )
+        snapshots = cursor.rowcount
+        cursor.execute(
+            """
+            INSERT INTO posts_accountsnapshot (account_id, day, followers, reach, fetched_at)
+            SELECT a.id, current_date - d, 500 + a.id % 4000 + (120 - d) * (1 + a.id % 7),
+                   100 + (a.id * 7 + d * 13) % 1500, now()
+            FROM practices_socialaccount a CROSS JOIN generate_series(0, 119) AS d
+            """
+        )
+        readings = cursor.rowcount
+    return snapshots, readings
 
 
 def main() -> int:
@@ -168,6 +224,7 @@ def main() -> int:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
     from posts.models import Post
 
@@ -178,12 +235,16 @@ def main() -> int:
     print(f"setup_s={time.monotonic() - started:.0f}")
     print(f"posts={Post.objects.count()}")
     print(f"publications={data['publications']}")
+    print(f"metric_snapshots={data['snapshots']}")
+    print(f"account_readings={data['account_readings']}")
     practice = data["practice"]
     # A draft to open in the editor (any post on a small data set).
     ours = Post.objects.filter(practice=practice).order_by("pk")
     post = ours.filter(status="draft").first() or ours.first()
     assert post is not None
     slug = practice.slug  # type: ignore[attr-defined]
+    # Last month: a whole month's report.
+    month = (timezone.now().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     pages = {
         "dashboard": "/dashboard/",
         "calendar_month": "/calendar/",
@@ -194,6 +255,8 @@ def main() -> int:
         "tip_inbox": f"/practices/{slug}/tips/",
         "accounts": "/accounts/",
         "consent_list": f"/practices/{slug}/consents/",
+        "practice_analytics": f"/practices/{slug}/analytics/",
+        "monthly_report": f"/practices/{slug}/reports/{month}/",
     }
     client = Client()
     client.force_login(data["strategist"])  # type: ignore[arg-type]
@@ -208,18 +271,22 @@ def main() -> int:
         client.get("/account/notifications/")
         floor.append((time.perf_counter() - began) * 1000)
     print(f"signed_in_floor_ms={statistics.median(floor):.1f}")
+    lead = Client()
+    lead.force_login(data["lead"])  # type: ignore[arg-type]
+    measured = [(name, url, client) for name, url in pages.items()]
+    measured.append(("agency_overview", "/analytics/", lead))
     failures = []
-    for name, url in pages.items():
-        assert client.get(url).status_code == 200, url  # warm
+    for name, url, who in measured:
+        assert who.get(url).status_code == 200, url  # warm
         with CaptureQueriesContext(connection) as captured:
-            client.get(url)
+            who.get(url)
         # Django reads some querysets through a server-side cursor (DECLARE ...
         # FOR <select>); raw, the select itself fetches the same rows.
         statements = [DECLARE.sub("", q["sql"]) for q in captured.captured_queries]
         page_times, sql_times = [], []
         for _ in range(ROUNDS):
             began = time.perf_counter()
-            client.get(url)
+            who.get(url)
             page_times.append((time.perf_counter() - began) * 1000)
             began = time.perf_counter()
             with connection.cursor() as cursor:
