@@ -167,6 +167,7 @@ def monthly_report(request: AuthenticatedHttpRequest, slug: str, month: str) -> 
             "report": found,
             "practice": practice,
             "made": MonthlyReport.objects.filter(practice=practice, month=found.month).first(),
+            "is_agency": request.user.is_agency,
             "previous": figures.add_months(found.month, -1),
             "following": figures.add_months(found.month, 1),
         },
@@ -190,8 +191,8 @@ def monthly_report_pdf(request: AuthenticatedHttpRequest, slug: str, month: str)
 def monthly_report_pdf_make(
     request: AuthenticatedHttpRequest, slug: str, month: str
 ) -> HttpResponseRedirect:
-    """Ask a worker to make (or make again) the month's PDF."""
-    practice = _practice(request, slug)
+    """Ask a worker to make (or make again) the month's PDF (the agency; doctors read)."""
+    practice = access.get_practice_for_user(request.user, slug)
     first = _month(month)
     jobs.enqueue_pdf(practice, first)
     messages.success(request, "The PDF is being made: it is ready in a moment (reload the page).")

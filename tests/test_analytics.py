@@ -163,6 +163,10 @@ def test_a_doctor_sees_the_band_but_never_another_practices_name_or_numbers(
     # Another practice's analytics: not theirs.
     assert client.get(reverse("practice_analytics", args=[other_practice.slug])).status_code == 404
     assert client.get(reverse("agency_overview")).status_code == 403
+    # Read-only: the doctor does not make PDFs (the agency and the monthly run do).
+    make = reverse("monthly_report_pdf_make", args=[practice.slug, month])
+    assert client.post(make).status_code == 403
+    assert "Make a PDF" not in pages[1].content.decode()
 
 
 def test_staff_see_no_analytics(client, practice, staff):
