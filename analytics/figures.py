@@ -120,6 +120,27 @@ def totals_by_month(found: Iterable[Row], months: list[date]) -> dict[date, stat
     return by_month
 
 
+def _own_and_peers(
+    practice: Practice, months: list[date]
+) -> tuple[list[int], list[Row], dict[int, list[Row]]]:
+    """The practice's peers (the agency's other practices of its specialty), its own
+    publications of these months, and each peer's (two queries)."""
+    peers = list(
+        Practice.objects.filter(specialty=practice.specialty)
+        .exclude(pk=practice.pk)
+        .values_list("pk", flat=True)
+    )
+    start, end = _bounds(months)
+    own: list[Row] = []
+    by_peer: dict[int, list[Row]] = defaultdict(list)
+    for row in rows([practice.pk, *peers], start, end):
+        if row.practice_id == practice.pk:
+            own.append(row)
+        else:
+            by_peer[row.practice_id].append(row)
+    return peers, own, by_peer
+
+
 # -- the practice page -------------------------------------------------------------
 
 
@@ -191,18 +212,7 @@ class PracticeFigures:
 
 def practice_figures(practice: Practice, *, today: date, month_count: int = 12) -> PracticeFigures:
     months = months_ending(today, month_count)
-    start, end = _bounds(months)
-    peers = list(
-        Practice.objects.filter(specialty=practice.specialty)
-        .exclude(pk=practice.pk)
-        .values_list("pk", flat=True)
-    )
-    everything = rows([practice.pk, *peers], start, end)
-    own = [row for row in everything if row.practice_id == practice.pk]
-    by_peer: dict[int, list[Row]] = defaultdict(list)
-    for row in everything:
-        if row.practice_id != practice.pk:
-            by_peer[row.practice_id].append(row)
+    peers, own, by_peer = _own_and_peers(practice, months)
     peer_totals = [totals_by_month(found, months) for found in by_peer.values()]
     own_totals = totals_by_month(own, months)
     lines = [
@@ -398,19 +408,8 @@ class Report:
 
 def report(practice: Practice, *, month: date, today: date | None = None) -> Report:
     months = [add_months(month, -1), month]
-    start, end = _bounds(months)
-    peers = list(
-        Practice.objects.filter(specialty=practice.specialty)
-        .exclude(pk=practice.pk)
-        .values_list("pk", flat=True)
-    )
-    everything = rows([practice.pk, *peers], start, end)
-    own = [row for row in everything if row.practice_id == practice.pk]
+    _, own, by_peer = _own_and_peers(practice, months)
     in_month = [row for row in own if month_start(row.local.date()) == month]
-    by_peer: dict[int, list[Row]] = defaultdict(list)
-    for row in everything:
-        if row.practice_id != practice.pk:
-            by_peer[row.practice_id].append(row)
     peer_totals = [totals_by_month(found, [month])[month] for found in by_peer.values()]
     own_totals = totals_by_month(own, months)
     by_platform: dict[str, stats.Totals] = defaultdict(stats.Totals)

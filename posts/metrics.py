@@ -59,23 +59,7 @@ def collect_metrics(*, now: datetime | None = None) -> int:
         .order_by("account_id", "-published_at")
         .values_list("pk", flat=True)[:METRICS_MAX_PER_RUN]
     )
-    ids = list(rows)
-    if not ids:
-        return 0
-    queue: Queue = django_rq.get_queue("metrics")
-    queue.enqueue_many(
-        [
-            Queue.prepare_data(
-                "posts.jobs.fetch_metrics",
-                args=(ids[i : i + METRICS_CHUNK],),
-                result_ttl=0,
-                timeout=600,
-                description=f"metrics for {len(ids[i : i + METRICS_CHUNK])} publications",
-            )
-            for i in range(0, len(ids), METRICS_CHUNK)
-        ]
-    )
-    return len(ids)
+    return _enqueue("posts.jobs.fetch_metrics", list(rows), "publications")
 
 
 def fetch_metrics(*, publication_ids: list[int]) -> int:
@@ -120,6 +104,26 @@ def fetch_metrics(*, publication_ids: list[int]) -> int:
             stored += 1
         time.sleep(settings.METRICS_SPACING_SECONDS)  # spread over the chunk's accounts
     return stored
+
+
+def _enqueue(job: str, ids: list[int], what: str) -> int:
+    """Jobs of METRICS_CHUNK ids each on the metrics queue; how many ids."""
+    if not ids:
+        return 0
+    queue: Queue = django_rq.get_queue("metrics")
+    queue.enqueue_many(
+        [
+            Queue.prepare_data(
+                job,
+                args=(ids[i : i + METRICS_CHUNK],),
+                result_ttl=0,
+                timeout=600,
+                description=f"metrics for {len(ids[i : i + METRICS_CHUNK])} {what}",
+            )
+            for i in range(0, len(ids), METRICS_CHUNK)
+        ]
+    )
+    return len(ids)
 
 
 def engagements_of(numbers: Metrics) -> int | None:
@@ -169,22 +173,7 @@ def collect_account_metrics(*, now: datetime | None = None) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    if not ids:
-        return 0
-    queue: Queue = django_rq.get_queue("metrics")
-    queue.enqueue_many(
-        [
-            Queue.prepare_data(
-                "posts.jobs.fetch_account_metrics",
-                args=(ids[i : i + METRICS_CHUNK],),
-                result_ttl=0,
-                timeout=600,
-                description=f"account figures for {len(ids[i : i + METRICS_CHUNK])} accounts",
-            )
-            for i in range(0, len(ids), METRICS_CHUNK)
-        ]
-    )
-    return len(ids)
+    return _enqueue("posts.jobs.fetch_account_metrics", ids, "accounts")
 
 
 def fetch_account_metrics(*, account_ids: list[int], now: datetime | None = None) -> int:
