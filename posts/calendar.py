@@ -9,6 +9,7 @@ hour on the new day is refused with the reason (core.local_time).
 from __future__ import annotations
 
 import calendar as stdlib_calendar
+import html
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from core import local_time
 from core.models import User
@@ -47,15 +49,64 @@ PLATFORM_SHORT = {
 
 @dataclass
 class Chip:
-    """One post on the calendar, with what its chip shows worked out here: a month of
-    15 practices has hundreds, and template logic per chip is the page's cost."""
+    """One post on the calendar. A month of 15 practices has hundreds: the chip's HTML
+    is put together here (chip_html escapes every value), where the template
+    language would spend most of the page's time on it."""
 
-    post: Post
-    time: str  # on the practice's clock
-    platforms: list[tuple[str, str]]  # (mark, full name)
-    edit_url: str
-    move_url: str
-    movable: bool
+    pk: int
+    html: SafeString
+
+
+def chip_html(
+    *,
+    pk: int,
+    title: str,
+    status: str,
+    version: int,
+    time_shown: str,
+    platforms: list[tuple[str, str]],
+    practice_name: str,
+    day: str,
+    urls: ChipUrls,
+) -> SafeString:
+    # The standard library's escape: every value below goes through it (Django's
+    # format_html costs several times as much per value, and a month has hundreds
+    # of chips).
+    e = html.escape
+    movable = status in urls.movable
+    marks = " ".join(f'<abbr title="{e(label)}">{e(mark)}</abbr>' for mark, label in platforms)
+    practice = f' <span class="muted">{e(practice_name)}</span>' if urls.all else ""
+    move = drag = ""
+    if movable:
+        drag = f' draggable="true" data-move="move-{pk}"'
+        move = (
+            f'<details><summary>Move</summary><form method="post" '
+            f'action="{e(urls.move.format(pk))}" id="move-{pk}" class="move-form">'
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(urls.csrf_token)}">'
+            f'<input type="hidden" name="version" value="{int(version)}">'
+            f'<input type="hidden" name="next" value="{e(urls.next)}">'
+            f'<label>To <input type="date" name="date" value="{e(day)}" required></label> '
+            '<button type="submit">Move</button></form></details>'
+        )
+    label = Post.Status(status).label
+    return mark_safe(  # noqa: S308 (every value above is escaped)
+        f'<li class="chip {e(status)}"{drag}><a href="{e(urls.edit.format(pk))}">'
+        f"{e(time_shown)} {e(title)}</a> "
+        f'<span class="badge {e(status)}">{e(str(label))}</span> '
+        f'<span class="platforms">{marks}</span>{practice}{move}</li>'
+    )
+
+
+@dataclass(frozen=True)
+class ChipUrls:
+    """What every chip of a page shares: its URLs (by id), the form token, the way back."""
+
+    edit: str
+    move: str
+    csrf_token: str
+    next: str
+    all: bool  # the calendar of all practices: each chip names its practice
+    movable: frozenset[str]
 
 
 @dataclass
@@ -87,43 +138,71 @@ def week_days(any_day: date) -> list[date]:
 
 
 def days_with_posts(
-    posts: QuerySet[Post], days: list[date], *, in_range: tuple[date, date]
+    posts: QuerySet[Post],
+    days: list[date],
+    *,
+    in_range: tuple[date, date],
+    csrf_token: str = "",
+    next_url: str = "",
+    all_practices: bool = True,
 ) -> list[Day]:
-    """The days, each with its posts (in time order), in one query."""
+    """The days, each with its posts' chips (in time order), in two queries."""
     # A margin of a day each side: every practice's clock differs from UTC by less.
     start = datetime.combine(days[0] - timedelta(days=1), time.min, tzinfo=ZoneInfo("UTC"))
     end = datetime.combine(days[-1] + timedelta(days=2), time.min, tzinfo=ZoneInfo("UTC"))
-    found = (
+    found = list(
         posts.filter(status__in=SHOWN, scheduled_at__gte=start, scheduled_at__lt=end)
-        .select_related("practice")
-        .prefetch_related("targets")
         .order_by("scheduled_at", "pk")
+        .values_list(
+            "pk",
+            "title",
+            "status",
+            "version",
+            "scheduled_at",
+            "practice__name",
+            "practice__time_zone",
+        )
     )
+    # Rows, not model objects: a month of hundreds of posts and their targets.
+    targets: dict[int, list[str]] = {}
+    for post_id, platform in (
+        Post.targets.through.objects.filter(post_id__in=[row[0] for row in found])
+        .order_by("socialaccount__platform")
+        .values_list("post_id", "socialaccount__platform")
+    ):
+        targets.setdefault(post_id, []).append(platform)
     by_day = {d: Day(d, in_range[0] <= d <= in_range[1]) for d in days}
     # The URLs differ by the post's id only: reversed once, filled in per chip.
-    edit_url = reverse("post_edit", args=[0]).replace("/0/", "/{}/")
-    move_url = reverse("post_move", args=[0]).replace("/0/", "/{}/")
+    urls = ChipUrls(
+        edit=reverse("post_edit", args=[0]).replace("/0/", "/{}/"),
+        move=reverse("post_move", args=[0]).replace("/0/", "/{}/"),
+        csrf_token=csrf_token,
+        next=next_url,
+        all=all_practices,
+        movable=frozenset(str(status) for status in MOVABLE),
+    )
     labels = dict(Platform.choices)
-    movable = {str(status) for status in MOVABLE}
-    for post in found:
-        assert post.scheduled_at is not None  # filtered above
-        local = post.practice.local(post.scheduled_at)
+    zones: dict[str, ZoneInfo] = {}
+    for pk, title, status, version, scheduled_at, practice_name, zone in found:
+        assert scheduled_at is not None  # filtered above
+        local = scheduled_at.astimezone(zones.setdefault(zone, ZoneInfo(zone)))
         day = by_day.get(local.date())
         if day is None:
             continue
-        day.posts.append(
-            Chip(
-                post=post,
-                time=f"{local:%H:%M}",
-                platforms=[
-                    (PLATFORM_SHORT.get(a.platform, a.platform), str(labels.get(a.platform, "")))
-                    for a in post.targets.all()
-                ],
-                edit_url=edit_url.format(post.pk),
-                move_url=move_url.format(post.pk),
-                movable=post.status in movable,
-            )
+        html = chip_html(
+            pk=pk,
+            title=title or f"Post #{pk}",
+            status=status,
+            version=version,
+            time_shown=f"{local:%H:%M}",
+            platforms=[
+                (PLATFORM_SHORT.get(p, p), str(labels.get(p, ""))) for p in targets.get(pk, [])
+            ],
+            practice_name=practice_name,
+            day=day.iso,
+            urls=urls,
         )
+        day.posts.append(Chip(pk, html))
     return list(by_day.values())
 
 

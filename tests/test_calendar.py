@@ -125,3 +125,18 @@ def test_the_calendar_keeps_a_fixed_number_of_queries(
     client.get("/calendar/")
     with django_assert_num_queries(6):
         client.get("/calendar/")
+
+
+def test_every_value_on_a_chip_is_escaped(client, strategist, practice):
+    at = timezone.now() + timedelta(days=1)
+    practice.name = 'Lakeside <b>"Fertility"</b>'
+    practice.save()
+    factories.make_post(
+        practice, title="<script>alert(1)</script>", status=Post.Status.SCHEDULED, scheduled_at=at
+    )
+    client.force_login(strategist)
+    day = practice.local(at).date().isoformat()
+    page = client.get("/calendar/", {"date": day}).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "Lakeside &lt;b&gt;&quot;Fertility&quot;&lt;/b&gt;" in page

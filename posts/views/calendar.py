@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -56,13 +57,18 @@ def calendar_page(request: AuthenticatedHttpRequest, slug: str = "") -> HttpResp
             "practice": practice,
             "view": view,
             "title": title,
-            "days": content_calendar.days_with_posts(posts, days, in_range=in_range),
+            "days": content_calendar.days_with_posts(
+                posts,
+                days,
+                in_range=in_range,
+                csrf_token=get_token(request),
+                next_url=request.get_full_path(),
+                all_practices=practice is None,
+            ),
             "here": here,
             "shown": shown,
             "previous": previous,
             "following": following,
-            # Where each chip's move form returns to.
-            "next": request.get_full_path(),
         },
     )
 
