@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -32,7 +32,7 @@ from core import files
 from core.models import User
 from imaging import CleanedImage, ImageRejected
 from platforms.base import MediaItem
-from posts.models import MediaAsset, MediaVariant, Post, PostMedia
+from posts.models import MediaAsset, MediaVariant, Post, PostMedia, Tip
 from practices.models import PatientConsent, Practice
 
 logger = logging.getLogger(__name__)
@@ -276,13 +276,16 @@ def needed_publicly(asset: MediaAsset, *, at: datetime | None = None) -> bool:
     """
     at = at or timezone.now()
     lapsed = PatientConsent.objects.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=at))
-    if asset.tips.filter(consent__in=lapsed).exists():
-        # The photo came with a patient's authorization that no longer holds:
-        # whatever post it is in now, drafted from that tip or not.
-        return False
+    # The photo came with a patient's authorization that no longer holds:
+    # whatever post it is in now, drafted from that tip or not, it is not served.
+    came_with_lapsed = Tip.objects.filter(photos=OuterRef("pk"), consent__in=lapsed)
+    going_out = Post.objects.filter(media=OuterRef("pk"), status__in=GOING_OUT).exclude(
+        pk__in=Post.relying_on_any(lapsed).values("pk")
+    )
+    # One query: the platforms fetch a photo per post that goes out.
     return (
-        asset.posts.filter(status__in=GOING_OUT)
-        .exclude(pk__in=Post.relying_on_any(lapsed).values("pk"))
+        MediaAsset.objects.filter(pk=asset.pk)
+        .filter(~Exists(came_with_lapsed), Exists(going_out))
         .exists()
     )
 

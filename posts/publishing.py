@@ -68,8 +68,19 @@ def approval_problem(
     *,
     consents: list[PatientConsent] | None = None,
     attachments: list[PostMedia] | None = None,
+    approved_hash: str | None = None,
+    approval_read: bool = False,
 ) -> str:
-    if not post.approval_is_current(consents=consents, attachments=attachments):
+    """Why the post may not go out as it is, approval-wise; "" if it may.
+
+    `approved_hash` with `approval_read`: the current approval's hash as the
+    claim read it (Publication.claim), saving a query per attempt.
+    """
+    if approval_read:
+        current = post.approved_as_is(approved_hash, consents=consents, attachments=attachments)
+    else:
+        current = post.approval_is_current(consents=consents, attachments=attachments)
+    if not current:
         return (
             "Not published: the post was changed after it was approved. Send it for approval again."
         )
@@ -184,7 +195,13 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
         problems = compliance.authorization_problems(
             post, platforms=[platform], at=now, consents=consents, attachments=attachments
         )
-        problem = approval_problem(post, consents=consents, attachments=attachments)
+        problem = approval_problem(
+            post,
+            consents=consents,
+            attachments=attachments,
+            approved_hash=getattr(publication, "approved_hash", None),
+            approval_read=hasattr(publication, "approved_hash"),
+        )
         kind = Kind.APPROVAL
         if not problem and problems:
             kind = Kind.CONSENT

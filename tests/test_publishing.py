@@ -103,11 +103,12 @@ def test_one_attempt_stays_within_a_fixed_number_of_queries(
     post = scheduled_post(world, ["linkedin"])
     with django_capture_on_commit_callbacks(execute=True):
         (pk,) = dispatch.claim_due()
-    # claim (2), consents, photos, approval (2), outcome, audit, roll-up (4:
-    # anything still on its way, lock the post, read the statuses, move): 12.
-    # Plus 2 only in this test: roll-up's transaction is a savepoint (and its
-    # release) inside the test's.
-    with django_assert_max_num_queries(14):
+    # claim (2, with the approved hash), consents, photos, the post's targets
+    # (its content hash), outcome, audit, roll-up (4: anything still on its
+    # way, lock the post, read the statuses, move): 11. Plus 2 only in this
+    # test: roll-up's transaction is a savepoint (and its release) inside the
+    # test's.
+    with django_assert_max_num_queries(13):
         assert publishing.attempt(publication_id=pk) == "published"
     post.refresh_from_db()
     assert post.status == Post.Status.PUBLISHED

@@ -680,7 +680,21 @@ class Post(models.Model):
         attachments: list[PostMedia] | None = None,
     ) -> bool:
         approval = self.current_approval()
-        return approval is not None and approval.content_hash == self.content_hash(
+        return self.approved_as_is(
+            approval.content_hash if approval is not None else None,
+            consents=consents,
+            attachments=attachments,
+        )
+
+    def approved_as_is(
+        self,
+        approved_hash: str | None,
+        *,
+        consents: list[PatientConsent] | None = None,
+        attachments: list[PostMedia] | None = None,
+    ) -> bool:
+        """Whether the approval given to `approved_hash` covers the post as it is now."""
+        return approved_hash is not None and approved_hash == self.content_hash(
             consents=consents, attachments=attachments
         )
 

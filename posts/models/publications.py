@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from posts.models.posts import Post
+from posts.models.posts import Approval, Post
 from practices.models import Platform, SocialAccount
 
 
@@ -158,7 +158,20 @@ class Publication(models.Model):
         )
         if not claimed:
             return None
-        return cls.objects.select_related("post", "post__practice", "account").get(pk=pk)
+        # The hash the post's current approval was given to, in the same query:
+        # once a post is publishing no edit can void its approval (a post is
+        # reopened only before it goes out), so the attempt may check it against
+        # this without reading the approvals again.
+        approved = Approval.objects.filter(
+            post=models.OuterRef("post_id"),
+            decision=Approval.Decision.APPROVED,
+            voided_at__isnull=True,
+        ).order_by("-created_at")
+        return (
+            cls.objects.select_related("post", "post__practice", "account")
+            .annotate(approved_hash=models.Subquery(approved.values("content_hash")[:1]))
+            .get(pk=pk)
+        )
 
     def _settle(self, **fields: Any) -> bool:
         fields.setdefault("lease_expires_at", None)
