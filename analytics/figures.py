@@ -122,9 +122,9 @@ def totals_by_month(found: Iterable[Row], months: list[date]) -> dict[date, stat
 
 def _own_and_peers(
     practice: Practice, months: list[date]
-) -> tuple[list[int], list[Row], dict[int, list[Row]]]:
-    """The practice's peers (the agency's other practices of its specialty), its own
-    publications of these months, and each peer's (two queries)."""
+) -> tuple[list[Row], dict[int, list[Row]]]:
+    """The practice's own publications of these months, and each of its peers' (the
+    agency's other practices of its specialty), in two queries."""
     peers = list(
         Practice.objects.filter(specialty=practice.specialty)
         .exclude(pk=practice.pk)
@@ -138,7 +138,7 @@ def _own_and_peers(
             own.append(row)
         else:
             by_peer[row.practice_id].append(row)
-    return peers, own, by_peer
+    return own, by_peer
 
 
 # -- the practice page -------------------------------------------------------------
@@ -195,7 +195,6 @@ class PracticeFigures:
     grid: list[list[best_times.Cell]]
     best: list[tuple[int, int, best_times.Cell]]
     staff: list[StaffLine]
-    peers: int
     # Followers at the last reading of each month, per platform (None: no reading).
     followers: dict[str, list[int | None]] = field(default_factory=dict)
     unreported: int = 0
@@ -205,14 +204,10 @@ class PracticeFigures:
     def this_month(self) -> MonthLine:
         return self.months[-1]
 
-    @property
-    def last_month(self) -> MonthLine | None:
-        return self.months[-2] if len(self.months) > 1 else None
-
 
 def practice_figures(practice: Practice, *, today: date, month_count: int = 12) -> PracticeFigures:
     months = months_ending(today, month_count)
-    peers, own, by_peer = _own_and_peers(practice, months)
+    own, by_peer = _own_and_peers(practice, months)
     peer_totals = [totals_by_month(found, months) for found in by_peer.values()]
     own_totals = totals_by_month(own, months)
     lines = [
@@ -243,7 +238,6 @@ def practice_figures(practice: Practice, *, today: date, month_count: int = 12) 
         grid=grid,
         best=best_times.best(grid),
         staff=staff_lines(practice, month=months[-1], found=own),
-        peers=len(peers),
         followers=followers_by_month(practice, months),
         unreported=sum(1 for row in own if row.reach is None),
     )
@@ -408,7 +402,7 @@ class Report:
 
 def report(practice: Practice, *, month: date, today: date | None = None) -> Report:
     months = [add_months(month, -1), month]
-    _, own, by_peer = _own_and_peers(practice, months)
+    own, by_peer = _own_and_peers(practice, months)
     in_month = [row for row in own if month_start(row.local.date()) == month]
     peer_totals = [totals_by_month(found, [month])[month] for found in by_peer.values()]
     own_totals = totals_by_month(own, months)

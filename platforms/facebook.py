@@ -23,7 +23,7 @@ from platforms.base import (
     metrics_each,
 )
 from platforms.errors import PlatformError, ReconnectNeeded
-from platforms.graph import GraphAPI
+from platforms.graph import GraphAPI, insight_values
 from platforms.oauth import token_body, token_set
 
 SCOPES = (
@@ -162,10 +162,7 @@ class FacebookClient:
         counts = self.graph.call(
             "GET", f"/{platform_id}", token, params={"fields": "shares,comments.summary(true)"}
         )
-        values = {
-            row.get("name"): (row.get("values") or [{}])[-1].get("value")
-            for row in insights.get("data") or []
-        }
+        values = insight_values(insights)
         reactions = values.get("post_reactions_by_type_total")
         likes = sum(int(v) for v in reactions.values()) if isinstance(reactions, dict) else None
         comments = ((counts.get("comments") or {}).get("summary") or {}).get("total_count")
@@ -194,7 +191,7 @@ class FacebookClient:
         )
         return AccountMetrics(
             followers=_maybe_int(page.get("followers_count")),
-            reach=_maybe_int(_last_value(insights, "page_total_media_view_unique")),
+            reach=_maybe_int(insight_values(insights).get("page_total_media_view_unique")),
         )
 
     # --- connecting --------------------------------------------------------------
@@ -285,11 +282,3 @@ def _maybe_int(value: Any) -> int | None:
         return None if value is None else int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _last_value(insights: dict[str, Any], name: str) -> Any:
-    """The newest value of one insights metric; None when Graph left it out."""
-    for row in insights.get("data") or []:
-        if row.get("name") == name:
-            return (row.get("values") or [{}])[-1].get("value")
-    return None

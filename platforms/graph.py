@@ -64,6 +64,15 @@ class GraphError(Exception):
         return (self.code, self.subcode) == MISSING
 
 
+def insight_values(body: dict[str, Any]) -> dict[str, Any]:
+    """An insights answer as {metric: its newest value}; a metric Graph left out (not
+    reported yet: Instagram's lag up to 48 hours) is simply not there."""
+    return {
+        row.get("name"): (row.get("values") or [{}])[-1].get("value")
+        for row in body.get("data") or []
+    }
+
+
 def _int(value: Any) -> int | None:
     try:
         return int(value)

@@ -36,7 +36,7 @@ from platforms.errors import (
     TransientError,
     said,
 )
-from platforms.graph import GraphAPI, GraphError
+from platforms.graph import GraphAPI, GraphError, insight_values
 from platforms.oauth import request_token, token_body, token_set
 
 SCOPES = (
@@ -246,10 +246,7 @@ class InstagramClient:
             "GET", f"/{platform_id}/insights", account.access_token, params={"metric": INSIGHTS}
         )
         # Insights can lag up to 48 h; a metric not there yet stays None.
-        values = {
-            row.get("name"): (row.get("values") or [{}])[-1].get("value")
-            for row in body.get("data") or []
-        }
+        values = insight_values(body)
         return Metrics(
             impressions=values.get("views"),
             reach=values.get("reach"),
@@ -273,10 +270,7 @@ class InstagramClient:
             token,
             params={"metric": "reach", "period": "day"},
         )
-        reach = None
-        for row in insights.get("data") or []:
-            if row.get("name") == "reach":
-                reach = (row.get("values") or [{}])[-1].get("value")
+        reach = insight_values(insights).get("reach")
         followers = profile.get("followers_count")
         return AccountMetrics(
             followers=followers if isinstance(followers, int) else None,

@@ -64,7 +64,10 @@ def resolve_link(token: str, *, user: User | None = None) -> ApprovalLink:
         raise LinkRefused
     if user is not None and user.is_authenticated and user.pk != link.doctor_id:
         raise LinkRefused
-    ApprovalLink.objects.filter(pk=link.pk).update(last_used_at=now)
+    # When it was last used, to the minute: the page's photos come through it
+    # too, and need not each write the row.
+    if link.last_used_at is None or now - link.last_used_at >= timedelta(minutes=1):
+        ApprovalLink.objects.filter(pk=link.pk).update(last_used_at=now)
     return link
 
 
@@ -75,8 +78,5 @@ def revoke(links: QuerySet[ApprovalLink], *, because: str) -> int:
     )
 
 
-def revoke_links_of(user: User, *, because: str, practice: Practice | None = None) -> int:
-    links = ApprovalLink.objects.filter(doctor=user)
-    if practice is not None:
-        links = links.filter(practice=practice)
-    return revoke(links, because=because)
+def revoke_links_of(user: User, *, because: str) -> int:
+    return revoke(ApprovalLink.objects.filter(doctor=user), because=because)

@@ -47,16 +47,6 @@ PLATFORM_SHORT = {
 }
 
 
-@dataclass
-class Chip:
-    """One post on the calendar. A month of 15 practices has hundreds: the chip's HTML
-    is put together here (chip_html escapes every value), where the template
-    language would spend most of the page's time on it."""
-
-    pk: int
-    html: SafeString
-
-
 def chip_html(
     *,
     pk: int,
@@ -113,7 +103,10 @@ class ChipUrls:
 class Day:
     day: date
     in_range: bool
-    posts: list[Chip] = field(default_factory=list)
+    # Each post's chip, its HTML put together by chip_html: a month of 15
+    # practices has hundreds, and the template language would spend most of
+    # the page's time on them.
+    posts: list[SafeString] = field(default_factory=list)
 
     @property
     def iso(self) -> str:
@@ -202,7 +195,7 @@ def days_with_posts(
             day=day.iso,
             urls=urls,
         )
-        day.posts.append(Chip(pk, html))
+        day.posts.append(html)
     return list(by_day.values())
 
 

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 import pypdf
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -230,9 +232,7 @@ def test_the_overview_is_the_leads_and_sorts(client, lead, strategist, practice,
     assert client.get(reverse("agency_overview") + "?sort=nonsense").status_code == 200
 
 
-def test_the_pages_keep_a_fixed_number_of_queries(
-    client, strategist, practice, peers, django_assert_num_queries
-):
+def test_the_pages_keep_a_fixed_number_of_queries(client, strategist, practice, peers):
     account = factories.make_account(practice, "facebook")
     month = f"{timezone.now().astimezone(practice.zone):%Y-%m}"
     client.force_login(strategist)
@@ -244,15 +244,11 @@ def test_the_pages_keep_a_fixed_number_of_queries(
             ("page", reverse("practice_analytics", args=[practice.slug])),
             ("report", reverse("monthly_report", args=[practice.slug, month])),
         ):
-            from django.db import connection
-            from django.test.utils import CaptureQueriesContext
-
             with CaptureQueriesContext(connection) as captured:
                 assert client.get(url).status_code == 200
             counts.setdefault(name, []).append(len(captured.captured_queries))
     assert counts["page"][0] == counts["page"][1] <= 15
     assert counts["report"][0] == counts["report"][1] <= 15
-    print(counts)
 
 
 def test_staff_see_what_their_own_tips_earned_on_my_tips(client, practice, staff, other_staff):

@@ -435,8 +435,11 @@ def test_an_agency_review_comes_first_when_the_practice_asks_for_one(
     assert [m.to for m in first] == [[lead.email]]
     assert "agency review" in first[0].subject
     first.clear()
-    # Not by its own author.
+    # Not by its own author, who is not offered it either.
     client.force_login(strategist)
+    editor_page = client.get(reverse("post_edit", args=[post.pk])).content.decode()
+    assert "Reviewed: send to the doctors" not in editor_page
+    assert "Waiting for the agency lead or another strategist" in editor_page
     client.post(reverse("post_pass_review", args=[post.pk]), {"version": post.version})
     post.refresh_from_db()
     assert post.status == Post.Status.AGENCY_REVIEW
@@ -444,6 +447,8 @@ def test_an_agency_review_comes_first_when_the_practice_asks_for_one(
     client.force_login(doctor)
     assert client.get(post.get_absolute_url()).status_code == 404
     client.force_login(lead)
+    editor_page = client.get(reverse("post_edit", args=[post.pk])).content.decode()
+    assert "Reviewed: send to the doctors" in editor_page
     client.post(reverse("post_pass_review", args=[post.pk]), {"version": post.version})
     post.refresh_from_db()
     assert post.status == Post.Status.IN_REVIEW
@@ -482,7 +487,6 @@ def test_the_approval_page_query_count_does_not_grow_with_posts(
         client.get(path)
     # Each post shown costs the same fixed handful (its previews, checks and
     # notes): a page of posts is a page's worth, whatever else the practice has.
-    print("approval page queries:", len(one.captured_queries), len(four.captured_queries))
     assert len(four.captured_queries) - len(one.captured_queries) <= 3 * PER_POST_QUERIES
 
 

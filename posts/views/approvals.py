@@ -8,11 +8,14 @@ nothing else: it does not sign anyone in.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -50,8 +53,27 @@ def _signed_in(request: AuthenticatedHttpRequest, slug: str) -> Way:
     )
 
 
-def _by_link(request: HttpRequest, token: str) -> Way:
-    link = access.get_approval_link(token, request.user)
+LinkView = Callable[..., HttpResponse | FileResponse]
+
+
+def by_link(view: LinkView) -> LinkView:
+    """An e-mailed link's view: the link is resolved first (the access helper), and
+    every link that does not work gets the same refusal page."""
+
+    @functools.wraps(view)
+    def with_link(
+        request: HttpRequest, token: str, *args: Any, **kwargs: Any
+    ) -> HttpResponse | FileResponse:
+        try:
+            link = access.get_approval_link(token, request.user)
+        except approval_links.LinkRefused:
+            return _refused(request)
+        return view(request, link, token, *args, **kwargs)
+
+    return with_link
+
+
+def _by_link(request: HttpRequest, link: ApprovalLink, token: str) -> Way:
     return Way(
         practice=link.practice,
         reviewer=_reviewer(request, link.doctor, Approval.Via.LINK, link),
@@ -117,18 +139,14 @@ def approval_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     access.require_reviewer(request.user)
     roles = access.practice_roles(request.user) or {}
     doctor_of = [pid for pid, role in roles.items() if role == access.DOCTOR]
-    practices = list(Practice.objects.filter(pk__in=doctor_of).order_by("name"))
+    practices = list(
+        Practice.objects.filter(pk__in=doctor_of)
+        .annotate(waiting=Count("posts", filter=Q(posts__status=Post.Status.IN_REVIEW)))
+        .order_by("name")
+    )
     if len(practices) == 1:
         return _page(request, _signed_in(request, practices[0].slug))
-    waiting = {
-        practice.pk: Post.objects.filter(practice=practice, status=Post.Status.IN_REVIEW).count()
-        for practice in practices
-    }
-    return render(
-        request,
-        "posts/approvals.html",
-        {"practices": [(practice, waiting[practice.pk]) for practice in practices]},
-    )
+    return render(request, "posts/approvals.html", {"practices": practices})
 
 
 @require_GET
@@ -139,26 +157,20 @@ def approval_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 @never_cache
 @require_GET
-def approval_link(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        way = _by_link(request, token)
-    except approval_links.LinkRefused:
-        return _refused(request)
+@by_link
+def approval_link(request: HttpRequest, link: ApprovalLink, token: str) -> HttpResponse:
     # Kept by no browser cache (never_cache); and the link is never sent on to
     # another site: the referrer policy is "same-origin" everywhere. Not
     # "no-referrer": Chromium then sends "Origin: null" with the page's forms,
     # which the CSRF check rightly refuses.
-    return _page(request, way)
+    return _page(request, _by_link(request, link, token))
 
 
 @require_GET
+@by_link
 def approval_link_photo(
-    request: HttpRequest, token: str, pk: int, spec: str
-) -> HttpResponse | FileResponse:
-    try:
-        link = access.get_approval_link(token, request.user)
-    except approval_links.LinkRefused:
-        return _refused(request)
+    request: HttpRequest, link: ApprovalLink, token: str, pk: int, spec: str
+) -> FileResponse:
     return serve_asset(access.get_media_for_approval_link(link, pk), spec)
 
 
@@ -237,30 +249,21 @@ def approval_all(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def approval_link_decide(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        way = _by_link(request, token)
-    except approval_links.LinkRefused:
-        return _refused(request)
-    return _decide(request, way)
+@by_link
+def approval_link_decide(request: HttpRequest, link: ApprovalLink, token: str) -> HttpResponse:
+    return _decide(request, _by_link(request, link, token))
 
 
 @require_POST
-def approval_link_all(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        way = _by_link(request, token)
-    except approval_links.LinkRefused:
-        return _refused(request)
-    return _decide_all(request, way)
+@by_link
+def approval_link_all(request: HttpRequest, link: ApprovalLink, token: str) -> HttpResponse:
+    return _decide_all(request, _by_link(request, link, token))
 
 
 @require_POST
-def approval_link_done(request: HttpRequest, token: str) -> HttpResponse:
+@by_link
+def approval_link_done(request: HttpRequest, link: ApprovalLink, token: str) -> HttpResponse:
     """The doctor is done: this link stops working (a new e-mail brings a new one)."""
-    try:
-        link = access.get_approval_link(token, request.user)
-    except approval_links.LinkRefused:
-        return _refused(request)
     approval_links.revoke(ApprovalLink.objects.filter(pk=link.pk), because="closed by the doctor")
     return render(request, "posts/approval_link_closed.html", {"practice": link.practice})
 

@@ -102,6 +102,9 @@ def _page(
             "confirm": confirm,
             "comments": post.comments.select_related("author") if post else [],
             "needs_doctor": post.needs_doctor_approval() if post else None,
+            # The agency's second look is by the lead or another strategist.
+            "can_pass_review": post is not None
+            and (request.user.is_agency_lead or post.author_id != request.user.pk),
             "can_cancel": post is not None and post.can("cancel"),
             "queueable": QUEUEABLE,
             "caption_templates": CaptionTemplate.for_practice(practice),
