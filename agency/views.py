@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +24,7 @@ from core import mailbox
 from core.http import AuthenticatedHttpRequest
 from posts import access, slots
 from posts.models import Post, Publication, Tip
-from practices import connect, tokens
+from practices import connect, list_rows, tokens
 from practices.models import Platform, SocialAccount
 from practices.slot_views import SlotForm
 
@@ -230,10 +231,14 @@ def practice_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
         {
             "practice": practice,
             "posts": posts,
-            "accounts": [
-                connect.health_row(account)
-                for account in access.accounts_visible_to(request.user).filter(practice=practice)
-            ],
+            "accounts": list_rows.account_rows(
+                connect.account_list_values(access.accounts_visible_to(request.user)).filter(
+                    practice=practice
+                ),
+                show_practice=False,
+                can_connect=request.user.is_agency_lead,
+                csrf_token=get_token(request),
+            ),
             "platforms": Platform.choices,
             "can_connect": request.user.is_agency_lead,
             "approval_link_days": settings.APPROVAL_LINK_DAYS,

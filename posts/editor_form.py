@@ -87,9 +87,12 @@ class PostEditorForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.practice = practice
         self.library = library
-        self.fields["targets"].queryset = practice.social_accounts.exclude(  # type: ignore[attr-defined]
-            status=SocialAccount.Status.DISCONNECTED
-        ).order_by("platform", "display_name")
+        # The choices show each account's name and health: its tokens stay unread.
+        self.fields["targets"].queryset = (  # type: ignore[attr-defined]
+            practice.social_accounts.exclude(status=SocialAccount.Status.DISCONNECTED)
+            .defer("access_token", "refresh_token")
+            .order_by("platform", "display_name")
+        )
         self.fields["consents"].queryset = PatientConsent.objects.filter(  # type: ignore[attr-defined]
             practice=practice, revoked_at__isnull=True, expires_at__gt=timezone.now()
         ).order_by("patient_label")

@@ -24,7 +24,9 @@ class PostFilterForm(forms.Form):
         required=False, queryset=User.objects.none(), empty_label="Anyone"
     )
     practice = forms.ModelChoiceField(
-        required=False, queryset=Practice.objects.none(), empty_label="All practices"
+        required=False,
+        queryset=Practice.objects.none(),
+        empty_label="All practices",
     )
     start = forms.DateField(
         required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
@@ -77,15 +79,47 @@ def filtered(posts: QuerySet[Post], form: PostFilterForm, *, zone: ZoneInfo) -> 
     return posts
 
 
-def for_list(posts: QuerySet[Post]) -> QuerySet[Post]:
-    """What each row shows, in a fixed number of queries: the target platforms,
-    and how many publications need a person (failed, or unsure whether they went out)."""
+# What each row of the list shows (posts.list_rows.post_rows), read as values.
+LIST_FIELDS = (
+    "pk",
+    "title",
+    "caption",
+    "status",
+    "scheduled_at",
+    "practice__name",
+    "practice__slug",
+    "practice__time_zone",
+    "author_id",
+    "author__username",
+    "author__first_name",
+    "author__last_name",
+    "needing_attention",
+)
+
+
+def for_list(posts: QuerySet[Post]) -> QuerySet[Post, dict[str, Any]]:
+    """What each row shows, newest first: LIST_FIELDS, with how many of the post's
+    publications need a person (failed, or unsure whether they went out)."""
     needs_person = Q(
         publications__status__in=[Publication.Status.FAILED, Publication.Status.UNKNOWN]
     )
-    return (
-        posts.select_related("practice", "author")
-        .prefetch_related("targets")
-        .annotate(needing_attention=Count("publications", filter=needs_person, distinct=True))
+    rows: QuerySet[Post, dict[str, Any]] = (
+        posts.annotate(needing_attention=Count("publications", filter=needs_person, distinct=True))
         .order_by(F("scheduled_at").desc(nulls_last=True), "-created_at", "-pk")
+        .values(*LIST_FIELDS)
     )
+    return rows
+
+
+def platforms_of(posts: list[dict[str, Any]]) -> dict[int, list[str]]:
+    """Each post's target platforms: one query for a page of posts."""
+    through = Post.targets.through
+    found = (
+        through.objects.filter(post_id__in=[post["pk"] for post in posts])
+        .order_by("socialaccount_id")
+        .values_list("post_id", "socialaccount__platform")
+    )
+    platforms: dict[int, list[str]] = {}
+    for post_id, platform in found:
+        platforms.setdefault(post_id, []).append(platform)
+    return platforms

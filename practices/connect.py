@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -163,22 +164,48 @@ def disconnect(*, account: SocialAccount, by: User) -> None:
 
 def health(account: SocialAccount, now: datetime | None = None) -> str:
     """connected, expiring (within a week), needs_reconnect or disconnected."""
-    now = now or timezone.now()
-    if account.status != SocialAccount.Status.CONNECTED:
-        return account.status
-    expiry = account.token_expires_at
-    if not expiry or tokens.refreshable(account):
+    return health_of(
+        account.status, account.token_expires_at, tokens.refreshable(account), now or timezone.now()
+    )
+
+
+def health_of(status: str, expires_at: datetime | None, renews: bool, now: datetime) -> str:
+    """health() from the values a list reads (see account_list_values)."""
+    if status != SocialAccount.Status.CONNECTED:
+        return status
+    if not expires_at or renews:
         return SocialAccount.Status.CONNECTED
-    if expiry <= now:
+    if expires_at <= now:
         return SocialAccount.Status.NEEDS_RECONNECT
-    if expiry - now < tokens.EXPIRY_WARNING_AHEAD:
+    if expires_at - now < tokens.EXPIRY_WARNING_AHEAD:
         return "expiring"
     return SocialAccount.Status.CONNECTED
 
 
-def health_row(account: SocialAccount) -> tuple[SocialAccount, str, bool]:
-    """What an account list shows: the account, its health, whether it renews itself."""
-    return account, health(account), tokens.refreshable(account)
+# What a list of accounts shows (practices.list_rows.account_rows), read as
+# values: no tokens decrypted, no model built per row.
+ACCOUNT_LIST_FIELDS = (
+    "pk",
+    "platform",
+    "display_name",
+    "status",
+    "status_detail",
+    "token_expires_at",
+    "has_refresh_token",
+    "practice__name",
+    "practice__slug",
+)
+
+
+def account_list_values(
+    accounts: QuerySet[SocialAccount],
+) -> QuerySet[SocialAccount, dict[str, Any]]:
+    rows: QuerySet[SocialAccount, dict[str, Any]] = accounts.annotate(
+        has_refresh_token=ExpressionWrapper(
+            Q(refresh_token__isnull=False) & ~Q(refresh_token=""), output_field=BooleanField()
+        )
+    ).values(*ACCOUNT_LIST_FIELDS)
+    return rows
 
 
 def _tokens_to_json(tokens: TokenSet) -> dict[str, Any]:

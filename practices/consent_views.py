@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.http import AuthenticatedHttpRequest, client_ip
-from practices import access, services
+from practices import access, list_rows, services
 from practices.forms import ConsentFilterForm
 
 EXPIRING_DAYS = 30
@@ -46,12 +46,11 @@ def consent_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             consents = consents.filter(revoked_at__isnull=True, expires_at__lte=now)
         elif state == "revoked":
             consents = consents.filter(revoked_at__isnull=False)
-    page = Paginator(consents.order_by("patient_label", "-signed_at"), 50).get_page(
-        request.GET.get("page")
-    )
+    ordered = consents.order_by("patient_label", "-signed_at").values(*list_rows.CONSENT_FIELDS)
+    page = Paginator(ordered, 50).get_page(request.GET.get("page"))
     services.record_consents_listed(
         practice=practice,
-        consent_ids=[consent.pk for consent in page],
+        consent_ids=[consent["pk"] for consent in page],
         state=filters.cleaned_data.get("state", "") if filters.is_valid() else "",
         by=request.user,
         ip_address=client_ip(request),
@@ -63,8 +62,9 @@ def consent_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "practice": practice,
             "filters": filters,
             "page": page,
-            "now": now,
-            "soon": now + timedelta(EXPIRING_DAYS),
+            "rows": list_rows.consent_rows(
+                page, practice=practice, now=now, soon=now + timedelta(EXPIRING_DAYS)
+            ),
         },
     )
 

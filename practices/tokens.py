@@ -35,9 +35,14 @@ EXPIRY_WARNING_AHEAD = timedelta(days=7)
 
 def refreshable(account: SocialAccount) -> bool:
     """Whether we renew this account's token ourselves, before it expires."""
-    if account.platform not in REFRESH_AHEAD:
+    return renews_itself(account.platform, has_refresh_token=bool(account.refresh_token))
+
+
+def renews_itself(platform: str, *, has_refresh_token: bool) -> bool:
+    """refreshable() for a list that reads whether a refresh token exists, not the token."""
+    if platform not in REFRESH_AHEAD:
         return False  # Facebook: no refresh; a person logs in again
-    return account.platform in SELF_REFRESHING or bool(account.refresh_token)
+    return platform in SELF_REFRESHING or has_refresh_token
 
 
 def refresh_expiring_tokens(*, now: datetime | None = None) -> int:

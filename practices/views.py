@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core.http import AuthenticatedHttpRequest
 from platforms.errors import PlatformError
-from practices import access, connect
+from practices import access, connect, list_rows
 from practices.models import Platform, SocialAccount
 
 ACCOUNTS_PER_PAGE = 50
@@ -24,7 +25,9 @@ ACCOUNTS_PER_PAGE = 50
 def accounts_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Account health across the practices this person sees."""
     access.require_agency(request.user)
-    accounts = access.accounts_visible_to(request.user).order_by("practice__name", "platform", "pk")
+    accounts = connect.account_list_values(access.accounts_visible_to(request.user)).order_by(
+        "practice__name", "platform", "pk"
+    )
     status = request.GET.get("status", "")
     if status in SocialAccount.Status.values:
         accounts = accounts.filter(status=status)
@@ -33,7 +36,12 @@ def accounts_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "practices/accounts.html",
         {
-            "rows": [connect.health_row(account) for account in page],
+            "rows": list_rows.account_rows(
+                page,
+                show_practice=True,
+                can_connect=request.user.is_agency_lead,
+                csrf_token=get_token(request),
+            ),
             "page": page,
             "status": status,
             "statuses": SocialAccount.Status.choices,

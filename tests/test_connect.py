@@ -189,15 +189,20 @@ def test_account_health_page(
     client.force_login(strategist)
     with django_assert_max_num_queries(6):
         response = client.get(reverse("accounts_overview"))
-    health = {account.platform: state for account, state, _ in response.context["rows"]}
-    assert health == {
-        "facebook": "expiring",
-        "instagram": "needs_reconnect",
-        "x": "connected",
-        "google_business": "connected",
+    rows = {
+        label: (health, "(renews itself)" in row)
+        for row in response.text.split("<tr>")[2:]  # after the header's row
+        for label, health in re.findall(
+            r'<span class="muted">([^<]+)</span></td><td><span class="badge ([a-z_]+)">', row
+        )
     }
-    renews = {account.platform: renews for account, _, renews in response.context["rows"]}
-    assert renews["x"] and not renews["facebook"]
+    assert {label: health for label, (health, _) in rows.items()} == {
+        "Facebook": "expiring",
+        "Instagram": "needs_reconnect",
+        "X": "connected",
+        "Google Business Profile": "connected",
+    }
+    assert rows["X"][1] and not rows["Facebook"][1]
     assert "Token revoked" in response.text
 
 

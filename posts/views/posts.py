@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core.http import AuthenticatedHttpRequest, client_ip
-from posts import access, ical, post_filters
+from posts import access, ical, list_rows, post_filters
 from practices import services
 
 
@@ -53,6 +53,7 @@ def post_list(request: AuthenticatedHttpRequest, slug: str = "") -> HttpResponse
     )
     found = post_filters.for_list(post_filters.filtered(posts, form, zone=zone))
     page = Paginator(found, post_filters.PER_PAGE).get_page(request.GET.get("page"))
+    shown = list(page)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -62,6 +63,9 @@ def post_list(request: AuthenticatedHttpRequest, slug: str = "") -> HttpResponse
             "practice": practice,
             "form": form,
             "page": page,
+            "rows": list_rows.post_rows(
+                shown, platforms=post_filters.platforms_of(shown), all_practices=practice is None
+            ),
             "query": query.urlencode(),
             "zone": zone.key,
         },

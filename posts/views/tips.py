@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core import ratelimit
 from core.http import AuthenticatedHttpRequest, client_ip
 from imaging import VARIANT_SPECS
-from posts import access, tip_outcomes
+from posts import access, list_rows, tip_outcomes
 from posts.forms import DeclineForm, TipFilterForm, TipForms
-from posts.models import IllegalTransition, Tip, TipPhoto
+from posts.models import IllegalTransition, Tip
 from posts.tip_outcomes import outcome, with_outcomes
 from posts.tips import TipSubmission, decline_tip, submit_tip
 from practices import alerts
@@ -251,10 +251,9 @@ def tip_inbox(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             tips = tips.filter(kind=filters.cleaned_data["kind"])
         if filters.cleaned_data["status"]:
             tips = tips.filter(status=filters.cleaned_data["status"])
-    tips = tips.order_by("-created_at").prefetch_related(
-        Prefetch("tipphoto_set", queryset=TipPhoto.objects.select_related("asset"))
-    )
+    tips = tips.order_by("-created_at").values(*list_rows.TIP_CARD_FIELDS)
     page = Paginator(tips, 30).get_page(request.GET.get("page"))
+    shown = list(page)
     return render(
         request,
         "posts/tip_inbox.html",
@@ -262,6 +261,9 @@ def tip_inbox(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "practice": practice,
             "filters": filters,
             "page": page,
+            "cards": list_rows.tip_cards(
+                shown, photos=list_rows.photos_of(shown), zone=practice.zone
+            ),
             "tip_link": settings.SITE_URL.rstrip("/")
             + reverse("tip_link", args=[practice.tip_link_token]),
         },
