@@ -5,17 +5,20 @@
 Builds its own database (rounds_bench_pages, dropped and made again): 300
 practices, 20 strategists (15 practices each), 1,500 platform accounts,
 100,000 posts, 250,000 publications, 20,000 tips and 3,000 patient
-authorizations, on PostgreSQL. Then, signed in as one strategist, it loads
-each page BENCH_ROUNDS times through Django's test client (in-process: the
-server's time, no browser or network) and prints, per page:
+authorizations, on PostgreSQL. Then, signed in as one strategist (past the
+second step with an authenticator app, as in production, with DEBUG off), it
+loads each page BENCH_ROUNDS times through Django's test client (in-process:
+the server's time, no browser or network) and prints, per page:
 
 - <page>_queries: the queries the page makes
 - <page>_ms: the median time of the whole page
 - <page>_sql_ms: the median time of the same SQL statements sent raw, one
-  after the other on one connection (the rows the page needs, without Django)
+  after the other on one connection (the rows the page needs, without Django),
+  taking turns with the page
 - <page>_ratio: page / raw SQL
-- signed_in_floor_ms: the median time of a signed-in page that reads next to
-  nothing (the fixed cost every page pays: session, person, middleware)
+
+The first "page", signed_in_floor, is the benchmark's own (bench/floor_urls.py):
+signed in, it reads nothing and answers two letters. Every page pays it.
 
 Targets (issue): every list paginates, at most 15 queries per page at any
 data size, at most 3x the raw SQL. The analytics pages (the practice page, its
