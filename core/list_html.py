@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 __all__ = [
+    "MONTHS",
+    "WEEKDAYS",
     "day",
     "day_and_time",
     "escape",
@@ -45,30 +47,28 @@ def url_template(name: str, *fields: str) -> str:
     return url
 
 
-# The `date` filter's "M" (the product speaks English).
-_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# The date filter's "M" and "l" (the product speaks English).
+MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def day(moment: datetime, zone: tzinfo | None = None) -> str:
     """`3 Mar 2027`, the date filter's "j M Y": in `zone`, or the page's current zone."""
     local = timezone.localtime(moment, zone)
-    return f"{local.day} {_MONTHS[local.month]} {local.year}"
+    return f"{local.day} {MONTHS[local.month]} {local.year}"
 
 
 def day_and_time(moment: datetime, zone: tzinfo | None = None) -> str:
     """`3 Mar 2027 09:30`, the date filter's "j M Y H:i"."""
     local = timezone.localtime(moment, zone)
-    return f"{local.day} {_MONTHS[local.month]} {local.year} {local.hour:02d}:{local.minute:02d}"
-
-
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    return f"{local.day} {MONTHS[local.month]} {local.year} {local.hour:02d}:{local.minute:02d}"
 
 
 def weekday_day_time(moment: datetime, zone: tzinfo) -> str:
     """`Wed 3 Mar 2027, 09:30 EST`, the date filter's "D j M Y, H:i T", in `zone`."""
     local = moment.astimezone(zone)
     return (
-        f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month]} {local.year}, "
+        f"{WEEKDAYS[local.weekday()][:3]} {local.day} {MONTHS[local.month]} {local.year}, "
         f"{local.hour:02d}:{local.minute:02d} {local.tzname()}"
     )
 

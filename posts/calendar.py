@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from core import local_time
+from core.list_html import MONTHS, WEEKDAYS, url_template
 from core.models import User
 from posts import editor
 from posts.models import IllegalTransition, Post
@@ -71,7 +71,7 @@ def chip_html(
         drag = f' draggable="true" data-move="move-{pk}"'
         move = (
             f'<details><summary>Move</summary><form method="post" '
-            f'action="{e(urls.move.format(pk))}" id="move-{pk}" class="move-form">'
+            f'action="{e(urls.move.format(pk=pk))}" id="move-{pk}" class="move-form">'
             f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(urls.csrf_token)}">'
             f'<input type="hidden" name="version" value="{int(version)}">'
             f'<input type="hidden" name="next" value="{e(urls.next)}">'
@@ -80,7 +80,7 @@ def chip_html(
         )
     label = Post.Status(status).label
     return mark_safe(  # noqa: S308 (every value above is escaped)
-        f'<li class="chip {e(status)}"{drag}><a href="{e(urls.edit.format(pk))}">'
+        f'<li class="chip {e(status)}"{drag}><a href="{e(urls.edit.format(pk=pk))}">'
         f"{e(time_shown)} {e(title)}</a> "
         f'<span class="badge {e(status)}">{e(str(label))}</span> '
         f'<span class="platforms">{marks}</span>{practice}{move}</li>'
@@ -113,6 +113,19 @@ class Day:
         return self.day.isoformat()
 
     @property
+    def heading(self) -> SafeString:
+        """`Mon 3 Mar`, after the full weekday for screen readers."""
+        weekday = WEEKDAYS[self.day.weekday()]
+        return mark_safe(  # noqa: S308 (names and numbers of ours)
+            f'<span class="sr-only">{weekday} </span>'
+            f"{weekday[:3]} {self.day.day} {MONTHS[self.day.month]}"
+        )
+
+    @property
+    def chips(self) -> SafeString:
+        return mark_safe("".join(self.posts))  # noqa: S308 (each chip escapes its values)
+
+    @property
     def is_today(self) -> bool:
         return self.day == timezone.localdate()
 
@@ -143,10 +156,9 @@ def days_with_posts(
     # A margin of a day each side: every practice's clock differs from UTC by less.
     start = datetime.combine(days[0] - timedelta(days=1), time.min, tzinfo=ZoneInfo("UTC"))
     end = datetime.combine(days[-1] + timedelta(days=2), time.min, tzinfo=ZoneInfo("UTC"))
+    shown = posts.filter(status__in=SHOWN, scheduled_at__gte=start, scheduled_at__lt=end)
     found = list(
-        posts.filter(status__in=SHOWN, scheduled_at__gte=start, scheduled_at__lt=end)
-        .order_by("scheduled_at", "pk")
-        .values_list(
+        shown.order_by("scheduled_at", "pk").values_list(
             "pk",
             "title",
             "status",
@@ -157,9 +169,11 @@ def days_with_posts(
         )
     )
     # Rows, not model objects: a month of hundreds of posts and their targets.
+    # The posts as a subquery, not a list of hundreds of ids (each id a
+    # parameter Django prepares one by one).
     targets: dict[int, list[str]] = {}
     for post_id, platform in (
-        Post.targets.through.objects.filter(post_id__in=[row[0] for row in found])
+        Post.targets.through.objects.filter(post_id__in=shown.values("pk"))
         .order_by("socialaccount__platform")
         .values_list("post_id", "socialaccount__platform")
     ):
@@ -167,8 +181,8 @@ def days_with_posts(
     by_day = {d: Day(d, in_range[0] <= d <= in_range[1]) for d in days}
     # The URLs differ by the post's id only: reversed once, filled in per chip.
     urls = ChipUrls(
-        edit=reverse("post_edit", args=[0]).replace("/0/", "/{}/"),
-        move=reverse("post_move", args=[0]).replace("/0/", "/{}/"),
+        edit=url_template("post_edit", "pk"),
+        move=url_template("post_move", "pk"),
         csrf_token=csrf_token,
         next=next_url,
         all=all_practices,
