@@ -170,6 +170,8 @@ class Target:
 class PlatformClient(Protocol):
     platform: str
     can_delete: bool
+    # Whether account_metrics() asks the platform anything (followers, reach).
+    has_account_metrics: bool
 
     def publish(
         self,

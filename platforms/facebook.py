@@ -41,6 +41,7 @@ INSIGHTS = "post_total_media_view_unique,post_reactions_by_type_total,post_click
 class FacebookClient:
     platform = "facebook"
     can_delete = True
+    has_account_metrics = True
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config

@@ -56,6 +56,8 @@ REPORT_BATCH = 100
 class GoogleBusinessClient:
     platform = "google_business"
     can_delete = True
+    # No followers, and the daily views come from an API this app is not granted.
+    has_account_metrics = False
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config

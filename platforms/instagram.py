@@ -55,6 +55,7 @@ class InstagramClient:
     # Deleting works for some tokens only; delete() raises DeleteUnsupported
     # when Instagram refuses, so takedown can ask a person instead.
     can_delete = True
+    has_account_metrics = True
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config

@@ -59,6 +59,7 @@ SHARE_BATCH = 20
 class LinkedInClient:
     platform = "linkedin"
     can_delete = True
+    has_account_metrics = True
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config

@@ -58,6 +58,7 @@ FULL_WINDOW = 15 * 60.0
 class XClient:
     platform = "x"
     can_delete = True
+    has_account_metrics = True
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config

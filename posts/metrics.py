@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rq import Queue
 
-from platforms.base import Metrics
+from platforms.base import PLATFORMS, Metrics
 from platforms.errors import PlatformError
 from posts.models import AccountSnapshot, MetricSnapshot, Publication
 from practices import alerts as account_alerts
@@ -167,8 +167,10 @@ def keep_latest(publication: Publication, numbers: Metrics, *, at: datetime) -> 
 def collect_account_metrics(*, now: datetime | None = None) -> int:
     """Enqueue today's reading for every connected account that has none yet."""
     now = now or timezone.now()
+    # A platform that gives no account figures is not asked every six hours.
+    asked = [platform for platform in PLATFORMS if client_for(platform).has_account_metrics]
     ids = list(
-        SocialAccount.objects.filter(status=SocialAccount.Status.CONNECTED)
+        SocialAccount.objects.filter(status=SocialAccount.Status.CONNECTED, platform__in=asked)
         .exclude(snapshots__day=now.date())
         .order_by("pk")
         .values_list("pk", flat=True)
