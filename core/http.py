@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv6Address, ip_address
+from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -44,6 +44,21 @@ def client_ip(request: HttpRequest | None) -> str | None:
             if not _trusted(address):
                 break
     return str(client)
+
+
+def limited_address(request: HttpRequest) -> str:
+    """What the rate limits count as one address: client_ip(), an IPv6 one by its /64.
+
+    One home, one phone network's customer or one rented server is given a
+    whole /64: counted address by address, it could try its 2^64 addresses
+    in turn. An IPv4 address counts alone.
+    """
+    address = client_ip(request)
+    if address is None:
+        return "unknown"
+    if ":" in address:
+        return str(ip_network(f"{address}/64", strict=False))
+    return address
 
 
 def _trusted(address: IPAddress) -> bool:

@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 
 from core import ratelimit
-from core.http import client_ip
+from core.http import client_ip, limited_address
 from core.models import AuditEvent, User
 
 # Raised when Redis cannot count: callers refuse the attempt.
@@ -63,8 +63,6 @@ def _typed(identifier: str) -> str:
     return identifier.strip().lower()
 
 
-def _address(request: HttpRequest) -> str:
-    return client_ip(request) or "unknown"
 
 
 class LoginThrottle:
@@ -80,7 +78,7 @@ class LoginThrottle:
         account, self.account = _account(identifier)
         self.limits = [
             ("login-account", account, settings.LOGIN_LIMIT_PER_ACCOUNT),
-            ("login-address", _address(request), settings.LOGIN_LIMIT_PER_ADDRESS),
+            ("login-address", limited_address(request), settings.LOGIN_LIMIT_PER_ADDRESS),
         ]
         self._checked = False
         self._lock: Lock | None = None
@@ -149,7 +147,7 @@ def password_reset_lock(request: HttpRequest, email: str) -> Lock | None:
     lock = None
     for name, value, limit in (
         ("reset-email", email.strip().lower(), settings.PASSWORD_RESET_LIMIT_PER_EMAIL),
-        ("reset-address", _address(request), settings.PASSWORD_RESET_LIMIT_PER_ADDRESS),
+        ("reset-address", limited_address(request), settings.PASSWORD_RESET_LIMIT_PER_ADDRESS),
     ):
         verdict = ratelimit.count(
             name, value, limit=limit, window=settings.PASSWORD_RESET_LIMIT_WINDOW

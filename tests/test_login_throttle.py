@@ -129,6 +129,18 @@ def test_many_accounts_tried_from_one_address_lock_the_address(client, doctor, s
     assert attempt(client, "doctor", PASSWORD, REMOTE_ADDR="203.0.113.9").status_code == 302
 
 
+def test_an_ipv6_network_counts_as_one_address(client, doctor, settings):
+    # Whoever holds a /64 holds all of its addresses: trying each in turn
+    # must not buy more guesses.
+    settings.LOGIN_LIMIT_PER_ADDRESS = 6
+    for n in range(6):
+        attempt(client, f"someone{n}", REMOTE_ADDR=f"2001:db8:0:1::{n + 1:x}")
+    response = attempt(client, "doctor", PASSWORD, REMOTE_ADDR="2001:db8:0:1:ffff::9")
+    assert response.status_code == 429 and not signed_in(client)
+    # The next network is another address.
+    assert attempt(client, "doctor", PASSWORD, REMOTE_ADDR="2001:db8:0:2::1").status_code == 302
+
+
 # -- every way in -------------------------------------------------------------------
 
 

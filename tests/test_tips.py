@@ -621,6 +621,19 @@ def test_the_email_limit_counts_an_address_however_it_is_typed(client, practice,
     }
 
 
+def test_an_ipv6_network_is_one_address_for_the_link(client, practice, settings):
+    settings.TIP_LINK_LIMIT_PER_ADDRESS = 2
+
+    def send(n: int, address: str) -> int:
+        data = LINK_TIP | {"submitter_email": f"n{n}@clinic.example"}
+        return client.post(link(practice), data, REMOTE_ADDR=address).status_code
+
+    assert send(1, "2001:db8:7:7::1") == 302
+    assert send(2, "2001:db8:7:7::2") == 302
+    assert send(3, "2001:db8:7:7:abcd::3") == 429  # the same /64
+    assert send(4, "2001:db8:7:8::1") == 302  # another network
+
+
 def test_one_client_address_cannot_use_up_the_link(client, practice, other_practice, settings):
     settings.TIP_LINK_LIMIT_PER_ADDRESS = 2
     settings.TIP_LINK_LIMIT_PER_LINK = 3

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import ratelimit
-from core.http import AuthenticatedHttpRequest, client_ip
+from core.http import AuthenticatedHttpRequest, client_ip, limited_address
 from imaging import VARIANT_SPECS
 from posts import access, list_rows, tip_outcomes
 from posts.forms import DeclineForm, TipFilterForm, TipForms
@@ -165,7 +165,7 @@ def _tip_link_refusal(request: HttpRequest, practice: Practice) -> HttpResponse 
     unlimited for as long as Redis is away.
     """
     window = settings.TIP_LINK_WINDOW
-    address = f"{practice.pk}:{client_ip(request) or 'unknown'}"
+    address = f"{practice.pk}:{limited_address(request)}"
     try:
         for name, value, limit in (
             ("tipaddr", address, settings.TIP_LINK_LIMIT_PER_ADDRESS),
