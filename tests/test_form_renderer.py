@@ -128,3 +128,23 @@ def test_a_form_with_errors_names_each_list_after_its_field() -> None:
 def test_the_product_renders_its_forms_with_it(settings: Any) -> None:
     assert settings.FORM_RENDERER == "core.form_renderer.FormRenderer"
     assert isinstance(forms.Form().renderer, FormRenderer)
+
+
+@pytest.mark.django_db
+def test_choices_from_the_database_render_as_djangos_templates_do() -> None:
+    from practices.models import Practice
+    from tests import factories
+
+    factories.make_practice(f"Clinic {HOSTILE}")
+    factories.make_practice("Lakeside")
+
+    class Rows(forms.Form):
+        one = forms.ModelChoiceField(Practice.objects.order_by("name"), empty_label="All")
+        many = forms.ModelMultipleChoiceField(
+            Practice.objects.order_by("name"), widget=forms.CheckboxSelectMultiple
+        )
+
+    chosen = str(Practice.objects.get(name="Lakeside").pk)
+    for data in ({}, {"one": chosen, "many": [chosen]}):
+        for name, theirs, ours in html_both_ways(Rows, data=data):
+            assert ours == theirs, name
