@@ -76,15 +76,23 @@ def _option(widget: Widget) -> str:
 
 def _select(widget: Widget) -> str:
     """django/forms/widgets/select.html"""
-    parts = [f'<select name="{_out(widget["name"])}"{_attrs(widget)}>']
-    for group_name, group_choices, _index in widget["optgroups"]:
-        if group_name:
-            parts.append(f'\n  <optgroup label="{_out(group_name)}">')
-        for option in group_choices:
-            parts.append(f"\n  {_template(option['template_name'], option)}")
-        if group_name:
-            parts.append("\n  </optgroup>")
-    parts.append("\n</select>\n")
+    options = _groups(
+        widget, opening='\n  <optgroup label="{}">', option="\n  {}", closing="\n  </optgroup>"
+    )
+    return f'<select name="{_out(widget["name"])}"{_attrs(widget)}>{options}\n</select>\n'
+
+
+def _groups(widget: Widget, *, opening: str, option: str, closing: str) -> str:
+    """A choice widget's groups and options: `opening` ({} the group's name) and
+    `closing` around each named group, each option's own template put in `option`."""
+    parts = []
+    for group, options, _index in widget["optgroups"]:
+        if group:
+            parts.append(opening.format(_out(group)))
+        for each in options:
+            parts.append(option.format(_template(each["template_name"], each)))
+        if group:
+            parts.append(closing)
     return "".join(parts)
 
 
@@ -111,13 +119,14 @@ def _multiple_input(widget: Widget) -> str:
     if attrs.get("class"):
         parts.append(f' class="{_out(attrs["class"])}"')
     parts.append(">")
-    for group, options, _index in widget["optgroups"]:
-        if group:
-            parts.append(f"\n  <div><label>{_out(group)}</label>")
-        for option in options:
-            parts.append(f"<div>\n    {_template(option['template_name'], option)}</div>")
-        if group:
-            parts.append("\n  </div>")
+    parts.append(
+        _groups(
+            widget,
+            opening="\n  <div><label>{}</label>",
+            option="<div>\n    {}</div>",
+            closing="\n  </div>",
+        )
+    )
     parts.append("\n</div>\n")
     return "".join(parts)
 
