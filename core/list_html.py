@@ -74,7 +74,7 @@ def weekday_day_time(moment: datetime, zone: tzinfo) -> str:
 
 
 def truncate(text: str, length: int) -> str:
-    """The `truncatechars` filter: at most `length` characters, an ellipsis when cut."""
+    """As the `truncatechars` filter cuts text: at most `length` characters, "…" when cut."""
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
