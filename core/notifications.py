@@ -151,7 +151,7 @@ def deliver(pk: int) -> bool:
         notification = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=pk, sent_at__isnull=True, delivery=Delivery.IMMEDIATE)
-            .select_related("practice")
+            .select_related("practice", "recipient")
             .first()
         )
         if notification is None:
@@ -187,7 +187,7 @@ def send_digests(*, now: datetime | None = None) -> int:
             items = list(
                 Notification.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(recipient=user, sent_at__isnull=True, delivery=Delivery.DIGEST)
-                .select_related("practice")
+                .select_related("practice", "recipient")
                 .order_by("created_at", "pk")
             )
             if not items:
@@ -207,8 +207,12 @@ def send_digests(*, now: datetime | None = None) -> int:
 def _send(items: list[Notification], *, digest: bool) -> bool:
     """Send one e-mail for these rows (locked by the caller) and record the outcome."""
     now = timezone.now()
+    # A person's address as it is now: one changed since the row was written
+    # (or between two tries) gets the e-mail, and the row says where it went.
+    recipient = items[0].recipient
+    address = recipient.email if recipient is not None and recipient.email else items[0].address
     try:
-        _message(items, digest=digest).send()
+        _message(items, digest=digest, address=address).send()
     except Exception as error:  # a mail server's refusal or outage: try again later
         for item in items:
             item.attempts += 1
@@ -223,11 +227,12 @@ def _send(items: list[Notification], *, digest: bool) -> bool:
         item.attempts += 1
         item.sent_at = now
         item.last_error = ""
-        item.save(update_fields=["attempts", "sent_at", "last_error"])
+        item.address = address
+        item.save(update_fields=["attempts", "sent_at", "last_error", "address"])
     return True
 
 
-def _message(items: list[Notification], *, digest: bool) -> EmailMultiAlternatives:
+def _message(items: list[Notification], *, digest: bool, address: str) -> EmailMultiAlternatives:
     first = items[0]
     context = {
         "agency": settings.AGENCY_NAME,
@@ -259,7 +264,7 @@ def _message(items: list[Notification], *, digest: bool) -> EmailMultiAlternativ
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("email/notification.txt", context),
-        to=[first.address],
+        to=[address],
     )
     message.attach_alternative(render_to_string("email/notification.html", context), "text/html")
     return message

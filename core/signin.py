@@ -63,8 +63,6 @@ def _typed(identifier: str) -> str:
     return identifier.strip().lower()
 
 
-
-
 class LoginThrottle:
     """One login attempt's counts: the account named and the address it comes from.
 

@@ -137,6 +137,17 @@ def test_a_send_that_fails_is_retried_later_and_then_goes_over_real_smtp(
     assert "multipart/alternative" in content and "text/html" in content
 
 
+def test_the_e_mail_goes_to_the_persons_address_as_it_is_when_sent(strategist, practice):
+    notification = owe(strategist, practice)
+    strategist.email = "new-address@example.test"
+    strategist.save(update_fields=["email"])
+    messages = sent_mail()
+    assert [message.to for message in messages] == [["new-address@example.test"]]
+    notification.refresh_from_db()
+    assert notification.sent_at is not None
+    assert notification.address == "new-address@example.test"  # where it went
+
+
 def test_a_digest_gathers_a_persons_notifications_at_their_hour(strategist, practice, settings):
     settings.DIGEST_HOUR = 7
     strategist.time_zone = "America/Chicago"
