@@ -27,11 +27,11 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import signin, two_factor
 from core.forms import AppCodeForm, CodeForm, TimeZoneForm
 from core.http import AuthenticatedHttpRequest, client_ip, safe_next
+from core.models import AuthenticatorApp
 from practices import access
 
 logger = logging.getLogger(__name__)
@@ -229,7 +229,7 @@ def security(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if not access.requires_two_factor(user):
         raise PermissionDenied("Two-factor sign-in is for the agency team.")
-    app = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+    app = AuthenticatorApp.objects.devices_for_user(user, confirmed=True).first()
     return render(
         request,
         "registration/security.html",

@@ -230,11 +230,12 @@ def signed_in(user: object) -> Client:
     """
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from core.models import AuthenticatorApp
 
     client = Client()
     client.force_login(user)  # type: ignore[arg-type]
-    device = TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    device = AuthenticatorApp.objects.create(user=user, name="Phone", confirmed=True)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()

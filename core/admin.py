@@ -4,10 +4,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import Model
+from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from core.models import Assignment, AuditEvent, User
+from core.http import client_ip
+from core.models import Assignment, AuditEvent, AuthenticatorApp, User
 
 # django-stubs makes the admin classes generic over their model, but Django's
 # own classes cannot be subscripted at runtime (that takes
@@ -77,3 +79,36 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ["verb", "actor__username", "actor_label", "object_id"]
     date_hierarchy = "created_at"
     list_select_related = ["actor", "practice"]
+
+
+@admin.register(AuthenticatorApp)
+class AuthenticatorAppAdmin(ReadOnlyAdmin):
+    """Who has an authenticator app; its secret is never shown.
+
+    Deleting one (a lost phone) is how a person is made to enrol again at
+    their next sign-in; each deletion is audited.
+    """
+
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username", "user__email"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_select_related = ["user"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        self.delete_queryset(request, AuthenticatorApp.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():
+            for device in queryset.select_related("user"):
+                AuditEvent.record(
+                    "two_factor_app_removed",
+                    actor=request.user if isinstance(request.user, User) else None,
+                    obj=device.user,
+                    detail={"device": device.persistent_id, "by": "admin"},
+                    ip_address=client_ip(request),
+                )
+            queryset.delete()

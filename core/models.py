@@ -4,11 +4,16 @@ from typing import Any, NoReturn, cast
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
+from core.fields import EncryptedTextField
 from core.local_time import validate_zone
 
 
-class User(AbstractUser):
+# The ignore: django-otp has no type information, so the type checker cannot
+# see the manager of AuthenticatorApp's `user` (a field of django-otp's Device).
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """Anyone who logs in: agency people and the practices' staff and doctors.
 
     What a person may do comes from `agency_role` (agency leads and
@@ -262,3 +267,32 @@ class MailboxMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class AuthenticatorApp(TimestampMixin, ThrottlingMixin, Device):  # type: ignore[misc]  # untyped bases
+    """An authenticator app (TOTP) for the second step at sign-in, its secret encrypted.
+
+    django-otp's TOTPDevice keeps the secret in clear: a copy of the database
+    would be enough to make codes. This device is TOTPDevice with the secret
+    in an EncryptedTextField; the rest (time steps, drift, the guard against a
+    code used twice, throttling after wrong codes, the otpauth:// address) is
+    TOTPDevice's own code, borrowed as it is. Migration 0009 moved the apps
+    enrolled before it.
+    """
+
+    key = EncryptedTextField(default=default_key)  # hex, as TOTPDevice's (20 random bytes)
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    bin_key = TOTPDevice.bin_key
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    config_url = TOTPDevice.config_url
+    _read_str_from_settings = TOTPDevice._read_str_from_settings
+
+    class Meta(Device.Meta):  # type: ignore[misc]  # untyped base
+        verbose_name = "authenticator app"

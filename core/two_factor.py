@@ -1,5 +1,6 @@
 """Two-factor sign-in (HIPAA 164.312(d), person authentication): an authenticator app
-(TOTP) and single-use recovery codes, on django-otp's devices.
+(TOTP, core.models.AuthenticatorApp, its secret encrypted at rest) and single-use
+recovery codes (django-otp's static device), verified by django-otp.
 
 Who must use it is the access rule's business (`practices.access.requires_two_factor`);
 this module holds the devices: enrolment, verification at sign-in, recovery
@@ -26,9 +27,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_otp import user_has_device, verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.models import AuditEvent, User
+from core.models import AuditEvent, AuthenticatorApp, User
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
@@ -76,13 +76,13 @@ def pending_step(user: User) -> str | None:
 
 @dataclass(frozen=True)
 class Enrolment:
-    device: Any  # an unconfirmed TOTPDevice (django-otp has no type information)
+    device: Any  # an unconfirmed AuthenticatorApp (django-otp has no type information)
     secret: str  # base32, in groups of four, for typing into an app by hand
     qr_svg: str  # the otpauth:// address as an inline SVG QR code
 
 
 def _totp_devices(user: User, *, confirmed: bool) -> Any:
-    return TOTPDevice.objects.devices_for_user(user, confirmed=confirmed)
+    return AuthenticatorApp.objects.devices_for_user(user, confirmed=confirmed)
 
 
 def start_enrolment(user: User, *, device_id: int | None) -> Enrolment:
@@ -98,7 +98,7 @@ def start_enrolment(user: User, *, device_id: int | None) -> Enrolment:
     if device_id is not None:
         device = _totp_devices(user, confirmed=False).filter(pk=device_id).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+        device = AuthenticatorApp.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
     secret = base64.b32encode(device.bin_key).decode()
     qr = segno.make(device.config_url, error="m")
     svg = qr.svg_inline(scale=5, dark="#1d2733", light="#fff", title="QR code for your app")
@@ -162,7 +162,7 @@ def verify(*, user: User, code: str, ip_address: str | None) -> Check:
     """
     cleaned = _digits(code)
     recovery = not cleaned.isdigit()
-    model = StaticDevice if recovery else TOTPDevice
+    model = StaticDevice if recovery else AuthenticatorApp
     method = "recovery_code" if recovery else "app"
     devices = list(model.objects.devices_for_user(user, confirmed=True))
     # Held back after wrong codes: the code is not even tried (the right one

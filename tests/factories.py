@@ -8,9 +8,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.models import Assignment, User
+from core.models import Assignment, AuthenticatorApp, User
 from posts.models import Post, Tip
 from practices.models import Membership, PatientConsent, Platform, Practice, SocialAccount
 
@@ -56,7 +55,7 @@ def make_user(
     return user
 
 
-def give_app(user: User) -> TOTPDevice:
+def give_app(user: User) -> AuthenticatorApp:
     """A confirmed authenticator app for this person.
 
     It is also kept on the object as `user.otp_device`, as django-otp's own
@@ -64,12 +63,12 @@ def give_app(user: User) -> TOTPDevice:
     force_login (tests/conftest.py) then signs in with both factors, through
     django_otp.login() on this real device.
     """
-    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    device = AuthenticatorApp.objects.create(user=user, name="Authenticator app", confirmed=True)
     user.otp_device = device
     return device
 
 
-def totp_code(device: TOTPDevice) -> str:
+def totp_code(device: AuthenticatorApp) -> str:
     """The code the app shows now, or the next one when this one was used already
     (django-otp accepts each step once, and one step ahead)."""
     device.refresh_from_db()

@@ -225,3 +225,19 @@ def test_a_photo_or_its_rendering_cannot_be_replaced_in_the_admin(
     # Both can still be looked at.
     for name, pk in [("mediavariant", variant.pk), ("mediaasset", asset.pk)]:
         assert client.get(reverse(f"admin:posts_{name}_change", args=[pk])).status_code == 200
+
+
+def test_an_authenticator_app_is_removed_in_the_admin_audited_and_never_shown(
+    client, superuser, lead
+):
+    from core.models import AuditEvent, AuthenticatorApp
+
+    device = AuthenticatorApp.objects.get(user=lead)
+    client.force_login(superuser)
+    change = client.get(reverse("admin:agency_authenticatorapp_change", args=[device.pk]))
+    assert change.status_code == 200 and device.key not in change.text
+    url = reverse("admin:agency_authenticatorapp_delete", args=[device.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not AuthenticatorApp.objects.filter(pk=device.pk).exists()
+    removed = AuditEvent.objects.get(verb="two_factor_app_removed")
+    assert removed.actor == superuser and removed.object_id == str(lead.pk)

@@ -8,9 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.models import AuditEvent, User
+from core.models import AuditEvent, AuthenticatorApp, User
 from tests.factories import totp_code
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +38,7 @@ def test_the_lead_it_creates_reaches_the_dashboard_and_the_admin(client, monkeyp
     # A new lead sets up two-factor sign-in before any page opens.
     assert client.get(reverse("home")).url == reverse("two_factor_setup")
     client.get(reverse("two_factor_setup"))
-    app = TOTPDevice.objects.get(user=lead, confirmed=False)
+    app = AuthenticatorApp.objects.get(user=lead, confirmed=False)
     assert client.post(reverse("two_factor_setup"), {"code": totp_code(app)}).status_code == 200
     assert client.get(reverse("home")).url == reverse("dashboard")
     assert client.get(reverse("dashboard")).status_code == 200

@@ -16,9 +16,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.models import AuditEvent, User
+from core.models import AuditEvent, AuthenticatorApp, User
 from core.two_factor import _recovery_hash
 from posts.management.commands.demo_data import DEMO_PASSWORD
 from tests import factories
@@ -52,7 +51,7 @@ def enrol(client, user) -> list[str]:
     """Through the real pages: password, the setup page, a code from the new app."""
     password_step(client, user.username)
     client.get(SETUP)
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    device = AuthenticatorApp.objects.get(user=user, confirmed=False)
     response = client.post(SETUP, {"code": totp_code(device)})
     assert response.status_code == 200
     return recovery_codes(response.text)
@@ -171,7 +170,7 @@ def test_verification_is_audited_and_gives_a_new_session_key(client, strategist)
 def test_removing_the_app_ends_what_it_verified(client, strategist):
     client.force_login(strategist)
     assert client.get(reverse("dashboard")).status_code == 200
-    TOTPDevice.objects.filter(user=strategist).delete()
+    AuthenticatorApp.objects.filter(user=strategist).delete()
     # No app left: back to enrolment, even in a session that was verified.
     assert client.get(reverse("dashboard")).url.startswith(SETUP)
 
@@ -189,7 +188,7 @@ def test_an_agency_member_without_an_app_enrols_before_any_page(client, newcomer
 def test_the_setup_page_shows_a_qr_code_and_the_secret_without_javascript(client, newcomer):
     password_step(client, "newcomer")
     page = client.get(SETUP).text
-    device = TOTPDevice.objects.get(user=newcomer, confirmed=False)
+    device = AuthenticatorApp.objects.get(user=newcomer, confirmed=False)
     secret = base64.b32encode(device.bin_key).decode()
     assert '<svg role="img"' in page and "<title>QR code for your app</title>" in page
     assert " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) in page
@@ -198,7 +197,7 @@ def test_the_setup_page_shows_a_qr_code_and_the_secret_without_javascript(client
     assert page.count("<script") == 1  # base.html's htmx, nothing more
     # Reloading shows the same secret (a person may have scanned it already).
     assert secret[:8] in client.get(SETUP).text.replace(" ", "")
-    assert TOTPDevice.objects.filter(user=newcomer).count() == 1
+    assert AuthenticatorApp.objects.filter(user=newcomer).count() == 1
 
 
 def test_another_session_with_the_password_never_sees_the_secret_being_enrolled(client, newcomer):
@@ -206,7 +205,7 @@ def test_another_session_with_the_password_never_sees_the_secret_being_enrolled(
 
     password_step(client, "newcomer")
     client.get(SETUP)
-    ours = TOTPDevice.objects.get(user=newcomer, confirmed=False)
+    ours = AuthenticatorApp.objects.get(user=newcomer, confirmed=False)
     # Someone else who has the password opens the setup page meanwhile.
     intruder = SignInClient()
     password_step(intruder, "newcomer")
@@ -216,7 +215,7 @@ def test_another_session_with_the_password_never_sees_the_secret_being_enrolled(
 
     # The person confirms their own app: the secret the other session was shown dies.
     client.post(SETUP, {"code": totp_code(ours)})
-    assert list(TOTPDevice.objects.filter(user=newcomer)) == [ours]
+    assert list(AuthenticatorApp.objects.filter(user=newcomer)) == [ours]
     ours.refresh_from_db()
     assert ours.confirmed
 
@@ -224,7 +223,7 @@ def test_another_session_with_the_password_never_sees_the_secret_being_enrolled(
 def test_enrolment_confirms_the_app_and_shows_ten_recovery_codes_once(client, newcomer):
     codes = enrol(client, newcomer)
     assert len(codes) == 10 and len(set(codes)) == 10
-    assert TOTPDevice.objects.get(user=newcomer).confirmed
+    assert AuthenticatorApp.objects.get(user=newcomer).confirmed
     assert client.get(reverse("dashboard")).status_code == 200
     security = client.get(reverse("security")).text
     assert "10 unused recovery codes left" in security
@@ -239,7 +238,7 @@ def test_a_wrong_code_does_not_confirm_the_app(client, newcomer):
     client.get(SETUP)
     response = client.post(SETUP, {"code": "123456"})
     assert "That code did not match" in response.text
-    assert not TOTPDevice.objects.get(user=newcomer).confirmed
+    assert not AuthenticatorApp.objects.get(user=newcomer).confirmed
     assert client.get(reverse("dashboard")).url.startswith(SETUP)
     assert AuditEvent.objects.filter(verb="two_factor_failed", actor=newcomer).exists()
 
@@ -263,10 +262,10 @@ def test_moving_to_a_new_phone_replaces_the_old_app(client, strategist):
     old = strategist.otp_device
     client.force_login(strategist)
     client.get(SETUP)
-    new = TOTPDevice.objects.get(user=strategist, confirmed=False)
+    new = AuthenticatorApp.objects.get(user=strategist, confirmed=False)
     client.post(SETUP, {"code": totp_code(new)})
-    assert list(TOTPDevice.objects.filter(user=strategist)) == [new]
-    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+    assert list(AuthenticatorApp.objects.filter(user=strategist)) == [new]
+    assert not AuthenticatorApp.objects.filter(pk=old.pk).exists()
     assert AuditEvent.objects.get(verb="two_factor_enrolled").detail["replaced_app"] is True
 
 
@@ -361,3 +360,50 @@ def test_no_form_can_exempt_anyone(client, db):
     page = client.get(reverse("admin:agency_user_change", args=[boss.pk]))
     assert page.status_code == 200
     assert "two_factor_exempt" not in page.text
+
+
+# -- the app's secret, encrypted at rest ----------------------------------------------
+
+
+def stored_key(device: AuthenticatorApp) -> str:
+    """The key column as the database holds it (not through the model's field)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM agency_authenticatorapp WHERE id = %s", [device.pk])
+        return str(cursor.fetchone()[0])
+
+
+def test_the_apps_secret_is_encrypted_in_the_database(client, lead):
+    from core.fields import decrypt
+
+    device = AuthenticatorApp.objects.get(user=lead)
+    held = stored_key(device)
+    assert device.key not in held and len(device.key) == 40  # 20 bytes, hex
+    assert decrypt(held) == device.key
+    # And the app's codes still sign in.
+    password_step(client, "lead")
+    client.post(VERIFY, {"code": totp_code(device)})
+    assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_apps_enrolled_before_are_moved_to_the_encrypted_device(lead):
+    import importlib
+
+    from django.apps import apps
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    migration = importlib.import_module("core.migrations.0010_move_authenticator_apps")
+    AuthenticatorApp.objects.filter(user=lead).delete()
+    old = TOTPDevice.objects.create(user=lead, name="Authenticator app", confirmed=True, last_t=7)
+    TOTPDevice.objects.filter(pk=old.pk).update(created_at="2025-01-02T03:04:05Z")
+    migration.encrypt_apps(apps, None)
+    assert not TOTPDevice.objects.exists()
+    moved = AuthenticatorApp.objects.get(user=lead)
+    assert (moved.key, moved.name, moved.confirmed, moved.last_t) == (old.key, old.name, True, 7)
+    assert moved.created_at.year == 2025
+    assert old.key not in stored_key(moved)
+    # Back again, for a migration undone.
+    migration.decrypt_apps(apps, None)
+    assert TOTPDevice.objects.get(user=lead).key == old.key
+    assert not AuthenticatorApp.objects.exists()

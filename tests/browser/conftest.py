@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.models import AuthenticatorApp
 from tests.factories import totp_code
 
 CHROMIUM = "/usr/bin/chromium"
@@ -113,7 +113,7 @@ def log_in(page, base_url: str, username: str) -> None:
     with page.expect_navigation():
         page.click("button[type=submit]")
     if "/login/code/" in page.url:
-        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        device = AuthenticatorApp.objects.get(user__username=username, confirmed=True)
         page.fill("input[name=code]", totp_code(device))
         with page.expect_navigation():
             page.get_by_role("button", name="Continue").click()
