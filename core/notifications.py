@@ -151,6 +151,7 @@ def deliver(pk: int) -> bool:
         notification = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=pk, sent_at__isnull=True, delivery=Delivery.IMMEDIATE)
+            .exclude(recipient__is_active=False)  # held while the person's account is closed
             .select_related("practice", "recipient")
             .first()
         )
@@ -166,6 +167,7 @@ def send_due(*, now: datetime | None = None) -> int:
         Notification.objects.filter(
             sent_at__isnull=True, delivery=Delivery.IMMEDIATE, next_attempt_at__lte=now
         )
+        .exclude(recipient__is_active=False)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
@@ -181,7 +183,7 @@ def send_digests(*, now: datetime | None = None) -> int:
         .distinct()
     )
     sent = 0
-    for user in User.objects.filter(pk__in=waiting):
+    for user in User.objects.filter(pk__in=waiting, is_active=True):
         zone = ZoneInfo(user.time_zone or settings.TIME_ZONE)
         with transaction.atomic():
             items = list(

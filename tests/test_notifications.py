@@ -148,6 +148,15 @@ def test_the_e_mail_goes_to_the_persons_address_as_it_is_when_sent(strategist, p
     assert notification.address == "new-address@example.test"  # where it went
 
 
+def test_nothing_is_sent_to_a_person_whose_account_was_closed(strategist, practice):
+    notification = owe(strategist, practice)
+    strategist.is_active = False
+    strategist.save(update_fields=["is_active"])
+    assert sent_mail() == []
+    notification.refresh_from_db()
+    assert notification.sent_at is None  # held, not sent, while the account is closed
+
+
 def test_a_digest_gathers_a_persons_notifications_at_their_hour(strategist, practice, settings):
     settings.DIGEST_HOUR = 7
     strategist.time_zone = "America/Chicago"
