@@ -25,7 +25,7 @@ from posts import compliance, previews
 from posts.editor import content_of
 from posts.models import Approval, ApprovalLink, IllegalTransition, MediaAsset, Post, PostComment
 from practices.alerts import strategist_for
-from practices.models import PatientConsent, Platform, Practice
+from practices.models import PatientConsent, Platform, Practice, SocialAccount
 
 logger = logging.getLogger(__name__)
 
@@ -109,18 +109,75 @@ def recently_decided(practice: Practice) -> list[Post]:
 
 
 def review_of(post: Post) -> Review:
-    attachments = post.attachments()
-    consents = list(post.relied_consents())
-    content = content_of(post)
-    return Review(
-        post=post,
-        content_hash=post.content_hash(consents=consents, attachments=attachments),
-        previews=previews.for_content(content),
-        consents=consents,
-        findings=compliance.review(post, consents=consents, attachments=attachments),
-        notes=list(post.comments.select_related("author").order_by("-created_at")[:5]),
-        changes=changes_since_approval(post, [a.asset_id for a in attachments]),
-    )
+    return reviews_of([post])[0]
+
+
+def reviews_of(posts: list[Post]) -> list[Review]:
+    """Each post's review, in the same few queries however many posts there are
+    (the approval page shows every post waiting)."""
+    if not posts:
+        return []
+    ids = [post.pk for post in posts]
+    attachments = Post.attachments_of(ids)
+    relied = Post.relied_consents_of(posts)
+    targets: dict[int, list[SocialAccount]] = {pk: [] for pk in ids}
+    for row in (
+        Post.targets.through.objects.filter(post_id__in=ids)
+        .select_related("socialaccount")
+        .order_by("socialaccount__practice_id", "socialaccount__platform")  # the model's order
+    ):
+        targets[row.post_id].append(row.socialaccount)
+    attached: dict[int, list[PatientConsent]] = {pk: [] for pk in ids}
+    for link in (
+        Post.consents.through.objects.filter(post_id__in=ids)
+        .select_related("patientconsent")
+        .order_by("patientconsent__patient_label", "-patientconsent__signed_at")
+    ):
+        attached[link.post_id].append(link.patientconsent)
+    notes: dict[int, list[PostComment]] = {pk: [] for pk in ids}
+    for note in (
+        PostComment.objects.filter(post_id__in=ids).select_related("author").order_by("-created_at")
+    ):
+        notes[note.post_id].append(note)
+    # The last approval each post had before an edit voided it.
+    approved: dict[int, Approval] = {}
+    for approval in (
+        Approval.objects.filter(
+            post_id__in=ids, decision=Approval.Decision.APPROVED, voided_at__isnull=False
+        )
+        .exclude(snapshot={})
+        .order_by("post_id", "-created_at")
+    ):
+        approved.setdefault(approval.post_id, approval)
+    names: dict[int, dict[str, bool]] = {}
+    reviews = []
+    for post in posts:
+        photos, accounts, consents = attachments[post.pk], targets[post.pk], relied[post.pk]
+        if post.practice_id not in names:
+            names[post.practice_id] = compliance.patient_names(post.practice)
+        content = content_of(post, attachments=photos, targets=accounts, consents=attached[post.pk])
+        reviews.append(
+            Review(
+                post=post,
+                content_hash=post.content_hash(
+                    consents=consents, attachments=photos, accounts=accounts
+                ),
+                previews=previews.for_content(content),
+                consents=consents,
+                findings=compliance.review(
+                    post,
+                    consents=consents,
+                    attachments=photos,
+                    platforms=sorted({account.platform for account in accounts}),
+                    names=names[post.practice_id],
+                ),
+                notes=notes[post.pk][:5],
+                changes=changes_since(
+                    post, approved.get(post.pk), [photo.asset_id for photo in photos]
+                ),
+            )
+        )
+    return reviews
 
 
 WORDS = re.compile(r"\s+|[^\s]+")
@@ -142,13 +199,8 @@ def text_diff(old: str, new: str) -> list[tuple[str, str]]:
     return parts
 
 
-def changes_since_approval(post: Post, photo_ids: list[int]) -> Changes | None:
-    last = (
-        post.approvals.filter(decision=Approval.Decision.APPROVED, voided_at__isnull=False)
-        .exclude(snapshot={})
-        .order_by("-created_at")
-        .first()
-    )
+def changes_since(post: Post, last: Approval | None, photo_ids: list[int]) -> Changes | None:
+    """What changed since `last`, the post's last approval (voided by an edit), if any."""
     if last is None:
         return None
     snapshot = last.snapshot

@@ -166,7 +166,7 @@ def identifiers_in(text: str, *, practice: Practice, names: dict[str, bool]) -> 
     return findings
 
 
-def _patient_names(practice: Practice) -> dict[str, bool]:
+def patient_names(practice: Practice) -> dict[str, bool]:
     """Names from the practice's authorizations: may each be used in a post?
 
     All of the practice's authorizations, not only the post's: a patient's
@@ -208,13 +208,14 @@ def review(
     consents: list[PatientConsent] | None = None,
     attachments: list[PostMedia] | None = None,
     platforms: list[str] | None = None,
+    names: dict[str, bool] | None = None,
 ) -> list[Finding]:
     """Everything the compliance panel shows for this post.
 
     `at`: the moment the authorizations must still hold; the scheduled time
     (or now, if that is later). The other arguments save queries for callers
-    that have just read them, and let the editor review a post it has not
-    saved yet (its previews).
+    that have just read them (`names`: patient_names of the post's practice),
+    and let the editor review a post it has not saved yet (its previews).
     """
     now = timezone.now()
     at = at or max(post.scheduled_at or now, now)
@@ -226,7 +227,7 @@ def review(
             post, platforms=platforms, at=at, consents=consents, attachments=attachments
         )
     ]
-    findings += _identifier_findings(post)
+    findings += _identifier_findings(post, names)
     if post.is_testimonial:
         findings.append(
             Finding(
@@ -262,8 +263,9 @@ def authorization_problems(
     return [problem[0].upper() + problem[1:] + "." for problem in problems]
 
 
-def _identifier_findings(post: Post) -> list[Finding]:
-    names = _patient_names(post.practice)
+def _identifier_findings(post: Post, names: dict[str, bool] | None = None) -> list[Finding]:
+    if names is None:
+        names = patient_names(post.practice)
     texts = [("caption", post.caption)] + [
         (platform, text) for platform, text in sorted(post.overrides.items()) if text
     ]

@@ -94,21 +94,32 @@ class Saved:
     others_reopened: list[Post] = field(default_factory=list)
 
 
-def content_of(post: Post) -> Content:
-    """A saved post's content, as the editor form starts from it."""
-    attachments = post.attachments()
+def content_of(
+    post: Post,
+    *,
+    attachments: list[PostMedia] | None = None,
+    targets: list[SocialAccount] | None = None,
+    consents: list[PatientConsent] | None = None,
+) -> Content:
+    """A saved post's content, as the editor form starts from it.
+
+    `attachments`, `targets` and `consents` (those attached to the post): when
+    the caller has read them already, for several posts at once.
+    """
+    if attachments is None:
+        attachments = post.attachments()
     return Content(
         caption=post.caption,
         title=post.title,
         overrides=dict(post.overrides),
-        targets=list(post.targets.all()),
+        targets=list(post.targets.all()) if targets is None else targets,
         photos=[attachment.asset for attachment in attachments],
         alt_texts={attachment.asset_id: attachment.asset.alt_text for attachment in attachments},
         photo_choices={k: list(v) for k, v in post.photo_choices.items()},
         scheduled_at=post.scheduled_at,
         features_patient=post.features_patient,
         patient_uses=list(post.patient_uses),
-        consents=list(post.consents.all()),
+        consents=list(post.consents.all()) if consents is None else consents,
         is_testimonial=post.is_testimonial,
     )
 

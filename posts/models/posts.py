@@ -469,6 +469,34 @@ class Post(models.Model):
             rule |= Q(pk__in=Tip.objects.filter(pk=self.tip_id).values("consent_id"))
         return PatientConsent.objects.filter(rule)
 
+    @staticmethod
+    def relied_consents_of(posts: list[Post]) -> dict[int, list[PatientConsent]]:
+        """relied_consents() of each of these posts (the same rule), in two queries;
+        each post's list in the model's order (patient, then the newest signed)."""
+        relied: dict[int, dict[int, PatientConsent]] = {post.pk: {} for post in posts}
+        attached = Post.consents.through.objects.filter(post_id__in=relied).select_related(
+            "patientconsent"
+        )
+        for row in attached:
+            relied[row.post_id][row.patientconsent_id] = row.patientconsent
+        by_tip: dict[int, list[int]] = {}
+        for post in posts:
+            if post.tip_id:
+                by_tip.setdefault(post.tip_id, []).append(post.pk)
+        for tip in Tip.objects.filter(pk__in=by_tip, consent__isnull=False).select_related(
+            "consent"
+        ):
+            for pk in by_tip[tip.pk]:
+                assert tip.consent is not None  # filtered above
+                relied[pk][tip.consent.pk] = tip.consent
+        return {
+            pk: sorted(
+                consents.values(),
+                key=lambda consent: (consent.patient_label, -consent.signed_at.timestamp()),
+            )
+            for pk, consents in relied.items()
+        }
+
     @classmethod
     def relying_on(cls, consent: PatientConsent) -> models.QuerySet[Post]:
         """Posts that rely on an authorization (see relied_consents).
@@ -582,14 +610,23 @@ class Post(models.Model):
         Each is marked `came_with_consent` when its photo was sent in with a
         tip that has a patient's authorization (posts.compliance reads those).
         """
+        return Post.attachments_of([self.pk])[self.pk]
+
+    @staticmethod
+    def attachments_of(post_ids: list[int]) -> dict[int, list[PostMedia]]:
+        """attachments() of each of these posts, in one query."""
         came_with_consent = TipPhoto.objects.filter(
             asset_id=models.OuterRef("asset_id"), tip__consent__isnull=False
         )
-        return list(
-            self.postmedia_set.select_related("asset")
+        found: dict[int, list[PostMedia]] = {pk: [] for pk in post_ids}
+        for attachment in (
+            PostMedia.objects.filter(post_id__in=post_ids)
+            .select_related("asset")
             .annotate(came_with_consent=models.Exists(came_with_consent))
-            .order_by("position")
-        )
+            .order_by("post_id", "position")
+        ):
+            found[attachment.post_id].append(attachment)
+        return found
 
     def photos_for(self, platform: str, attachments: list[PostMedia]) -> list[PostMedia]:
         """The photos that go to this platform: all, or those chosen for it."""
@@ -604,12 +641,14 @@ class Post(models.Model):
         *,
         consents: list[PatientConsent] | None = None,
         attachments: list[PostMedia] | None = None,
+        accounts: list[SocialAccount] | None = None,
     ) -> str:
         """A fingerprint of exactly what would be published.
 
-        `consents` and `attachments`: the relied authorizations and the photos
-        when the caller has just read them (the publisher, once per attempt,
-        for all its checks and the upload), saving a query each.
+        `consents`, `attachments` and `accounts`: the relied authorizations, the
+        photos and the target accounts when the caller has just read them (the
+        publisher, once per attempt, for all its checks and the upload; the
+        approval page, for all its posts at once), saving a query each.
 
         An approval stores it; any change to a caption, a photo, its crop or
         alt text, the targets, or what it uses of a patient and under which
@@ -621,8 +660,11 @@ class Post(models.Model):
             [pm.asset.sha256, pm.asset.focal_x, pm.asset.focal_y, pm.asset.alt_text]
             for pm in attachments
         ]
-        # One query for both (this runs again at every publishing attempt).
-        target_rows = list(self.targets.values_list("pk", "platform"))
+        if accounts is None:
+            # One query for both (this runs again at every publishing attempt).
+            target_rows = list(self.targets.values_list("pk", "platform"))
+        else:
+            target_rows = [(account.pk, account.platform) for account in accounts]
         targets = sorted(pk for pk, _ in target_rows)
         platforms = sorted({platform for _, platform in target_rows})
         content = {

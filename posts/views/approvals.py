@@ -105,7 +105,7 @@ def _refused(request: HttpRequest) -> HttpResponse:
 
 
 def _page(request: HttpRequest, way: Way) -> HttpResponse:
-    reviews = [approvals.review_of(post) for post in approvals.pending_posts(way.practice)]
+    reviews = approvals.reviews_of(approvals.pending_posts(way.practice))
     for review in reviews:
         for preview in review.previews:
             preview.photo_urls = [way.photo_url(pk, preview.spec) for pk in preview.photo_ids]
