@@ -461,7 +461,8 @@ class Post(models.Model):
         its tip's when it was drafted from a tip that has one.
 
         `relying_on` is the same rule read the other way (a revocation uses
-        it, and `relying_on_any` the signed photo URLs): change them together.
+        it, and `relying_on_any` the signed photo URLs), `relied_consents_of`
+        the same for many posts (the approval page): change them together.
         """
         attached = Post.consents.through.objects.filter(post_id=self.pk).values("patientconsent_id")
         rule = Q(pk__in=attached)
