@@ -60,14 +60,20 @@ elif not SECRET_KEY or not FIELD_ENCRYPTION_KEY:
     _dev = _development_secrets()
     SECRET_KEY = SECRET_KEY or _dev["SECRET_KEY"]
     FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or _dev["FIELD_ENCRYPTION_KEY"]
-try:
-    Fernet(FIELD_ENCRYPTION_KEY.encode())
-except ValueError:
-    raise ImproperlyConfigured(
-        "FIELD_ENCRYPTION_KEY must be a Fernet key: 32 url-safe base64-encoded bytes "
-        "(make one with: python -c 'from cryptography.fernet import Fernet; "
-        "print(Fernet.generate_key().decode())')"
-    ) from None
+# Keys being rotated out: still read, never written (core/fields.py; `manage.py
+# reencrypt` writes everything under FIELD_ENCRYPTION_KEY, then remove them).
+FIELD_ENCRYPTION_OLD_KEYS = env.csv("FIELD_ENCRYPTION_OLD_KEYS", [])
+for _name, _key in [("FIELD_ENCRYPTION_KEY", FIELD_ENCRYPTION_KEY)] + [
+    ("FIELD_ENCRYPTION_OLD_KEYS", key) for key in FIELD_ENCRYPTION_OLD_KEYS
+]:
+    try:
+        Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{_name} must hold Fernet keys: 32 url-safe base64-encoded bytes each "
+            "(make one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')"
+        ) from None
 
 ALLOWED_HOSTS = env.csv("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.csv("CSRF_TRUSTED_ORIGINS", [])

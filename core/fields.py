@@ -1,8 +1,10 @@
 """Model fields that encrypt their value at rest.
 
-Platform tokens are stored as Fernet tokens (AES-128-CBC with HMAC-SHA256),
-so a database dump or a backup never holds a credential in clear. The key is
-FIELD_ENCRYPTION_KEY; rotating it means re-saving every row under the new key.
+Platform tokens and authenticator apps' secrets are stored as Fernet tokens
+(AES-128-CBC with HMAC-SHA256), so a database dump or a backup never holds a
+credential in clear. The key is FIELD_ENCRYPTION_KEY. To rotate it: the new
+key in FIELD_ENCRYPTION_KEY, the old one in FIELD_ENCRYPTION_OLD_KEYS (both
+are read meanwhile), `manage.py reencrypt`, then the old key removed.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -18,29 +20,35 @@ from django.db.models.expressions import Combinable, Expression
 
 
 @cache
-def _fernet(key: str) -> Fernet:
-    return Fernet(key.encode())
+def _keys(current: str, old: tuple[str, ...]) -> MultiFernet:
+    # MultiFernet encrypts with the first key and decrypts with any.
+    return MultiFernet([Fernet(key.encode()) for key in (current, *old)])
+
+
+def _fernet() -> MultiFernet:
+    return _keys(settings.FIELD_ENCRYPTION_KEY, tuple(settings.FIELD_ENCRYPTION_OLD_KEYS))
 
 
 def encrypt(value: str) -> str:
-    return _fernet(settings.FIELD_ENCRYPTION_KEY).encrypt(value.encode()).decode()
+    return _fernet().encrypt(value.encode()).decode()
 
 
 def decrypt(value: str) -> str:
     try:
-        return _fernet(settings.FIELD_ENCRYPTION_KEY).decrypt(value.encode()).decode()
+        return _fernet().decrypt(value.encode()).decode()
     except InvalidToken:
         raise ValueError(
-            "an encrypted field could not be decrypted with FIELD_ENCRYPTION_KEY"
+            "an encrypted field could not be decrypted with FIELD_ENCRYPTION_KEY "
+            "(or FIELD_ENCRYPTION_OLD_KEYS)"
         ) from None
 
 
 def encrypt_bytes(data: bytes) -> bytes:
-    return _fernet(settings.FIELD_ENCRYPTION_KEY).encrypt(data)
+    return _fernet().encrypt(data)
 
 
 def decrypt_bytes(data: bytes) -> bytes:
-    return _fernet(settings.FIELD_ENCRYPTION_KEY).decrypt(data)
+    return _fernet().decrypt(data)
 
 
 # django-stubs makes model fields generic over the values they take and give;

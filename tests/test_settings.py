@@ -59,7 +59,20 @@ def test_bad_boolean_names_the_variable():
 def test_bad_encryption_key_is_explained():
     result = _run({"FIELD_ENCRYPTION_KEY": "short", "SECRET_KEY": "x" * 60}, "check")
     assert result.returncode != 0
-    assert "FIELD_ENCRYPTION_KEY must be a Fernet key" in result.stderr
+    assert "FIELD_ENCRYPTION_KEY must hold Fernet keys" in result.stderr
+    from cryptography.fernet import Fernet
+
+    good = Fernet.generate_key().decode()
+    result = _run(
+        {
+            "FIELD_ENCRYPTION_KEY": good,
+            "FIELD_ENCRYPTION_OLD_KEYS": "short",
+            "SECRET_KEY": "x" * 60,
+        },
+        "check",
+    )
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_OLD_KEYS must hold Fernet keys" in result.stderr
 
 
 PLATFORMS = ("FACEBOOK", "INSTAGRAM", "LINKEDIN", "X", "GOOGLE_BUSINESS")
