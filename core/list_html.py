@@ -20,12 +20,11 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 __all__ = [
-    "MONTHS",
-    "WEEKDAYS",
     "day",
     "day_and_time",
     "escape",
     "html",
+    "person",
     "plural",
     "truncate",
     "url_template",
@@ -47,30 +46,31 @@ def url_template(name: str, *fields: str) -> str:
     return url
 
 
-# The date filter's "M" and "l" (the product speaks English).
-MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# The date filter's formats, with strftime as the rest of the code writes
+# dates (the product speaks English; nothing sets a locale).
 
 
 def day(moment: datetime, zone: tzinfo | None = None) -> str:
     """`3 Mar 2027`, the date filter's "j M Y": in `zone`, or the page's current zone."""
     local = timezone.localtime(moment, zone)
-    return f"{local.day} {MONTHS[local.month]} {local.year}"
+    return f"{local.day} {local:%b %Y}"
 
 
 def day_and_time(moment: datetime, zone: tzinfo | None = None) -> str:
     """`3 Mar 2027 09:30`, the date filter's "j M Y H:i"."""
     local = timezone.localtime(moment, zone)
-    return f"{local.day} {MONTHS[local.month]} {local.year} {local.hour:02d}:{local.minute:02d}"
+    return f"{local.day} {local:%b %Y %H:%M}"
 
 
 def weekday_day_time(moment: datetime, zone: tzinfo) -> str:
     """`Wed 3 Mar 2027, 09:30 EST`, the date filter's "D j M Y, H:i T", in `zone`."""
     local = moment.astimezone(zone)
-    return (
-        f"{WEEKDAYS[local.weekday()][:3]} {local.day} {MONTHS[local.month]} {local.year}, "
-        f"{local.hour:02d}:{local.minute:02d} {local.tzname()}"
-    )
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
+
+
+def person(first_name: str, last_name: str, username: str) -> str:
+    """A person as User.__str__ says them (the full name, or the username), from values."""
+    return f"{first_name} {last_name}".strip() or username
 
 
 def truncate(text: str, length: int) -> str:

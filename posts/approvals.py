@@ -108,10 +108,6 @@ def recently_decided(practice: Practice) -> list[Post]:
     )
 
 
-def review_of(post: Post) -> Review:
-    return reviews_of([post])[0]
-
-
 def reviews_of(posts: list[Post]) -> list[Review]:
     """Each post's review, in the same few queries however many posts there are
     (the approval page shows every post waiting)."""
@@ -119,7 +115,8 @@ def reviews_of(posts: list[Post]) -> list[Review]:
         return []
     ids = [post.pk for post in posts]
     attachments = Post.attachments_of(ids)
-    relied = Post.relied_consents_of(posts)
+    attached = Post.consents_of(ids)
+    relied = Post.relied_consents_of(posts, attached)
     targets: dict[int, list[SocialAccount]] = {pk: [] for pk in ids}
     for row in (
         Post.targets.through.objects.filter(post_id__in=ids)
@@ -127,13 +124,6 @@ def reviews_of(posts: list[Post]) -> list[Review]:
         .order_by("socialaccount__practice_id", "socialaccount__platform")  # the model's order
     ):
         targets[row.post_id].append(row.socialaccount)
-    attached: dict[int, list[PatientConsent]] = {pk: [] for pk in ids}
-    for link in (
-        Post.consents.through.objects.filter(post_id__in=ids)
-        .select_related("patientconsent")
-        .order_by("patientconsent__patient_label", "-patientconsent__signed_at")
-    ):
-        attached[link.post_id].append(link.patientconsent)
     notes: dict[int, list[PostComment]] = {pk: [] for pk in ids}
     for note in (
         PostComment.objects.filter(post_id__in=ids).select_related("author").order_by("-created_at")

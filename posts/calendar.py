@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from core import local_time
-from core.list_html import MONTHS, WEEKDAYS, url_template
+from core.list_html import url_template
 from core.models import User
 from posts import editor
 from posts.models import IllegalTransition, Post
@@ -115,10 +115,8 @@ class Day:
     @property
     def heading(self) -> SafeString:
         """`Mon 3 Mar`, after the full weekday for screen readers."""
-        weekday = WEEKDAYS[self.day.weekday()]
         return mark_safe(  # noqa: S308 (names and numbers of ours)
-            f'<span class="sr-only">{weekday} </span>'
-            f"{weekday[:3]} {self.day.day} {MONTHS[self.day.month]}"
+            f'<span class="sr-only">{self.day:%A} </span>{self.day:%a} {self.day.day} {self.day:%b}'
         )
 
     @property

@@ -14,6 +14,7 @@ from core.list_html import (
     day_and_time,
     escape,
     html,
+    person,
     plural,
     truncate,
     url_template,
@@ -59,9 +60,11 @@ def photos_of(tips: list[dict[str, Any]]) -> dict[int, list[int]]:
 def _sender(tip: dict[str, Any]) -> str:
     """Tip.submitter_display from the values."""
     if tip["submitted_by_id"]:
-        # User.__str__: the full name, or the username.
-        full = f"{tip['submitted_by__first_name']} {tip['submitted_by__last_name']}".strip()
-        return full or tip["submitted_by__username"]
+        return person(
+            tip["submitted_by__first_name"],
+            tip["submitted_by__last_name"],
+            tip["submitted_by__username"],
+        )
     return tip["submitter_name"] or "Anonymous"
 
 
@@ -128,9 +131,7 @@ def tip_cards(
 def _author(post: dict[str, Any]) -> str:
     if not post["author_id"]:
         return "—"
-    # User.__str__: the full name, or the username.
-    full = f"{post['author__first_name']} {post['author__last_name']}".strip()
-    return full or post["author__username"]
+    return person(post["author__first_name"], post["author__last_name"], post["author__username"])
 
 
 def post_rows(

@@ -187,6 +187,12 @@ def staff_practices(user: User) -> list[Practice]:
     return practices
 
 
+def doctor_practices(user: User) -> QuerySet[Practice]:
+    """The practices where this person is a doctor: whose posts they approve."""
+    roles = practice_roles(user) or {}
+    return Practice.objects.filter(id__in=[pid for pid, role in roles.items() if role == DOCTOR])
+
+
 def require_reviewer(user: User) -> None:
     """The approvals list: a practice's doctors, and the agency team."""
     roles = practice_roles(user)

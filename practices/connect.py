@@ -162,15 +162,9 @@ def disconnect(*, account: SocialAccount, by: User) -> None:
         )
 
 
-def health(account: SocialAccount, now: datetime | None = None) -> str:
-    """connected, expiring (within a week), needs_reconnect or disconnected."""
-    return health_of(
-        account.status, account.token_expires_at, tokens.refreshable(account), now or timezone.now()
-    )
-
-
 def health_of(status: str, expires_at: datetime | None, renews: bool, now: datetime) -> str:
-    """health() from the values a list reads (see account_list_values)."""
+    """An account's health: connected, expiring (within a week), needs_reconnect or
+    disconnected, from the values a list reads (see account_list_values)."""
     if status != SocialAccount.Status.CONNECTED:
         return status
     if not expires_at or renews:

@@ -471,15 +471,29 @@ class Post(models.Model):
         return PatientConsent.objects.filter(rule)
 
     @staticmethod
-    def relied_consents_of(posts: list[Post]) -> dict[int, list[PatientConsent]]:
-        """relied_consents() of each of these posts (the same rule), in two queries;
-        each post's list in the model's order (patient, then the newest signed)."""
-        relied: dict[int, dict[int, PatientConsent]] = {post.pk: {} for post in posts}
-        attached = Post.consents.through.objects.filter(post_id__in=relied).select_related(
-            "patientconsent"
-        )
-        for row in attached:
-            relied[row.post_id][row.patientconsent_id] = row.patientconsent
+    def consents_of(post_ids: list[int]) -> dict[int, list[PatientConsent]]:
+        """The authorizations attached to each of these posts, in the model's order
+        (patient, then the newest signed), in one query."""
+        attached: dict[int, list[PatientConsent]] = {pk: [] for pk in post_ids}
+        for link in (
+            Post.consents.through.objects.filter(post_id__in=post_ids)
+            .select_related("patientconsent")
+            .order_by("patientconsent__patient_label", "-patientconsent__signed_at")
+        ):
+            attached[link.post_id].append(link.patientconsent)
+        return attached
+
+    @staticmethod
+    def relied_consents_of(
+        posts: list[Post], attached: dict[int, list[PatientConsent]] | None = None
+    ) -> dict[int, list[PatientConsent]]:
+        """relied_consents() of each of these posts (the same rule), each in the model's
+        order. `attached`: consents_of these posts, when the caller has read them."""
+        if attached is None:
+            attached = Post.consents_of([post.pk for post in posts])
+        relied = {
+            pk: {consent.pk: consent for consent in consents} for pk, consents in attached.items()
+        }
         by_tip: dict[int, list[int]] = {}
         for post in posts:
             if post.tip_id:

@@ -137,10 +137,8 @@ def _page(request: HttpRequest, way: Way) -> HttpResponse:
 def approval_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A signed-in doctor's approvals: the practice's page, or a choice of practices."""
     access.require_reviewer(request.user)
-    roles = access.practice_roles(request.user) or {}
-    doctor_of = [pid for pid, role in roles.items() if role == access.DOCTOR]
     practices = list(
-        Practice.objects.filter(pk__in=doctor_of)
+        access.doctor_practices(request.user)
         .annotate(waiting=Count("posts", filter=Q(posts__status=Post.Status.IN_REVIEW)))
         .order_by("name")
     )
