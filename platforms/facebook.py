@@ -23,7 +23,7 @@ from platforms.base import (
     metrics_each,
 )
 from platforms.errors import PlatformError, ReconnectNeeded
-from platforms.graph import GraphAPI, insight_values
+from platforms.graph import GraphAPI, account_figures, insight_values
 from platforms.oauth import token_body, token_set
 
 SCOPES = (
@@ -180,20 +180,7 @@ class FacebookClient:
         return metrics_each(self, account, platform_ids)
 
     def account_metrics(self, account: Account) -> AccountMetrics:
-        token = account.access_token
-        page = self.graph.call(
-            "GET", f"/{account.external_id}", token, params={"fields": "followers_count"}
-        )
-        insights = self.graph.call(
-            "GET",
-            f"/{account.external_id}/insights",
-            token,
-            params={"metric": "page_total_media_view_unique", "period": "day"},
-        )
-        return AccountMetrics(
-            followers=_maybe_int(page.get("followers_count")),
-            reach=_maybe_int(insight_values(insights).get("page_total_media_view_unique")),
-        )
+        return account_figures(self.graph, account, "page_total_media_view_unique")
 
     # --- connecting --------------------------------------------------------------
 

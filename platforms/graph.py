@@ -18,7 +18,7 @@ from platforms._http import (
     json_body,
     retry_after_header,
 )
-from platforms.base import ClientConfig
+from platforms.base import Account, AccountMetrics, ClientConfig
 from platforms.errors import (
     NO_ID,
     SERVER_ERROR,
@@ -71,6 +71,23 @@ def insight_values(body: dict[str, Any]) -> dict[str, Any]:
         row.get("name"): (row.get("values") or [{}])[-1].get("value")
         for row in body.get("data") or []
     }
+
+
+def account_figures(graph: GraphAPI, account: Account, reach_metric: str) -> AccountMetrics:
+    """A Facebook Page's or an Instagram account's followers (the node's
+    followers_count) and its reach of the day (`reach_metric`, a daily insight)."""
+    token = account.access_token
+    node = graph.call("GET", f"/{account.external_id}", token, params={"fields": "followers_count"})
+    insights = graph.call(
+        "GET",
+        f"/{account.external_id}/insights",
+        token,
+        params={"metric": reach_metric, "period": "day"},
+    )
+    return AccountMetrics(
+        followers=_int(node.get("followers_count")),
+        reach=_int(insight_values(insights).get(reach_metric)),
+    )
 
 
 def _int(value: Any) -> int | None:

@@ -36,7 +36,7 @@ from platforms.errors import (
     TransientError,
     said,
 )
-from platforms.graph import GraphAPI, GraphError, insight_values
+from platforms.graph import GraphAPI, GraphError, account_figures, insight_values
 from platforms.oauth import request_token, token_body, token_set
 
 SCOPES = (
@@ -261,22 +261,7 @@ class InstagramClient:
         return metrics_each(self, account, platform_ids)
 
     def account_metrics(self, account: Account) -> AccountMetrics:
-        token = account.access_token
-        profile = self.graph.call(
-            "GET", f"/{account.external_id}", token, params={"fields": "followers_count"}
-        )
-        insights = self.graph.call(
-            "GET",
-            f"/{account.external_id}/insights",
-            token,
-            params={"metric": "reach", "period": "day"},
-        )
-        reach = insight_values(insights).get("reach")
-        followers = profile.get("followers_count")
-        return AccountMetrics(
-            followers=followers if isinstance(followers, int) else None,
-            reach=reach if isinstance(reach, int) else None,
-        )
+        return account_figures(self.graph, account, "reach")
 
     # --- connecting --------------------------------------------------------------
 
