@@ -14,9 +14,14 @@ from typing import Any
 from gunicorn.glogging import Logger
 
 from agency import env
+from agency.startup import settings_or_exit
 
 # The one rule for secret paths, shared with the application's log filter.
 from core.logging import RedactSecrets, redact
+
+# A configuration production refuses is said here, once, by the master: not
+# as a traceback from every worker followed by HaltServer.
+settings_or_exit()
 
 
 # gunicorn has no types, so Logger is Any: an error only under strict's
@@ -55,3 +60,6 @@ bind = "0.0.0.0:8000"
 forwarded_allow_ips = ",".join(str(network) for network in env.networks("TRUSTED_PROXIES", []))
 workers = 3
 timeout = 60
+# On SIGTERM (`docker stop`) requests under way get this long to finish; the
+# compose file's stop_grace_period for web is longer, or Docker kills first.
+graceful_timeout = 30

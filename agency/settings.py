@@ -2,7 +2,9 @@
 
 With nothing set, the quick start runs on SQLite and an embedded Redis, with
 secrets generated once into var/ (never committed). With DJANGO_ENV=production
-it refuses to start without SECRET_KEY, FIELD_ENCRYPTION_KEY and ALLOWED_HOSTS.
+it refuses to start with anything that would hurt a live, HIPAA-bound site:
+each refusal is gathered while the settings are read and all are said at the
+end in one message, which manage.py and gunicorn print once (agency/startup.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ from typing import Any
 
 import dj_database_url
 from cryptography.fernet import Fernet
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -25,6 +32,11 @@ VAR_DIR = Path(env.string("VAR_DIR", str(BASE_DIR / "var")))
 DJANGO_ENV = env.choice("DJANGO_ENV", "development", {"development", "production", "test"})
 PRODUCTION = DJANGO_ENV == "production"
 DEBUG = env.boolean("DEBUG", not PRODUCTION)
+# What production refuses; a deployer fixes them all in one go.
+_refusals: list[str] = []
+if PRODUCTION and DEBUG:
+    # Django's technical error pages show request data: patients' names in a HIPAA app.
+    _refusals.append("DEBUG must be off in production (unset DEBUG)")
 
 
 def _development_secrets() -> dict[str, str]:
@@ -47,15 +59,34 @@ def _development_secrets() -> dict[str, str]:
 SECRET_KEY = env.string("SECRET_KEY", "")
 FIELD_ENCRYPTION_KEY = env.string("FIELD_ENCRYPTION_KEY", "")
 if PRODUCTION:
-    missing = [
+    _missing = [
         name
-        for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "ALLOWED_HOSTS")
+        for name in (
+            "SECRET_KEY",
+            "FIELD_ENCRYPTION_KEY",
+            "ALLOWED_HOSTS",
+            "SITE_URL",
+            "DATABASE_URL",
+            "REDIS_URL",
+        )
         if not env.raw(name)
     ]
-    if missing:
-        raise ImproperlyConfigured(
-            f"DJANGO_ENV=production needs {', '.join(missing)} in the environment"
+    if _missing:
+        _refusals.append(f"set {', '.join(_missing)} in the environment")
+    if SECRET_KEY and (
+        len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+    ):
+        # Django's own check (security.W009) only warns, and only under --deploy.
+        _refusals.append(
+            f"SECRET_KEY must have at least {SECRET_KEY_MIN_LENGTH} characters, "
+            f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} of them different, and not start with "
+            f"{SECRET_KEY_INSECURE_PREFIX!r} (make one with: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))')"
         )
+    # A stand-in until the refusal is said, so the checks below still run.
+    FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or Fernet.generate_key().decode()
 elif not SECRET_KEY or not FIELD_ENCRYPTION_KEY:
     _dev = _development_secrets()
     SECRET_KEY = SECRET_KEY or _dev["SECRET_KEY"]
@@ -80,6 +111,11 @@ CSRF_TRUSTED_ORIGINS = env.csv("CSRF_TRUSTED_ORIGINS", [])
 # The public address of this site: links in e-mails and the media URLs that
 # Instagram and Google fetch.
 SITE_URL = env.url("SITE_URL", "http://127.0.0.1:8000")
+if PRODUCTION and env.raw("SITE_URL") and not SITE_URL.startswith("https://"):
+    # Approval links are keys to a practice's page: never sent for plain HTTP.
+    _refusals.append(f"SITE_URL must be the site's https:// address; got {SITE_URL!r}")
+if PRODUCTION and "*" in ALLOWED_HOSTS:
+    _refusals.append("ALLOWED_HOSTS must name the site's hosts, not '*'")
 
 INSTALLED_APPS = [
     # Django's admin with a site for superusers only (agency/admin_site.py).
@@ -102,6 +138,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz answered first, before the Host header is read (agency/health.py says why).
+    "agency.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -155,13 +193,16 @@ DATABASES = {
 # a cursor fetched in three round trips instead of one. (Also what a pooler in
 # transaction mode needs.)
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    # Unset, it would be the SQLite file inside the container, gone with it
+    # (said above with the other missing variables).
+    if env.raw("DATABASE_URL"):
+        _refusals.append("DATABASE_URL must point at PostgreSQL (postgres://...)")
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The quick start runs web, worker and cron on one file: wait for locks,
     # and take the write lock at BEGIN so two writers never deadlock.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production")
 
 REDIS_URL = env.string("REDIS_URL", f"unix://{VAR_DIR / 'redis.sock'}?db=0")
 RQ_QUEUES: dict[str, dict[str, Any]] = {
@@ -231,8 +272,8 @@ if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
     # Approval links, reminders and failure alerts go by e-mail: in production
     # an SMTP server must be named, or e-mail would silently go nowhere.
     if PRODUCTION and not env.raw("EMAIL_HOST"):
-        raise ImproperlyConfigured(
-            "DJANGO_ENV=production sends e-mail over SMTP: set EMAIL_HOST (and EMAIL_PORT, "
+        _refusals.append(
+            "production sends e-mail over SMTP: set EMAIL_HOST (and EMAIL_PORT, "
             "EMAIL_HOST_USER, EMAIL_HOST_PASSWORD as your provider needs)"
         )
     MAILERS["default"]["OPTIONS"] = {
@@ -243,9 +284,19 @@ if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
         "use_tls": env.boolean("EMAIL_USE_TLS", False),
         "timeout": 20,
     }
-if PRODUCTION and MAILERS["default"]["BACKEND"] == "core.mailbox.MailboxBackend":
-    raise ImproperlyConfigured(
-        "the demo mailbox keeps e-mail instead of sending it: not in production"
+# Backends that keep, print or drop e-mail instead of sending it. An approval
+# link opens a practice's approval page: it must not land in a log or a file.
+_NOT_SENDING = {
+    "core.mailbox.MailboxBackend": "the demo mailbox keeps e-mail",
+    "django.core.mail.backends.console.EmailBackend": "the console backend prints e-mail",
+    "django.core.mail.backends.filebased.EmailBackend": "the file backend writes e-mail to disk",
+    "django.core.mail.backends.locmem.EmailBackend": "the memory backend keeps e-mail",
+    "django.core.mail.backends.dummy.EmailBackend": "the dummy backend drops e-mail",
+}
+if PRODUCTION and MAILERS["default"]["BACKEND"] in _NOT_SENDING:
+    _refusals.append(
+        f"EMAIL_BACKEND: {_NOT_SENDING[MAILERS['default']['BACKEND']]} instead of sending "
+        "it, approval links and all; production sends over SMTP (unset EMAIL_BACKEND)"
     )
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Rounds <rounds@localhost>")
 # The agency's name, in every e-mail and on printed pages.
@@ -275,8 +326,6 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", PRODUCTION)
-# The health check comes from inside the stack, over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
@@ -290,8 +339,8 @@ TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES", [])
 if SECURE_SSL_REDIRECT and PRODUCTION and not TRUSTED_PROXIES:
     # With no proxy believed, no request looks like HTTPS and every one would
     # be redirected to HTTPS again, for ever.
-    raise ImproperlyConfigured(
-        "DJANGO_ENV=production redirects to HTTPS behind a TLS proxy: set TRUSTED_PROXIES "
+    _refusals.append(
+        "production redirects to HTTPS behind a TLS proxy: set TRUSTED_PROXIES "
         "to the proxy's address (or SECURE_SSL_REDIRECT=false if TLS ends here)"
     )
 SECURE_REFERRER_POLICY = "same-origin"
@@ -346,13 +395,13 @@ if PRODUCTION:
         or env.raw(f"{platform.upper()}_{part}") == PLACEHOLDER_CLIENT_SECRET
     ]
     if _unset:
-        raise ImproperlyConfigured(
-            "DJANGO_ENV=production needs each platform's OAuth app: set "
+        _refusals.append(
+            "production needs each platform's OAuth app: set "
             + ", ".join(_unset)
             + " (the placeholders work with the sandbox only)"
         )
 if PRODUCTION and SANDBOX_URL:
-    raise ImproperlyConfigured("SANDBOX_URL must not be set in production")
+    _refusals.append("SANDBOX_URL must not be set in production")
 
 # Publishing.
 PUBLISH_MAX_ATTEMPTS = env.integer("PUBLISH_MAX_ATTEMPTS", 6, minimum=1)
@@ -447,3 +496,8 @@ LOGGING = {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }
+
+if _refusals:
+    raise ImproperlyConfigured(
+        "DJANGO_ENV=production refuses to start:\n" + "\n".join(f"- {r}" for r in _refusals)
+    )

@@ -11,7 +11,6 @@ from agency.admin_site import superusers_only
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("healthz", views.healthz, name="healthz"),
     path("practices/<slug:slug>/", views.practice_detail, name="practice_detail"),
     # -- sign-in (agency/signin.py): throttled password, two factors, security page
     path("login/", signin.login, name="login"),

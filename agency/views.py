@@ -1,23 +1,20 @@
 """The project's own pages: where each person lands, the agency's dashboard, a practice's
-overview (they bring the apps together), and the health check."""
+overview (they bring the apps together). The health check is agency/health.py."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core import mailbox
@@ -248,29 +245,4 @@ def practice_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
             "calendar_url": settings.SITE_URL.rstrip("/")
             + reverse("calendar_feed", args=[practice.calendar_token]),
         },
-    )
-
-
-@require_GET
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and Redis reachability, for the load balancer and compose."""
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"unreachable: {type(exc).__name__}"
-    try:
-        client = redis.Redis.from_url(
-            settings.RQ_QUEUES["default"]["URL"], socket_connect_timeout=2, socket_timeout=2
-        )
-        client.ping()
-        checks["redis"] = "ok"
-    except Exception as exc:
-        checks["redis"] = f"unreachable: {type(exc).__name__}"
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unhealthy", **checks}, status=200 if healthy else 503
     )

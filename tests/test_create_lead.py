@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -61,3 +65,28 @@ def test_an_existing_username_is_refused(lead, monkeypatch):
     monkeypatch.setenv("ROUNDS_LEAD_PASSWORD", PASSWORD)
     with pytest.raises(CommandError, match="exists already"):
         call_command("create_lead", "--username", "LEAD", "--email", "x@a.example", "--no-input")
+
+
+def test_without_a_terminal_it_says_how_to_run_it_and_creates_nobody():
+    # What `docker compose exec -T web python manage.py create_lead ...` does:
+    # no terminal, standard input at its end. Once an EOFError traceback.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "create_lead",
+            "--username",
+            "dana",
+            "--email",
+            "d@a.example",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "EOFError" not in result.stderr
+    assert "run with --no-input and the password in ROUNDS_LEAD_PASSWORD" in result.stderr

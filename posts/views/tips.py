@@ -31,13 +31,22 @@ from practices.services import MAX_CONSENT_DOCUMENT_BYTES, rotate_tip_link
 # -- sending one ---------------------------------------------------------------
 
 
+def tip_request_limit() -> int:
+    """The largest tip request taken: its photos, a signed form, and a megabyte for the rest.
+
+    The TLS proxy in front must let at least this much through (docs/deploy.md),
+    or a large tip meets the proxy's bare 413 instead of the form's own message.
+    """
+    return settings.MAX_TIP_BYTES + MAX_CONSENT_DOCUMENT_BYTES + 1024 * 1024
+
+
 def _body_too_large(request: HttpRequest) -> bool:
     """More than a tip's photos and a signed form can add up to, by the request's own count."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return False
-    return length > settings.MAX_TIP_BYTES + MAX_CONSENT_DOCUMENT_BYTES + 1024 * 1024
+    return length > tip_request_limit()
 
 
 def _tip_forms(

@@ -6,12 +6,16 @@ lead role (every practice).
 
     manage.py create_lead --username dana --email dana@agency.example
     ROUNDS_LEAD_PASSWORD=... manage.py create_lead --username dana --email ... --no-input
+
+Without a terminal (`docker compose exec -T`, a script) the password cannot be
+typed: the command says to use --no-input instead of failing on end of input.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
+import sys
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -39,6 +43,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not options["no_input"] and not sys.stdin.isatty():
+            raise CommandError(
+                "No terminal to type the password in: run with --no-input and the password "
+                f"in {PASSWORD_VARIABLE} (docker compose exec -e {PASSWORD_VARIABLE} web "
+                "python manage.py create_lead ... --no-input); nothing was created."
+            )
         username, email = options["username"].strip(), options["email"].strip().lower()
         if User.objects.filter(username__iexact=username).exists():
             raise CommandError(f"A user named {username!r} exists already.")
