@@ -46,7 +46,7 @@ class Command(BaseCommand):
         if not options["no_input"] and not sys.stdin.isatty():
             raise CommandError(
                 "No terminal to type the password in: run with --no-input and the password "
-                f"in {PASSWORD_VARIABLE} (docker compose exec -e {PASSWORD_VARIABLE} web "
+                f"in {PASSWORD_VARIABLE} (docker compose exec -T -e {PASSWORD_VARIABLE} web "
                 "python manage.py create_lead ... --no-input); nothing was created."
             )
         username, email = options["username"].strip(), options["email"].strip().lower()
