@@ -176,10 +176,6 @@ TEMPLATES = [
     },
 ]
 
-# Widgets, options and error lists written in Python (core/form_renderer.py):
-# the same HTML as Django's templates, at a fraction of the cost.
-FORM_RENDERER = "core.form_renderer.FormRenderer"
-
 # Databases: DATABASE_URL, or SQLite in var/ for the quick start.
 DATABASES = {
     "default": dj_database_url.parse(

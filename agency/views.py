@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -232,9 +231,6 @@ def practice_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
                 connect.account_list_values(access.accounts_visible_to(request.user)).filter(
                     practice=practice
                 ),
-                show_practice=False,
-                can_connect=request.user.is_agency_lead,
-                csrf_token=get_token(request),
             ),
             "platforms": Platform.choices,
             "can_connect": request.user.is_agency_lead,

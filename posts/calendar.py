@@ -9,19 +9,18 @@ hour on the new day is refused with the reason (core.local_time).
 from __future__ import annotations
 
 import calendar as stdlib_calendar
-import html
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 
 from core import local_time
-from core.list_html import url_template
 from core.models import User
+from core.row_urls import url_template
 from posts import editor
 from posts.models import IllegalTransition, Post
 from practices.models import Platform
@@ -47,81 +46,31 @@ PLATFORM_SHORT = {
 }
 
 
-def chip_html(
-    *,
-    pk: int,
-    title: str,
-    status: str,
-    version: int,
-    time_shown: str,
-    platforms: list[tuple[str, str]],
-    practice_name: str,
-    day: str,
-    urls: ChipUrls,
-) -> SafeString:
-    # The standard library's escape: every value below goes through it (Django's
-    # format_html costs several times as much per value, and a month has hundreds
-    # of chips).
-    e = html.escape
-    movable = status in urls.movable
-    marks = " ".join(f'<abbr title="{e(label)}">{e(mark)}</abbr>' for mark, label in platforms)
-    practice = f' <span class="muted">{e(practice_name)}</span>' if urls.all else ""
-    move = drag = ""
-    if movable:
-        drag = f' draggable="true" data-move="move-{pk}"'
-        move = (
-            f'<details><summary>Move</summary><form method="post" '
-            f'action="{e(urls.move.format(pk=pk))}" id="move-{pk}" class="move-form">'
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(urls.csrf_token)}">'
-            f'<input type="hidden" name="version" value="{int(version)}">'
-            f'<input type="hidden" name="next" value="{e(urls.next)}">'
-            f'<label>To <input type="date" name="date" value="{e(day)}" required></label> '
-            '<button type="submit">Move</button></form></details>'
-        )
-    label = Post.Status(status).label
-    return mark_safe(  # noqa: S308 (every value above is escaped)
-        f'<li class="chip {e(status)}"{drag}><a href="{e(urls.edit.format(pk=pk))}">'
-        f"{e(time_shown)} {e(title)}</a> "
-        f'<span class="badge {e(status)}">{e(str(label))}</span> '
-        f'<span class="platforms">{marks}</span>{practice}{move}</li>'
-    )
-
-
-@dataclass(frozen=True)
-class ChipUrls:
-    """What every chip of a page shares: its URLs (by id), the form token, the way back."""
-
-    edit: str
-    move: str
-    csrf_token: str
-    next: str
-    all: bool  # the calendar of all practices: each chip names its practice
-    movable: frozenset[str]
+# A month's day shows this many chips, then "+k more" (the week view shows all):
+# a page costs what it shows, however busy the month.
+MONTH_CHIPS_PER_DAY = 4
 
 
 @dataclass
 class Day:
     day: date
     in_range: bool
-    # Each post's chip, its HTML put together by chip_html: a month of 15
-    # practices has hundreds, and the template language would spend most of
-    # the page's time on them.
-    posts: list[SafeString] = field(default_factory=list)
+    # Each post's chip as values, in time order (posts/calendar.html writes them).
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    # How many of them the page shows (None: all).
+    limit: int | None = None
 
     @property
     def iso(self) -> str:
         return self.day.isoformat()
 
     @property
-    def heading(self) -> SafeString:
-        """`Mon 3 Mar`, after the full weekday for screen readers."""
-        return mark_safe(  # noqa: S308 (names and numbers of ours)
-            f'<span class="sr-only">{self.day:%A} </span>{self.day:%a} {self.day.day} {self.day:%b}'
-        )
+    def shown(self) -> list[dict[str, Any]]:
+        return self.posts if self.limit is None else self.posts[: self.limit]
 
     @property
-    def chips(self) -> SafeString:
-        return mark_safe("".join(self.posts))  # noqa: S308 (each chip escapes its values)
+    def more(self) -> int:
+        return len(self.posts) - len(self.shown)
 
     @property
     def is_today(self) -> bool:
@@ -146,11 +95,12 @@ def days_with_posts(
     days: list[date],
     *,
     in_range: tuple[date, date],
-    csrf_token: str = "",
-    next_url: str = "",
-    all_practices: bool = True,
+    limit: int | None = None,
 ) -> list[Day]:
-    """The days, each with its posts' chips (in time order), in two queries."""
+    """The days, each with its posts' chips (in time order), in two queries.
+
+    With a limit, each day shows that many chips and counts the rest.
+    """
     # A margin of a day each side: every practice's clock differs from UTC by less.
     start = datetime.combine(days[0] - timedelta(days=1), time.min, tzinfo=ZoneInfo("UTC"))
     end = datetime.combine(days[-1] + timedelta(days=2), time.min, tzinfo=ZoneInfo("UTC"))
@@ -176,16 +126,9 @@ def days_with_posts(
         .values_list("post_id", "socialaccount__platform")
     ):
         targets.setdefault(post_id, []).append(platform)
-    by_day = {d: Day(d, in_range[0] <= d <= in_range[1]) for d in days}
+    by_day = {d: Day(d, in_range[0] <= d <= in_range[1], limit=limit) for d in days}
     # The URLs differ by the post's id only: reversed once, filled in per chip.
-    urls = ChipUrls(
-        edit=url_template("post_edit", "pk"),
-        move=url_template("post_move", "pk"),
-        csrf_token=csrf_token,
-        next=next_url,
-        all=all_practices,
-        movable=frozenset(str(status) for status in MOVABLE),
-    )
+    edit_url, move_url = url_template("post_edit", "pk"), url_template("post_move", "pk")
     labels = dict(Platform.choices)
     zones: dict[str, ZoneInfo] = {}
     for pk, title, status, version, scheduled_at, practice_name, zone in found:
@@ -194,20 +137,24 @@ def days_with_posts(
         day = by_day.get(local.date())
         if day is None:
             continue
-        html = chip_html(
-            pk=pk,
-            title=title or f"Post #{pk}",
-            status=status,
-            version=version,
-            time_shown=f"{local:%H:%M}",
-            platforms=[
-                (PLATFORM_SHORT.get(p, p), str(labels.get(p, ""))) for p in targets.get(pk, [])
-            ],
-            practice_name=practice_name,
-            day=day.iso,
-            urls=urls,
+        day.posts.append(
+            {
+                "pk": pk,
+                "label": title or f"Post #{pk}",  # Post.__str__
+                "status": status,
+                "status_label": Post.Status(status).label,
+                "version": version,
+                "time": f"{local:%H:%M}",
+                "platforms": [
+                    {"mark": PLATFORM_SHORT.get(p, p), "label": labels.get(p, "")}
+                    for p in targets.get(pk, [])
+                ],
+                "practice_name": practice_name,
+                "movable": status in MOVABLE,
+                "edit_url": edit_url.format(pk=pk),
+                "move_url": move_url.format(pk=pk),
+            }
         )
-        day.posts.append(html)
     return list(by_day.values())
 
 

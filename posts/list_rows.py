@@ -1,6 +1,8 @@
-"""The rows of the tip inbox and the post list, put together in Python.
+"""What each card of the tip inbox and each row of the post list shows, read as values.
 
-See core.list_html for why; every value below goes through `escape`.
+The rows are plain dicts (no model object per row, one reverse per page for
+their URLs); the templates write the HTML (posts/tip_inbox.html,
+posts/post_list.html), escaping every value.
 """
 
 from __future__ import annotations
@@ -8,18 +10,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.utils.safestring import SafeString
-
-from core.list_html import (
-    day_and_time,
-    escape,
-    html,
-    person,
-    plural,
-    truncate,
-    url_template,
-    weekday_day_time,
-)
+from core.row_urls import url_template
 from posts.models import Post, Tip, TipPhoto
 from practices.models import Platform
 
@@ -57,6 +48,11 @@ def photos_of(tips: list[dict[str, Any]]) -> dict[int, list[int]]:
     return photos
 
 
+def person(first_name: str, last_name: str, username: str) -> str:
+    """A person as User.__str__ says them (the full name, or the username), from values."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 def _sender(tip: dict[str, Any]) -> str:
     """Tip.submitter_display from the values."""
     if tip["submitted_by_id"]:
@@ -68,10 +64,8 @@ def _sender(tip: dict[str, Any]) -> str:
     return tip["submitter_name"] or "Anonymous"
 
 
-def tip_cards(
-    tips: list[dict[str, Any]], *, photos: dict[int, list[int]], zone: ZoneInfo
-) -> SafeString:
-    """The inbox's cards: photos, kind, status, patient, sender, excerpt and what to do.
+def tip_cards(tips: list[dict[str, Any]], *, photos: dict[int, list[int]]) -> list[dict[str, Any]]:
+    """The inbox's cards: photos, kind, status, patient, sender, and where its links go.
 
     The tips are TIP_CARD_FIELDS values, their photos from photos_of.
     """
@@ -80,52 +74,27 @@ def tip_cards(
     draft_url = url_template("post_new") + "?tip={pk}"
     kinds = dict(Tip.Kind.choices)
     statuses = dict(Tip.Status.choices)
-    parts = []
+    cards = []
     for tip in tips:
-        pk, status = tip["pk"], tip["status"]
-        assets = photos.get(pk, [])
-        thumbnails = "".join(
-            f'<img src="{escape(thumbnail_url.format(pk=asset_id, spec="thumbnail"))}" '
-            'alt="" loading="lazy" width="72" height="72">'
-            for asset_id in assets[:3]
+        assets = photos.get(tip["pk"], [])
+        cards.append(
+            {
+                **tip,
+                "url": tip_url.format(pk=tip["pk"]),
+                "draft_url": draft_url.format(pk=tip["pk"])
+                if tip["status"] == Tip.Status.NEW
+                else "",
+                "thumbnails": [
+                    thumbnail_url.format(pk=asset_id, spec="thumbnail") for asset_id in assets[:3]
+                ],
+                "photo_count": len(assets),
+                "kind_label": kinds.get(tip["kind"], tip["kind"]),
+                "status_label": statuses.get(tip["status"], tip["status"]),
+                "declined": tip["status"] == Tip.Status.DECLINED,
+                "sender": _sender(tip),
+            }
         )
-        url = escape(tip_url.format(pk=pk))
-        patient = ""
-        if tip["features_patient"]:
-            if tip["consent_id"]:
-                patient = (
-                    '<span class="badge approved">Patient: '
-                    f"{escape(tip['consent__patient_label'])}</span>"
-                )
-            else:
-                patient = '<span class="badge failed">Patient</span>'
-        counted = f" · {len(assets)} photo{plural(len(assets))}" if assets else ""
-        parts.append(
-            '<li class="card inbox-tip">'
-            f'<div class="inbox-photos">{thumbnails}</div>'
-            '<div class="inbox-body"><div class="tip-card-head">'
-            f'<a href="{url}"><strong>{escape(kinds.get(tip["kind"], tip["kind"]))}</strong></a> '
-            f'<span class="badge {escape(status)}">{escape(statuses.get(status, status))}</span> '
-            f"{patient}</div>"
-            f'<div class="muted">From {escape(_sender(tip))}'
-            f"{' (tip link)' if tip['via_link'] else ''} · "
-            f"{day_and_time(tip['created_at'], zone)}{counted}</div>"
-        )
-        if tip["text"]:
-            parts.append(f'<p class="excerpt">{escape(truncate(tip["text"], 220))}</p>')
-        if status == Tip.Status.DECLINED:
-            parts.append(
-                f'<p class="outcome declined">Declined: {escape(tip["decline_reason"])}</p>'
-            )
-        if status == Tip.Status.NEW:
-            parts.append(
-                '<div class="inbox-actions">'
-                f'<a class="button primary" href="{escape(draft_url.format(pk=pk))}">'
-                "Draft a post from this tip</a> "
-                f'<a class="button" href="{url}#decline">Decline…</a></div>'
-            )
-        parts.append("</div></li>")
-    return html(parts)
+    return cards
 
 
 def _author(post: dict[str, Any]) -> str:
@@ -135,12 +104,12 @@ def _author(post: dict[str, Any]) -> str:
 
 
 def post_rows(
-    posts: list[dict[str, Any]], *, platforms: dict[int, list[str]], all_practices: bool
-) -> SafeString:
+    posts: list[dict[str, Any]], *, platforms: dict[int, list[str]]
+) -> list[dict[str, Any]]:
     """The post list's rows: title and caption, practice, status, time, platforms, author.
 
     The posts are post_filters.LIST_FIELDS values, their platforms from platforms_of.
-    Each time is on its practice's clock.
+    Each row carries its practice's zone: its time is said on that clock.
     """
     edit_url = url_template("post_edit", "pk")
     detail_url = url_template("post_detail", "pk")
@@ -148,39 +117,21 @@ def post_rows(
     statuses = dict(Post.Status.choices)
     labels = dict(Platform.choices)
     zones: dict[str, ZoneInfo] = {}
-    parts = []
+    rows = []
     for post in posts:
-        pk, status = post["pk"], post["status"]
-        title = post["title"] or f"Post #{pk}"  # Post.__str__
-        attention = ""
-        if needing := post["needing_attention"]:
-            attention = (
-                f'<br><a class="error" href="{escape(detail_url.format(pk=pk))}">'
-                f"{needing} publication{plural(needing)} {'needs' if needing == 1 else 'need'}"
-                " a person: see why, retry or reconnect</a>"
-            )
-        practice = ""
-        if all_practices:
-            url = practice_url.format(slug=post["practice__slug"])
-            practice = (
-                f'<td data-label="Practice"><a href="{escape(url)}">'
-                f"{escape(post['practice__name'])}</a></td>"
-            )
-        when = "—"
-        if post["scheduled_at"]:
-            zone = zones.setdefault(
-                post["practice__time_zone"], ZoneInfo(post["practice__time_zone"])
-            )
-            when = escape(weekday_day_time(post["scheduled_at"], zone))
-        where = ", ".join(labels.get(name, name) for name in platforms.get(pk, [])) or "—"
-        parts.append(
-            f'<tr><td data-label="Post"><a href="{escape(edit_url.format(pk=pk))}">'
-            f'{escape(title)}</a><br><span class="muted">{escape(truncate(post["caption"], 90))}'
-            f"</span>{attention}</td>{practice}"
-            f'<td data-label="Status"><span class="badge {escape(status)}">'
-            f"{escape(statuses.get(status, status))}</span></td>"
-            f'<td data-label="When">{when}</td>'
-            f'<td data-label="Where">{escape(where)}</td>'
-            f'<td data-label="Author">{escape(_author(post))}</td></tr>'
+        pk = post["pk"]
+        zone_name = post["practice__time_zone"]
+        rows.append(
+            {
+                **post,
+                "label": post["title"] or f"Post #{pk}",  # Post.__str__
+                "edit_url": edit_url.format(pk=pk),
+                "detail_url": detail_url.format(pk=pk),
+                "practice_url": practice_url.format(slug=post["practice__slug"]),
+                "status_label": statuses.get(post["status"], post["status"]),
+                "zone": zones.setdefault(zone_name, ZoneInfo(zone_name)),
+                "where": ", ".join(labels.get(name, name) for name in platforms.get(pk, [])),
+                "author": _author(post),
+            }
         )
-    return html(parts)
+    return rows

@@ -1,6 +1,8 @@
-"""The rows of the account and authorization lists, put together in Python.
+"""What each row of the account and authorization lists shows, read as values.
 
-See core.list_html for why; every value below goes through `escape`.
+The rows are plain dicts (no model object per row, one reverse per page for
+their URLs); the templates write the HTML (practices/_account_rows.html,
+practices/consent_list.html), escaping every value.
 """
 
 from __future__ import annotations
@@ -10,17 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.safestring import SafeString
 
-from core.list_html import day, escape, html, url_template
+from core.row_urls import url_template
 from practices import connect, tokens
 from practices.models import PatientConsent, Platform, Practice, SocialAccount
 
 
-def account_rows(
-    accounts: Iterable[dict[str, Any]], *, show_practice: bool, can_connect: bool, csrf_token: str
-) -> SafeString:
-    """The table's body: each account, its health, its token, and (for the lead) its buttons.
+def account_rows(accounts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each account, its health, its token's end, and where its buttons post.
 
     The accounts are connect.account_list_values rows: their tokens are not read.
     """
@@ -28,53 +27,36 @@ def account_rows(
     practice_url = url_template("practice_detail", "slug")
     reconnect_url = url_template("connect_start", "slug", "platform")
     disconnect_url = url_template("account_disconnect", "pk")
-    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
     platforms = dict(Platform.choices)
     statuses = dict(SocialAccount.Status.choices)
-    parts = []
+    rows = []
     for account in accounts:
         status, platform, slug = account["status"], account["platform"], account["practice__slug"]
         renews = tokens.renews_itself(platform, has_refresh_token=account["has_refresh_token"])
         health = connect.health_of(status, account["token_expires_at"], renews, now)
-        cells = []
-        if show_practice:
-            cells.append(
-                f'<td><a href="{escape(practice_url.format(slug=slug))}">'
-                f"{escape(account['practice__name'])}</a></td>"
-            )
-        cells.append(
-            f"<td>{escape(account['display_name'])}<br>"
-            f'<span class="muted">{escape(platforms.get(platform, platform))}</span></td>'
+        rows.append(
+            {
+                **account,
+                "practice_url": practice_url.format(slug=slug),
+                "platform_label": platforms.get(platform, platform),
+                "health": health,
+                "health_label": (
+                    "Expiring soon" if health == "expiring" else statuses.get(status, status)
+                ),
+                "renews": renews,
+                "reconnect_url": (
+                    reconnect_url.format(slug=slug, platform=platform)
+                    if health != SocialAccount.Status.CONNECTED
+                    else ""
+                ),
+                "disconnect_url": (
+                    disconnect_url.format(pk=account["pk"])
+                    if status != SocialAccount.Status.DISCONNECTED
+                    else ""
+                ),
+            }
         )
-        label = "Expiring soon" if health == "expiring" else statuses.get(status, status)
-        detail = account["status_detail"]
-        cells.append(
-            f'<td><span class="badge {escape(health)}">{escape(label)}</span>'
-            + (f'<div class="muted">{escape(detail)}</div>' if detail else "")
-            + "</td>"
-        )
-        if account["token_expires_at"]:
-            until = day(account["token_expires_at"])
-            cells.append(f"<td>until {until}{' (renews itself)' if renews else ''}</td>")
-        else:
-            cells.append("<td>—</td>")
-        buttons = ""
-        if can_connect:
-            if health != SocialAccount.Status.CONNECTED:
-                action = reconnect_url.format(slug=slug, platform=platform)
-                buttons += (
-                    f'<form method="post" action="{escape(action)}" class="inline">{csrf}'
-                    '<button type="submit" class="primary">Reconnect</button></form>'
-                )
-            if status != SocialAccount.Status.DISCONNECTED:
-                action = disconnect_url.format(pk=account["pk"])
-                buttons += (
-                    f'<form method="post" action="{escape(action)}" class="inline">{csrf}'
-                    '<button type="submit">Disconnect</button></form>'
-                )
-        cells.append(f"<td>{buttons}</td>")
-        parts.append(f"<tr>{''.join(cells)}</tr>")
-    return html(parts)
+    return rows
 
 
 # What the authorization list shows (consent_rows), read as values.
@@ -94,44 +76,38 @@ CONSENT_FIELDS = (
 
 def consent_rows(
     consents: Iterable[dict[str, Any]], *, practice: Practice, now: datetime, soon: datetime
-) -> SafeString:
-    """The table's body: each authorization, who signed it, what it allows, its state.
+) -> list[dict[str, Any]]:
+    """Each authorization, who signed it, what it allows, and its state.
 
-    The authorizations are CONSENT_FIELDS values; dates are days on the practice's clock.
+    The authorizations are CONSENT_FIELDS values.
     """
-    zone = practice.zone
     detail_url = url_template("consent_detail", "slug", "pk")
     methods = dict(PatientConsent.Method.choices)
     uses = dict(PatientConsent.Use.choices)
     platforms = dict(Platform.choices)
-    parts = []
+    rows = []
     for consent in consents:
-        guardian = (
-            ' <span class="muted">(guardian)</span>'
-            if consent["signer"] == PatientConsent.Signer.GUARDIAN
-            else ""
-        )
-        expires_at, revoked_at = consent["expires_at"], consent["revoked_at"]
-        if revoked_at:
-            state = f'<span class="badge revoked">Revoked {day(revoked_at, zone)}</span>'
+        expires_at = consent["expires_at"]
+        if consent["revoked_at"]:
+            state = "revoked"
         elif expires_at <= now:
-            state = '<span class="badge expired">Expired</span>'
+            state = "expired"
         elif expires_at <= soon:
-            state = '<span class="badge expiring">Expires soon</span>'
+            state = "expiring"
         else:
-            state = '<span class="badge approved">Active</span>'
-        url = detail_url.format(slug=practice.slug, pk=consent["pk"])
-        # As PatientConsent.use_labels and platform_labels say them.
-        allows = ", ".join(uses[use] for use in consent["uses"] if use in uses)
-        where = ", ".join(platforms[name] for name in consent["platforms"] if name in platforms)
-        parts.append(
-            f'<tr><td><a href="{escape(url)}">{escape(consent["patient_label"])}</a></td>'
-            f"<td>{escape(consent['signer_name'])}{guardian}<br>"
-            f'<span class="muted">{escape(methods.get(consent["method"], consent["method"]))}, '
-            f"{day(consent['signed_at'], zone)}</span></td>"
-            f"<td>{escape(allows)}</td>"
-            f"<td>{escape(where)}</td>"
-            f"<td>{day(expires_at, zone)}</td>"
-            f"<td>{state}</td></tr>"
+            state = "active"
+        rows.append(
+            {
+                **consent,
+                "url": detail_url.format(slug=practice.slug, pk=consent["pk"]),
+                "guardian": consent["signer"] == PatientConsent.Signer.GUARDIAN,
+                "method_label": methods.get(consent["method"], consent["method"]),
+                # As PatientConsent.use_labels and platform_labels say them.
+                "allows": ", ".join(uses[use] for use in consent["uses"] if use in uses),
+                "where": ", ".join(
+                    platforms[name] for name in consent["platforms"] if name in platforms
+                ),
+                "state": state,
+            }
         )
-    return html(parts)
+    return rows

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -36,12 +35,7 @@ def accounts_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "practices/accounts.html",
         {
-            "rows": list_rows.account_rows(
-                page,
-                show_practice=True,
-                can_connect=request.user.is_agency_lead,
-                csrf_token=get_token(request),
-            ),
+            "rows": list_rows.account_rows(page),
             "page": page,
             "status": status,
             "statuses": SocialAccount.Status.choices,

@@ -140,3 +140,26 @@ def test_every_value_on_a_chip_is_escaped(client, strategist, practice):
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Lakeside &lt;b&gt;&quot;Fertility&quot;&lt;/b&gt;" in page
+
+
+def test_a_busy_day_shows_four_chips_and_how_many_more_the_week_shows(client, strategist, practice):
+    at = timezone.now() + timedelta(days=2)
+    day = practice.local(at).date()
+    for n in range(6):
+        factories.make_post(
+            practice,
+            title=f"Busy {n}",
+            status=Post.Status.SCHEDULED,
+            scheduled_at=at.replace(minute=0) + timedelta(minutes=n),
+        )
+    client.force_login(strategist)
+    url = f"/practices/{practice.slug}/calendar/"
+    month = client.get(url, {"date": day.isoformat()}).content.decode()
+    # In time order: the first four, then the count of the rest, linking to their week.
+    assert [n for n in range(6) if f"Busy {n}</a>" in month] == [0, 1, 2, 3]
+    assert f'<a href="{url}?view=week&amp;date={day.isoformat()}">+2 more</a>' in month
+    week = client.get(url, {"view": "week", "date": day.isoformat()}).content.decode()
+    assert all(f"Busy {n}</a>" in week for n in range(6))
+    assert "more</a>" not in week
+    # The day's heading: the weekday in full for screen readers, short for the eye.
+    assert f'<span class="sr-only">{day:%A} </span>{day:%a} {day.day} {day:%b}</h2>' in week

@@ -193,7 +193,7 @@ def test_account_health_page(
         label: (health, "(renews itself)" in row)
         for row in response.text.split("<tr>")[2:]  # after the header's row
         for label, health in re.findall(
-            r'<span class="muted">([^<]+)</span></td><td><span class="badge ([a-z_]+)">', row
+            r'<span class="muted">([^<]+)</span></td>\s*<td><span class="badge ([a-z_]+)">', row
         )
     }
     assert {label: health for label, (health, _) in rows.items()} == {

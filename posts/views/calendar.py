@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -61,10 +60,9 @@ def calendar_page(request: AuthenticatedHttpRequest, slug: str = "") -> HttpResp
                 posts,
                 days,
                 in_range=in_range,
-                csrf_token=get_token(request),
-                next_url=request.get_full_path(),
-                all_practices=practice is None,
+                limit=content_calendar.MONTH_CHIPS_PER_DAY if view == "month" else None,
             ),
+            "next_url": request.get_full_path(),
             "here": here,
             "shown": shown,
             "previous": previous,

@@ -63,9 +63,7 @@ def post_list(request: AuthenticatedHttpRequest, slug: str = "") -> HttpResponse
             "practice": practice,
             "form": form,
             "page": page,
-            "rows": list_rows.post_rows(
-                shown, platforms=post_filters.platforms_of(shown), all_practices=practice is None
-            ),
+            "rows": list_rows.post_rows(shown, platforms=post_filters.platforms_of(shown)),
             "query": query.urlencode(),
             "zone": zone.key,
         },

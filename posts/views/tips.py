@@ -270,9 +270,7 @@ def tip_inbox(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "practice": practice,
             "filters": filters,
             "page": page,
-            "cards": list_rows.tip_cards(
-                shown, photos=list_rows.photos_of(shown), zone=practice.zone
-            ),
+            "cards": list_rows.tip_cards(shown, photos=list_rows.photos_of(shown)),
             "tip_link": settings.SITE_URL.rstrip("/")
             + reverse("tip_link", args=[practice.tip_link_token]),
         },
