@@ -265,7 +265,7 @@ def test_dashboard_lists_only_assigned_practices(client, scene, django_assert_nu
     # Signing in, then one query per section (the open posts in one): 14.
     with django_assert_num_queries(14):
         response = client.get(reverse("dashboard"))
-    names = [p.name for p in response.context["practices"]]
+    names = [p.name for p in response.context["day"].practices]
     assert names == [scene["practice"].name]
 
 
@@ -303,7 +303,7 @@ def test_dashboard_counts_do_not_multiply(client, scene):
     for _ in range(2):
         factories.make_post(practice, status=Post.Status.IN_REVIEW)
     client.force_login(scene["people"]["strategist"])
-    row = client.get(reverse("dashboard")).context["practices"][0]
+    row = client.get(reverse("dashboard")).context["day"].practices[0]
     # The scene's own tip and post (in review) count too.
     assert (row.new_tips, row.in_review, row.scheduled) == (4, 3, 0)
 
@@ -323,7 +323,7 @@ def test_disconnected_account_with_waiting_posts_needs_a_person(client, scene):
     SocialAccount.objects.filter(pk=scene["account"].pk).update(status="disconnected")
     client.force_login(scene["people"]["strategist"])
     response = client.get(reverse("dashboard"))
-    assert list(response.context["accounts_needing_reconnect"]) == [scene["account"]]
+    assert list(response.context["day"].accounts_needing_reconnect) == [scene["account"]]
     assert "has posts waiting to go out" in response.text
 
 
