@@ -278,7 +278,7 @@ _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}  # nginx's
 
 def test_the_example_proxies_let_the_largest_tip_through():
     # nginx's default of 1 MB would have refused nearly every tip with a bare 413.
-    from posts.views.tips import tip_request_limit
+    from posts.tip_link_guard import tip_request_limit
 
     nginx = (ROOT / "docs" / "proxy" / "nginx.conf").read_text()
     (size, unit) = re.findall(r"^\s*client_max_body_size (\d+)([kmg]?);", nginx, re.M | re.I)[0]

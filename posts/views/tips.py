@@ -9,50 +9,29 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core import ratelimit
-from core.http import AuthenticatedHttpRequest, client_ip, limited_address
+from core.http import AuthenticatedHttpRequest, client_ip
 from imaging import VARIANT_SPECS
-from posts import access, list_rows, tip_outcomes
+from posts import access, list_rows, tip_link_guard, tip_outcomes
 from posts.forms import DeclineForm, TipFilterForm, TipForms
 from posts.models import IllegalTransition, Tip
 from posts.tip_outcomes import outcome, with_outcomes
 from posts.tips import TipSubmission, decline_tip, submit_tip
 from practices import alerts
 from practices.models import Practice
-from practices.services import MAX_CONSENT_DOCUMENT_BYTES, rotate_tip_link
+from practices.services import rotate_tip_link
 
 # -- sending one ---------------------------------------------------------------
-
-
-def tip_request_limit() -> int:
-    """The largest tip request taken: its photos, a signed form, and a megabyte for the rest.
-
-    The TLS proxy in front must let at least this much through (docs/deploy.md),
-    or a large tip meets the proxy's bare 413 instead of the form's own message.
-    """
-    return settings.MAX_TIP_BYTES + MAX_CONSENT_DOCUMENT_BYTES + 1024 * 1024
-
-
-def _body_too_large(request: HttpRequest) -> bool:
-    """More than a tip's photos and a signed form can add up to, by the request's own count."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    return length > tip_request_limit()
 
 
 def _tip_forms(
     request: HttpRequest, *, practice: Practice, via_link: bool, needs_policy: bool
 ) -> TipForms:
-    if request.method != "POST" or _body_too_large(request):
+    if request.method != "POST" or tip_link_guard.body_too_large(request):
         # Too large: refused before the body is read, nothing of it reaches the disk.
         return TipForms(
             practice=practice,
@@ -114,27 +93,11 @@ def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-# CsrfViewMiddleware reads the whole body (uploads and all, to disk) to find
-# the form's token before any view runs. The tip link is open to anyone who
-# holds it, so its view counts attempts and checks the announced size first
-# and asks for the same CSRF check only then (_tip_link_refusal).
-_CSRF = CsrfViewMiddleware(lambda request: HttpResponse())
-
-
-def _checked_view(request: HttpRequest) -> HttpResponse:
-    """What _CSRF.process_view is told it guards (it skips views marked exempt); never run."""
-    raise NotImplementedError
-
-
-@csrf_exempt
 @require_http_methods(["GET", "POST"])
-def tip_link(request: HttpRequest, token: str) -> HttpResponse:
+@tip_link_guard.guarded
+def tip_link(request: HttpRequest, practice: Practice) -> HttpResponse:
     """The practice's secret tip link: staff without an account send a tip."""
-    practice = access.get_practice_for_tip_link(token)
-    if request.method == "POST":
-        refused = _tip_link_refusal(request, practice)
-        if refused is not None:
-            return refused
+    token = practice.tip_link_token
     forms = _tip_forms(request, practice=practice, via_link=True, needs_policy=True)
     if forms.is_valid():
         submission = forms.submission()
@@ -160,67 +123,6 @@ def tip_link(request: HttpRequest, token: str) -> HttpResponse:
         },
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-def _tip_link_refusal(request: HttpRequest, practice: Practice) -> HttpResponse | None:
-    """The page refusing this tip-link attempt, or None if it may go on.
-
-    Anyone holding the link can post to it, so attempts are counted: per
-    client address and per link before the body is read, the address first
-    (an address over its own limit stops using up the link's, which the
-    practice's other staff share), then per e-mail address once it is. When
-    Redis cannot count, nothing is taken: a leaked link must not become
-    unlimited for as long as Redis is away.
-    """
-    window = settings.TIP_LINK_WINDOW
-    address = f"{practice.pk}:{limited_address(request)}"
-    try:
-        for name, value, limit in (
-            ("tipaddr", address, settings.TIP_LINK_LIMIT_PER_ADDRESS),
-            ("tiplink", practice.tip_link_token, settings.TIP_LINK_LIMIT_PER_LINK),
-        ):
-            verdict = ratelimit.count(name, value, limit=limit, window=window)
-            if not verdict.allowed:
-                return _tip_link_limited(request, practice, verdict)
-        if _body_too_large(request):
-            return None  # the form says so; nothing of the body is read
-        # Now the CSRF check the middleware was told to leave to this view
-        # (it reads the body); None when the token is right.
-        rejected = _CSRF.process_view(request, _checked_view, (), {})
-        if rejected is not None:
-            return rejected
-        # Keyed as the form stores the address (trimmed), and case-folded:
-        # " Sam@Clinic.example" draws on sam@clinic.example's budget.
-        email = request.POST.get("submitter_email", "").strip().casefold()
-        if email:
-            verdict = ratelimit.count(
-                "tipmail",
-                f"{practice.pk}:{email}",
-                limit=settings.TIP_LINK_LIMIT_PER_EMAIL,
-                window=window,
-            )
-            if not verdict.allowed:
-                return _tip_link_limited(request, practice, verdict)
-    except ratelimit.Unavailable:
-        response = render(
-            request, "posts/tip_link_unavailable.html", {"practice": practice}, status=503
-        )
-        response["Retry-After"] = "60"
-        return response
-    return None
-
-
-def _tip_link_limited(
-    request: HttpRequest, practice: Practice, verdict: ratelimit.Verdict
-) -> HttpResponse:
-    response = render(
-        request,
-        "posts/tip_link_limited.html",
-        {"practice": practice, "minutes": max(1, round(verdict.retry_after / 60))},
-        status=429,
-    )
-    response["Retry-After"] = str(verdict.retry_after)
     return response
 
 
