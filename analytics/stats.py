@@ -15,6 +15,14 @@ from dataclasses import dataclass
 MIN_PEERS = 5
 
 
+def engagement_rate(reach: int | None, engagements: int | None) -> float | None:
+    """Engagements per person reached, in percent: the one formula of every page,
+    report and CSV. None while the reach is unknown or nobody was reached."""
+    if not reach:
+        return None
+    return 100 * (engagements or 0) / reach
+
+
 @dataclass
 class Totals:
     """What a set of publications earned. `reported`: those whose reach is known."""
@@ -35,9 +43,9 @@ class Totals:
     @property
     def engagement_rate(self) -> float | None:
         """Engagements per person reached, in percent; None before any reach is known."""
-        if not self.reported or not self.reach:
+        if not self.reported:
             return None
-        return 100 * self.engagements / self.reach
+        return engagement_rate(self.reach, self.engagements)
 
     @property
     def reach_per_post(self) -> float | None:

@@ -17,8 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-import charts
-from analytics import figures, jobs
+from analytics import figures, jobs, series, stats
 from analytics.models import MonthlyReport
 from core.http import AuthenticatedHttpRequest
 from practices import access
@@ -32,87 +31,21 @@ def _practice(request: AuthenticatedHttpRequest, slug: str) -> Practice:
     return access.get_practice_for_user(request.user, slug, roles=READERS)
 
 
-def _percent(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
-
-
 @require_GET
 @login_required
 def practice_analytics(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     practice = _practice(request, slug)
     today = timezone.now().astimezone(practice.zone).date()
     found = figures.practice_figures(practice, today=today)
-    labels = [line.label for line in found.months]
-    reach_chart = charts.line_chart(
-        labels,
-        [
-            charts.Series(
-                "Reach",
-                [line.totals.reach if line.totals.reported else None for line in found.months],
-            )
-        ],
-        summary=f"Reach per month for {practice}, the last {len(labels)} months",
-    )
-    rate_chart = charts.line_chart(
-        labels,
-        [
-            charts.Series(
-                str(practice), [_percent(line.totals.engagement_rate) for line in found.months]
-            )
-        ],
-        band=charts.Band(
-            "Peers (25th–75th percentile)",
-            low=[line.rate_band.low for line in found.months],
-            middle=[line.rate_band.median for line in found.months],
-            high=[line.rate_band.high for line in found.months],
-        ),
-        unit="%",
-        summary=f"Engagement rate per month for {practice} against its peers' band",
-    )
-    platform_chart = charts.line_chart(
-        labels,
-        [
-            charts.Series(
-                found.platform_labels.get(platform, platform),
-                [totals.reach if totals.reported else None for totals in by_month.values()],
-            )
-            for platform, by_month in found.by_platform.items()
-        ],
-        summary="Reach per month by platform",
-    )
-    followers_chart = charts.line_chart(
-        labels,
-        [
-            charts.Series(found.platform_labels.get(platform, platform), list(values))
-            for platform, values in found.followers.items()
-        ],
-        summary="Followers at the end of each month, by platform",
-    )
-    goal_chart = charts.bar_chart(
-        [f"{week.start:%-d %b}" for week in found.weeks],
-        [week.posts for week in found.weeks],
-        goal=practice.posts_per_week,
-        summary=f"Posts per week against the goal of {practice.posts_per_week}",
-    )
+    drawn = series.practice_charts(practice, found)
     return render(
         request,
         "analytics/practice.html",
         {
             "practice": practice,
             "found": found,
-            "reach_chart": reach_chart,
-            "rate_chart": rate_chart,
-            "platform_chart": platform_chart,
-            "platform_legend": charts.legend(
-                [found.platform_labels.get(p, p) for p in found.by_platform]
-            ),
-            "rate_legend": charts.legend([str(practice)], band="Peers (25th–75th percentile)"),
-            "goal_chart": goal_chart,
-            "followers_chart": followers_chart,
-            "followers_legend": charts.legend(
-                [found.platform_labels.get(p, p) for p in found.followers]
-            ),
-            "month_labels": labels,
+            "charts": drawn,
+            "month_labels": drawn.month_labels,
             "kinds": [
                 (figures.KIND_LABELS.get(kind, kind), totals)
                 for kind, totals in found.by_kind.items()
@@ -222,7 +155,7 @@ def monthly_report_csv(request: AuthenticatedHttpRequest, slug: str, month: str)
         ]
     )
     for row in found.rows:
-        rate = f"{100 * (row.engagements or 0) / row.reach:.2f}" if row.reach else ""
+        rate = stats.engagement_rate(row.reach, row.engagements)
         writer.writerow(
             [
                 f"{row.local:%Y-%m-%d %H:%M}",
@@ -231,7 +164,7 @@ def monthly_report_csv(request: AuthenticatedHttpRequest, slug: str, month: str)
                 figures.KIND_LABELS.get(row.kind, row.kind),
                 "" if row.reach is None else row.reach,
                 "" if row.engagements is None else row.engagements,
-                rate,
+                "" if rate is None else f"{rate:.2f}",
             ]
         )
     return response

@@ -39,6 +39,13 @@ def test_a_missing_reach_is_left_out_never_counted_as_zero():
     assert stats.Totals().engagement_rate is None and stats.Totals().reach_per_post is None
 
 
+def test_one_engagement_rate_formula_for_pages_reports_and_the_csv():
+    assert stats.engagement_rate(400, 20) == 5.0
+    assert stats.engagement_rate(400, None) == 0.0  # reached, nobody engaged yet
+    assert stats.engagement_rate(0, 3) is None  # nobody reached: no rate, not infinity
+    assert stats.engagement_rate(None, 3) is None  # not reported yet
+
+
 def test_the_peer_band_is_the_inclusive_quartiles_of_five_or_more_peers():
     assert stats.band([1.0, 2.0, 3.0, 4.0]).enough is False
     assert stats.band([1.0, 2.0, 3.0, 4.0, None, None]).peers == 4
