@@ -72,14 +72,6 @@ def send_monthly_reports(*, now: datetime | None = None) -> int:
 def _tell(practice: Practice, month: date) -> int:
     found = figures.report(practice, month=month)
     totals = found.totals
-    rate = totals.engagement_rate
-    summary = (
-        f"In {month:%B %Y} {practice} published {totals.posts} post"
-        f"{'' if totals.posts == 1 else 's'}"
-        + (f", reaching {totals.reach} people" if totals.reported else "")
-        + (f", with an engagement rate of {rate:.2f}%" if rate is not None else "")
-        + "."
-    )
     people = [*doctors_of(practice)]
     strategist = strategist_for(practice)
     if strategist is not None:
@@ -91,15 +83,14 @@ def _tell(practice: Practice, month: date) -> int:
                 kind=Notification.Kind.MONTHLY_REPORT,
                 to=person,
                 practice=practice,
-                subject=f"{practice}: the {month:%B %Y} social media report",
-                paragraphs=[
-                    summary,
-                    "The report shows the month against the one before, against other "
-                    "practices of the same specialty (as a range, never by name), the top "
-                    "posts and the team's tips. A PDF of it is on the page.",
-                ],
+                message="monthly_report",
+                context={
+                    "practice": practice,
+                    "month": month,
+                    "totals": totals,
+                    "rate": totals.engagement_rate,
+                },
                 link=reverse("monthly_report", args=[practice.slug, f"{month:%Y-%m}"]),
-                link_label="Open the report",
                 key=f"monthly-report:{practice.pk}:{month:%Y-%m}:{person.pk}",
             )
             is not None

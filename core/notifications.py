@@ -14,6 +14,8 @@ page or undoes what a person did.
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +24,8 @@ import django_rq
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from core.models import Notification, NotificationPreference, User
@@ -87,20 +90,62 @@ def set_preferences(user: User, chosen: dict[str, str]) -> None:
             )
 
 
+@dataclass(frozen=True)
+class Wording:
+    subject: str
+    paragraphs: list[str]
+    link_label: str
+
+
+def wording(message: str, context: dict[str, Any]) -> Wording:
+    """What e-mail `message` says, from templates/email/messages/<message>.txt.
+
+    Each such template holds the partials `subject`, `body` and (for a message
+    with a link) `link_label`, written as plain text: nothing is escaped here,
+    the HTML layout (email/notification.html) escapes it. The body's
+    paragraphs are separated by blank lines; the lines of one are joined, so
+    a template may wrap them.
+    """
+    name = f"email/messages/{message}.txt"
+
+    def part(partial: str) -> str:
+        template = get_template(f"{name}#{partial}").template  # type: ignore[attr-defined]
+        return str(template.render(Context(context, autoescape=False)))
+
+    def one_line(text: str) -> str:
+        return " ".join(text.split())
+
+    try:
+        link_label = one_line(part("link_label"))
+    except TemplateDoesNotExist:
+        link_label = ""
+    return Wording(
+        subject=one_line(part("subject")),
+        paragraphs=[
+            one_line(paragraph)
+            for paragraph in re.split(r"\n\s*\n", part("body"))
+            if paragraph.strip()
+        ],
+        link_label=link_label,
+    )
+
+
 def notify(
     *,
     kind: str,
-    subject: str,
-    paragraphs: list[str],
+    message: str,
+    context: dict[str, Any],
     to: User | None = None,
     address: str = "",
     link: str = "",
-    link_label: str = "",
     # A practices.Practice, which core (the layer below practices) cannot name.
     practice: Any = None,
     key: str | None = None,
 ) -> Notification | None:
-    """Owe someone an e-mail; None when there is nobody to send it to, or `key` was used."""
+    """Owe someone e-mail `message` (its wording: `wording`, from `context`).
+
+    None when there is nobody to send it to, or `key` was used.
+    """
     if to is not None:
         if not to.is_active or not to.email:
             logger.warning("notification not written, the person has no address: %s", kind)
@@ -110,6 +155,7 @@ def notify(
         logger.warning("notification not written, nobody to send it to: %s", kind)
         return None
     delivery = delivery_for(to, kind)
+    said = wording(message, context)
     try:
         # A savepoint: a second notify with the same key leaves the caller's
         # transaction usable.
@@ -120,10 +166,10 @@ def notify(
                 kind=kind,
                 delivery=delivery,
                 practice=practice,
-                subject=subject[:200],
-                paragraphs=paragraphs,
+                subject=said.subject[:200],
+                paragraphs=said.paragraphs,
                 link=link,
-                link_label=link_label,
+                link_label=said.link_label,
                 key=key,
                 next_attempt_at=timezone.now(),
             )

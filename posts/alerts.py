@@ -24,13 +24,9 @@ def publication_failed(publication: Publication) -> None:
         kind=Notification.Kind.PUBLICATION_FAILED,
         to=strategist_for(practice, fallback=post.author),
         practice=practice,
-        subject=f"Post not published on {publication.platform_label} for {practice}",
-        paragraphs=[
-            f"Post #{post.pk} for {practice} was not published on {publication.account}.",
-            f"Reason: {reason}",
-        ],
+        message="publication_failed",
+        context={"publication": publication, "post": post, "practice": practice, "reason": reason},
         link=post.get_absolute_url(),
-        link_label="Open the post to fix it or try again",
     )
 
 
@@ -41,15 +37,9 @@ def takedown_needed(publication: Publication) -> None:
         kind=Notification.Kind.PUBLICATION_FAILED,
         to=strategist_for(practice, fallback=post.author),
         practice=practice,
-        subject=f"Remove a post from {publication.platform_label} by hand for {practice}",
-        paragraphs=[
-            f"A patient authorization used by post #{post.pk} for {practice} was revoked. "
-            f"{publication.platform_label} does not let us delete the post, so please remove "
-            "it by hand and then mark it removed on the post page.",
-            f"Live post: {publication.permalink or publication.platform_post_id}",
-        ],
+        message="takedown_needed",
+        context={"publication": publication, "post": post, "practice": practice},
         link=post.get_absolute_url(),
-        link_label="Open the post",
     )
 
 
@@ -62,23 +52,13 @@ def tip_published(publication: Publication) -> None:
     tip = Tip.objects.select_related("submitted_by", "practice").filter(pk=post.tip_id).first()
     if tip is None:
         return
-    live = publication.permalink
-    paragraphs = [
-        f"Your {tip.get_kind_display().lower()} tip for {tip.practice} is now on "
-        f"{publication.platform_label}. Thank you for sending it!"
-    ]
-    if live:
-        paragraphs.append(f"See it live: {live}")
-    if tip.submitted_by is not None:
-        paragraphs.append("Its reach shows on your tip's page as the numbers come in.")
     notify(
         kind=Notification.Kind.TIP_PUBLISHED,
         to=tip.submitted_by,
         address="" if tip.submitted_by is not None else tip.submitter_email,
         practice=tip.practice,
-        subject=f"Your tip was published on {publication.platform_label}",
-        paragraphs=paragraphs,
-        link=tip.get_absolute_url() if tip.submitted_by is not None else live,
-        link_label="See your tip" if tip.submitted_by is not None else "See the post",
+        message="tip_published",
+        context={"publication": publication, "tip": tip},
+        link=tip.get_absolute_url() if tip.submitted_by is not None else publication.permalink,
         key=f"tip-published:{tip.pk}:{post.pk}",
     )

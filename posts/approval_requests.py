@@ -35,29 +35,18 @@ def _ask(doctor: User, post: Post, *, kind: str, key: str | None) -> Notificatio
     if key is not None and Notification.objects.filter(key=key).exists():
         return None  # asked once already (no new link for nothing)
     practice = post.practice
-    when = (
-        f"It is planned for {practice.local(post.scheduled_at):%A %-d %B, %H:%M %Z}."
-        if post.scheduled_at
-        else "It has no time yet."
-    )
-    if kind == Kind.APPROVAL_REMINDER:
-        subject = f"Reminder: a post for {practice} goes out soon and needs your approval"
-        first = f"“{post}” is not approved yet. {when} Unapproved, it will not be published."
-    else:
-        subject = f"A post for {practice} awaits your approval"
-        first = f"{post.author or 'The agency'} sent you “{post}” to approve. {when}"
     return notify(
         kind=kind,
         to=doctor,
         practice=practice,
-        subject=subject,
-        paragraphs=[
-            first,
-            "The link opens this practice's approval page without a password. It works for "
-            f"{settings.APPROVAL_LINK_DAYS} days, for you only; please do not forward it.",
-        ],
+        message="approval_request",
+        context={
+            "practice": practice,
+            "post": post,
+            "reminder": kind == Kind.APPROVAL_REMINDER,
+            "link_days": settings.APPROVAL_LINK_DAYS,
+        },
         link=issue_link(doctor, practice),
-        link_label="Review and approve",
         key=key,
     )
 
@@ -75,10 +64,9 @@ def ask_agency_reviewers(post: Post, *, by: User) -> int:
                 kind=Kind.INTERNAL_REVIEW,
                 to=reviewer,
                 practice=practice,
-                subject=f"A post for {practice} needs an agency review",
-                paragraphs=[f"{by} asks for a second look at “{post}” before the doctors see it."],
+                message="agency_review",
+                context={"practice": practice, "post": post, "by": by},
                 link=post.get_absolute_url(),
-                link_label="Review the post",
             )
             is not None
         )
@@ -115,15 +103,9 @@ def expire_overdue(*, now: datetime | None = None) -> int:
                 kind=Kind.APPROVAL_EXPIRED,
                 to=strategist_for(practice, fallback=post.author),
                 practice=practice,
-                subject=f"A post for {practice} was not approved in time",
-                paragraphs=[
-                    f"Post #{post.pk} ({post}) was due at "
-                    f"{practice.local(post.scheduled_at or now):%A %-d %B, %H:%M %Z} without an "
-                    "approval, so it was not published. Open it to choose a new time and send "
-                    "it for approval again."
-                ],
+                message="approval_expired",
+                context={"practice": practice, "post": post, "due": post.scheduled_at or now},
                 link=post.get_absolute_url(),
-                link_label="Open the post",
             )
             expired += 1
     return expired

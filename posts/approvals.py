@@ -288,10 +288,14 @@ def request_changes(
             kind=Kind.CHANGES_REQUESTED,
             to=strategist_for(practice, fallback=post.author),
             practice=practice,
-            subject=f"{by.user} asked for changes to a post for {practice}",
-            paragraphs=[f"Post #{post.pk} ({post}): “{approval.comment}”"],
+            message="changes_requested",
+            context={
+                "by": by.user,
+                "practice": practice,
+                "post": post,
+                "comment": approval.comment,
+            },
             link=reverse("post_edit", args=[post.pk]),
-            link_label="Open the post in the editor",
         )
     return post
 
@@ -329,14 +333,9 @@ def hold(*, practice: Practice, pk: int, by: Reviewer, reason: str = "") -> Post
             kind=Kind.APPROVAL_WITHDRAWN,
             to=strategist_for(practice, fallback=post.author),
             practice=practice,
-            subject=f"{by.user} put a post for {practice} on hold",
-            paragraphs=[
-                f"Post #{post.pk} ({post}) will not be published: {by.user} withdrew the "
-                "approval and it is back in review."
-                + (f" Their reason: “{reason.strip()}”" if reason.strip() else "")
-            ],
+            message="approval_withdrawn",
+            context={"by": by.user, "practice": practice, "post": post, "reason": reason.strip()},
             link=post.get_absolute_url(),
-            link_label="Open the post",
         )
     return post
 

@@ -384,10 +384,14 @@ def agency_request_changes(*, post: Post, version: int | None, by: User, comment
             kind=Notification.Kind.CHANGES_REQUESTED,
             to=post.author if post.author_id != by.pk else None,
             practice=post.practice,
-            subject=f"{by} asked for changes to a post for {post.practice}",
-            paragraphs=[f"Post #{post.pk} ({post}): “{approval.comment}”"],
+            message="changes_requested",
+            context={
+                "by": by,
+                "practice": post.practice,
+                "post": post,
+                "comment": approval.comment,
+            },
             link=reverse("post_edit", args=[post.pk]),
-            link_label="Open the post in the editor",
         )
     return post
 

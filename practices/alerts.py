@@ -9,13 +9,13 @@ core.notifications: written with the failure, sent by a worker.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.urls import reverse
 from django.utils import timezone
 
 from core.models import Assignment, Notification, User
-from core.notifications import notify
+from core.notifications import notify, wording
 from practices.models import PatientConsent, Practice, SocialAccount
 
 Kind = Notification.Kind
@@ -61,34 +61,22 @@ def account_needs_reconnect(account: SocialAccount, *, post: PostLink | None = N
         kind=Kind.NEEDS_RECONNECT,
         to=strategist_for(practice, fallback=post.author if post is not None else None),
         practice=practice,
-        subject=f"Reconnect {account.get_platform_display()} for {practice}",
-        paragraphs=[
-            f"{account} for {practice} needs reconnecting: {account.status_detail}",
-            "Its posts wait until someone with access to the account connects it again; "
-            "they go out as soon as it is.",
-        ],
+        message="account_needs_reconnect",
+        context={"account": account, "practice": practice},
         link=link,
-        link_label="Open and reconnect",
     )
 
 
 def account_expiring(account: SocialAccount) -> None:
     practice = account.practice
     assert account.token_expires_at is not None  # only expiring tokens are warned about
-    when = practice.local(account.token_expires_at)
     notify(
         kind=Kind.NEEDS_RECONNECT,
         to=strategist_for(practice, fallback=account.connected_by),
         practice=practice,
-        subject=f"{account.get_platform_display()} for {practice} must be reconnected soon",
-        paragraphs=[
-            f"The connection to {account} for {practice} expires on {when:%A %-d %B %Y}. "
-            f"{account.get_platform_display()} does not let us renew it, so someone with "
-            "access to the account must connect it again before then, or its posts will "
-            "wait."
-        ],
+        message="account_expiring",
+        context={"account": account, "practice": practice},
         link=practice.get_absolute_url(),
-        link_label="Open the practice",
     )
 
 
@@ -98,20 +86,14 @@ def authorization_expiring(consent: PatientConsent, *, strategist: User | None) 
     The e-mail names no patient: the authorization's page (signed in) does.
     """
     practice = consent.practice
-    when = practice.local(consent.expires_at)
     return (
         notify(
             kind=Notification.Kind.AUTHORIZATION_EXPIRING,
             to=strategist,
             practice=practice,
-            subject=f"A patient authorization for {practice} expires on {when:%-d %B %Y}",
-            paragraphs=[
-                f"Authorization #{consent.pk} for {practice} expires on {when:%A %-d %B %Y}. "
-                "Posts that rely on it cannot be published after that: ask the patient to "
-                "renew it, or plan those posts before then."
-            ],
+            message="authorization_expiring",
+            context={"consent": consent, "practice": practice},
             link=reverse("consent_detail", args=[practice.slug, consent.pk]),
-            link_label="Open the authorization",
             key=f"authorization-expiring:{consent.pk}:{consent.expires_at:%Y%m%d}",
         )
         is not None
@@ -140,8 +122,8 @@ def signer_copy(consent: PatientConsent) -> bool:
             kind=Notification.Kind.SIGNER_COPY,
             address=consent.signer_email,
             practice=practice,
-            subject=f"Your copy of the authorization you signed for {practice}",
-            paragraphs=authorization_copy(consent),
+            message="signer_copy",
+            context=_copy_context(consent),
             key=f"signer-copy:{consent.pk}",
         )
         is not None
@@ -149,26 +131,11 @@ def signer_copy(consent: PatientConsent) -> bool:
 
 
 def authorization_copy(consent: PatientConsent) -> list[str]:
-    """The authorization's statements, as the signer's copy gives them."""
+    """The authorization's statements, as the signer's copy gives them (printed or e-mailed)."""
+    return wording("signer_copy", _copy_context(consent)).paragraphs
+
+
+def _copy_context(consent: PatientConsent) -> dict[str, Any]:
     practice = consent.practice
-    return [
-        f"On {practice.local(consent.signed_at):%-d %B %Y}, {consent.signer_name} authorized "
-        f"{practice} to use {consent.use_labels or 'nothing'} of {consent.patient_label} on "
-        f"{consent.platform_labels or 'no platform'}, until "
-        f"{practice.local(consent.expires_at):%-d %B %Y}.",
-        "Right to revoke. You may revoke this authorization at any time by telling "
-        f"{practice} in writing{_contact(practice)}. A revocation takes effect when the "
-        "practice receives it; it does not undo what was already published in reliance on "
-        "it, but the practice will stop further use and remove posts where it can.",
-        f"Treatment does not depend on signing. {practice} will not condition your "
-        "treatment, payment, enrollment in a health plan or eligibility for benefits on "
-        "whether you sign.",
-        "Redisclosure. Once published on social media, the information can be seen, copied "
-        "and shared by anyone; it may be redisclosed by others and is then no longer "
-        "protected by the federal privacy rules (HIPAA).",
-    ]
-
-
-def _contact(practice: Practice) -> str:
-    ways = [way for way in (practice.street_address, practice.email, practice.phone) if way]
-    return f" ({', '.join(ways)})" if ways else ""
+    contact = [way for way in (practice.street_address, practice.email, practice.phone) if way]
+    return {"consent": consent, "practice": practice, "contact": contact}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,15 +28,28 @@ pytestmark = pytest.mark.django_db
 Kind = Notification.Kind
 
 
-def owe(user, practice, *, kind=Kind.CHANGES_REQUESTED, subject="Dr. Ames asked for changes"):
+class APost:
+    """What the changes_requested wording reads of a post."""
+
+    pk = 1
+
+    def __str__(self) -> str:
+        return "Spring open house"
+
+
+def owe(user, practice, *, kind=Kind.CHANGES_REQUESTED, by="Dr. Ames"):
     return notifications.notify(
         kind=kind,
         to=user,
         practice=practice,
-        subject=subject,
-        paragraphs=["Post #1: “Use the smiling one.”"],
+        message="changes_requested",
+        context={
+            "by": by,
+            "practice": practice,
+            "post": APost(),
+            "comment": "Use the smiling one.",
+        },
         link="/posts/1/edit/",
-        link_label="Open the post",
     )
 
 
@@ -162,10 +176,13 @@ def test_a_digest_gathers_a_persons_notifications_at_their_hour(strategist, prac
     strategist.time_zone = "America/Chicago"
     strategist.save()
     notifications.set_preferences(strategist, {Kind.CHANGES_REQUESTED: "digest"})
-    owe(strategist, practice, subject="First")
-    owe(strategist, practice, subject="Second")
-    owe(strategist, practice, kind=Kind.PUBLICATION_FAILED, subject="Failed at once")
-    assert [m.subject for m in sent_mail()] == [f"{practice}: Failed at once"]
+    owe(strategist, practice, by="First")
+    owe(strategist, practice, by="Second")
+    owe(strategist, practice, kind=Kind.PUBLICATION_FAILED, by="At once")
+    # (The subject names the practice already: no "<practice>: " before it.)
+    assert [m.subject for m in sent_mail()] == [
+        f"At once asked for changes to a post for {practice}"
+    ]
     chicago = ZoneInfo("America/Chicago")
     now = timezone.now().astimezone(chicago)
     six = datetime(now.year, now.month, now.day, 6, 5, tzinfo=chicago)
@@ -238,7 +255,7 @@ def test_the_demo_mailbox_keeps_mail_for_the_agency_lead_only(
 def test_nobody_to_tell_writes_nothing(practice):
     inactive = factories.make_user("gone", is_active=False)
     assert owe(inactive, practice) is None
-    assert notifications.notify(kind=Kind.SIGNER_COPY, subject="x", paragraphs=[]) is None
+    assert notifications.notify(kind=Kind.SIGNER_COPY, message="signer_copy", context={}) is None
     assert not Notification.objects.exists()
 
 
@@ -305,3 +322,30 @@ def test_the_staff_member_hears_when_their_tip_is_published(client, staff, pract
     assert "https://www.facebook.com/100/posts/200" in message.body
     assert tip.get_absolute_url() in message.body
     assert Membership.objects.filter(user=staff).exists()
+
+
+def test_the_wording_comes_from_the_message_template_as_plain_text(practice, strategist):
+    # Wrapped lines are one paragraph, blank lines part them, and nothing is
+    # escaped in the stored text (the HTML layout escapes it when sending).
+    practice.name = "Smith & <Jones>"
+    said = notifications.wording(
+        "changes_requested",
+        {"by": "Dr. O'Hara", "practice": practice, "post": APost(), "comment": "Less <b>, please"},
+    )
+    assert said.subject == "Dr. O'Hara asked for changes to a post for Smith & <Jones>"
+    assert said.paragraphs == ["Post #1 (Spring open house): “Less <b>, please”"]
+    assert said.link_label == "Open the post in the editor"
+    notification = owe(strategist, practice, by="Dr. <O'Hara>")
+    assert notification.subject.startswith("Dr. <O'Hara> asked")
+    notifications.deliver(notification.pk)
+    html = {mimetype: content for content, mimetype in mail.outbox[-1].alternatives}["text/html"]
+    assert "Dr. &lt;O&#x27;Hara&gt;" in html and "<O'Hara>" not in html
+
+
+def test_every_message_has_a_subject_and_a_body():
+    folder = Path(__file__).resolve().parent.parent / "templates" / "email" / "messages"
+    names = sorted(path.stem for path in folder.glob("*.txt"))
+    assert len(names) == 13
+    for name in names:
+        text = (folder / f"{name}.txt").read_text()
+        assert "{% partialdef subject %}" in text and "{% partialdef body %}" in text, name
