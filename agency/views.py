@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET
 from core import mailbox
 from core.http import AuthenticatedHttpRequest
 from posts import access
-from posts import dashboard as dashboard_selectors
 from posts.models import Post
+from posts.planning import dashboard as dashboard_selectors
 from practices import connect, list_rows
 from practices.models import Platform
 from practices.slot_views import SlotForm

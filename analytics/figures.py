@@ -3,7 +3,7 @@
 One query brings the publications of a practice and of its peers (the other
 practices of its specialty) for the months shown; everything else is added
 up here, each practice on its own clock (a month is the practice's month).
-The numbers are each publication's latest reading (posts.metrics keeps them;
+The numbers are each publication's latest reading (posts.publishing.metrics keeps them;
 the snapshots stay the truth). A publication whose reach is not reported yet
 counts as a post but adds no reach and no engagement: missing, never zero.
 """
@@ -20,8 +20,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from analytics import stats
-from posts import best_times
 from posts.models import AccountSnapshot, Post, PostMedia, Publication, Tip
+from posts.rules import best_times
 from practices.models import Platform, Practice
 
 AGENCY_CONTENT = "agency"  # a post not drafted from a tip

@@ -46,7 +46,7 @@ def main() -> int:
     from django.test import Client
 
     from core.models import User
-    from posts import editor
+    from posts.content import content_of
     from posts.models import Post
 
     call_command("demo_data", stdout=io.StringIO())
@@ -55,7 +55,7 @@ def main() -> int:
         Post.objects.filter(practice__assignments__strategist=strategist),
         key=lambda p: (p.targets.count(), p.postmedia_set.count()),
     )
-    content = editor.content_of(post)
+    content = content_of(post)
     data: dict[str, object] = {
         "post": post.pk,
         "practice": post.practice.slug,

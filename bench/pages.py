@@ -249,7 +249,7 @@ def build(size: Size) -> dict[str, object]:
                             account=account,
                             status=status,
                             published_at=post.scheduled_at if live else None,
-                            # The latest reading (posts.metrics keeps it); a few not yet.
+                            # The latest reading (posts.publishing.metrics keeps it); a few not yet.
                             reach=reach if live and rng.random() > 0.03 else None,
                             engagements=round(reach * rng.uniform(0.01, 0.08)) if live else None,
                             metrics_at=now if live else None,

@@ -189,8 +189,9 @@ def run(
     from core.models import User
     from platforms import build_client
     from platforms.base import MediaItem, PublishRequest
-    from posts import dispatch, media
+    from posts.media import photos as media
     from posts.models import Approval, Post, PostMedia, Publication
+    from posts.publishing import dispatch
     from practices.models import Practice, SocialAccount
     from practices.platform_clients import account_for, client_config
 
@@ -375,7 +376,7 @@ def run(
     items: dict[tuple[int, str], tuple[MediaItem, ...]] = {}
     if photos:
         # A photo is served at its signed URL only while a post using it is
-        # going out (posts.media.needed_publicly), and every bench post is
+        # going out (posts.media.photos.needed_publicly), and every bench post is
         # published by now: one post per practice goes back to scheduled, so
         # that Instagram and Google can fetch the photo as they did above.
         Post.objects.filter(pk__in=[post.pk for post in posts[: len(practice_ids)]]).update(
@@ -443,7 +444,7 @@ def _photo(practice, n, by):
     from PIL import Image
 
     import imaging
-    from posts import media
+    from posts.media import photos as media
 
     buffer = io.BytesIO()
     Image.new("RGB", (2400, 1800), (40 + n * 7 % 200, 120, 200 - n * 5 % 150)).save(

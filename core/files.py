@@ -1,7 +1,7 @@
 """Files the apps write: uploads read within limits, and files that vanish with a failed
 transaction.
 
-Photos (posts.media) and signed authorization forms (practices.services) both
+Photos (posts.media.photos) and signed authorization forms (practices.services) both
 use these.
 """
 

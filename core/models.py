@@ -13,6 +13,15 @@ from core.local_time import validate_zone
 
 # The ignore: django-otp has no type information, so the type checker cannot
 # see the manager of AuthenticatorApp's `user` (a field of django-otp's Device).
+def person_name(first_name: str, last_name: str, username: str) -> str:
+    """A person as they are shown: their full name, or their username.
+
+    From the three values, so that a list read with .values() says a person as
+    User.__str__ does without a User per row.
+    """
+    return f"{first_name} {last_name}".strip() or username
+
+
 class User(AbstractUser):  # type: ignore[django-manager-missing]
     """Anyone who logs in: agency people and the practices' staff and doctors.
 
@@ -47,7 +56,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         ordering = ["first_name", "last_name", "username"]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return person_name(self.first_name, self.last_name, self.username)
 
     @property
     def is_agency_lead(self) -> bool:

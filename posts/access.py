@@ -14,7 +14,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from core.models import User
-from posts import approval_links, media
+from posts.approval import links as approval_links
+from posts.media import photos as media
 from posts.models import ApprovalLink, MediaAsset, Post, Publication, Tip
 from practices.access import (
     AGENCY,
@@ -187,7 +188,7 @@ def get_media_for_user(
 
 
 def get_media_for_signed_link(pk: int) -> MediaAsset:
-    """A photo named by a signed URL (posts.media.resolve_signed checked the signature),
+    """A photo named by a signed URL (posts.media.photos.resolve_signed checked the signature),
     while a post still needs it public: MediaLinkWithdrawn once none does (its
     posts cancelled, or their patient authorization revoked or expired)."""
     asset = MediaAsset.objects.filter(pk=pk).first()

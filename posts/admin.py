@@ -73,7 +73,7 @@ class MediaAssetAdmin(ReadOnlyAdmin):
 
 @admin.register(MediaVariant)
 class MediaVariantAdmin(ReadOnlyAdmin):
-    # View only: a variant is rendered from its cleaned photo (posts.media); a
+    # View only: a variant is rendered from its cleaned photo (posts.media.photos); a
     # file uploaded here would skip the metadata cleaning and be what the
     # platforms are sent.
 

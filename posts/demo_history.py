@@ -4,7 +4,7 @@ Deterministic (seeded by the practice's slug and the day), shaped like real
 accounts: Instagram reaches more than Facebook, patient stories and
 milestones more than health tips, and a few posts travel far. Each
 publication gets readings at one hour, a day, a week and 28 days, and its
-latest numbers, as posts.metrics keeps them. `manage.py demo_data` calls it.
+latest numbers, as posts.publishing.metrics keeps them. `manage.py demo_data` calls it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """RQ jobs and the cron entry points.
 
 Jobs receive ids, reload their rows and claim them; the logic lives in the
-models and in posts.publishing, posts.takedown, posts.metrics and
+models and in posts.publishing.attempt, posts.publishing.takedown, posts.publishing.metrics and
 practices.tokens. `manage.py rqcron` calls the cron entry points below on a
 schedule.
 """
@@ -13,7 +13,9 @@ import logging
 from django.db import close_old_connections, connection
 from rq import get_current_job
 
-from posts import approval_requests, dispatch, metrics, publishing, takedown
+from posts.approval import requests as approval_requests
+from posts.publishing import attempt as publishing
+from posts.publishing import dispatch, metrics, takedown
 from practices import alerts, tokens
 
 logger = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ def _usable_connection() -> None:
 
 
 def publish_publications(publication_ids: list[int]) -> list[str]:
-    """Attempt each publication in turn (posts.dispatch enqueues a few per job).
+    """Attempt each publication in turn (posts.publishing.dispatch enqueues a few per job).
 
     One failing attempt does not stop the others; the job still fails
     afterwards, so the error is seen in the failed-job registry. A publication

@@ -14,7 +14,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from core.models import User
-from posts import approval_links
+from posts.approval import links as approval_links
 
 
 @receiver(user_logged_out)

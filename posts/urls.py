@@ -1,8 +1,21 @@
+"""The posts app's pages: each capability's views, under the name of what they show.
+
+Every view starts with a helper of `posts.access` (which re-exports the
+practice-level ones of `practices.access`); none checks a role on its own.
+"""
+
 from __future__ import annotations
 
 from django.urls import path
 
-from posts.views import approvals, calendar, consents, editor, media, posts, publications, tips
+from posts.approval import views as approvals
+from posts.authoring import views as editor
+from posts.intake import views as tips
+from posts.media import views as media
+from posts.planning import calendar_views as calendar
+from posts.planning import views as posts
+from posts.publishing import consent_views as consents
+from posts.publishing import views as publications
 
 urlpatterns = [
     path("posts/", posts.post_list, name="post_list"),

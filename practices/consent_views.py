@@ -1,7 +1,7 @@
 """The consent registry: a practice's patient authorizations, for its strategists and the lead.
 
 An authorization's own page and its revocation, which reach the posts relying
-on it, are in posts.views.consents.
+on it, are in posts.publishing.consent_views.
 
 Every view of an authorization and every opening of its signed form is an
 audit event (compliance rules, section 1 and 6).

@@ -57,7 +57,7 @@ class Practice(models.Model):
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=50, blank=True)
     # The practice's own contact details: they may appear in posts, and the
-    # identifier check (posts.compliance) leaves them alone.
+    # identifier check (posts.rules.compliance) leaves them alone.
     street_address = models.CharField(max_length=300, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     fax = models.CharField(max_length=40, blank=True)
@@ -329,7 +329,7 @@ class PostingSlot(models.Model):
     """A recurring weekly time a practice posts on one platform, on its own clock.
 
     The practice's posting goal made concrete; "add to queue" puts a post in
-    the next free one (posts.slots).
+    the next free one (posts.rules.slots).
     """
 
     class Weekday(models.IntegerChoices):

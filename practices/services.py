@@ -1,6 +1,6 @@
 """Patient authorizations: recording them and opening their signed documents.
 
-Revocation lives in posts.takedown (it reaches into publishing).
+Revocation lives in posts.publishing.takedown (it reaches into publishing).
 
 Every creation, view and document access is an audit event (compliance rules,
 sections 1, 2 and 6). Audit details hold ids and labels of things, never a

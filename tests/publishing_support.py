@@ -20,8 +20,8 @@ from rq import SimpleWorker
 
 from core import notifications
 from core.models import User
-from posts import dispatch
 from posts.models import Post, PostMedia
+from posts.publishing import dispatch
 from practices.models import Platform
 from practices.platform_clients import client_for
 from tests import factories

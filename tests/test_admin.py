@@ -196,7 +196,7 @@ def test_a_photo_or_its_rendering_cannot_be_replaced_in_the_admin(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from posts import media
+    from posts.media import photos as media
     from posts.models import MediaAsset, MediaVariant
     from tests import media_samples as samples
 

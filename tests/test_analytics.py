@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from analytics import figures, jobs, stats
 from analytics.models import MonthlyReport
-from posts import best_times
 from posts.models import MetricSnapshot, Post, Publication
+from posts.rules import best_times
 from tests import factories
 from tests.publishing_support import sent_mail, work
 
@@ -94,7 +94,7 @@ def published(practice, account, at, *, reach, engagements, tip=None):
         engagements=engagements,
         metrics_at=at,
     )
-    # As posts.metrics stores a reading: the snapshot, and the latest numbers above.
+    # As posts.publishing.metrics stores a reading: the snapshot, and the latest numbers above.
     MetricSnapshot.objects.create(publication=publication, fetched_at=at, reach=reach)
     return publication
 

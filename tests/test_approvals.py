@@ -11,8 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent, Notification
-from posts import approval_requests, dispatch, editor
+from posts.approval import requests as approval_requests
+from posts.authoring import editor
+from posts.content import content_of
 from posts.models import Approval, ApprovalLink, Post, PostMedia, Publication
+from posts.publishing import dispatch
 from practices.models import Membership, Practice
 from tests import factories
 from tests import media_samples as samples
@@ -35,7 +38,7 @@ def accounts(practice):
 
 @pytest.fixture
 def photos(practice, staff):
-    from posts import media
+    from posts.media import photos as media
 
     return [
         media.store_photo(
@@ -224,7 +227,7 @@ def test_a_link_reaches_the_approval_page_and_nothing_else(
     elsewhere.refresh_from_db()
     assert elsewhere.status == Post.Status.IN_REVIEW
     # Nor a photo that is not in a post its doctors see.
-    from posts import media
+    from posts.media import photos as media
 
     stray = media.store_photo(
         practice=post.practice, upload=samples.photo("stray.jpg"), by=post.author
@@ -274,7 +277,7 @@ def test_an_edit_after_approval_voids_it_and_the_doctor_sees_what_changed(
     post.refresh_from_db()
     assert post.status == Post.Status.SCHEDULED
 
-    content = editor.content_of(post)
+    content = content_of(post)
     content.caption = "Flu shots are in: walk in any weekday afternoon."
     content.photos = [photos[0], photos[2]]
     editor.save(

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from posts import media
+from posts.media import photos as media
 from posts.models import Publication
 from practices.models import SocialAccount
 from tests.publishing_support import ALL_PLATFORMS, make_due, scheduled_post, sent_mail

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from posts import calendar
 from posts.models import Post
+from posts.planning import calendar
 from tests import factories
 
 pytestmark = pytest.mark.django_db

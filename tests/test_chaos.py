@@ -31,8 +31,9 @@ from django.utils import timezone
 from PIL import Image
 
 from core.models import AuditEvent, User
-from posts import dispatch, media
+from posts.media import photos as media
 from posts.models import Post, PostMedia, Publication
+from posts.publishing import dispatch
 from practices.models import Platform
 from tests import factories
 from tests.publishing_support import SandboxAPI, platform_account, point_at_sandbox

@@ -1,4 +1,4 @@
-"""The compliance panel's rules (posts.compliance): identifiers, authorizations, reminders."""
+"""The compliance panel's rules (posts.rules.compliance): identifiers, authorizations, reminders."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from posts import compliance, media
+from posts.media import photos as media
 from posts.models import IllegalTransition, PostMedia
+from posts.rules import compliance
 from tests import factories
 from tests import media_samples as samples
 

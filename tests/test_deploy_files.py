@@ -60,9 +60,9 @@ def test_migrations_run_once_before_the_web_starts():
 @pytest.mark.parametrize(
     ("service", "longest_job_s"),
     [
-        # A publish job is killed at the lease minus 5 s (posts.dispatch.job_timeout).
+        # A publish job is killed at the lease minus 5 s (posts.publishing.dispatch.job_timeout).
         ("publisher", settings.PUBLISH_LEASE_SECONDS - 5),
-        ("worker", 600),  # posts.metrics enqueues its fetches with timeout=600
+        ("worker", 600),  # posts.publishing.metrics enqueues its fetches with timeout=600
     ],
 )
 def test_workers_may_finish_their_job_when_stopped(service, longest_job_s):
@@ -278,7 +278,7 @@ _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}  # nginx's
 
 def test_the_example_proxies_let_the_largest_tip_through():
     # nginx's default of 1 MB would have refused nearly every tip with a bare 413.
-    from posts.tip_link_guard import tip_request_limit
+    from posts.intake.link_guard import tip_request_limit
 
     nginx = (ROOT / "docs" / "proxy" / "nginx.conf").read_text()
     (size, unit) = re.findall(r"^\s*client_max_body_size (\d+)([kmg]?);", nginx, re.M | re.I)[0]

@@ -14,8 +14,8 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from posts import dispatch
 from posts.models import IllegalTransition, Post, Publication
+from posts.publishing import dispatch
 from practices.models import Membership
 from tests import factories
 
@@ -151,7 +151,7 @@ def test_a_retry_and_a_workers_roll_up_at_once_leave_the_retry_to_be_sent(redis_
     # commits first, the retried publication is sent: the post must not end
     # settled (partially failed) with a pending publication that no dispatch
     # takes and no button offers to retry.
-    from posts import publishing
+    from posts.publishing import attempt as publishing
 
     post = _due_post()
     Post.objects.filter(pk=post.pk).update(status=Post.Status.PUBLISHING)

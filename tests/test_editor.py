@@ -10,7 +10,9 @@ import pytest
 from django.utils import timezone
 
 from core.models import AuditEvent
-from posts import editor, media
+from posts.authoring import editor
+from posts.content import content_of
+from posts.media import photos as media
 from posts.models import Approval, CaptionTemplate, MediaAsset, Post, PostMedia, Tip
 from practices.models import Practice
 from tests import factories
@@ -194,7 +196,7 @@ def approved_post(practice, doctor, accounts, photos, *, schedule=False):
 
 
 def editor_data(post, **changes):
-    content = editor.content_of(post)
+    content = content_of(post)
     data = form_data(post.practice, caption=content.caption, targets=content.targets)
     data["version"] = post.version
     data["photos"] = [asset.pk for asset in content.photos]

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from core import ratelimit
 from core.logging import redact
-from posts import media
+from posts.media import photos as media
 from tests import factories
 from tests import media_samples as samples
 

@@ -14,8 +14,10 @@ from PIL import Image
 
 from core.files import files_removed_on_failure
 from imaging import VARIANT_SPECS, ImageRejected
-from posts import editing, media, takedown
+from posts.media import editing
+from posts.media import photos as media
 from posts.models import MediaAsset, MediaVariant, Post, PostMedia
+from posts.publishing import takedown
 from practices.models import PatientConsent
 from tests import factories
 from tests import media_samples as samples

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from posts import media
+from posts.media import photos as media
 from practices.models import PatientConsent
 from tests import factories
 from tests import media_samples as samples

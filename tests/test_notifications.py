@@ -313,7 +313,7 @@ def test_the_staff_member_hears_when_their_tip_is_published(client, staff, pract
         status=Publication.Status.PUBLISHED,
         permalink="https://www.facebook.com/100/posts/200",
     )
-    from posts import alerts as post_alerts
+    from posts.publishing import alerts as post_alerts
 
     post_alerts.tip_published(publication)
     post_alerts.tip_published(publication)  # once only

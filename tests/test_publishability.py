@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from posts import media, publishability
+from posts.media import photos as media
 from posts.models import PostMedia
+from posts.rules import publishability
 from practices.models import SocialAccount
 from tests import factories
 from tests import media_samples as samples

@@ -13,8 +13,11 @@ from django.utils.html import escape
 
 from core.models import AuditEvent
 from platforms.base import PublishRequest
-from posts import dispatch, jobs, media, publishing
+from posts import jobs
+from posts.media import photos as media
 from posts.models import IllegalTransition, Post, Publication
+from posts.publishing import attempt as publishing
+from posts.publishing import dispatch
 from practices.models import PatientConsent, SocialAccount
 from practices.platform_clients import account_for, client_for
 from tests import factories

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from posts import slots
 from posts.models import Post
+from posts.rules import slots
 from practices.models import PostingSlot, Practice
 from tests import factories
 

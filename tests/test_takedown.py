@@ -11,9 +11,9 @@ from django.utils import timezone
 from core.models import AuditEvent
 from platforms.base import MediaItem, PublishRequest
 from platforms.errors import PlatformError
-from posts import dispatch
 from posts.models import Post, Publication
-from posts.takedown import (
+from posts.publishing import dispatch
+from posts.publishing.takedown import (
     REQUEUE_AFTER,
     delete_live_post,
     requeue_lost_deletes,
@@ -384,7 +384,7 @@ def test_a_revocation_landing_after_the_claim_cancels_the_attempt_without_an_ale
 
     from django.db import connections
 
-    from posts import publishing
+    from posts.publishing import attempt as publishing
 
     consent = factories.make_consent(world["practice"], platforms=["facebook", "linkedin"])
     post = _patient_post(world, consent, ["linkedin"])

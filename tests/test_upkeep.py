@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent
-from posts import metrics
 from posts.models import MetricSnapshot, Publication
+from posts.publishing import metrics
 from practices.models import SocialAccount
 from practices.tokens import refresh_expiring_tokens, warn_expiring_accounts
 from tests import factories

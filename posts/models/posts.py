@@ -71,7 +71,7 @@ class Post(models.Model):
     # the post's targets change, or the whole post is cancelled).
     SETTLING = frozenset({Status.PUBLISHING, Status.PARTIALLY_FAILED, Status.FAILED})
     # Waiting for a decision (the agency's internal review, or the doctor's):
-    # not approved by the scheduled time, it expires (posts.approvals).
+    # not approved by the scheduled time, it expires (posts.approval.decisions).
     AWAITING_DECISION = frozenset({Status.AGENCY_REVIEW, Status.IN_REVIEW})
     # action -> (statuses it may start from, status it leads to). Every status
     # change goes through `_move`, so an illegal one is refused in one place.
@@ -142,11 +142,11 @@ class Post(models.Model):
     identifier_review_note = models.TextField(
         blank=True, help_text="Why flagged identifiers in the text are acceptable."
     )
-    # The identifier findings that note covers (posts.compliance.Finding.key):
+    # The identifier findings that note covers (posts.rules.compliance.Finding.key):
     # a new one blocks again.
     identifier_review_findings = models.JSONField(default=list, blank=True)
     # Bumped by every save in the editor: a save made from an older copy is
-    # refused instead of overwriting someone else's (posts.editing).
+    # refused instead of overwriting someone else's (posts.media.editing).
     version = models.PositiveIntegerField(default=1)
     cancel_reason = models.CharField(max_length=500, blank=True)
     # The status a cancelled post was cancelled from (see SHOWN_TO_DOCTORS);
@@ -181,7 +181,7 @@ class Post(models.Model):
         # once cannot both move the post from the same status. It also takes
         # the post's row lock first: every move that then changes publications
         # (reopen, unschedule, cancel, schedule) locks post, then publications,
-        # the order posts.dispatch.claim_due relies on to never deadlock.
+        # the order posts.publishing.dispatch.claim_due relies on to never deadlock.
         changes: dict[str, str] = {"status": target}
         if target == self.Status.CANCELLED:
             changes["cancelled_from"] = self.status
@@ -623,7 +623,7 @@ class Post(models.Model):
         """The post's photos in order, each with its asset (one query).
 
         Each is marked `came_with_consent` when its photo was sent in with a
-        tip that has a patient's authorization (posts.compliance reads those).
+        tip that has a patient's authorization (posts.rules.compliance reads those).
         """
         return Post.attachments_of([self.pk])[self.pk]
 
@@ -828,7 +828,7 @@ class Approval(models.Model):
 class ApprovalLink(models.Model):
     """A doctor's e-mailed way to the approval page of one practice, without a password.
 
-    The URL carries the row's id signed with the secret key (posts.approvals
+    The URL carries the row's id signed with the secret key (posts.approval.decisions
     makes and reads it), so it cannot be forged or guessed; the row says
     whether it still works: not past `expires_at`, not revoked (by the doctor
     leaving the page, signing out, or the agency), and only while its doctor

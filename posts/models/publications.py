@@ -67,13 +67,13 @@ class Publication(models.Model):
     takedown_requested_at = models.DateTimeField(null=True, blank=True)
     takedown_done_at = models.DateTimeField(null=True, blank=True)
     # When a delete job for the takedown was last queued or last ran: Redis
-    # only carries the job, so posts.takedown.requeue_lost_deletes queues it
+    # only carries the job, so posts.publishing.takedown.requeue_lost_deletes queues it
     # again when this says it was lost.
     takedown_queued_at = models.DateTimeField(null=True, blank=True)
     # When a person was asked to remove the live post by hand (the platform
     # cannot delete it, or deleting kept failing): no job tries it again.
     takedown_by_hand_at = models.DateTimeField(null=True, blank=True)
-    # The latest numbers, kept with each metric snapshot (posts.metrics): what
+    # The latest numbers, kept with each metric snapshot (posts.publishing.metrics): what
     # the analytics pages add up, without reading every snapshot. The
     # snapshots stay the truth. None: not reported yet (never zero for that).
     reach = models.PositiveIntegerField(null=True, blank=True)
@@ -95,7 +95,7 @@ class Publication(models.Model):
             models.UniqueConstraint(fields=["post", "account"], name="publication_unique_target")
         ]
         indexes = [
-            # Used by posts.dispatch.claim_due: due publications, and those
+            # Used by posts.publishing.dispatch.claim_due: due publications, and those
             # whose lease has run out, without scanning the settled ones.
             models.Index(
                 fields=["next_attempt_at"],
@@ -107,7 +107,7 @@ class Publication(models.Model):
                 name="publication_leased",
                 condition=Q(status__in=["queued", "publishing"]),
             ),
-            # Used by posts.takedown.requeue_lost_deletes: live posts still to
+            # Used by posts.publishing.takedown.requeue_lost_deletes: live posts still to
             # be deleted by a job, a handful among every publication.
             models.Index(
                 fields=["takedown_requested_at"],

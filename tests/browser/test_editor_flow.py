@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from posts import media
+from posts.media import photos as media
 from posts.models import CaptionTemplate, Post
 from tests import factories
 from tests import media_samples as samples

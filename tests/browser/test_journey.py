@@ -24,8 +24,8 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from posts import dispatch
 from posts.models import Post, Publication, Tip
+from posts.publishing import dispatch
 from practices.models import PatientConsent
 from tests import media_samples as samples
 from tests.browser.conftest import log_in

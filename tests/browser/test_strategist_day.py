@@ -11,8 +11,8 @@ from django.utils import timezone
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from posts import slots
 from posts.models import Post
+from posts.rules import slots
 from practices.models import PostingSlot, Practice
 from tests import factories
 from tests.browser.conftest import log_in

@@ -19,8 +19,9 @@ from django.utils.text import Truncator, slugify
 
 import imaging
 from core.models import Assignment, User
-from posts import approval_requests, media
+from posts.approval import requests as approval_requests
 from posts.demo_history import load_history
+from posts.media import photos as media
 from posts.models import (
     Approval,
     CaptionTemplate,

@@ -1,0 +1,3 @@
+"""Approval: who is asked and when (requests), the doctor's e-mailed links
+(links), and their decisions.
+"""

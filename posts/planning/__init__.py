@@ -1,0 +1,3 @@
+"""Seeing the work: the calendar, the iCal feed, the post list's filters and rows,
+and the strategist's dashboard.
+"""

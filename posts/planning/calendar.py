@@ -1,0 +1,186 @@
+"""The content calendar: the posts of a month or a week, day by day, and moving one.
+
+Each post sits on the day its own practice's clock shows (a 9:30 Tuesday
+post in Chicago is on Tuesday, whoever looks). Moving a post to another day
+keeps its time of day on that clock; daylight saving's skipped or repeated
+hour on the new day is refused with the reason (core.local_time).
+"""
+
+from __future__ import annotations
+
+import calendar as stdlib_calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from core import local_time
+from core.models import User
+from core.row_urls import url_template
+from posts.authoring import editor
+from posts.models import IllegalTransition, Post
+from practices.models import Platform
+
+SHOWN = [status for status in Post.Status if status != Post.Status.CANCELLED]
+# Where a move changes the publishing time too (scheduled), or only the plan.
+MOVABLE = [
+    Post.Status.DRAFT,
+    Post.Status.IN_REVIEW,
+    Post.Status.CHANGES_REQUESTED,
+    Post.Status.APPROVED,
+    Post.Status.SCHEDULED,
+]
+
+
+# The calendar's platform marks (with the full name beside each, for screen readers).
+PLATFORM_SHORT = {
+    "facebook": "FB",
+    "instagram": "IG",
+    "linkedin": "in",
+    "x": "X",
+    "google_business": "G",
+}
+
+
+# A month's day shows this many chips, then "+k more" (the week view shows all):
+# a page costs what it shows, however busy the month.
+MONTH_CHIPS_PER_DAY = 4
+
+
+@dataclass
+class Day:
+    day: date
+    in_range: bool
+    # Each post's chip as values, in time order (posts/calendar.html writes them).
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    # How many of them the page shows (None: all).
+    limit: int | None = None
+
+    @property
+    def iso(self) -> str:
+        return self.day.isoformat()
+
+    @property
+    def shown(self) -> list[dict[str, Any]]:
+        return self.posts if self.limit is None else self.posts[: self.limit]
+
+    @property
+    def more(self) -> int:
+        return len(self.posts) - len(self.shown)
+
+    @property
+    def is_today(self) -> bool:
+        return self.day == timezone.localdate()
+
+
+def month_days(first: date) -> list[date]:
+    """Monday of the week holding the 1st to Sunday of the week holding the last day."""
+    start = first - timedelta(days=first.weekday())
+    last = first.replace(day=stdlib_calendar.monthrange(first.year, first.month)[1])
+    end = last + timedelta(days=6 - last.weekday())
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def week_days(any_day: date) -> list[date]:
+    start = any_day - timedelta(days=any_day.weekday())
+    return [start + timedelta(days=n) for n in range(7)]
+
+
+def days_with_posts(
+    posts: QuerySet[Post],
+    days: list[date],
+    *,
+    in_range: tuple[date, date],
+    limit: int | None = None,
+) -> list[Day]:
+    """The days, each with its posts' chips (in time order), in two queries.
+
+    With a limit, each day shows that many chips and counts the rest.
+    """
+    # A margin of a day each side: every practice's clock differs from UTC by less.
+    start = datetime.combine(days[0] - timedelta(days=1), time.min, tzinfo=ZoneInfo("UTC"))
+    end = datetime.combine(days[-1] + timedelta(days=2), time.min, tzinfo=ZoneInfo("UTC"))
+    shown = posts.filter(status__in=SHOWN, scheduled_at__gte=start, scheduled_at__lt=end)
+    found = list(
+        shown.order_by("scheduled_at", "pk").values_list(
+            "pk",
+            "title",
+            "status",
+            "version",
+            "scheduled_at",
+            "practice__name",
+            "practice__time_zone",
+        )
+    )
+    # Rows, not model objects: a month of hundreds of posts and their targets.
+    # The posts as a subquery, not a list of hundreds of ids (each id a
+    # parameter Django prepares one by one).
+    targets: dict[int, list[str]] = {}
+    for post_id, platform in (
+        Post.targets.through.objects.filter(post_id__in=shown.values("pk"))
+        .order_by("socialaccount__platform")
+        .values_list("post_id", "socialaccount__platform")
+    ):
+        targets.setdefault(post_id, []).append(platform)
+    by_day = {d: Day(d, in_range[0] <= d <= in_range[1], limit=limit) for d in days}
+    # The URLs differ by the post's id only: reversed once, filled in per chip.
+    edit_url, move_url = url_template("post_edit", "pk"), url_template("post_move", "pk")
+    labels = dict(Platform.choices)
+    zones: dict[str, ZoneInfo] = {}
+    for pk, title, status, version, scheduled_at, practice_name, zone in found:
+        assert scheduled_at is not None  # filtered above
+        local = scheduled_at.astimezone(zones.setdefault(zone, ZoneInfo(zone)))
+        day = by_day.get(local.date())
+        if day is None:
+            continue
+        day.posts.append(
+            {
+                "pk": pk,
+                "label": title or f"Post #{pk}",  # Post.__str__
+                "status": status,
+                "status_label": Post.Status(status).label,
+                "version": version,
+                "time": f"{local:%H:%M}",
+                "platforms": [
+                    {"mark": PLATFORM_SHORT.get(p, p), "label": labels.get(p, "")}
+                    for p in targets.get(pk, [])
+                ],
+                "practice_name": practice_name,
+                "movable": status in MOVABLE,
+                "edit_url": edit_url.format(pk=pk),
+                "move_url": move_url.format(pk=pk),
+            }
+        )
+    return list(by_day.values())
+
+
+def move(*, post: Post, day: date, version: int | None, by: User) -> Post:
+    """Move a post to another day at the same time on its practice's clock.
+
+    A scheduled post is rescheduled (its approval stands: only the time
+    changes); one not yet scheduled keeps its status with the new time.
+    """
+    with transaction.atomic():
+        locked = editor.locked_at_version(post, version)
+        if locked.status not in MOVABLE or locked.scheduled_at is None:
+            raise IllegalTransition(
+                f"a post that is {locked.get_status_display().lower()} cannot be moved"
+            )
+        zone = locked.practice.zone
+        clock = locked.practice.local(locked.scheduled_at).time().replace(tzinfo=None)
+        try:
+            at = local_time.to_moment(day, clock, zone)
+        except local_time.LocalTimeError as error:
+            raise IllegalTransition(str(error).rstrip(".")) from error
+        if at <= timezone.now():
+            raise IllegalTransition("that day and time have passed; choose a later day")
+        if locked.status == Post.Status.SCHEDULED:
+            locked.unschedule()
+            locked.schedule(at=at)
+        locked.scheduled_at = at
+        editor.record_done(locked, "post_moved", by=by, fields=["scheduled_at"])
+    return locked

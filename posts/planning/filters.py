@@ -1,0 +1,125 @@
+"""Finding posts: the filters of the post list, across practices or within one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.db.models import Count, F, Q, QuerySet
+
+from core.models import User
+from posts.models import Post, Publication
+from practices.models import Platform, Practice
+
+PER_PAGE = 50
+
+
+class PostFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", max_length=200)
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Post.Status.choices])
+    platform = forms.ChoiceField(required=False, choices=[("", "Any platform"), *Platform.choices])
+    author = forms.ModelChoiceField(
+        required=False, queryset=User.objects.none(), empty_label="Anyone"
+    )
+    practice = forms.ModelChoiceField(
+        required=False,
+        queryset=Practice.objects.none(),
+        empty_label="All practices",
+    )
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(
+        self, *args: Any, practices: QuerySet[Practice], one_practice: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practice"].queryset = practices.order_by("name")  # type: ignore[attr-defined]
+        self.fields["author"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(posts__practice__in=practices).distinct().order_by("username")
+        )
+        if one_practice:
+            del self.fields["practice"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", "The end comes before the start.")
+        return data
+
+
+def filtered(posts: QuerySet[Post], form: PostFilterForm, *, zone: ZoneInfo) -> QuerySet[Post]:
+    """The posts that match the form's filters (dates are days on `zone`'s clock)."""
+    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    if data.get("q"):
+        words = str(data["q"]).split()
+        for word in words:
+            posts = posts.filter(Q(caption__icontains=word) | Q(title__icontains=word))
+    if data.get("status"):
+        posts = posts.filter(status=data["status"])
+    if data.get("platform"):
+        posts = posts.filter(targets__platform=data["platform"]).distinct()
+    if data.get("author"):
+        posts = posts.filter(author=data["author"])
+    if data.get("practice"):
+        posts = posts.filter(practice=data["practice"])
+    start: date | None = data.get("start")
+    end: date | None = data.get("end")
+    if start:
+        posts = posts.filter(scheduled_at__gte=datetime.combine(start, time.min, tzinfo=zone))
+    if end:
+        after = datetime.combine(end, time.min, tzinfo=zone) + timedelta(days=1)
+        posts = posts.filter(scheduled_at__lt=after)
+    return posts
+
+
+# What each row of the list shows (posts.planning.post_rows), read as values.
+LIST_FIELDS = (
+    "pk",
+    "title",
+    "caption",
+    "status",
+    "scheduled_at",
+    "practice__name",
+    "practice__slug",
+    "practice__time_zone",
+    "author_id",
+    "author__username",
+    "author__first_name",
+    "author__last_name",
+    "needing_attention",
+)
+
+
+def for_list(posts: QuerySet[Post]) -> QuerySet[Post, dict[str, Any]]:
+    """What each row shows, newest first: LIST_FIELDS, with how many of the post's
+    publications need a person (failed, or unsure whether they went out)."""
+    needs_person = Q(
+        publications__status__in=[Publication.Status.FAILED, Publication.Status.UNKNOWN]
+    )
+    rows: QuerySet[Post, dict[str, Any]] = (
+        posts.annotate(needing_attention=Count("publications", filter=needs_person, distinct=True))
+        .order_by(F("scheduled_at").desc(nulls_last=True), "-created_at", "-pk")
+        .values(*LIST_FIELDS)
+    )
+    return rows
+
+
+def platforms_of(posts: list[dict[str, Any]]) -> dict[int, list[str]]:
+    """Each post's target platforms: one query for a page of posts."""
+    through = Post.targets.through
+    found = (
+        through.objects.filter(post_id__in=[post["pk"] for post in posts])
+        .order_by("socialaccount_id")
+        .values_list("post_id", "socialaccount__platform")
+    )
+    platforms: dict[int, list[str]] = {}
+    for post_id, platform in found:
+        platforms.setdefault(post_id, []).append(platform)
+    return platforms

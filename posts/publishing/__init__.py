@@ -1,0 +1,3 @@
+"""Going out and coming back: dispatch, the attempt (publishing.attempt, the one
+way a publication is published), takedowns, alerts and metrics.
+"""
