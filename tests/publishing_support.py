@@ -96,7 +96,7 @@ def work(queue: str = "publish") -> None:
 
 def sent_mail() -> list:
     """The e-mails sent so far, after sending every one owed (the e-mail sweep's path,
-    core.notifications.send_due; tests/test_notifications.py runs the job's)."""
+    core.notifications.send_due; tests/core/test_notifications.py runs the job's)."""
     notifications.send_due()
     return mail.outbox
 

@@ -1,6 +1,6 @@
 """A WSGI app that answers with what gunicorn told it: the scheme and the peer.
 
-For tests/test_client_ip.py, which runs gunicorn with agency/gunicorn.py's
+For tests/agency/test_client_ip.py, which runs gunicorn with agency/gunicorn.py's
 configuration in front of it.
 """
 

@@ -19,12 +19,10 @@ from django.db import connection
 
 from core.backups import key_fingerprint
 from practices.models import PatientConsent, SocialAccount
-from tests import factories
-from tests.test_consents import with_pdf
+from tests import ROOT, factories
+from tests.practices.test_consents import with_pdf
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ import yaml
 from cryptography.fernet import Fernet
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
+
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()

@@ -10,7 +10,9 @@ from pathlib import Path
 import psycopg
 import redis
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from tests import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
 import services
 
 

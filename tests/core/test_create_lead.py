@@ -6,7 +6,6 @@ import io
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -14,6 +13,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from core.models import AuditEvent, AuthenticatorApp, User
+from tests import ROOT
 from tests.factories import totp_code
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def test_without_a_terminal_it_says_how_to_run_it_and_creates_nobody():
             "--email",
             "d@a.example",
         ],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=ROOT,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +19,7 @@ from core.models import MailboxMessage, Notification
 from posts.models import Publication
 from practices import alerts
 from practices.models import Membership
-from tests import factories
+from tests import ROOT, factories
 from tests.publishing_support import sent_mail, work
 
 pytestmark = pytest.mark.django_db
@@ -343,7 +342,7 @@ def test_the_wording_comes_from_the_message_template_as_plain_text(practice, str
 
 
 def test_every_message_has_a_subject_and_a_body():
-    folder = Path(__file__).resolve().parent.parent / "templates" / "email" / "messages"
+    folder = ROOT / "templates" / "email" / "messages"
     names = sorted(path.stem for path in folder.glob("*.txt"))
     assert len(names) == 13
     for name in names:

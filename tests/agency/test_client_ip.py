@@ -13,7 +13,6 @@ import sys
 import time
 from datetime import timedelta
 from ipaddress import ip_network
-from pathlib import Path
 
 import pytest
 import requests
@@ -24,8 +23,8 @@ from django.utils import timezone
 from core.http import client_ip
 from core.models import AuditEvent
 from practices.models import PatientConsent
+from tests import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 PROXY = "172.30.0.1"
 
 

@@ -26,9 +26,9 @@ from PIL import Image
 from core import files
 from posts.models import MediaAsset, Tip
 from practices.models import Membership
+from tests import ROOT
 from tests import media_samples as samples
 
-ROOT = Path(__file__).resolve().parent.parent
 STAFF_HOME = reverse("staff_home")
 
 

@@ -35,10 +35,9 @@ from posts.media import photos as media
 from posts.models import Post, PostMedia, Publication
 from posts.publishing import dispatch
 from practices.models import Platform
-from tests import factories
+from tests import ROOT, factories
 from tests.publishing_support import SandboxAPI, platform_account, point_at_sandbox
 
-ROOT = Path(__file__).resolve().parent.parent
 PRACTICES = 5
 PHOTO_POSTS = 60  # to all five platforms: 300 publications
 TEXT_POSTS = 50  # to the four that take text alone: 200 publications

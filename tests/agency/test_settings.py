@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
 
 
 def _run(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess:

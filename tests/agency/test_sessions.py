@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -21,7 +20,7 @@ from core import signin
 from core.models import AuditEvent
 from posts.models import Tip
 from practices.models import Membership
-from tests import factories
+from tests import ROOT, factories
 from tests import media_samples as samples
 
 MINUTE = 60
@@ -224,7 +223,7 @@ def test_the_last_seen_time_is_written_at_most_once_a_minute(client, strategist,
 def test_a_bad_sign_in_setting_stops_start_up_naming_it(variable, value, message):
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=ROOT,
         env=os.environ | {"DJANGO_SETTINGS_MODULE": "agency.settings", variable: value},
         capture_output=True,
         text=True,

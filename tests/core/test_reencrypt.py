@@ -14,7 +14,7 @@ from core.models import AuditEvent, AuthenticatorApp
 from practices.models import SocialAccount
 from tests import factories
 from tests import media_samples as samples
-from tests.test_consents import with_pdf
+from tests.practices.test_consents import with_pdf
 
 pytestmark = pytest.mark.django_db
 
