@@ -7,7 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from core.models import User
 from posts.models import Post, Publication
@@ -99,12 +100,25 @@ LIST_FIELDS = (
 
 def for_list(posts: QuerySet[Post]) -> QuerySet[Post, dict[str, Any]]:
     """What each row shows, newest first: LIST_FIELDS, with how many of the post's
-    publications need a person (failed, or unsure whether they went out)."""
-    needs_person = Q(
-        publications__status__in=[Publication.Status.FAILED, Publication.Status.UNKNOWN]
+    publications need a person (failed, or unsure whether they went out).
+
+    The count is a correlated subquery, not a join with GROUP BY: PostgreSQL
+    works it out for the page's rows only (after ORDER BY and LIMIT), and the
+    paginator's COUNT leaves it out, so a page costs its 50 rows, not every
+    post the person may see.
+    """
+    needing = (
+        Publication.objects.filter(
+            post=OuterRef("pk"),
+            status__in=[Publication.Status.FAILED, Publication.Status.UNKNOWN],
+        )
+        .order_by()
+        .values("post")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     rows: QuerySet[Post, dict[str, Any]] = (
-        posts.annotate(needing_attention=Count("publications", filter=needs_person, distinct=True))
+        posts.annotate(needing_attention=Coalesce(Subquery(needing), 0))
         .order_by(F("scheduled_at").desc(nulls_last=True), "-created_at", "-pk")
         .values(*LIST_FIELDS)
     )
