@@ -119,6 +119,19 @@ class Publication(models.Model):
                     takedown_by_hand_at__isnull=True,
                 ),
             ),
+            # Used by the dashboard (posts.planning.dashboard): the latest failures,
+            # and the takedowns not done yet, read without scanning a practice's
+            # whole history of publications.
+            models.Index(
+                fields=["updated_at"],
+                name="publication_failed",
+                condition=Q(status="failed"),
+            ),
+            models.Index(
+                fields=["takedown_requested_at"],
+                name="publication_takedown_pending",
+                condition=Q(takedown_requested_at__isnull=False, takedown_done_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
