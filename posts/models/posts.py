@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -160,6 +160,15 @@ class Post(models.Model):
         indexes = [
             models.Index(fields=["practice", "status"], name="post_practice_status"),
             models.Index(fields=["scheduled_at"], name="post_scheduled_at"),
+            # The post list's order (posts.planning.filters.for_list): its first
+            # page is read in order and stops at 50, not sorted from every
+            # post the person may see.
+            models.Index(
+                F("scheduled_at").desc(nulls_last=True),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="post_list_order",
+            ),
         ]
 
     def __str__(self) -> str:
