@@ -186,7 +186,7 @@ def restore(source: IO[bytes]) -> Summary:
     staging = media_root / STAGING
     try:
         with _damage_said(), _open_archive(source) as archive:
-            members = _members(archive)
+            members = iter(archive)
             manifest = _read_manifest(archive, next(members, None))
             executor, targets = _plan(manifest)
             staging.mkdir(parents=True)
@@ -242,10 +242,6 @@ def _damage_said() -> Iterator[None]:
         ) from None
 
 
-def _members(archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
-    yield from archive
-
-
 def _require_empty(media_root: Path) -> None:
     tables = connection.introspection.table_names()
     if tables:
@@ -274,6 +270,8 @@ def _read_manifest(archive: tarfile.TarFile, member: tarfile.TarInfo | None) -> 
         raise BackupError(
             f"this backup's format is {manifest.get('format')!r}; this version reads {FORMAT}"
         )
+    if not all(key in manifest for key in ("migrations", "tables", "key_fingerprints")):
+        raise BackupError("the backup's manifest is incomplete: not made by manage.py backup")
     missing = [
         fingerprint
         for fingerprint in manifest["key_fingerprints"]

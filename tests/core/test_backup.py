@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import psycopg
@@ -240,3 +242,17 @@ def test_something_else_is_not_taken_for_a_backup(media, fresh_database, tmp_pat
     result = _manage(fresh_database, tmp_path / "m", "restore", str(other))
     assert result.returncode == 1
     assert "not a backup made by manage.py backup" in result.stderr.decode()
+
+
+def test_an_archive_with_a_manifest_of_its_own_making_is_refused(media, fresh_database, tmp_path):
+    forged = tmp_path / "forged.tar.gz"
+    data = json.dumps({"format": 1}).encode()
+    with tarfile.open(forged, "w:gz") as archive:
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    result = _manage(fresh_database, tmp_path / "m", "restore", str(forged))
+    assert result.returncode == 1
+    assert "manifest is incomplete" in result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()
+    assert _tables(fresh_database) == 0
