@@ -137,7 +137,7 @@ def test_a_photo_that_came_with_an_authorization_relies_on_it_in_any_post(clinic
         "The authorization for Maria G. does not cover Instagram.",
         "Photo 1: the authorization for Maria G. does not cover Instagram.",
     ]
-    # Approving keeps the same rule (the publisher's: tests/posts/publishing/test_publishing.py).
+    # Approving keeps the same rule (the publisher's: posts/publishing/test_checks_at_publishing).
     post.consents.clear()
     post.submit_for_review()
     with pytest.raises(IllegalTransition, match="which this post does not rely on"):
