@@ -14,7 +14,7 @@ Prints plain name=value lines:
 - checks_p50_ms, checks_p95_ms: one refresh of the previews and checks
 - page_p50_ms: the whole editor page
 
-(Their query counts are asserted in tests/posts/authoring/test_editor.py.)
+(Their query counts are asserted in tests/posts/authoring/.)
 
 Target: a refresh well under 100 ms.
 
