@@ -1,4 +1,5 @@
-"""gunicorn settings: access logs without query strings or secret path parts.
+"""gunicorn settings: a refused configuration said once, a graceful stop, and
+access logs without query strings or secret path parts.
 
 Query strings can carry a patient's name (the consent registry's search) and
 some paths are secrets themselves (the practice's tip link, signed media and
