@@ -104,14 +104,14 @@ def write(out: IO[bytes]) -> Summary:
     _require_postgresql()
     # 0700, removed at the end: the rows hold practices' and patients' names.
     with tempfile.TemporaryDirectory(prefix="rounds-backup-") as folder:
-        tables = _dump_tables(Path(folder))
+        tables, migrations = _dump_tables(Path(folder))
         media_root = Path(settings.MEDIA_ROOT)
         files = sorted(_media_files(media_root))
         fingerprints = _configured_fingerprints()
         manifest = {
             "format": FORMAT,
             "made": timezone.now().isoformat(),
-            "migrations": sorted(MigrationRecorder(connection).applied_migrations()),
+            "migrations": migrations,
             "tables": [{k: v for k, v in t.items() if k != "path"} for t in tables],
             "files": len(files),
             "key_fingerprints": fingerprints,
@@ -133,12 +133,14 @@ def write(out: IO[bytes]) -> Summary:
     )
 
 
-def _dump_tables(folder: Path) -> list[dict[str, Any]]:
+def _dump_tables(folder: Path) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """Each table's rows, and the migrations that made the schema, from one snapshot."""
     # Connected first: the snapshot's isolation level must be its first statement.
     connection.ensure_connection()
     tables = []
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        migrations = sorted(MigrationRecorder(connection).applied_migrations())
         for name in sorted(connection.introspection.table_names(cursor)):
             columns = [
                 column.name
@@ -154,7 +156,7 @@ def _dump_tables(folder: Path) -> list[dict[str, Any]]:
                     rows += data.count(b"\n")
                     file.write(data)
             tables.append({"name": name, "columns": columns, "rows": rows, "path": path})
-    return tables
+    return tables, migrations
 
 
 def _media_files(root: Path) -> Iterator[Path]:
@@ -272,16 +274,13 @@ def _read_manifest(archive: tarfile.TarFile, member: tarfile.TarInfo | None) -> 
         )
     if not all(key in manifest for key in ("migrations", "tables", "key_fingerprints")):
         raise BackupError("the backup's manifest is incomplete: not made by manage.py backup")
-    missing = [
-        fingerprint
-        for fingerprint in manifest["key_fingerprints"]
-        if fingerprint not in _configured_fingerprints()
-    ]
+    configured = _configured_fingerprints()
+    missing = [key for key in manifest["key_fingerprints"] if key not in configured]
     if missing:
         raise BackupError(
             "the backup's tokens and consent documents were encrypted under a key this site "
             f"does not have (fingerprint {', '.join(missing)}; this site's: "
-            f"{', '.join(_configured_fingerprints())}). Set that key as FIELD_ENCRYPTION_KEY "
+            f"{', '.join(configured)}). Set that key as FIELD_ENCRYPTION_KEY "
             "(or add it to FIELD_ENCRYPTION_OLD_KEYS) and restore again; nothing was changed"
         )
     return manifest

@@ -34,15 +34,16 @@ def media(settings, tmp_path) -> Path:
     return Path(settings.MEDIA_ROOT)
 
 
-def _admin() -> psycopg.Connection:
+def _connect(database: str, *, autocommit: bool = False) -> psycopg.Connection:
+    """A connection of our own to `database` on the test database's server."""
     params = connection.settings_dict
     return psycopg.connect(
         host=params["HOST"] or None,
         port=params["PORT"] or None,
         user=params["USER"] or None,
         password=params["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
+        dbname=database,
+        autocommit=autocommit,
     )
 
 
@@ -50,23 +51,16 @@ def _admin() -> psycopg.Connection:
 def fresh_database():
     """A new, empty database beside the test database, dropped afterwards."""
     name = f"{connection.settings_dict['NAME']}_restored"
-    with _admin() as admin:
+    with _connect("postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
     yield name
-    with _admin() as admin:
+    with _connect("postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _tables(database: str) -> int:
-    params = connection.settings_dict
-    with psycopg.connect(
-        host=params["HOST"] or None,
-        port=params["PORT"] or None,
-        user=params["USER"] or None,
-        password=params["PASSWORD"] or None,
-        dbname=database,
-    ) as other:
+    with _connect(database) as other:
         row = other.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
         ).fetchone()
@@ -206,7 +200,7 @@ def test_a_damaged_archive_leaves_the_new_database_empty(media, fresh_database, 
     assert not restored.exists() or not any(restored.iterdir())
 
 
-def test_restore_never_goes_over_a_live_database(media, practice, tmp_path):
+def test_restore_never_goes_over_a_live_database(media, practice, settings, tmp_path):
     archive = tmp_path / "rounds.tar.gz"
     call_command("backup", str(archive))
     before = PatientConsent.objects.count(), SocialAccount.objects.count()
