@@ -1,11 +1,13 @@
-"""What the posts earned, read from the publications' latest numbers.
+"""What the posts earned: the practice page, the agency overview and the monthly report.
 
-One query brings the publications of a practice and of its peers (the other
-practices of its specialty) for the months shown; everything else is added
-up here, each practice on its own clock (a month is the practice's month).
-The numbers are each publication's latest reading (posts.publishing.metrics keeps them;
-the snapshots stay the truth). A publication whose reach is not reported yet
-counts as a post but adds no reach and no engagement: missing, never zero.
+The month figures come from each practice's month totals (posts.models.MonthTotals:
+a row per month, platform and kind, worked out again from the publications
+whenever one goes live or its numbers arrive), so that a page reads a row per
+month whatever the practice's history holds. What a page lists (the top posts,
+the weeks, the staff, the best times) is read from the publications of the
+weeks and months it shows, added up by the database. A month is the
+practice's month, on its own clock. A publication whose reach is not reported
+yet counts as a post but adds no reach and no engagement: missing, never zero.
 """
 
 from __future__ import annotations
@@ -14,24 +16,26 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from analytics import stats
-from posts.models import AccountSnapshot, Post, PostMedia, Publication, Tip
+from posts.models import AccountSnapshot, MonthTotals, Post, PostMedia, Publication, Tip
+from posts.models.metrics import AGENCY_KIND
 from posts.rules import best_times
 from practices.models import Platform, Practice
 
-AGENCY_CONTENT = "agency"  # a post not drafted from a tip
+AGENCY_CONTENT = AGENCY_KIND  # a post not drafted from a tip
 KIND_LABELS = {**dict(Tip.Kind.choices), AGENCY_CONTENT: "Agency content"}
 LIVE = [Publication.Status.PUBLISHED, Publication.Status.DELETED]
 
 
 @dataclass(frozen=True)
 class Row:
-    """One publication, as the pages add it up."""
+    """One publication, as the monthly report's CSV lists it."""
 
     post_id: int
     practice_id: int
@@ -61,84 +65,113 @@ def label(month: date) -> str:
     return f"{month:%b %Y}"
 
 
-def rows(practices: Iterable[int], start: datetime, end: datetime) -> list[Row]:
-    """The live publications of these practices published in [start, end) (one query)."""
-    found = (
-        Publication.objects.filter(
-            status__in=LIVE,
-            post__practice_id__in=list(practices),
-            published_at__gte=start,
-            published_at__lt=end,
-        )
-        .order_by()
-        .values_list(
-            "post_id",
-            "post__practice_id",
-            "post__practice__time_zone",
-            "account__platform",
-            "published_at",
-            "reach",
-            "engagements",
-            "post__tip__kind",
-            "post__tip_id",
-        )
+def local_bounds(practice: Practice, first: date, last: date) -> tuple[datetime, datetime]:
+    """From the start of month `first` to the end of month `last`, on the practice's clock."""
+    zone = practice.zone
+    return (
+        datetime.combine(first, time.min, tzinfo=zone),
+        datetime.combine(add_months(last, 1), time.min, tzinfo=zone),
     )
-    zones: dict[str, ZoneInfo] = {}
-    out = []
-    for post_id, practice_id, zone, platform, published, reach, engagements, kind, tip in found:
-        assert published is not None  # filtered above
-        local = published.astimezone(zones.setdefault(zone, ZoneInfo(zone)))
-        out.append(
+
+
+def live(practice: Practice, start: datetime, end: datetime) -> QuerySet[Publication]:
+    """The practice's live publications published in [start, end), unordered."""
+    return Publication.objects.filter(
+        post__practice=practice,
+        status__in=LIVE,
+        published_at__gte=start,
+        published_at__lt=end,
+    ).order_by()
+
+
+def rows(practice: Practice, start: datetime, end: datetime) -> list[Row]:
+    """Every live publication of the practice published in [start, end) (one query)."""
+    found = live(practice, start, end).values_list(
+        "post_id",
+        "account__platform",
+        "published_at",
+        "reach",
+        "engagements",
+        "post__tip__kind",
+        "post__tip_id",
+    )
+    zone = practice.zone
+    return sorted(
+        (
             Row(
                 post_id,
-                practice_id,
+                practice.pk,
                 platform,
-                local,
+                published.astimezone(zone),
                 reach,
                 engagements,
                 kind or AGENCY_CONTENT,
                 tip,
             )
+            for post_id, platform, published, reach, engagements, kind, tip in found
+            if published is not None  # filtered above
+        ),
+        key=lambda row: (row.local, row.platform, row.post_id),
+    )
+
+
+# -- month totals ------------------------------------------------------------------------
+
+
+def totals_of(publications: int, reported: int, reach: int, engagements: int) -> stats.Totals:
+    return stats.Totals(posts=publications, reported=reported, reach=reach, engagements=engagements)
+
+
+def own_lines(practice: Practice, months: list[date]) -> list[tuple[date, str, str, stats.Totals]]:
+    """The practice's month totals of these months: (month, platform, kind, totals) (one query)."""
+    return [
+        (month, platform, kind, totals_of(*numbers))
+        for month, platform, kind, *numbers in MonthTotals.objects.filter(
+            practice=practice, month__in=months
         )
+        .order_by("month", "platform", "kind")
+        .values_list(
+            "month", "platform", "kind", "publications", "reported", "reach", "engagements"
+        )
+    ]
+
+
+def by_practice_and_month(
+    practices: QuerySet[Practice] | list[int], months: list[date]
+) -> dict[int, dict[date, stats.Totals]]:
+    """Each practice's totals per month, every month present (one query)."""
+    found: dict[int, dict[date, stats.Totals]] = defaultdict(
+        lambda: {month: stats.Totals() for month in months}
+    )
+    for practice_id, month, *numbers in (
+        MonthTotals.objects.filter(practice__in=practices, month__in=months)
+        .order_by()
+        .values("practice_id", "month")
+        .annotate(
+            publications=Sum("publications"),
+            reported=Sum("reported"),
+            reach=Sum("reach"),
+            engagements=Sum("engagements"),
+        )
+        .values_list("practice_id", "month", "publications", "reported", "reach", "engagements")
+    ):
+        found[practice_id][month] = totals_of(*numbers)
+    return found
+
+
+def sum_by(
+    lines: Iterable[tuple[date, str, str, stats.Totals]], key: int, months: list[date] | None = None
+) -> dict[object, stats.Totals]:
+    """The lines added up by month (key 0), platform (1) or kind (2)."""
+    out: dict[object, stats.Totals] = {month: stats.Totals() for month in months or []}
+    for line in lines:
+        out.setdefault(line[key], stats.Totals()).merge(line[3])
     return out
 
 
-def _bounds(months: list[date]) -> tuple[datetime, datetime]:
-    """A UTC range wide enough for these months on any practice's clock."""
-    utc = ZoneInfo("UTC")
-    start = datetime.combine(months[0] - timedelta(days=1), time.min, tzinfo=utc)
-    end = datetime.combine(add_months(months[-1], 1) + timedelta(days=1), time.min, tzinfo=utc)
-    return start, end
-
-
-def totals_by_month(found: Iterable[Row], months: list[date]) -> dict[date, stats.Totals]:
-    by_month = {month: stats.Totals() for month in months}
-    for row in found:
-        totals = by_month.get(month_start(row.local.date()))
-        if totals is not None:
-            totals.add(row.reach, row.engagements)
-    return by_month
-
-
-def _own_and_peers(
-    practice: Practice, months: list[date]
-) -> tuple[list[Row], dict[int, list[Row]]]:
-    """The practice's own publications of these months, and each of its peers' (the
-    agency's other practices of its specialty), in two queries."""
-    peers = list(
-        Practice.objects.filter(specialty=practice.specialty)
-        .exclude(pk=practice.pk)
-        .values_list("pk", flat=True)
-    )
-    start, end = _bounds(months)
-    own: list[Row] = []
-    by_peer: dict[int, list[Row]] = defaultdict(list)
-    for row in rows([practice.pk, *peers], start, end):
-        if row.practice_id == practice.pk:
-            own.append(row)
-        else:
-            by_peer[row.practice_id].append(row)
-    return own, by_peer
+def peers_of(practice: Practice) -> QuerySet[Practice]:
+    """The agency's other practices of its specialty."""
+    return Practice.objects.filter(specialty=practice.specialty).exclude(pk=practice.pk)
 
 
 # -- the practice page -------------------------------------------------------------
@@ -207,9 +240,9 @@ class PracticeFigures:
 
 def practice_figures(practice: Practice, *, today: date, month_count: int = 12) -> PracticeFigures:
     months = months_ending(today, month_count)
-    own, by_peer = _own_and_peers(practice, months)
-    peer_totals = [totals_by_month(found, months) for found in by_peer.values()]
-    own_totals = totals_by_month(own, months)
+    own = own_lines(practice, months)
+    own_totals = sum_by(own, 0, months)
+    peer_totals = list(by_practice_and_month(peers_of(practice), months).values())
     lines = [
         MonthLine(
             month,
@@ -220,26 +253,28 @@ def practice_figures(practice: Practice, *, today: date, month_count: int = 12) 
         )
         for month in months
     ]
-    by_platform: dict[str, dict[date, stats.Totals]] = {}
-    by_kind: dict[str, stats.Totals] = defaultdict(stats.Totals)
-    for platform in sorted({row.platform for row in own}):
-        by_platform[platform] = totals_by_month([r for r in own if r.platform == platform], months)
-    recent = [row for row in own if row.local.date() >= months[-3]]
-    for row in sorted(recent, key=lambda r: r.kind):
-        by_kind[row.kind].add(row.reach, row.engagements)
-    grid = best_times_grid(own)
+    by_platform: dict[str, dict[date, stats.Totals]] = {
+        platform: {month: stats.Totals() for month in months}
+        for platform in sorted({line[1] for line in own})
+    }
+    for month, platform, _, totals in own:
+        by_platform[platform][month].merge(totals)
+    recent = [line for line in own if line[0] >= months[-3]]
+    by_kind = {str(kind): totals for kind, totals in sorted(sum_by(recent, 2).items())}
+    start, end = local_bounds(practice, months[0], months[-1])
+    grid = best_times.grid_of(practice, start, end)
     return PracticeFigures(
         practice=practice,
         months=lines,
         by_platform=by_platform,
-        by_kind=dict(by_kind),
-        top_posts=top_posts(recent),
-        weeks=goal_weeks(own, practice, today=today),
+        by_kind=by_kind,
+        top_posts=top_posts(live(practice, local_bounds(practice, months[-3], months[-1])[0], end)),
+        weeks=goal_weeks(practice, today=today),
         grid=grid,
         best=best_times.best(grid),
-        staff=staff_lines(practice, month=months[-1], found=own),
+        staff=staff_lines(practice, month=months[-1]),
         followers=followers_by_month(practice, months),
-        unreported=sum(1 for row in own if row.reach is None),
+        unreported=sum(totals.posts - totals.reported for *_, totals in own),
     )
 
 
@@ -262,14 +297,21 @@ def followers_by_month(practice: Practice, months: list[date]) -> dict[str, list
     }
 
 
-def top_posts(found: list[Row], *, count: int = 5) -> list[TopPost]:
-    """The posts that reached the most people, with their first photo (two queries)."""
-    per_post: dict[int, list[Row]] = defaultdict(list)
-    for row in found:
-        if row.reach is not None:
-            per_post[row.post_id].append(row)
-    ranked = sorted(per_post.items(), key=lambda item: -sum(r.reach or 0 for r in item[1]))[:count]
-    ids = [post_id for post_id, _ in ranked]
+def top_posts(publications: QuerySet[Publication], *, count: int = 5) -> list[TopPost]:
+    """Of these publications, the posts that reached the most people, with their first
+    photo (three queries). Only publications with a reported reach count."""
+    ranked = list(
+        publications.filter(reach__isnull=False)
+        .values("post_id")
+        .annotate(
+            reached=Sum("reach"),
+            engaged=Sum("engagements", default=0),
+            platforms=ArrayAgg("account__platform", distinct=True, ordering="account__platform"),
+        )
+        .order_by("-reached", "post_id")
+        .values_list("post_id", "reached", "engaged", "platforms")[:count]
+    )
+    ids = [post_id for post_id, *_ in ranked]
     posts = Post.objects.in_bulk(ids)
     photos: dict[int, PostMedia] = {}
     for attachment in (
@@ -279,58 +321,61 @@ def top_posts(found: list[Row], *, count: int = 5) -> list[TopPost]:
     return [
         TopPost(
             post=posts[post_id],
-            reach=sum(r.reach or 0 for r in found_rows),
-            engagements=sum(r.engagements or 0 for r in found_rows),
-            platforms=sorted({r.platform for r in found_rows}),
+            reach=reached,
+            engagements=engaged,
+            platforms=list(platforms),
             photo=photos.get(post_id),
         )
-        for post_id, found_rows in ranked
+        for post_id, reached, engaged, platforms in ranked
         if post_id in posts
     ]
 
 
-def goal_weeks(found: list[Row], practice: Practice, *, today: date, count: int = 12) -> list[Week]:
-    """Posts published per week (Monday to Sunday, the practice's clock) against its goal."""
+def goal_weeks(practice: Practice, *, today: date, count: int = 12) -> list[Week]:
+    """Posts published per week (Monday to Sunday, the practice's clock) against its
+    goal: the `count` weeks up to the one holding `today` (one query)."""
     monday = today - timedelta(days=today.weekday())
     weeks = [monday - timedelta(weeks=n) for n in range(count - 1, -1, -1)]
-    posts: dict[date, set[int]] = {week: set() for week in weeks}
-    for row in found:
-        day = row.local.date()
-        week = day - timedelta(days=day.weekday())
-        if week in posts:
-            posts[week].add(row.post_id)
-    return [Week(week, len(posts[week]), practice.posts_per_week) for week in weeks]
-
-
-def best_times_grid(found: list[Row]) -> list[list[best_times.Cell]]:
-    """Mean engagement rate per weekday (Monday first) and hour, on the practice's clock."""
-    return best_times.grid((row.local, row.reach, row.engagements) for row in found)
-
-
-def staff_lines(practice: Practice, *, month: date, found: list[Row]) -> list[StaffLine]:
-    """Who sent tips this month, how many became posts, and the reach those posts earned."""
     zone = practice.zone
-    start = datetime.combine(month, time.min, tzinfo=zone)
-    end = datetime.combine(add_months(month, 1), time.min, tzinfo=zone)
+    start = datetime.combine(weeks[0], time.min, tzinfo=zone)
+    end = datetime.combine(monday + timedelta(weeks=1), time.min, tzinfo=zone)
+    posts = {
+        week.date() if isinstance(week, datetime) else week: number
+        for week, number in live(practice, start, end)
+        .annotate(week=TruncWeek("published_at", tzinfo=zone))
+        .values("week")
+        .annotate(posts=Count("post", distinct=True))
+        .values_list("week", "posts")
+    }
+    return [Week(week, posts.get(week, 0), practice.posts_per_week) for week in weeks]
+
+
+def staff_lines(practice: Practice, *, month: date) -> list[StaffLine]:
+    """Who sent tips in the month, how many became posts by its end, and the reach
+    those posts earned (two queries)."""
+    start, end = local_bounds(practice, month, month)
     tips = Tip.objects.filter(practice=practice, created_at__gte=start, created_at__lt=end)
-    return staff_for_tips(tips, found)
+    return staff_for_tips(tips, before=end)
 
 
-def staff_for_tips(tips: QuerySet[Tip], found: list[Row]) -> list[StaffLine]:
-    reach_by_tip: dict[int, int] = defaultdict(int)
-    posted: set[int] = set()
-    for row in found:
-        if row.tip_id is not None:
-            posted.add(row.tip_id)
-            reach_by_tip[row.tip_id] += row.reach or 0
+def staff_for_tips(tips: QuerySet[Tip], *, before: datetime) -> list[StaffLine]:
+    """The tips by who sent them, and what their posts' publications published before
+    `before` earned (two queries)."""
+    earned = dict(
+        Publication.objects.filter(post__tip__in=tips, status__in=LIVE, published_at__lt=before)
+        .order_by()
+        .values("post__tip_id")
+        .annotate(reached=Sum("reach", default=0))
+        .values_list("post__tip_id", "reached")
+    )
     lines: dict[str, StaffLine] = {}
     for tip in tips.select_related("submitted_by").order_by("created_at"):
         name = tip.submitter_display
         line = lines.setdefault(name, StaffLine(name, 0, 0, 0))
         line.tips += 1
-        if tip.pk in posted:
+        if tip.pk in earned:
             line.posted += 1
-            line.reach += reach_by_tip[tip.pk]
+            line.reach += earned[tip.pk]
     return sorted(lines.values(), key=lambda line: (-line.reach, -line.tips, line.name))
 
 
@@ -366,15 +411,11 @@ SORTS = {
 def overview(practices: list[Practice], *, today: date, sort: str = "name") -> list[OverviewLine]:
     """Every practice this month and last, each on its own clock (one query)."""
     months = months_ending(today, 2)
-    start, end = _bounds(months)
-    found = rows([p.pk for p in practices], start, end)
-    by_practice: dict[int, list[Row]] = defaultdict(list)
-    for row in found:
-        by_practice[row.practice_id].append(row)
-    lines = []
-    for practice in practices:
-        totals = totals_by_month(by_practice[practice.pk], months)
-        lines.append(OverviewLine(practice, totals[months[1]], totals[months[0]]))
+    found = by_practice_and_month([p.pk for p in practices], months)
+    lines = [
+        OverviewLine(practice, found[practice.pk][months[1]], found[practice.pk][months[0]])
+        for practice in practices
+    ]
     return sorted(lines, key=SORTS.get(sort, SORTS["name"]))
 
 
@@ -393,7 +434,6 @@ class Report:
     top_posts: list[TopPost]
     staff: list[StaffLine]
     weeks: list[Week]
-    rows: list[Row]
 
     @property
     def label(self) -> str:
@@ -402,30 +442,34 @@ class Report:
 
 def report(practice: Practice, *, month: date, today: date | None = None) -> Report:
     months = [add_months(month, -1), month]
-    own, by_peer = _own_and_peers(practice, months)
-    in_month = [row for row in own if month_start(row.local.date()) == month]
-    peer_totals = [totals_by_month(found, [month])[month] for found in by_peer.values()]
-    own_totals = totals_by_month(own, months)
-    by_platform: dict[str, stats.Totals] = defaultdict(stats.Totals)
-    for row in in_month:
-        by_platform[row.platform].add(row.reach, row.engagements)
+    own = own_lines(practice, months)
+    own_totals = sum_by(own, 0, months)
+    peer_totals = [
+        by_month[month] for by_month in by_practice_and_month(peers_of(practice), [month]).values()
+    ]
+    by_platform = sum_by((line for line in own if line[0] == month), 1)
     # The month's weeks, up to today for the month under way.
     today = today or timezone.now().astimezone(practice.zone).date()
     last_day = min(add_months(month, 1) - timedelta(days=1), today)
+    start, end = local_bounds(practice, month, month)
     return Report(
         practice=practice,
         month=month,
         totals=own_totals[month],
         before=own_totals[months[0]],
-        by_platform=dict(sorted(by_platform.items())),
+        by_platform={str(platform): totals for platform, totals in sorted(by_platform.items())},
         rate_band=stats.band(t.engagement_rate for t in peer_totals),
         reach_band=stats.band(t.reach_per_post for t in peer_totals),
-        top_posts=top_posts(in_month),
-        staff=staff_lines(practice, month=month, found=own),
+        top_posts=top_posts(live(practice, start, end)),
+        staff=staff_lines(practice, month=month),
         weeks=[
             week
-            for week in goal_weeks(own, practice, today=last_day, count=6)
+            for week in goal_weeks(practice, today=last_day, count=6)
             if week.start + timedelta(days=6) >= month
         ],
-        rows=sorted(in_month, key=lambda row: (row.local, row.platform)),
     )
+
+
+def report_rows(practice: Practice, *, month: date) -> list[Row]:
+    """Every publication of the month, for the report's CSV (one query)."""
+    return rows(practice, *local_bounds(practice, month, month))

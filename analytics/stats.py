@@ -40,6 +40,13 @@ class Totals:
         self.reach += reach
         self.engagements += engagements or 0
 
+    def merge(self, other: Totals) -> None:
+        """Add another set's totals to these."""
+        self.posts += other.posts
+        self.reported += other.reported
+        self.reach += other.reach
+        self.engagements += other.engagements
+
     @property
     def engagement_rate(self) -> float | None:
         """Engagements per person reached, in percent; None before any reach is known."""

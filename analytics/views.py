@@ -12,6 +12,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +25,7 @@ from practices import access
 from practices.models import Practice
 
 READERS = frozenset({access.LEAD, access.STRATEGIST, access.DOCTOR})
+OVERVIEW_PER_PAGE = 50
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -69,11 +71,14 @@ def agency_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
         sort = "name"
     practices = list(access.practices_visible_to(request.user).order_by("name"))
     today = timezone.localdate()
+    # Every practice is added up (one row per practice and month) so that the
+    # sort is over all of them; a page of them is shown.
+    lines = figures.overview(practices, today=today, sort=sort)
     return render(
         request,
         "analytics/overview.html",
         {
-            "lines": figures.overview(practices, today=today, sort=sort),
+            "page": Paginator(lines, OVERVIEW_PER_PAGE).get_page(request.GET.get("page")),
             "sort": sort,
             "month": figures.month_start(today),
         },
@@ -137,11 +142,9 @@ def monthly_report_pdf_make(
 def monthly_report_csv(request: AuthenticatedHttpRequest, slug: str, month: str) -> HttpResponse:
     """The numbers behind the report: one line per publication of the month."""
     practice = _practice(request, slug)
-    found = figures.report(practice, month=_month(month))
+    first = _month(month)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{practice.slug}-{found.month:%Y-%m}.csv"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{practice.slug}-{first:%Y-%m}.csv"'
     writer = csv.writer(response)
     writer.writerow(
         [
@@ -154,7 +157,7 @@ def monthly_report_csv(request: AuthenticatedHttpRequest, slug: str, month: str)
             "engagement rate %",
         ]
     )
-    for row in found.rows:
+    for row in figures.report_rows(practice, month=first):
         rate = stats.engagement_rate(row.reach, row.engagements)
         writer.writerow(
             [

@@ -1,4 +1,5 @@
-"""A benchmark's own PostgreSQL database, dropped and made again for each run."""
+"""A benchmark's own PostgreSQL database, dropped and made again for each run (or, to
+measure a change without building the data again, the one a previous run left)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,22 @@ def recreate_database(base_url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def django_on_fresh_database(name: str) -> None:
-    """Point Django at a fresh database `name` (beside DATABASE_URL's), migrated."""
+def database_url(base_url: str, name: str) -> str:
+    """The URL of the existing database `name` on the server of `base_url`."""
+    return urlunsplit(urlsplit(base_url)._replace(path=f"/{name}"))
+
+
+def django_on_fresh_database(name: str, *, reuse: bool = False) -> None:
+    """Point Django at a fresh database `name` (beside DATABASE_URL's), migrated;
+    with `reuse`, at the one already there, migrated."""
     import os
 
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
         raise SystemExit("DATABASE_URL must point at PostgreSQL (scripts/services.py sets it)")
-    os.environ["DATABASE_URL"] = recreate_database(base, name)
+    os.environ["DATABASE_URL"] = (
+        database_url(base, name) if reuse else recreate_database(base, name)
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.settings")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     import django

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from posts.models.errors import IllegalTransition
 from posts.models.media import MediaAsset, MediaVariant
-from posts.models.metrics import AccountSnapshot, MetricSnapshot
+from posts.models.metrics import AccountSnapshot, MetricSnapshot, MonthTotals
 from posts.models.posts import (
     Approval,
     ApprovalLink,
@@ -29,6 +29,7 @@ __all__ = [
     "MediaAsset",
     "MediaVariant",
     "MetricSnapshot",
+    "MonthTotals",
     "Post",
     "PostComment",
     "PostMedia",

@@ -28,7 +28,7 @@ from core.models import AuditEvent, User
 from platforms.base import Account, PlatformClient, PublishRequest, PublishResult, RemotePost
 from platforms.errors import PlatformError
 from posts.media.photos import MediaUnavailable, media_items
-from posts.models import IllegalTransition, Post, PostMedia, Publication
+from posts.models import IllegalTransition, MonthTotals, Post, PostMedia, Publication
 from posts.publishing import alerts
 from posts.rules import compliance
 from practices import alerts as account_alerts
@@ -341,6 +341,7 @@ def _published(
     ):
         logger.warning("publication %s: outcome came after the lease ran out", publication.pk)
         return "stale"
+    MonthTotals.recount_publications([publication.pk])
     # Consent revoked while this attempt was in flight (the revocation marks
     # the row, not our copy of it): take the post down again at once. Only a
     # post that relies on an authorization can be affected.

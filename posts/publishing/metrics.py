@@ -14,7 +14,7 @@ from rq import Queue
 
 from platforms.base import PLATFORMS, Metrics
 from platforms.errors import PlatformError
-from posts.models import AccountSnapshot, MetricSnapshot, Publication
+from posts.models import AccountSnapshot, MetricSnapshot, MonthTotals, Publication
 from practices import alerts as account_alerts
 from practices.models import SocialAccount
 from practices.platform_clients import account_for, client_for
@@ -72,7 +72,7 @@ def fetch_metrics(*, publication_ids: list[int]) -> int:
     by_account: dict[int, list[Publication]] = {}
     for publication in publications:
         by_account.setdefault(publication.account_id, []).append(publication)
-    stored = 0
+    stored: list[int] = []
     for group in by_account.values():
         account = group[0].account
         if not account.is_usable:
@@ -101,9 +101,10 @@ def fetch_metrics(*, publication_ids: list[int]) -> int:
                 clicks=numbers.clicks,
             )
             keep_latest(publication, numbers, at=snapshot.fetched_at)
-            stored += 1
+            stored.append(publication.pk)
         time.sleep(settings.METRICS_SPACING_SECONDS)  # spread over the chunk's accounts
-    return stored
+    MonthTotals.recount_publications(stored)
+    return len(stored)
 
 
 def _enqueue(job: str, ids: list[int], what: str) -> int:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from analytics import figures, jobs, stats
 from analytics.models import MonthlyReport
-from posts.models import MetricSnapshot, Post, Publication
+from posts.models import MetricSnapshot, MonthTotals, Post, Publication
 from posts.rules import best_times
 from tests import factories
 from tests.publishing_support import sent_mail, work
@@ -94,8 +94,10 @@ def published(practice, account, at, *, reach, engagements, tip=None):
         engagements=engagements,
         metrics_at=at,
     )
-    # As posts.publishing.metrics stores a reading: the snapshot, and the latest numbers above.
+    # As posts.publishing.metrics stores a reading: the snapshot, the latest numbers
+    # above, and the month's totals worked out again.
     MetricSnapshot.objects.create(publication=publication, fetched_at=at, reach=reach)
+    MonthTotals.recount_publications([publication.pk])
     return publication
 
 
@@ -141,8 +143,9 @@ def test_the_practice_is_compared_with_its_peers_band(practice, peers, other_pra
 
 
 def test_with_fewer_than_five_peers_the_page_says_so(client, practice, strategist, peers):
+    # Their posts deleted (their month totals are worked out again).
     for peer in peers[:2]:
-        Publication.objects.filter(post__practice=peer).delete()
+        Post.objects.filter(practice=peer).delete()
     client.force_login(strategist)
     body = client.get(reverse("practice_analytics", args=[practice.slug])).content.decode()
     assert "fewer than five peers with posts (4)" in body
@@ -237,6 +240,25 @@ def test_the_overview_is_the_leads_and_sorts(client, lead, strategist, practice,
     body = client.get(reverse("agency_overview") + "?sort=name").content.decode()
     assert body.index(practice.name) > body.index(other_practice.name)  # Harbor < Lakeside
     assert client.get(reverse("agency_overview") + "?sort=nonsense").status_code == 200
+
+
+def test_the_overview_sorts_every_practice_and_shows_a_page_of_them(
+    client, lead, practice, other_practice, monkeypatch
+):
+    monkeypatch.setattr("analytics.views.OVERVIEW_PER_PAGE", 2)
+    zeta = factories.make_practice("Zeta Orthopedics")
+    for reached, reach in ((zeta, 9000), (practice, 10)):
+        account = factories.make_account(reached, "facebook")
+        published(reached, account, local(reached, 0, hour=1), reach=reach, engagements=1)
+    client.force_login(lead)
+    first = client.get(reverse("agency_overview") + "?sort=reach").content.decode()
+    # Last by name, first by reach: sorted over all practices before the page is cut.
+    assert zeta.name in first and practice.name in first and other_practice.name not in first
+    assert first.index(zeta.name) < first.index(practice.name)
+    assert "3 practices, page 1 of 2" in first
+    assert "?sort=reach&amp;page=2" in first
+    second = client.get(reverse("agency_overview") + "?sort=reach&page=2").content.decode()
+    assert other_practice.name in second and zeta.name not in second
 
 
 def test_the_pages_keep_a_fixed_number_of_queries(client, strategist, practice, peers):

@@ -26,6 +26,7 @@ from posts.models import (
     Approval,
     CaptionTemplate,
     MediaAsset,
+    MonthTotals,
     Post,
     PostMedia,
     Publication,
@@ -277,6 +278,8 @@ class Command(BaseCommand):
                     Post.objects.filter(pk=post.pk).update(tip=drafted)
             load_history(practice, accounts[:2], author=strategist, staff=staff, now=now)
         self.load_peers(strategists, now)
+        # The history above went in as rows: its month totals are worked out once.
+        MonthTotals.recount_all()
         return True
 
     def load_peers(self, strategists: list[User], now: datetime) -> None:
