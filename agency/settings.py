@@ -126,6 +126,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # PostgreSQL's own indexes and search (the post list's search: posts.models.posts).
+    "django.contrib.postgres",
     "django_rq",
     # Two-factor sign-in: authenticator apps and recovery codes (core/two_factor.py).
     "django_otp",

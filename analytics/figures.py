@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from analytics import stats
 from posts.models import AccountSnapshot, MonthTotals, Post, PostMedia, Publication, Tip
-from posts.models.metrics import AGENCY_KIND
+from posts.models.metrics import AGENCY_KIND, ALL
 from posts.rules import best_times
 from practices.models import Platform, Practice
 
@@ -77,7 +77,8 @@ def local_bounds(practice: Practice, first: date, last: date) -> tuple[datetime,
 def live(practice: Practice, start: datetime, end: datetime) -> QuerySet[Publication]:
     """The practice's live publications published in [start, end), unordered."""
     return Publication.objects.filter(
-        post__practice=practice,
+        # By the practice's accounts: the index publication_live holds what the pages read.
+        account__practice=practice,
         status__in=LIVE,
         published_at__gte=start,
         published_at__lt=end,
@@ -129,6 +130,7 @@ def own_lines(practice: Practice, months: list[date]) -> list[tuple[date, str, s
         for month, platform, kind, *numbers in MonthTotals.objects.filter(
             practice=practice, month__in=months
         )
+        .exclude(platform=ALL)
         .order_by("month", "platform", "kind")
         .values_list(
             "month", "platform", "kind", "publications", "reported", "reach", "engagements"
@@ -143,18 +145,9 @@ def by_practice_and_month(
     found: dict[int, dict[date, stats.Totals]] = defaultdict(
         lambda: {month: stats.Totals() for month in months}
     )
-    for practice_id, month, *numbers in (
-        MonthTotals.objects.filter(practice__in=practices, month__in=months)
-        .order_by()
-        .values("practice_id", "month")
-        .annotate(
-            publications=Sum("publications"),
-            reported=Sum("reported"),
-            reach=Sum("reach"),
-            engagements=Sum("engagements"),
-        )
-        .values_list("practice_id", "month", "publications", "reported", "reach", "engagements")
-    ):
+    for practice_id, month, *numbers in MonthTotals.objects.filter(
+        practice__in=practices, month__in=months, platform=ALL, kind=ALL
+    ).values_list("practice_id", "month", "publications", "reported", "reach", "engagements"):
         found[practice_id][month] = totals_of(*numbers)
     return found
 

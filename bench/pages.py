@@ -46,6 +46,10 @@ of two runs made one after the other. Per page, it prints:
   the page needs, without Django), taking turns with the page
 - <page>_sql_ratio: <page>_ms / <page>_sql_ms at full size, for information:
   what Django and the page's Python add to its SQL
+- <page>_shown, <page>_shown_tenth: the table rows and list items the page
+  shows at each size. A list shorter than a page at a tenth, or a calendar
+  day with fewer posts than it has room for, shows more at full size; its
+  growth is then partly what it shows, not only what it reads.
 - <page>_queries_target, <page>_growth_target: met or over
 
 then over_target (the pages over either target) and the same figures as a
@@ -64,7 +68,8 @@ Environment: BENCH_ROUNDS (20), BENCH_POSTS (100000) and BENCH_SNAPSHOTS
 (1000000), the last two for the full size: the tenth has a tenth of each. For
 a quick check at a small scale: BENCH_POSTS=3000 BENCH_SNAPSHOTS=20000
 BENCH_ROUNDS=3. BENCH_REUSE=1 measures the two databases a previous run left
-(migrated, not built again): to measure a change to the pages in minutes.
+(migrated, not built again): to measure a change to the pages in minutes;
+BENCH_PAGES=calendar_month,post_list measures those pages alone.
 """
 
 from __future__ import annotations
@@ -94,6 +99,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 POSTS = int(os.environ.get("BENCH_POSTS", "100000"))
 SNAPSHOTS = int(os.environ.get("BENCH_SNAPSHOTS", "1000000"))
 REUSE = os.environ.get("BENCH_REUSE") == "1"
+ONLY = [name for name in os.environ.get("BENCH_PAGES", "").split(",") if name]
 PRACTICES = 300
 STRATEGISTS = 20
 PLATFORMS = ["facebook", "instagram", "linkedin", "x", "google_business"]
@@ -145,6 +151,12 @@ class Figures:
     queries: int
     page_ms: float
     sql_ms: float
+    shown: int  # the rows, list items and chips the page shows
+
+
+# What a page shows, counted: the rows of its tables and the items of its lists
+# (a post list's rows, a calendar's days and chips, a report's lines).
+SHOWN = re.compile(r"<(?:tr|li)[\s>]")
 
 
 def build(size: Size) -> dict[str, object]:
@@ -360,9 +372,17 @@ def fresh_database(name: str) -> BaseDatabaseWrapper:
     return database
 
 
+def settle() -> None:
+    """The database as a running one is, a while after its rows came: vacuumed (so that
+    an index holding every column a query reads answers it alone) and analyzed."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
 def prepare(size: Size, database: BaseDatabaseWrapper) -> tuple[Client, Client]:
     """Build `size` in `database`: its strategist and its lead, signed in."""
-    from django.db import connection
 
     from posts.models import Post
 
@@ -370,6 +390,7 @@ def prepare(size: Size, database: BaseDatabaseWrapper) -> tuple[Client, Client]:
     if REUSE:
         from core.models import User
 
+        settle()
         print(f"posts{size.suffix}={Post.objects.count()} (reused)", flush=True)
         return (
             signed_in(User.objects.get(username="bench-s0")),
@@ -377,8 +398,7 @@ def prepare(size: Size, database: BaseDatabaseWrapper) -> tuple[Client, Client]:
         )
     started = time.monotonic()
     data = build(size)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    settle()
     print(f"setup_s{size.suffix}={time.monotonic() - started:.0f}")
     print(f"posts{size.suffix}={Post.objects.count()}")
     print(f"publications{size.suffix}={data['publications']}")
@@ -480,6 +500,8 @@ def main() -> int:
     # like a page, its ratios are the best any page made of small statements
     # can do, and its growth the noise of the run.
     names = ["signed_in_floor", *full.pages, "agency_overview"]
+    if ONLY:
+        names = ["signed_in_floor", *(name for name in names if name in ONLY)]
     failures = []
     rows = []
     for name in names:
@@ -497,7 +519,9 @@ def main() -> int:
         print(f"{name}_growth={growth:.2f}")
         print(f"{name}_sql_ms={at_full.sql_ms:.1f}")
         print(f"{name}_sql_ms_tenth={at_tenth.sql_ms:.1f}")
-        print(f"{name}_sql_ratio={sql_ratio:.1f}", flush=True)
+        print(f"{name}_sql_ratio={sql_ratio:.1f}")
+        print(f"{name}_shown={at_full.shown}")
+        print(f"{name}_shown_tenth={at_tenth.shown}", flush=True)
         queries_cell = f"{at_full.queries} / {at_tenth.queries}"
         growth_cell = f"{growth:.2f}"
         # The floor is the benchmark's own page: no target applies to it.
@@ -511,19 +535,23 @@ def main() -> int:
             if not (queries_met and growth_met):
                 failures.append(name)
         rows.append(
-            f"| {name} | {queries_cell} | {at_tenth.page_ms:.1f} | {at_full.page_ms:.1f}"
-            f" | {growth_cell} | {sql_ratio:.1f} |"
+            f"| {name} | {queries_cell} | {at_full.shown} / {at_tenth.shown}"
+            f" | {at_tenth.page_ms:.1f} | {at_full.page_ms:.1f} | {growth_cell} | {sql_ratio:.1f} |"
         )
     print(f"over_target={','.join(failures) or 'none'}")
     print()
-    print("| page | queries full / tenth | ms tenth | ms full | growth | sql ratio |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| page | queries full / tenth | shown full / tenth | ms tenth | ms full | growth"
+        " | sql ratio |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     print("\n".join(rows))
     print()
     print(
         f"Targets: the same queries at both sizes and at most {MAX_QUERIES}; growth"
         f" (ms full / ms tenth) at most {MAX_GROWTH}; ✗ marks a figure over its target."
-        " The sql ratio (page / its SQL sent raw, at full size) is for information."
+        " The sql ratio (page / its SQL sent raw, at full size) is for information; shown"
+        " counts the rows and list items each page shows (<tr> and <li>), at each size."
     )
     return 0
 
@@ -548,9 +576,12 @@ def measure(visits: dict[str, tuple[BaseDatabaseWrapper, Client, str]]) -> dict[
     from django.test.utils import CaptureQueriesContext
 
     statements = {}
+    shown = {}
     for size, (database, client, url) in visits.items():
         use(database)
-        assert client.get(url).status_code == 200, (size, url)  # warm
+        response = client.get(url)
+        assert response.status_code == 200, (size, url)  # warm
+        shown[size] = len(SHOWN.findall(response.content.decode()))
         with CaptureQueriesContext(connection) as captured:
             client.get(url)
         # Django reads some querysets through a server-side cursor (DECLARE ...
@@ -579,6 +610,7 @@ def measure(visits: dict[str, tuple[BaseDatabaseWrapper, Client, str]]) -> dict[
             len(statements[size]),
             statistics.median(page_times[size]),
             statistics.median(sql_times[size]),
+            shown[size],
         )
         for size in visits
     }

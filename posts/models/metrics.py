@@ -59,28 +59,38 @@ class AccountSnapshot(models.Model):
 LIVE = ["published", "deleted"]
 AGENCY_KIND = "agency"  # a post not drafted from a tip
 
+# Each practice's month also has one row of its own with platform and kind ALL:
+# what it earned in all, for the pages that compare practices (one row per
+# practice and month to read, however many platforms and kinds it posts).
+ALL = ""
+
 # One SELECT for every recount: the live publications of the practices the
 # WHERE clause names, added up per month on each practice's clock, platform
-# and kind. Raw SQL because each row's month is on its own practice's time
-# zone, which the ORM's Trunc takes only as one zone for all rows.
+# and kind, and per month in all. Raw SQL because each row's month is on its
+# own practice's time zone, which the ORM's Trunc takes only as one zone for
+# all rows.
 _COUNT = """
     INSERT INTO posts_monthtotals
         (practice_id, month, platform, kind, publications, reported, reach, engagements)
-    SELECT post.practice_id,
-           date_trunc('month', pub.published_at AT TIME ZONE practice.time_zone)::date,
-           account.platform,
-           COALESCE(tip.kind, %s),
-           count(*),
-           count(pub.reach),
-           COALESCE(sum(pub.reach), 0),
-           COALESCE(sum(pub.engagements) FILTER (WHERE pub.reach IS NOT NULL), 0)
-    FROM posts_publication pub
-    JOIN posts_post post ON post.id = pub.post_id
-    JOIN practices_practice practice ON practice.id = post.practice_id
-    JOIN practices_socialaccount account ON account.id = pub.account_id
-    LEFT JOIN posts_tip tip ON tip.id = post.tip_id
-    WHERE pub.status = ANY(%s) AND pub.published_at IS NOT NULL {where}
-    GROUP BY 1, 2, 3, 4
+    SELECT practice_id, month, COALESCE(platform, %s), COALESCE(kind, %s),
+           count(*), count(reach), COALESCE(sum(reach), 0),
+           COALESCE(sum(engagements) FILTER (WHERE reach IS NOT NULL), 0)
+    FROM (
+        SELECT post.practice_id,
+               date_trunc('month', pub.published_at AT TIME ZONE practice.time_zone)::date
+                   AS month,
+               account.platform,
+               COALESCE(tip.kind, %s) AS kind,
+               pub.reach,
+               pub.engagements
+        FROM posts_publication pub
+        JOIN posts_post post ON post.id = pub.post_id
+        JOIN practices_practice practice ON practice.id = post.practice_id
+        JOIN practices_socialaccount account ON account.id = pub.account_id
+        LEFT JOIN posts_tip tip ON tip.id = post.tip_id
+        WHERE pub.status = ANY(%s) AND pub.published_at IS NOT NULL {where}
+    ) AS live
+    GROUP BY GROUPING SETS ((practice_id, month, platform, kind), (practice_id, month))
 """
 # A number of our own for the advisory locks of recounts (any two integers will do,
 # as long as nothing else uses the same first one).
@@ -101,8 +111,10 @@ class MonthTotals(models.Model):
         "practices.Practice", on_delete=models.CASCADE, related_name="month_totals"
     )
     month = models.DateField(help_text="The first day of the month, on the practice's clock.")
-    platform = models.CharField(max_length=32)
-    kind = models.CharField(max_length=32, help_text="The tip's kind, or 'agency'.")
+    platform = models.CharField(max_length=32, help_text="Blank: every platform (ALL).")
+    kind = models.CharField(
+        max_length=32, help_text="The tip's kind, or 'agency'; blank: every kind (ALL)."
+    )
     publications = models.PositiveIntegerField()
     reported = models.PositiveIntegerField(help_text="Of them, those whose reach is known.")
     reach = models.BigIntegerField()
@@ -150,7 +162,7 @@ class MonthTotals(models.Model):
                 params += [chosen[0], _next_month(chosen[-1]), chosen]
             else:
                 cursor.execute("DELETE FROM posts_monthtotals WHERE practice_id = %s", params)
-            cursor.execute(_COUNT.format(where=where), [AGENCY_KIND, LIVE, *params])
+            cursor.execute(_COUNT.format(where=where), [ALL, ALL, AGENCY_KIND, LIVE, *params])
 
     @classmethod
     def recount_publications(cls, publication_ids: Iterable[int]) -> None:
@@ -172,7 +184,7 @@ class MonthTotals(models.Model):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("LOCK TABLE posts_monthtotals IN EXCLUSIVE MODE")
             cursor.execute("DELETE FROM posts_monthtotals")
-            cursor.execute(_COUNT.format(where=""), [AGENCY_KIND, LIVE])
+            cursor.execute(_COUNT.format(where=""), [ALL, ALL, AGENCY_KIND, LIVE])
 
 
 def _next_month(month: date) -> date:

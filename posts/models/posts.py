@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -18,6 +20,11 @@ from posts.models.errors import IllegalTransition
 from posts.models.media import MediaAsset
 from posts.models.tips import Tip, TipPhoto
 from practices.models import PatientConsent, Practice, SocialAccount
+
+# What the post list's search reads: the title and caption as words, each as
+# written ("simple": no language's stemming, which would not fit names, drugs
+# and hashtags).
+SEARCHED = SearchVector("title", "caption", config="simple")
 
 
 class Post(models.Model):
@@ -169,6 +176,9 @@ class Post(models.Model):
                 F("id").desc(),
                 name="post_list_order",
             ),
+            # The post list's search (posts.planning.filters.searched): the posts
+            # holding every word, found by the words, not by reading every caption.
+            GinIndex(SEARCHED, name="post_search"),
         ]
 
     def __str__(self) -> str:

@@ -132,6 +132,15 @@ class Publication(models.Model):
                 name="publication_takedown_pending",
                 condition=Q(takedown_requested_at__isnull=False, takedown_done_at__isnull=True),
             ),
+            # Used by the analytics pages (analytics.figures, posts.rules.best_times): an
+            # account's live publications of a period, with their numbers, read from
+            # the index alone instead of a page of the table per post.
+            models.Index(
+                fields=["account", "published_at"],
+                name="publication_live",
+                condition=Q(status__in=["published", "deleted"]),
+                include=["post", "reach", "engagements"],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, DateField, F, Func, QuerySet, Window
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from core import local_time
@@ -47,7 +48,8 @@ PLATFORM_SHORT = {
 
 
 # A month's day shows this many chips, then "+k more" (the week view shows all):
-# a page costs what it shows, however busy the month.
+# a page costs what it shows, however busy the month. The month's chips are
+# moved by dragging; the week's also have their own Move form, for the keyboard.
 MONTH_CHIPS_PER_DAY = 4
 
 
@@ -55,22 +57,19 @@ MONTH_CHIPS_PER_DAY = 4
 class Day:
     day: date
     in_range: bool
-    # Each post's chip as values, in time order (posts/calendar.html writes them).
+    # The chips the page shows, as values in time order (posts/calendar.html writes them).
     posts: list[dict[str, Any]] = field(default_factory=list)
-    # How many of them the page shows (None: all).
+    # How many chips a day shows (None: all), and how many posts the day has.
     limit: int | None = None
+    total: int = 0
 
     @property
     def iso(self) -> str:
         return self.day.isoformat()
 
     @property
-    def shown(self) -> list[dict[str, Any]]:
-        return self.posts if self.limit is None else self.posts[: self.limit]
-
-    @property
     def more(self) -> int:
-        return len(self.posts) - len(self.shown)
+        return self.total - len(self.posts)
 
     @property
     def is_today(self) -> bool:
@@ -97,14 +96,35 @@ def days_with_posts(
     in_range: tuple[date, date],
     limit: int | None = None,
 ) -> list[Day]:
-    """The days, each with its posts' chips (in time order), in two queries.
+    """The days, each with its posts' chips (in time order): two queries, three with
+    a limit.
 
-    With a limit, each day shows that many chips and counts the rest.
+    With a limit, each day reads and shows that many chips and counts the rest
+    (the database numbers each day's posts, so a busy month costs no more to
+    show than a quiet one with the same number of chips).
     """
     # A margin of a day each side: every practice's clock differs from UTC by less.
     start = datetime.combine(days[0] - timedelta(days=1), time.min, tzinfo=ZoneInfo("UTC"))
     end = datetime.combine(days[-1] + timedelta(days=2), time.min, tzinfo=ZoneInfo("UTC"))
     shown = posts.filter(status__in=SHOWN, scheduled_at__gte=start, scheduled_at__lt=end)
+    by_day = {d: Day(d, in_range[0] <= d <= in_range[1], limit=limit) for d in days}
+    totals: dict[date, int] = {}
+    if limit is not None:
+        local_day = Cast(
+            Func(F("practice__time_zone"), F("scheduled_at"), function="timezone"), DateField()
+        )
+        shown = shown.annotate(
+            local_day=local_day,
+            place=Window(RowNumber(), partition_by=[local_day], order_by=["scheduled_at", "pk"]),
+        ).filter(place__lte=limit)
+        totals = dict(
+            posts.filter(status__in=SHOWN, scheduled_at__gte=start, scheduled_at__lt=end)
+            .annotate(local_day=local_day)
+            .order_by()
+            .values("local_day")
+            .annotate(posts=Count("pk"))
+            .values_list("local_day", "posts")
+        )
     found = list(
         shown.order_by("scheduled_at", "pk").values_list(
             "pk",
@@ -117,16 +137,13 @@ def days_with_posts(
         )
     )
     # Rows, not model objects: a month of hundreds of posts and their targets.
-    # The posts as a subquery, not a list of hundreds of ids (each id a
-    # parameter Django prepares one by one).
     targets: dict[int, list[str]] = {}
     for post_id, platform in (
-        Post.targets.through.objects.filter(post_id__in=shown.values("pk"))
+        Post.targets.through.objects.filter(post_id__in=[row[0] for row in found])
         .order_by("socialaccount__platform")
         .values_list("post_id", "socialaccount__platform")
     ):
         targets.setdefault(post_id, []).append(platform)
-    by_day = {d: Day(d, in_range[0] <= d <= in_range[1], limit=limit) for d in days}
     # The URLs differ by the post's id only: reversed once, filled in per chip.
     edit_url, move_url = url_template("post_edit", "pk"), url_template("post_move", "pk")
     labels = dict(Platform.choices)
@@ -145,16 +162,17 @@ def days_with_posts(
                 "status_label": Post.Status(status).label,
                 "version": version,
                 "time": f"{local:%H:%M}",
-                "platforms": [
-                    {"mark": PLATFORM_SHORT.get(p, p), "label": labels.get(p, "")}
-                    for p in targets.get(pk, [])
-                ],
+                # Plain text, as one mark each and their names (for screen readers).
+                "marks": " ".join(PLATFORM_SHORT.get(p, p) for p in targets.get(pk, [])),
+                "platform_names": ", ".join(labels.get(p, p) for p in targets.get(pk, [])),
                 "practice_name": practice_name,
                 "movable": status in MOVABLE,
                 "edit_url": edit_url.format(pk=pk),
                 "move_url": move_url.format(pk=pk),
             }
         )
+    for day in by_day.values():
+        day.total = totals.get(day.day, len(day.posts))
     return list(by_day.values())
 
 

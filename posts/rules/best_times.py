@@ -43,7 +43,8 @@ def grid_of(practice: Practice, start: datetime, end: datetime) -> list[list[Cel
     rate = Cast(Coalesce("engagements", 0), FloatField()) * 100.0 / F("reach")
     for weekday, hour, posts, rate_sum in (
         Publication.objects.filter(
-            post__practice=practice,
+            # By the practice's accounts: the index publication_live holds what is read.
+            account__practice=practice,
             status__in=[Publication.Status.PUBLISHED, Publication.Status.DELETED],
             published_at__gte=start,
             published_at__lt=end,

@@ -1,7 +1,9 @@
 /* The calendar: drag a post to another day to move it.
  *
- * The drop fills in and sends the post's own "Move" form (which works by
- * keyboard and without JavaScript), so both ways go through the same checks.
+ * The drop fills in the page's one move form with the post's address and
+ * version and the day, and sends it: the same request as the week view's
+ * "Move" form on each post (which works by keyboard and without JavaScript),
+ * so both ways go through the same checks.
  */
 (function () {
   "use strict";
@@ -12,7 +14,7 @@
       chip.addEventListener("dragstart", function (event) {
         dragged = chip;
         event.dataTransfer.effectAllowed = "move";
-        event.dataTransfer.setData("text/plain", chip.getAttribute("data-move"));
+        event.dataTransfer.setData("text/plain", chip.getAttribute("data-move-url"));
       });
     });
     document.querySelectorAll(".calendar .day").forEach(function (day) {
@@ -28,9 +30,12 @@
         event.preventDefault();
         day.classList.remove("drop-target");
         if (!dragged) return;
-        var form = document.getElementById(dragged.getAttribute("data-move"));
+        var form = document.getElementById("move-form");
+        var chip = dragged;
         dragged = null;
         if (!form) return;
+        form.action = chip.getAttribute("data-move-url");
+        form.querySelector("input[name=version]").value = chip.getAttribute("data-version");
         form.querySelector("input[name=date]").value = day.getAttribute("data-date");
         form.submit();
       });

@@ -123,8 +123,11 @@ def test_the_calendar_keeps_a_fixed_number_of_queries(
         )
     client.force_login(strategist)
     client.get("/calendar/")
-    with django_assert_num_queries(6):
+    # The month counts each day's posts beside the chips it shows: one more.
+    with django_assert_num_queries(7):
         client.get("/calendar/")
+    with django_assert_num_queries(6):
+        client.get("/calendar/?view=week")
 
 
 def test_every_value_on_a_chip_is_escaped(client, strategist, practice):
@@ -163,3 +166,46 @@ def test_a_busy_day_shows_four_chips_and_how_many_more_the_week_shows(client, st
     assert "more</a>" not in week
     # The day's heading: the weekday in full for screen readers, short for the eye.
     assert f'<span class="sr-only">{day:%A} </span>{day:%a} {day.day} {day:%b}</h2>' in week
+
+
+def day_cell(page: str, day) -> str:
+    start = page.index(f'data-date="{day.isoformat()}"')
+    return page[start : page.index("</li>\n", page.index("</ul>", start))]
+
+
+def test_a_late_evening_counts_on_the_practices_own_day(client, strategist, practice):
+    # 23:10 to 23:50 on a Wednesday in Chicago: already Thursday in UTC.
+    evening = datetime(2027, 3, 10, 23, 10, tzinfo=practice.zone)
+    for n in range(5):
+        factories.make_post(
+            practice,
+            title=f"Late {n}",
+            status=Post.Status.SCHEDULED,
+            scheduled_at=evening + timedelta(minutes=10 * n),
+        )
+    client.force_login(strategist)
+    month = client.get("/calendar/", {"date": evening.date().isoformat()}).content.decode()
+    cell = day_cell(month, evening.date())
+    assert [n for n in range(5) if f"Late {n}</a>" in cell] == [0, 1, 2, 3]
+    assert "+1 more</a>" in cell
+    assert "Late" not in day_cell(month, evening.date() + timedelta(days=1))
+
+
+def test_month_chips_move_by_dragging_and_week_chips_also_by_their_form(
+    client, strategist, practice
+):
+    post = factories.make_post(
+        practice,
+        title="Flu clinic",
+        status=Post.Status.SCHEDULED,
+        scheduled_at=timezone.now() + timedelta(days=2),
+    )
+    client.force_login(strategist)
+    day = practice.local(post.scheduled_at).date().isoformat()
+    month = client.get("/calendar/", {"date": day}).content.decode()
+    assert f'data-move-url="/posts/{post.pk}/move/" data-version="{post.version}"' in month
+    assert 'class="move-form"' not in month
+    assert '<form method="post" id="move-form" hidden>' in month  # what a drop sends
+    assert f'<a href="/calendar/?view=week&amp;date={day}">' in month  # the keyboard's way
+    week = client.get("/calendar/", {"view": "week", "date": day}).content.decode()
+    assert f'<form method="post" action="/posts/{post.pk}/move/" class="move-form">' in week

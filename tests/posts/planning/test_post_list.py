@@ -55,6 +55,27 @@ def test_a_strategist_finds_only_their_practices_posts(client, strategist, liste
     assert "Other" not in titles(response)
 
 
+def test_the_search_finds_every_word_as_the_start_of_one(client, strategist, practice):
+    factories.make_post(practice, title="Vaccines", caption="Flu-shot clinic, Tuesday at 9:30.")
+    factories.make_post(practice, title="Team", caption="Meet Dr. O'Neil, our new nurse.")
+    client.force_login(strategist)
+
+    def found(q: str) -> list[str]:
+        response = client.get("/posts/", {"q": q})
+        assert response.status_code == 200
+        return sorted(titles(response))
+
+    assert found("vacc") == ["Vaccines"]  # the start of a word
+    assert found("FLU shot") == ["Vaccines"]  # case and punctuation aside
+    assert found("tues flu") == ["Vaccines"]  # every word, in any order
+    assert found("o'neil") == ["Team"]
+    assert found("nurse tuesday") == []  # every word, not any
+    assert found("ccine") == []  # inside a word: not a start
+    # What a search query's own syntax would mean is read as words, or nothing.
+    assert found("flu:* | !clinic") == ["Vaccines"]
+    assert found("&|!():*") == ["Team", "Vaccines"]
+
+
 def test_filters(client, strategist, listed, practice):
     client.force_login(strategist)
     assert titles(client.get("/posts/", {"status": "scheduled"})) == ["IVF"]
