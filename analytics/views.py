@@ -85,19 +85,23 @@ def agency_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _month(value: str) -> date:
+def _month(value: str, practice: Practice) -> date:
+    """The month named YYYY-MM, if it has begun on the practice's clock."""
     try:
         year, month = (int(part) for part in value.split("-"))
-        return date(year, month, 1)
+        first = date(year, month, 1)
     except ValueError:
         raise Http404("No such month.") from None
+    if first > timezone.now().astimezone(practice.zone).date():
+        raise Http404("That month has not begun yet.")
+    return first
 
 
 @require_GET
 @login_required
 def monthly_report(request: AuthenticatedHttpRequest, slug: str, month: str) -> HttpResponse:
     practice = _practice(request, slug)
-    found = figures.report(practice, month=_month(month))
+    found = figures.report(practice, month=_month(month, practice))
     return render(
         request,
         "analytics/report.html",
@@ -116,7 +120,7 @@ def monthly_report(request: AuthenticatedHttpRequest, slug: str, month: str) -> 
 @login_required
 def monthly_report_pdf(request: AuthenticatedHttpRequest, slug: str, month: str) -> FileResponse:
     practice = _practice(request, slug)
-    report = MonthlyReport.objects.filter(practice=practice, month=_month(month)).first()
+    report = MonthlyReport.objects.filter(practice=practice, month=_month(month, practice)).first()
     if report is None or not report.pdf:
         raise Http404("This month's PDF has not been made yet.")
     response = FileResponse(report.pdf.open("rb"), content_type="application/pdf")
@@ -131,7 +135,7 @@ def monthly_report_pdf_make(
 ) -> HttpResponseRedirect:
     """Ask a worker to make (or make again) the month's PDF (the agency; doctors read)."""
     practice = access.get_practice_for_user(request.user, slug)
-    first = _month(month)
+    first = _month(month, practice)
     jobs.enqueue_pdf(practice, first)
     messages.success(request, "The PDF is being made: it is ready in a moment (reload the page).")
     return redirect("monthly_report", slug=slug, month=month)
@@ -142,7 +146,7 @@ def monthly_report_pdf_make(
 def monthly_report_csv(request: AuthenticatedHttpRequest, slug: str, month: str) -> HttpResponse:
     """The numbers behind the report: one line per publication of the month."""
     practice = _practice(request, slug)
-    first = _month(month)
+    first = _month(month, practice)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{practice.slug}-{first:%Y-%m}.csv"'
     writer = csv.writer(response)

@@ -75,6 +75,8 @@ def content_from_tip(tip: Tip) -> Content:
         alt_texts={asset.pk: asset.alt_text for asset in photos},
         features_patient=tip.features_patient,
         patient_uses=uses,
+        # The authorization that came with the tip applies: ticked, as the editor says.
+        consents=[tip.consent] if tip.consent is not None else [],
     )
 
 

@@ -30,6 +30,8 @@ def accounts_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in SocialAccount.Status.values:
         accounts = accounts.filter(status=status)
+    else:
+        status = ""
     page = Paginator(accounts, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -38,6 +40,7 @@ def accounts_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
             "rows": list_rows.account_rows(page),
             "page": page,
             "status": status,
+            "status_label": SocialAccount.Status(status).label if status else "",
             "statuses": SocialAccount.Status.choices,
             "platforms": Platform.choices,
             "can_connect": request.user.is_agency_lead,

@@ -91,8 +91,12 @@ class TipMonth:
     reach: int = 0
 
 
+# "What your tips earned" shows this many months.
+MONTHS_SHOWN = 3
+
+
 def by_month(
-    rows: list[tuple[Tip, TipOutcome]], *, zone: ZoneInfo, count: int = 3
+    rows: list[tuple[Tip, TipOutcome]], *, zone: ZoneInfo, count: int = MONTHS_SHOWN
 ) -> list[TipMonth]:
     """The person's last `count` months with tips, newest first, from rows already read."""
     months: dict[date, TipMonth] = {}

@@ -3,6 +3,8 @@ and the agency's inbox."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +29,9 @@ from posts.models import IllegalTransition, Tip
 from practices import alerts
 from practices.models import Practice
 from practices.services import rotate_tip_link
+
+# My tips: a page of them, newest first (a phone scrolls, it does not search).
+MY_TIPS_PER_PAGE = 10
 
 # -- sending one ---------------------------------------------------------------
 
@@ -74,12 +79,17 @@ def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             # The signer is owed a copy (45 CFR 164.508(c)(4)) and gave no address.
             return redirect("authorization_copy", pk=tip.pk)
         return redirect(f"{reverse('staff_home')}?practice={practice.slug}#my-tips")
-    tips = with_outcomes(
+    mine = with_outcomes(
         access.tips_visible_to(request.user)
         .filter(submitted_by=request.user)
         .annotate(photo_count=Count("photos"))
-    )[:50]
-    rows = [(t, outcome(t)) for t in tips]
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(mine, MY_TIPS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(t, outcome(t)) for t in page]
+    # The figures are of the last months, whichever page of tips is shown.
+    since = timezone.now() - timedelta(days=tip_outcomes.MONTHS_SHOWN * 31)
+    recent = [(t, outcome(t)) for t in mine.filter(created_at__gte=since)]
     return render(
         request,
         "posts/staff_home.html",
@@ -89,7 +99,8 @@ def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": forms.tip,
             "consent_form": forms.consent,
             "rows": rows,
-            "months": tip_outcomes.by_month(rows, zone=practice.zone),
+            "page": page,
+            "months": tip_outcomes.by_month(recent, zone=practice.zone),
             "action": f"{reverse('staff_home')}?practice={practice.slug}",
             "max_photo_bytes": settings.MAX_PHOTO_BYTES,
         },

@@ -54,8 +54,10 @@ def test_tampered_signed_url_is_not_served(client, asset, other_practice):
         assert response.content == b""
 
 
-def test_expired_signed_url_is_gone(client, asset, settings):
-    url = media.signed_variant_url(asset=asset, spec="facebook")
+def test_expired_signed_url_is_gone(client, posted, settings):
+    # A photo that is served while its address is fresh: only the expiry can refuse it.
+    url = media.signed_variant_url(asset=posted, spec="facebook")
+    assert fetch(client, url).status_code == 200
     settings.MEDIA_URL_MAX_AGE = -1
     response = client.get(path(url))
     assert response.status_code == 410

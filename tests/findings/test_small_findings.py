@@ -1,0 +1,97 @@
+"""What trying every role found, the small items: each refused before its fix."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from analytics import figures
+from practices.models import SocialAccount
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_report_of_a_month_not_begun_is_not_found(client, strategist, practice):
+    client.force_login(strategist)
+    this_month = timezone.now().astimezone(practice.zone).date().replace(day=1)
+    following = f"{figures.add_months(this_month, 1):%Y-%m}"
+    for name in ("monthly_report", "monthly_report_csv", "monthly_report_pdf"):
+        assert client.get(reverse(name, args=[practice.slug, following])).status_code == 404
+    # The month under way and the ones before it are there.
+    assert (
+        client.get(
+            reverse("monthly_report", args=[practice.slug, f"{this_month:%Y-%m}"])
+        ).status_code
+        == 200
+    )
+    assert client.get(reverse("monthly_report", args=[practice.slug, "2026-01"])).status_code == 200
+
+
+def test_a_post_from_a_tip_starts_with_the_tips_authorization_ticked(
+    client, strategist, practice, staff
+):
+    consent = factories.make_consent(practice)
+    tip = factories.make_tip(practice, submitted_by=staff, features_patient=True, consent=consent)
+    client.force_login(strategist)
+    page = client.get(reverse("post_new"), {"tip": tip.pk}).content.decode()
+    assert "The authorization that came with the tip (Maria G.) applies" in page
+    (box,) = re.findall(rf'<input[^>]*name="consents"[^>]*value="{consent.pk}"[^>]*>', page)
+    assert "checked" in box
+
+
+def test_the_leads_navigation_leads_to_the_admin_and_the_jobs(client, lead, strategist):
+    lead.is_superuser = lead.is_staff = True
+    lead.save()
+    client.force_login(lead)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert f'<a href="{reverse("admin:index")}">Admin</a>' in page
+    assert f'<a href="{reverse("django_rq:home")}">Jobs</a>' in page
+    client.force_login(strategist)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "Admin</a>" not in page and "Jobs</a>" not in page
+
+
+def test_an_empty_account_filter_says_what_it_looked_for(client, strategist, practice):
+    factories.make_account(practice, "facebook")
+    client.force_login(strategist)
+    status = SocialAccount.Status.NEEDS_RECONNECT
+    page = client.get(reverse("accounts_overview"), {"status": status}).content.decode()
+    assert "No accounts match “Needs reconnect”." in page
+    assert "No accounts connected" not in page
+    # Nonsense in the filter: every account, as if unfiltered.
+    page = client.get(reverse("accounts_overview"), {"status": "nonsense"}).content.decode()
+    assert "1 account." in page
+
+
+def test_what_a_staff_members_tips_earned_is_labelled_on_a_phone(client, staff, practice):
+    from practices.models import Membership
+
+    Membership.objects.filter(user=staff).update(policy_confirmed_at=timezone.now())
+    factories.make_tip(practice, submitted_by=staff)
+    client.force_login(staff)
+    page = client.get(reverse("staff_home")).content.decode()
+    table = page[page.index("What your tips earned") :]
+    assert '<table class="table labelled">' in table[:200]
+    assert '<td data-label="Tips sent">1</td>' in table
+
+
+def test_my_tips_shows_the_newest_first_ten_a_page(client, staff, practice):
+    from posts.models import Tip
+    from practices.models import Membership
+
+    Membership.objects.filter(user=staff).update(policy_confirmed_at=timezone.now())
+    for n in range(12):
+        tip = factories.make_tip(practice, submitted_by=staff, text=f"Tip number {n:02d}")
+        Tip.objects.filter(pk=tip.pk).update(created_at=timezone.now() - timedelta(hours=12 - n))
+    client.force_login(staff)
+    page = client.get(reverse("staff_home")).content.decode()
+    shown = re.findall(r"Tip number (\d\d)", page)
+    assert shown == [f"{n:02d}" for n in range(11, 1, -1)]
+    assert "Older tips" in page
+    older = client.get(reverse("staff_home"), {"page": 2}).content.decode()
+    assert re.findall(r"Tip number (\d\d)", older) == ["01", "00"]
