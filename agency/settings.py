@@ -401,8 +401,11 @@ if PRODUCTION:
 if PRODUCTION and SANDBOX_URL:
     _refusals.append("SANDBOX_URL must not be set in production")
 
-# Publishing.
-PUBLISH_MAX_ATTEMPTS = env.integer("PUBLISH_MAX_ATTEMPTS", 6, minimum=1)
+# Publishing. A platform that is only busy (errors, no clear answer) is tried
+# again with backoff for this long from a publication's first attempt, then a
+# person is told; a throttled answer waits as the platform asks and never
+# counts as a failed try.
+PUBLISH_GIVE_UP_AFTER_SECONDS = env.integer("PUBLISH_GIVE_UP_AFTER_SECONDS", 6 * 3600, minimum=60)
 PUBLISH_LEASE_SECONDS = env.integer("PUBLISH_LEASE_SECONDS", 120, minimum=10)
 DISPATCH_INTERVAL_SECONDS = env.integer("DISPATCH_INTERVAL_SECONDS", 3, minimum=1)
 DISPATCH_BATCH = env.integer("DISPATCH_BATCH", 500, minimum=1)

@@ -188,5 +188,10 @@ def make_due(post: Post) -> None:
     )
 
 
+def out_of_time(post: Post) -> None:
+    """Time travel for giving up: the post's publications are past their retry window."""
+    post.publications.update(retry_until=timezone.now() - timedelta(seconds=1))
+
+
 def lease_seconds() -> int:
     return settings.PUBLISH_LEASE_SECONDS

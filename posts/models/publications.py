@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from posts.models.posts import Approval, Post
@@ -52,6 +53,10 @@ class Publication(models.Model):
     # container already PUBLISHED must never be published again.
     platform_state = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Set at the first attempt (settings.PUBLISH_GIVE_UP_AFTER_SECONDS on): until
+    # then a platform's errors and unclear answers are tried again, after it a
+    # person is told. A person's "retry now" starts a new window.
+    retry_until = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # While queued or publishing: past this moment the dispatcher takes it back.
     lease_expires_at = models.DateTimeField(null=True, blank=True)
@@ -172,9 +177,11 @@ class Publication(models.Model):
         """Take a queued publication for one attempt; None if someone else has it."""
         now = now or timezone.now()
         lease = now + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
+        window = timedelta(seconds=settings.PUBLISH_GIVE_UP_AFTER_SECONDS)
         claimed = cls.objects.filter(pk=pk, status=cls.Status.QUEUED).update(
             status=cls.Status.PUBLISHING,
             attempts=models.F("attempts") + 1,
+            retry_until=Coalesce(models.F("retry_until"), models.Value(now + window)),
             lease_expires_at=lease,
             updated_at=now,
         )
@@ -267,7 +274,8 @@ class Publication(models.Model):
         )
 
     def hold(self, *, kind: str, message: str, at: datetime) -> bool:
-        """Not this attempt's fault (account needs reconnecting, quota full): wait.
+        """Not this attempt's fault (account needs reconnecting, quota full, the
+        platform throttling): wait.
 
         The attempt is given back, so waiting never exhausts the retries. The
         dispatcher skips accounts that are not connected, which is what holds
@@ -281,6 +289,10 @@ class Publication(models.Model):
             last_error_kind=kind,
             last_error_message=message,
         )
+
+    def out_of_time(self, now: datetime) -> bool:
+        """Past the moment its retries end (see retry_until)."""
+        return self.retry_until is not None and now >= self.retry_until
 
     def takedown_was_requested(self) -> bool:
         """Read from the database, not from this copy: a revocation marks the
@@ -338,6 +350,7 @@ class Publication(models.Model):
                 default=models.Value(self.Status.PENDING),
             ),
             attempts=0,
+            retry_until=None,
             next_attempt_at=now,
             last_error_kind="",
             last_error_message="",
@@ -349,6 +362,7 @@ class Publication(models.Model):
                     "status",
                     "read_back_first",
                     "attempts",
+                    "retry_until",
                     "next_attempt_at",
                     "last_error_kind",
                     "last_error_message",

@@ -63,6 +63,18 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> float:
     return delay
 
 
+def gave_up_for() -> str:
+    """How long a publication was tried before a person is told, in words."""
+    hours, seconds = divmod(settings.PUBLISH_GIVE_UP_AFTER_SECONDS, 3600)
+    if hours and not seconds:
+        return f"after trying for {hours} hour{'s' if hours != 1 else ''}"
+    return f"after trying for {max(1, settings.PUBLISH_GIVE_UP_AFTER_SECONDS // 60)} minutes"
+
+
+def gave_up() -> str:
+    return f"Gave up {gave_up_for()}."
+
+
 # -- checks at the moment of publishing ---------------------------------------
 
 
@@ -228,12 +240,12 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
             )
             return "deferred", "", read_back
 
-        if publication.attempts > settings.PUBLISH_MAX_ATTEMPTS:
-            # Only reachable after an ambiguous last attempt that read back
-            # and found nothing: give up without sending again.
+        if publication.out_of_time(now):
+            # Out of time after an unclear answer that a read-back has now
+            # settled (nothing is there): give up without sending again.
             message = publication.last_error_message or "no answer from the platform"
             return (
-                _failed(publication, Kind.EXHAUSTED, f"Gave up after repeated failures: {message}"),
+                _failed(publication, Kind.EXHAUSTED, f"{gave_up()} Last error: {message}"),
                 Kind.EXHAUSTED,
                 read_back,
             )
@@ -311,12 +323,12 @@ def _read_back_failed(publication: Publication, error: PlatformError) -> str:
             kind=Kind.RECONNECT, message=f"{label}: {error.message}", at=timezone.now()
         )
         return "held"
-    if publication.attempts >= settings.PUBLISH_MAX_ATTEMPTS:
+    if publication.out_of_time(timezone.now()):
         return _failed(
             publication,
             Kind.EXHAUSTED,
-            f"Could not check whether {label} has this post ({error.message}). "
-            "Look at the account before trying again.",
+            f"Could not check whether {label} has this post ({error.message}), "
+            f"{gave_up_for()}. Look at the account before trying again.",
         )
     delay = retry_delay(publication.attempts, error.retry_after)
     publication.mark_unknown(
@@ -378,19 +390,19 @@ def _platform_error(
     label = account.get_platform_display()
     message = f"{label}: {error.message}"
     if error.kind in ("transient", "throttled"):
-        if error.kind == "throttled" and error.retry_after:
-            until = now + timedelta(seconds=float(error.retry_after))
-            # The whole account waits: the dispatcher skips it until then.
+        if publication.out_of_time(now):
+            return _failed(publication, Kind.EXHAUSTED, f"{gave_up()} Last error: {message}")
+        delay = retry_delay(publication.attempts, error.retry_after)
+        if error.kind == "throttled":
+            # Not a failed try: the platform asks us to wait. The whole account
+            # waits (the dispatcher skips it until then), and the attempt is
+            # given back, so a busy hour never spends the retries.
+            until = now + timedelta(seconds=float(error.retry_after or delay))
             SocialAccount.objects.filter(pk=account.pk).filter(
                 Q(throttled_until__isnull=True) | Q(throttled_until__lt=until)
             ).update(throttled_until=until)
-        if publication.attempts >= settings.PUBLISH_MAX_ATTEMPTS:
-            return _failed(
-                publication,
-                Kind.EXHAUSTED,
-                f"Gave up after {publication.attempts} attempts. Last error: {message}",
-            )
-        delay = retry_delay(publication.attempts, error.retry_after)
+            publication.hold(kind=Kind.THROTTLED, message=message, at=until)
+            return "retry"
         publication.schedule_retry(
             kind=error.kind, message=message, at=now + timedelta(seconds=delay)
         )

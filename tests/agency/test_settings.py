@@ -41,9 +41,9 @@ def test_production_refuses_to_start_without_secrets():
 
 
 def test_bad_integer_names_the_variable():
-    result = _run({"PUBLISH_MAX_ATTEMPTS": "lots"}, "check")
+    result = _run({"PUBLISH_GIVE_UP_AFTER_SECONDS": "lots"}, "check")
     assert result.returncode != 0
-    assert "PUBLISH_MAX_ATTEMPTS must be a whole number" in result.stderr
+    assert "PUBLISH_GIVE_UP_AFTER_SECONDS must be a whole number" in result.stderr
 
 
 def test_metrics_spacing_is_a_setting_read_strictly():

@@ -34,7 +34,6 @@ def test_bare_answers_end_published_exactly_once(
     # With a photo, as real posts are: Instagram and Google fetch it from our
     # signed URL, so the web server runs.
     settings.SITE_URL = live_server.url
-    settings.PUBLISH_MAX_ATTEMPTS = len(ROUNDS) + 2
     asset = media.store_photo(practice=world["practice"], upload=_photo(), by=world["author"])
     post = scheduled_post(world, [platform], photos=[asset])
     publication = post.publications.get()

@@ -14,6 +14,7 @@ from practices.models import SocialAccount
 from tests.posts.publishing.support import publications
 from tests.publishing_support import (
     make_due,
+    out_of_time,
     scheduled_post,
     sent_mail,
 )
@@ -87,20 +88,26 @@ def test_server_error_while_creating_is_read_back_then_published_once(world, san
     assert len(sandbox.ledger("linkedin")) == 1
 
 
-def test_transient_errors_give_up_after_max_attempts_and_alert_once(
+def test_transient_errors_are_tried_until_the_deadline_then_alert_once(
     world, sandbox, run_due, settings
 ):
-    settings.PUBLISH_MAX_ATTEMPTS = 3
     _unreachable(settings, "linkedin_api")
     post = scheduled_post(world, ["linkedin"])
-    for _ in range(3):
+    # Ten failed tries within the window: still trying, nobody told.
+    for _ in range(10):
         run_due()
         make_due(post)
-
     publication = post.publications.get()
+    assert publication.status == Status.PENDING and publication.attempts == 10
+    assert publication.retry_until is not None
+    assert sent_mail() == []
+    out_of_time(post)
+    run_due()
+
+    publication.refresh_from_db()
     assert publication.status == Status.FAILED
     assert publication.last_error_kind == Kind.EXHAUSTED
-    assert "Gave up after 3 attempts" in publication.last_error_message
+    assert "Gave up after trying for 6 hours" in publication.last_error_message
     assert "LinkedIn" in publication.last_error_message
     post.refresh_from_db()
     assert post.status == Post.Status.FAILED

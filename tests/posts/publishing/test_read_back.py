@@ -9,6 +9,7 @@ from posts.models import Publication
 from tests.posts.publishing.support import publish_directly
 from tests.publishing_support import (
     make_due,
+    out_of_time,
     scheduled_post,
 )
 
@@ -78,13 +79,16 @@ def test_ambiguous_answer_reads_back_and_never_posts_twice(world, sandbox, run_d
 def _unknown_then_unreadable(world, sandbox, run_due, settings, platform, **fields):
     """A post whose create answer was lost, then whose read-backs kept failing: it
     fails while the post may be live."""
-    settings.PUBLISH_MAX_ATTEMPTS = 2
     sandbox.faults(platform=platform, ambiguous_rate=1.0, ambiguous_mode="drop")
     post = scheduled_post(world, [platform], **fields)
     run_due()
     assert post.publications.get().status == Status.UNKNOWN
     sandbox.clear_faults()
     sandbox.faults(platform=platform, error_rates={"transient": 1.0})
+    make_due(post)
+    run_due()
+    assert post.publications.get().status == Status.UNKNOWN  # in time: asked again later
+    out_of_time(post)
     make_due(post)
     run_due()
     sandbox.clear_faults()

@@ -16,6 +16,7 @@ from tests import factories
 from tests.posts.publishing.support import patient_post
 from tests.publishing_support import (
     make_due,
+    out_of_time,
     sent_mail,
     work,
 )
@@ -104,7 +105,6 @@ def test_an_attempt_in_flight_that_never_went_out_is_cancelled_and_its_takedown_
 def test_a_maybe_live_post_whose_check_failed_stays_a_takedown_until_a_read_back_settles_it(
     world, sandbox, run_due, settings, client, django_capture_on_commit_callbacks
 ):
-    settings.PUBLISH_MAX_ATTEMPTS = 2
     consent = factories.make_consent(world["practice"], platforms=["linkedin"])
     # The create request went through; its answer was lost.
     sandbox.faults(platform="linkedin", ambiguous_rate=1.0, ambiguous_mode="drop")
@@ -118,9 +118,14 @@ def test_a_maybe_live_post_whose_check_failed_stays_a_takedown_until_a_read_back
             consent=consent, received_at=timezone.now(), note="", by=world["strategist"]
         )
     assert report.in_flight == [publication.pk]
-    # Reading back fails until the attempts run out: failed, and maybe live.
+    # Reading back fails until the time to try runs out: failed, and maybe live.
     sandbox.clear_faults()
     sandbox.faults(platform="linkedin", error_rates={"transient": 1.0})
+    make_due(post)
+    run_due()
+    publication.refresh_from_db()
+    assert publication.status == Status.UNKNOWN  # still in time: looked for again later
+    out_of_time(post)
     make_due(post)
     run_due()
     publication.refresh_from_db()
