@@ -111,6 +111,10 @@ class Post(models.Model):
         "finish_published": ({Status.PUBLISHING, Status.PARTIALLY_FAILED}, Status.PUBLISHED),
         "finish_partially_failed": ({Status.PUBLISHING}, Status.PARTIALLY_FAILED),
         "finish_failed": ({Status.PUBLISHING, Status.PARTIALLY_FAILED}, Status.FAILED),
+        # Refused at the publisher because it changed after its approval (a photo
+        # swapped or re-cropped in the library, say), with nothing sent: back
+        # to draft, to be sent for approval again.
+        "return_for_approval": ({Status.PUBLISHING}, Status.DRAFT),
         # A person asked to try a failed publication again ("retry now").
         "resume_publishing": ({Status.FAILED, Status.PARTIALLY_FAILED}, Status.PUBLISHING),
         "cancel": (set(PRE_PUBLISH), Status.CANCELLED),
@@ -455,8 +459,21 @@ class Post(models.Model):
             )
             # READ COMMITTED: this statement starts after the lock is ours,
             # so it sees every change committed by whoever held it.
-            statuses = list(self.publications.order_by().values_list("status", flat=True))
+            rows = list(
+                self.publications.order_by().values_list(
+                    "status", "last_error_kind", "read_back_first"
+                )
+            )
+            statuses = [status for status, _, _ in rows]
             if not statuses or any(s not in settled for s in statuses):
+                return
+            refused = [
+                kind == Publication.ErrorKind.APPROVAL and not maybe_live
+                for status, kind, maybe_live in rows
+                if status != Publication.Status.CANCELLED
+            ]
+            if refused and all(refused) and self.can("return_for_approval"):
+                self._return_for_approval()
                 return
             published = sum(
                 s in (Publication.Status.PUBLISHED, Publication.Status.DELETED) for s in statuses
@@ -472,6 +489,26 @@ class Post(models.Model):
                 action = "finish_partially_failed"
             if self.TRANSITIONS[action][1] != self.status and self.can(action):
                 self._move(action)
+
+    def _return_for_approval(self) -> None:
+        """Every publication was refused because the post changed after its approval,
+        and none may have gone out: the post goes back to draft with the reason on
+        its thread, its approval void and the refused publications gone (scheduling
+        it again makes them anew). Under roll_up's lock."""
+        from posts.models.publications import Publication  # it builds on Post
+
+        self._move("return_for_approval")
+        self.approvals.filter(voided_at__isnull=True).update(voided_at=timezone.now())
+        self.publications.filter(
+            status=Publication.Status.FAILED, last_error_kind=Publication.ErrorKind.APPROVAL
+        ).delete()
+        PostComment.objects.create(
+            post=self,
+            author_label="Rounds",
+            body="Not published: the post was changed after it was approved (its text, a "
+            "photo, its crop or description, or its platforms). It is back in draft: "
+            "check it and send it for approval again.",
+        )
 
     # -- patient authorizations ----------------------------------------------
 

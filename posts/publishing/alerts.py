@@ -20,6 +20,11 @@ def publication_failed(publication: Publication) -> None:
     if publication.last_error_kind == publication.ErrorKind.CONSENT:
         # The full reason names the patient: it stays on the post page.
         reason = publication.get_last_error_kind_display()
+    # Changed after its approval: one reason for every platform, told once per
+    # version of the post (it goes back for approval as a whole).
+    key = None
+    if publication.last_error_kind == publication.ErrorKind.APPROVAL:
+        key = f"approval-refused:{post.pk}:{post.version}"
     notify(
         kind=Notification.Kind.PUBLICATION_FAILED,
         to=strategist_for(practice, fallback=post.author),
@@ -27,6 +32,7 @@ def publication_failed(publication: Publication) -> None:
         message="publication_failed",
         context={"publication": publication, "post": post, "practice": practice, "reason": reason},
         link=post.get_absolute_url(),
+        key=key,
     )
 
 

@@ -134,8 +134,10 @@ def test_post_edited_after_approval_is_not_published(world, sandbox, run_due):
 
     run_due()
 
-    publication = post.publications.get()
-    assert publication.status == Status.FAILED
-    assert publication.last_error_kind == Kind.APPROVAL
-    assert "changed after it was approved" in publication.last_error_message
+    # Refused, nothing sent: back to draft with the reason (the refused publication
+    # goes; scheduling the post again makes it anew).
     assert sandbox.ledger() == []
+    post.refresh_from_db()
+    assert post.status == Post.Status.DRAFT
+    assert not post.publications.exists()
+    assert "changed after it was approved" in post.comments.get().body
