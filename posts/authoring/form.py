@@ -104,8 +104,30 @@ class PostEditorForm(forms.Form):
                 label=f"{Platform(platform).label} text",
                 help_text="Only if this platform needs a different text.",
             )
+        # A platform without its own text starts with the caption in its box
+        # ("same as the caption" until edited; posts/editor.html, js/editor.js).
+        for platform in PLATFORMS:
+            name = f"override_{platform}"
+            if not self.initial.get(name):
+                self.initial[name] = self.initial.get("caption", "")
         self.content: Content | None = None
         self.ambiguous_time = False
+
+    def same_as_caption(self, text: str) -> bool:
+        """A platform's text that is the caption, as sent now or as the page showed
+        it (a box left as it was follows the caption when the caption changes)."""
+        text = text.replace("\r\n", "\n").strip()
+        shown = str(self.data.get("caption_shown", "")).replace("\r\n", "\n").strip()
+        caption = str(self.data.get("caption", "")).replace("\r\n", "\n").strip()
+        return not text or text in (caption, shown)
+
+    def override_rows(self) -> list[tuple[forms.BoundField, bool]]:
+        """Each platform's text box, and whether it holds the caption as it is."""
+        caption = str(self["caption"].value() or "").replace("\r\n", "\n").strip()
+        return [
+            (field, str(field.value() or "").replace("\r\n", "\n").strip() == caption)
+            for field in self.override_fields()
+        ]
 
     def override_fields(self) -> list[forms.BoundField]:
         return [self[f"override_{platform}"] for platform in PLATFORMS]
@@ -141,7 +163,7 @@ class PostEditorForm(forms.Form):
                 overrides={
                     platform: data.get(f"override_{platform}", "")
                     for platform in PLATFORMS
-                    if data.get(f"override_{platform}", "").strip()
+                    if not self.same_as_caption(data.get(f"override_{platform}", ""))
                 },
                 targets=list(data.get("targets") or []),
                 photos=photos,

@@ -119,9 +119,15 @@ def _page(
                 for spec in sorted(set(imaging.PLATFORM_VARIANT.values()))
             ],
             "own_zone": _own_zone(request, practice),
+            "blocked": request.session.pop(_blocked_key(post.pk), None) if post else None,
         },
         status=status,
     )
+
+
+def _blocked_key(pk: int) -> str:
+    """Where a refused send leaves its reasons and note, until the editor shows them."""
+    return f"send-blocked:{pk}"
 
 
 def _own_zone(request: AuthenticatedHttpRequest, practice: Practice) -> str:
@@ -325,7 +331,15 @@ def post_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> Http
         else:
             raise Http404("No such action.")
     except editor.NotReady as not_ready:
-        messages.error(request, "Not done: " + " ".join(not_ready.reasons))
+        if action == "send":
+            # Shown as a list beside the send button on the editor's next load, with
+            # the note for the doctor still in its box.
+            request.session[_blocked_key(pk)] = {
+                "reasons": not_ready.reasons,
+                "note": request.POST.get("note", "")[:4000],
+            }
+        else:
+            messages.error(request, "Not done: " + " ".join(not_ready.reasons))
     except IllegalTransition as refused:
         messages.error(request, f"Not done: {refused}.")
     else:

@@ -1,7 +1,10 @@
 /* The post editor: the practice's hashtags added to the caption, or a caption
- * template put in it, in one click.
+ * template put in it, in one click; each platform's own text follows the
+ * caption until it is edited.
  *
- * Without JavaScript the buttons stay hidden and the texts are there to copy.
+ * Without JavaScript the buttons stay hidden and the texts are there to copy;
+ * a platform's box left as the page showed it still follows the caption (the
+ * server compares it with the caption the page showed).
  */
 (function () {
   "use strict";
@@ -33,10 +36,32 @@
     time.focus();
   }
 
+  // Each platform's box: the caption, marked as such, until someone edits it.
+  function followCaption(caption) {
+    var boxes = document.querySelectorAll(".override");
+    caption.addEventListener("input", function () {
+      Array.prototype.forEach.call(boxes, function (box) {
+        if (box.getAttribute("data-same") !== "1") return;
+        box.querySelector("textarea").value = caption.value;
+      });
+    });
+    Array.prototype.forEach.call(boxes, function (box) {
+      var text = box.querySelector("textarea");
+      var mark = box.querySelector(".same-as-caption");
+      text.addEventListener("input", function () {
+        var same = text.value === caption.value;
+        box.setAttribute("data-same", same ? "1" : "0");
+        box.classList.toggle("same", same);
+        if (mark) mark.hidden = !same;
+      });
+    });
+  }
+
   function init() {
     document.addEventListener("click", useSuggestedTime);
     var caption = document.querySelector("textarea[name=caption]");
     if (caption) useTemplates(caption);
+    if (caption) followCaption(caption);
     var button = document.getElementById("add-hashtags");
     var tags = document.getElementById("default-hashtags");
     if (!button || !tags || !caption) return;
