@@ -203,6 +203,7 @@ class Notification(models.Model):
         TIP_PUBLISHED = "tip_published", "Your tip was published"
         SIGNER_COPY = "signer_copy", "Your copy of an authorization"
         MONTHLY_REPORT = "monthly_report", "The practice's monthly report"
+        APPROVAL_LINK = "approval_link", "A new approval link you asked for"
 
     class Delivery(models.TextChoices):
         IMMEDIATE = "immediate", "At once"

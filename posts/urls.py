@@ -63,6 +63,8 @@ urlpatterns = [
         approvals.approval_links_revoke,
         name="approval_links_revoke",
     ),
+    # Before the links themselves: "new" is no link's token.
+    path("a/new/", approvals.approval_link_request, name="approval_link_request"),
     path("a/<str:token>/", approvals.approval_link, name="approval_link"),
     path("a/<str:token>/decide/", approvals.approval_link_decide, name="approval_link_decide"),
     path("a/<str:token>/all/", approvals.approval_link_all, name="approval_link_all"),

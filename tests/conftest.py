@@ -54,10 +54,11 @@ def client():
 
 @pytest.fixture(autouse=True)
 def _fresh_sign_in_limits():
-    """Failed logins and reset requests counted by an earlier test (all from
-    127.0.0.1, in this worker's Redis database) do not lock this one out."""
+    """Failed logins, reset requests and requests for a new approval link counted
+    by an earlier test (all from 127.0.0.1, in this worker's Redis database) do
+    not lock this one out."""
     connection = django_rq.get_connection("default")
-    for name in ("login-", "reset-"):
+    for name in ("login-", "reset-", "link-"):
         for key in connection.scan_iter(f"{ratelimit.PREFIX}{name}*"):
             connection.delete(key)
 

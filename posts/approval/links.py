@@ -80,3 +80,18 @@ def revoke(links: QuerySet[ApprovalLink], *, because: str) -> int:
 
 def revoke_links_of(user: User, *, because: str) -> int:
     return revoke(ApprovalLink.objects.filter(doctor=user), because=because)
+
+
+def doctors_at(address: str) -> list[tuple[User, list[Practice]]]:
+    """The active people with this e-mail address who are doctors somewhere, each with
+    their practices (an address may belong to no one: then nobody)."""
+    found = []
+    for user in User.objects.filter(email__iexact=address.strip(), is_active=True).order_by("pk"):
+        practices = list(
+            Practice.objects.filter(
+                memberships__user=user, memberships__role=Membership.Role.DOCTOR
+            ).order_by("name")
+        )
+        if practices:
+            found.append((user, practices))
+    return found

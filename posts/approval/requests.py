@@ -13,9 +13,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core import ratelimit
 from core.models import AuditEvent, Notification, User
 from core.notifications import notify
-from posts.approval.links import issue_link
+from posts.approval.links import doctors_at, issue_link
 from posts.models import Post
 from practices.alerts import doctors_of, strategist_for
 
@@ -49,6 +50,47 @@ def _ask(doctor: User, post: Post, *, kind: str, key: str | None) -> Notificatio
         link=issue_link(doctor, practice),
         key=key,
     )
+
+
+def new_links_on_request(address: str, *, client: str, ip: str | None) -> int:
+    """send_new_links, within the limits: per address typed and per client address
+    (the same as a password reset's: both send a way in to an address). A request
+    over either sends nothing; the page says the same."""
+    window = settings.PASSWORD_RESET_LIMIT_WINDOW
+    verdicts = [
+        ratelimit.hit(
+            "link-email", address, limit=settings.PASSWORD_RESET_LIMIT_PER_EMAIL, window=window
+        ),
+        ratelimit.hit(
+            "link-address", client, limit=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS, window=window
+        ),
+    ]
+    if not all(verdict.allowed for verdict in verdicts):
+        AuditEvent.record("approval_link_request_limited", ip_address=ip)
+        return 0
+    return send_new_links(address)
+
+
+def send_new_links(address: str) -> int:
+    """A doctor asked for a new link on a refused one: each practice where the
+    person with this address is a doctor gets a new link, e-mailed to the address
+    on file only. How many (0 for an address that is no doctor's: the page says
+    the same either way)."""
+    sent = 0
+    for doctor, practices in doctors_at(address):
+        for practice in practices:
+            sent += (
+                notify(
+                    kind=Kind.APPROVAL_LINK,
+                    to=doctor,
+                    practice=practice,
+                    message="approval_link",
+                    context={"practice": practice, "link_days": settings.APPROVAL_LINK_DAYS},
+                    link=issue_link(doctor, practice),
+                )
+                is not None
+            )
+    return sent
 
 
 def ask_agency_reviewers(post: Post, *, by: User) -> int:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -20,13 +21,14 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.http import AuthenticatedHttpRequest, client_ip, optional_int
+from core.http import AuthenticatedHttpRequest, client_ip, limited_address, optional_int
 from core.models import AuditEvent, User
 from posts import access
 from posts.approval import decisions as approvals
 from posts.approval import links as approval_links
+from posts.approval import requests as approval_requests
 from posts.media import photos as media
 from posts.media.views import serve_asset
 from posts.models import Approval, ApprovalLink, IllegalTransition, Post
@@ -100,8 +102,15 @@ def _reviewer(
 
 
 def _refused(request: HttpRequest) -> HttpResponse:
-    """One answer for every link that does not work, whatever the reason."""
-    return render(request, "posts/approval_link_refused.html", status=403)
+    """One answer for every link that does not work, whatever the reason; it offers
+    a new link by e-mail."""
+    return render(
+        request, "posts/approval_link_refused.html", {"form": LinkRequestForm()}, status=403
+    )
+
+
+class LinkRequestForm(forms.Form):
+    email = forms.EmailField(label="Your e-mail address", max_length=254)
 
 
 # -- the page -----------------------------------------------------------------------
@@ -264,9 +273,30 @@ def approval_link_all(request: HttpRequest, link: ApprovalLink, token: str) -> H
 @require_POST
 @by_link
 def approval_link_done(request: HttpRequest, link: ApprovalLink, token: str) -> HttpResponse:
-    """The doctor is done: this link stops working (a new e-mail brings a new one)."""
-    approval_links.revoke(ApprovalLink.objects.filter(pk=link.pk), because="closed by the doctor")
-    return render(request, "posts/approval_link_closed.html", {"practice": link.practice})
+    """The doctor is done: every link of theirs stops working, this one and the older
+    ones still in their inbox (a new e-mail brings a new one)."""
+    closed = approval_links.revoke_links_of(link.doctor, because="closed by the doctor")
+    return render(
+        request, "posts/approval_link_closed.html", {"practice": link.practice, "closed": closed}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def approval_link_request(request: HttpRequest) -> HttpResponse:
+    """A doctor whose link no longer works asks for a new one by e-mail address.
+
+    The answer is the same whatever was typed, so that nobody learns who is a
+    doctor; the links go only to the address on file, and the requests are
+    limited per address typed and per client address.
+    """
+    form = LinkRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approval_requests.new_links_on_request(
+            form.cleaned_data["email"], client=limited_address(request), ip=client_ip(request)
+        )
+        return render(request, "posts/approval_link_requested.html")
+    return render(request, "posts/approval_link_refused.html", {"form": form}, status=200)
 
 
 @require_POST
