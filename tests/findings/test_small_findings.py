@@ -6,20 +6,31 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
 from analytics import figures
+from analytics.models import MonthlyReport
 from practices.models import SocialAccount
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_report_of_a_month_not_begun_is_not_found(client, strategist, practice):
+def test_a_report_of_a_month_not_begun_is_not_found(
+    client, strategist, practice, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
     client.force_login(strategist)
     this_month = timezone.now().astimezone(practice.zone).date().replace(day=1)
     following = f"{figures.add_months(this_month, 1):%Y-%m}"
+    # A PDF there is (made ahead, say): only the month's not having begun refuses it.
+    MonthlyReport.objects.create(
+        practice=practice,
+        month=figures.add_months(this_month, 1),
+        pdf=ContentFile(b"%PDF-1.4", name="ahead.pdf"),
+    )
     for name in ("monthly_report", "monthly_report_csv", "monthly_report_pdf"):
         assert client.get(reverse(name, args=[practice.slug, following])).status_code == 404
     # The month under way and the ones before it are there.

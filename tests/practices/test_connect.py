@@ -85,9 +85,15 @@ def test_state_is_single_use(client, sandbox, practice, lead):
         reverse("connect_choose"),
         {"state": query["state"], "external_id": first.context["targets"][0].external_id},
     )
-    again = client.get(reverse("connect_callback", args=["x"]), query)
+    # The choice sent again with the same state: the flow is gone.
+    again = client.post(
+        reverse("connect_choose"),
+        {"state": query["state"], "external_id": first.context["targets"][0].external_id},
+    )
     assert again.status_code == 400
+    assert "unknown or was already used" in again.text
     assert SocialAccount.objects.count() == 1
+    assert not AuditEvent.objects.filter(verb="account_reconnected").exists()
 
 
 def test_denied_access_is_explained(client, sandbox, lead):

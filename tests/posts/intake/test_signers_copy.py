@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from posts.models import Tip
+from practices.models import Membership
+from tests import factories
 from tests import media_samples as samples
 from tests.posts.intake.support import (
     LINK_TIP,
@@ -31,7 +33,11 @@ def test_without_the_signers_address_staff_are_offered_a_printable_copy(
     assert response["Location"] == reverse("authorization_copy", args=[tip.pk])
     page = staff_client.get(response["Location"]).content.decode()
     assert "Right to revoke" in page and "Dana Rivera" in page and "Print the copy" in page
-    # Only for the person who sent the tip (and the agency).
+    # Only for the person who sent the tip (and the agency): not a colleague at the
+    # same practice, and not someone of another practice.
+    colleague = factories.make_member(practice, Membership.Role.STAFF, "colleague")
+    staff_client.force_login(colleague)
+    assert staff_client.get(response["Location"]).status_code == 403
     staff_client.force_login(other_staff)
     assert staff_client.get(response["Location"]).status_code == 404
 
