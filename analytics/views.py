@@ -102,6 +102,8 @@ def _month(value: str, practice: Practice) -> date:
 def monthly_report(request: AuthenticatedHttpRequest, slug: str, month: str) -> HttpResponse:
     practice = _practice(request, slug)
     found = figures.report(practice, month=_month(month, practice))
+    today = timezone.now().astimezone(practice.zone).date()
+    following = figures.add_months(found.month, 1)
     return render(
         request,
         "analytics/report.html",
@@ -111,7 +113,8 @@ def monthly_report(request: AuthenticatedHttpRequest, slug: str, month: str) -> 
             "made": MonthlyReport.objects.filter(practice=practice, month=found.month).first(),
             "is_agency": request.user.is_agency,
             "previous": figures.add_months(found.month, -1),
-            "following": figures.add_months(found.month, 1),
+            # No link to a month not begun (it has no report).
+            "following": following if following <= today else None,
         },
     )
 

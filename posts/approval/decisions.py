@@ -25,6 +25,7 @@ from core.notifications import notify
 from posts.content import content_of
 from posts.models import Approval, ApprovalLink, IllegalTransition, MediaAsset, Post, PostComment
 from posts.rules import compliance, previews
+from posts.rules.previews import Preview
 from practices.alerts import strategist_for
 from practices.models import PatientConsent, Platform, Practice, SocialAccount
 
@@ -78,6 +79,15 @@ class Review:
     findings: list[compliance.Finding]
     notes: list[PostComment]
     changes: Changes | None
+    # The post's photos (ids, in order), shown once above the platforms' previews.
+    photo_ids: list[int] = field(default_factory=list)
+    # Where the page shows each of them (filled in by the view: its URLs differ by way).
+    photo_urls: list[str] = field(default_factory=list)
+
+    @property
+    def own_texts(self) -> list[Preview]:
+        """The platforms that get a text of their own, not the caption."""
+        return [preview for preview in self.previews if preview.own_text]
 
 
 def pending_posts(practice: Practice) -> list[Post]:
@@ -166,6 +176,7 @@ def reviews_of(posts: list[Post]) -> list[Review]:
                 changes=changes_since(
                     post, approved.get(post.pk), [photo.asset_id for photo in photos]
                 ),
+                photo_ids=[photo.asset_id for photo in photos],
             )
         )
     return reviews

@@ -21,6 +21,8 @@ from posts.models import Post
 from practices.alerts import doctors_of, strategist_for
 
 Kind = Notification.Kind
+# The approval e-mail lists this many of the posts waiting, then how many more.
+WAITING_SHOWN = 10
 
 
 def ask_doctors(post: Post) -> int:
@@ -36,6 +38,11 @@ def _ask(doctor: User, post: Post, *, kind: str, key: str | None) -> Notificatio
     if key is not None and Notification.objects.filter(key=key).exists():
         return None  # asked once already (no new link for nothing)
     practice = post.practice
+    # What waits, not only a link: a doctor on a phone sees what the page holds.
+    waiting = Post.objects.filter(practice=practice, status=Post.Status.IN_REVIEW).order_by(
+        "scheduled_at", "created_at"
+    )
+    shown = list(waiting[:WAITING_SHOWN])
     return notify(
         kind=kind,
         to=doctor,
@@ -46,6 +53,8 @@ def _ask(doctor: User, post: Post, *, kind: str, key: str | None) -> Notificatio
             "post": post,
             "reminder": kind == Kind.APPROVAL_REMINDER,
             "link_days": settings.APPROVAL_LINK_DAYS,
+            "waiting": shown,
+            "more": max(waiting.count() - len(shown), 0) if len(shown) == WAITING_SHOWN else 0,
         },
         link=issue_link(doctor, practice),
         key=key,

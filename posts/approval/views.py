@@ -119,6 +119,7 @@ class LinkRequestForm(forms.Form):
 def _page(request: HttpRequest, way: Way) -> HttpResponse:
     reviews = approvals.reviews_of(approvals.pending_posts(way.practice))
     for review in reviews:
+        review.photo_urls = [way.photo_url(pk, media.THUMBNAIL) for pk in review.photo_ids]
         for preview in review.previews:
             preview.photo_urls = [way.photo_url(pk, preview.spec) for pk in preview.photo_ids]
         if review.changes is not None:

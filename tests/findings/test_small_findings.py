@@ -33,14 +33,13 @@ def test_a_report_of_a_month_not_begun_is_not_found(
     )
     for name in ("monthly_report", "monthly_report_csv", "monthly_report_pdf"):
         assert client.get(reverse(name, args=[practice.slug, following])).status_code == 404
-    # The month under way and the ones before it are there.
-    assert (
-        client.get(
-            reverse("monthly_report", args=[practice.slug, f"{this_month:%Y-%m}"])
-        ).status_code
-        == 200
-    )
-    assert client.get(reverse("monthly_report", args=[practice.slug, "2026-01"])).status_code == 200
+    # The month under way and the ones before it are there; the month under way
+    # offers no "Next month" (there is none yet), an earlier one does.
+    now_page = client.get(reverse("monthly_report", args=[practice.slug, f"{this_month:%Y-%m}"]))
+    assert now_page.status_code == 200
+    assert reverse("monthly_report", args=[practice.slug, following]) not in now_page.text
+    earlier = client.get(reverse("monthly_report", args=[practice.slug, "2026-01"]))
+    assert earlier.status_code == 200 and "Next month" in earlier.text
 
 
 def test_a_post_from_a_tip_starts_with_the_tips_authorization_ticked(
