@@ -9,6 +9,7 @@ from django.conf import settings
 from fpdf import FPDF
 
 from analytics import figures, stats
+from practices.templatetags.platforms import platform_name
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 
@@ -100,7 +101,7 @@ def render(report: figures.Report) -> bytes:
     pdf.rows(
         ["Platform", "Posts", "Reach", "Engagement rate"],
         [
-            [platform, str(totals.posts), _reach(totals), _rate(totals)]
+            [platform_name(platform), str(totals.posts), _reach(totals), _rate(totals)]
             for platform, totals in report.by_platform.items()
         ]
         or [["Nothing published this month", "", "", ""]],
@@ -109,7 +110,12 @@ def render(report: figures.Report) -> bytes:
     pdf.rows(
         ["Post", "Reach", "Engagements", "Platforms"],
         [
-            [str(top.post), str(top.reach), str(top.engagements), ", ".join(top.platforms)]
+            [
+                str(top.post),
+                str(top.reach),
+                str(top.engagements),
+                ", ".join(platform_name(p) for p in top.platforms),
+            ]
             for top in report.top_posts
         ]
         or [["No numbers yet", "", "", ""]],

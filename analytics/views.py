@@ -23,6 +23,7 @@ from analytics.models import MonthlyReport
 from core.http import AuthenticatedHttpRequest
 from practices import access
 from practices.models import Practice
+from practices.templatetags.platforms import platform_name
 
 READERS = frozenset({access.LEAD, access.STRATEGIST, access.DOCTOR})
 OVERVIEW_PER_PAGE = 50
@@ -170,7 +171,7 @@ def monthly_report_csv(request: AuthenticatedHttpRequest, slug: str, month: str)
             [
                 f"{row.local:%Y-%m-%d %H:%M}",
                 row.post_id,
-                row.platform,
+                platform_name(row.platform),
                 figures.KIND_LABELS.get(row.kind, row.kind),
                 "" if row.reach is None else row.reach,
                 "" if row.engagements is None else row.engagements,

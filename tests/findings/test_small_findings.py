@@ -105,3 +105,43 @@ def test_my_tips_shows_the_newest_first_ten_a_page(client, staff, practice):
     assert "Older tips" in page
     older = client.get(reverse("staff_home"), {"page": 2}).content.decode()
     assert re.findall(r"Tip number (\d\d)", older) == ["01", "00"]
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        ("draft", "Planned for"),
+        ("scheduled", "Goes out"),
+        ("published", "Went out"),
+        ("failed", "Was due"),
+    ],
+)
+def test_a_posts_time_is_worded_by_where_it_stands(client, strategist, practice, status, words):
+    from posts.models import Post
+
+    post = factories.make_post(
+        practice, status=status, scheduled_at=timezone.now() + timedelta(days=1)
+    )
+    client.force_login(strategist)
+    for url in (post.get_absolute_url(), reverse("post_edit", args=[post.pk])):
+        page = client.get(url).text
+        assert f"{words} " in page and "Scheduled for" not in page and "Set for" not in page
+    assert Post.objects.filter(pk=post.pk, status=status).exists()
+
+
+def test_platforms_go_by_their_names_everywhere(client, strategist, practice):
+    from posts.models import PostMedia
+
+    accounts = [factories.make_account(practice, p) for p in ("linkedin", "google_business", "x")]
+    post = factories.make_post(practice, targets=accounts, overrides={"x": "Short for X."})
+    from posts.media import photos as media
+    from tests import media_samples as samples
+
+    asset = media.store_photo(practice=practice, upload=samples.photo(), by=strategist)
+    PostMedia.objects.create(post=post, asset=asset, position=0)
+    client.force_login(strategist)
+    detail = client.get(post.get_absolute_url()).text
+    assert "<h3>X</h3>" in detail and "<h3>x</h3>" not in detail
+    editor = client.get(reverse("post_edit", args=[post.pk])).text
+    assert "LinkedIn</label>" in editor and "Google Business Profile</label>" in editor
+    assert "Linkedin" not in editor and "Google_Business" not in editor
