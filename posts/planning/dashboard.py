@@ -47,6 +47,24 @@ class FailedPost:
     post: Post
     publications: list[Publication] = field(default_factory=list)
 
+    @property
+    def reasons(self) -> list[Reason]:
+        """Each reason once, with the platforms it stopped (images too large on two
+        platforms is one thing to fix, said once)."""
+        found: dict[tuple[str, str], Reason] = {}
+        for publication in self.publications:
+            key = (publication.last_error_kind, publication.last_error_message)
+            reason = found.setdefault(key, Reason(*key))
+            reason.platforms.append(publication.platform_label)
+        return list(found.values())
+
+
+@dataclass
+class Reason:
+    kind: str
+    detail: str  # the platform's own words, as it gave them
+    platforms: list[str] = field(default_factory=list)
+
 
 @dataclass
 class StrategistDay:

@@ -33,6 +33,38 @@ def test_a_post_failing_on_two_platforms_is_one_entry(client, strategist, practi
     assert "Open the post: retry or reconnect" in page
 
 
+def test_a_failure_reads_as_what_to_do_and_a_repeated_reason_is_said_once(
+    client, strategist, practice
+):
+    accounts = [factories.make_account(practice, p) for p in ("facebook", "linkedin", "x")]
+    post = factories.make_post(practice, title="Flu", targets=accounts, status=Post.Status.FAILED)
+    raw = "The platform rejected the photo: images must be under 8 MB."
+    for account, kind, message in (
+        (accounts[0], Publication.ErrorKind.REJECTED, raw),
+        (accounts[1], Publication.ErrorKind.REJECTED, raw),
+        (accounts[2], Publication.ErrorKind.MEDIA, "could not fetch http://127.0.0.1:8000/m/s/x"),
+    ):
+        Publication.objects.create(
+            post=post,
+            account=account,
+            status=Publication.Status.FAILED,
+            last_error_kind=kind,
+            last_error_message=message,
+        )
+    client.force_login(strategist)
+    page = client.get("/dashboard/").text
+    entry = page[page.index("“Flu” failed on") :]
+    entry = entry[: entry.index("</ul></li>")]
+    # Said once for the two platforms it stopped, in words a person acts on...
+    assert entry.count("images must be under 8 MB") == 1
+    refused = '<span class="reason">The platform refused the post as it is'
+    assert f"Facebook, LinkedIn: {refused}" in entry
+    assert 'X: <span class="reason">A photo could not be prepared' in entry
+    # ...with the platform's own words folded behind "Details".
+    assert '<details class="platform-words"><summary>Details</summary>' in entry
+    assert entry.index("could not fetch") > entry.index("<summary>Details</summary>")
+
+
 def test_what_lapses_within_the_month_and_what_is_due_unapproved(client, strategist, practice):
     now = timezone.now()
     factories.make_consent(practice, patient_label="Ana P.", expires_at=now + timedelta(days=10))
