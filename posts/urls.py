@@ -107,6 +107,7 @@ urlpatterns = [
     path("tips/<int:pk>/authorization-copy/", tips.authorization_copy, name="authorization_copy"),
     path("t/<str:token>/", tips.tip_link, name="tip_link"),
     path("practices/<slug:slug>/tips/", tips.tip_inbox, name="tip_inbox"),
+    path("inbox/tips/", tips.tip_inbox_all, name="tip_inbox_all"),
     path("practices/<slug:slug>/tip-link/rotate/", tips.tip_link_rotate, name="tip_link_rotate"),
     path(
         "practices/<slug:slug>/consents/<int:pk>/",

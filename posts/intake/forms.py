@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
 
 from imaging import CleanedImage
@@ -219,6 +220,30 @@ class DeclineForm(forms.Form):
 class TipFilterForm(forms.Form):
     kind = forms.ChoiceField(choices=[("", "All kinds"), *Tip.Kind.choices], required=False)
     status = forms.ChoiceField(choices=[("", "All statuses"), *Tip.Status.choices], required=False)
+    # Across practices only: one of the person's (the choices are set per person).
+    practice = forms.ModelChoiceField(
+        queryset=Practice.objects.none(), required=False, empty_label="All practices"
+    )
+
+    def __init__(self, *args: Any, practices: QuerySet[Practice] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if practices is None:
+            del self.fields["practice"]
+        else:
+            self.fields["practice"].queryset = practices  # type: ignore[attr-defined]
+
+    def filter(self, tips: QuerySet[Tip]) -> QuerySet[Tip]:
+        """The tips that match; all of them while the filters do not validate."""
+        if not self.is_valid():
+            return tips
+        data = self.cleaned_data
+        if data["kind"]:
+            tips = tips.filter(kind=data["kind"])
+        if data["status"]:
+            tips = tips.filter(status=data["status"])
+        if data.get("practice"):
+            tips = tips.filter(practice=data["practice"])
+        return tips
 
 
 class TipForms:

@@ -30,6 +30,7 @@ TIP_CARD_FIELDS = (
     "submitted_by__last_name",
     "consent_id",
     "consent__patient_label",
+    "practice__name",
 )
 
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Case, Count, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -170,12 +170,7 @@ def tip_inbox(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """A practice's tips for its strategist: filter, decline, draft a post."""
     practice = access.get_practice_for_user(request.user, slug)
     filters = TipFilterForm(request.GET)
-    tips = access.tips_visible_to(request.user).filter(practice=practice)
-    if filters.is_valid():
-        if filters.cleaned_data["kind"]:
-            tips = tips.filter(kind=filters.cleaned_data["kind"])
-        if filters.cleaned_data["status"]:
-            tips = tips.filter(status=filters.cleaned_data["status"])
+    tips = filters.filter(access.tips_visible_to(request.user).filter(practice=practice))
     tips = tips.order_by("-created_at").values(*inbox.TIP_CARD_FIELDS)
     page = Paginator(tips, 30).get_page(request.GET.get("page"))
     shown = list(page)
@@ -184,11 +179,39 @@ def tip_inbox(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "posts/tip_inbox.html",
         {
             "practice": practice,
+            "zone": practice.time_zone,
             "filters": filters,
             "page": page,
             "cards": inbox.tip_cards(shown, photos=inbox.photos_of(shown)),
             "tip_link": settings.SITE_URL.rstrip("/")
             + reverse("tip_link", args=[practice.tip_link_token]),
+        },
+    )
+
+
+@require_GET
+@login_required
+def tip_inbox_all(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every practice's tips for the agency person: new ones first, then the newest."""
+    access.require_agency(request.user)
+    filters = TipFilterForm(
+        request.GET, practices=access.practices_visible_to(request.user).order_by("name")
+    )
+    tips = filters.filter(access.tips_visible_to(request.user)).order_by(
+        Case(When(status=Tip.Status.NEW, then=0), default=1), "-created_at", "-pk"
+    )
+    page = Paginator(tips.values(*inbox.TIP_CARD_FIELDS), 30).get_page(request.GET.get("page"))
+    shown = list(page)
+    return render(
+        request,
+        "posts/tip_inbox.html",
+        {
+            "practice": None,
+            # Times across practices: on the person's own clock.
+            "zone": request.user.time_zone or settings.TIME_ZONE,
+            "filters": filters,
+            "page": page,
+            "cards": inbox.tip_cards(shown, photos=inbox.photos_of(shown)),
         },
     )
 

@@ -141,3 +141,32 @@ def test_post_new_with_a_strange_tip_id_is_not_an_error(client, strategist, valu
     client.force_login(strategist)
     response = client.get(reverse("post_new"), {"tip": value})
     assert response.status_code == 200
+
+
+def test_the_tips_of_every_practice_in_one_inbox_new_first(
+    client, strategist, practice, other_practice, staff
+):
+    old_new = factories.make_tip(practice, submitted_by=staff, text="An older new tip")
+    declined = factories.make_tip(practice, submitted_by=staff, text="A declined one")
+    Tip.objects.filter(pk=declined.pk).update(status=Tip.Status.DECLINED)
+    factories.make_tip(other_practice, text="Not this strategist's practice")
+    fresh = factories.make_tip(practice, submitted_by=staff, text="The newest new tip")
+    client.force_login(strategist)
+    page = client.get(reverse("tip_inbox_all")).text
+    assert f'<a href="{reverse("tip_inbox_all")}">Tips</a>' in page  # in the navigation
+    order = [page.index(t.text) for t in (fresh, old_new, declined)]
+    assert order == sorted(order)  # new ones first, newest first, then the rest
+    assert "Not this strategist's practice" not in page
+    assert f"{practice.name} · From" in page
+    # Filtered to one practice, and to a kind or status.
+    declined_only = client.get(reverse("tip_inbox_all"), {"status": "declined"}).text
+    assert "A declined one" in declined_only and "The newest new tip" not in declined_only
+    # A practice not theirs is no choice: the filter is refused and nothing of it shown.
+    refused = client.get(reverse("tip_inbox_all"), {"practice": other_practice.pk}).text
+    assert "Not this strategist's practice" not in refused
+
+
+def test_the_inbox_across_practices_is_the_agencys(client, staff, doctor):
+    for person in (staff, doctor):
+        client.force_login(person)
+        assert client.get(reverse("tip_inbox_all")).status_code == 403
