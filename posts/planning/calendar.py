@@ -23,7 +23,7 @@ from core import local_time
 from core.models import User
 from core.row_urls import url_template
 from posts.authoring import editor
-from posts.models import IllegalTransition, Post
+from posts.models import IllegalTransition, Post, PostMedia
 from practices.models import Platform
 
 SHOWN = [status for status in Post.Status if status != Post.Status.CANCELLED]
@@ -137,9 +137,19 @@ def days_with_posts(
         )
     )
     # Rows, not model objects: a month of hundreds of posts and their targets.
+    shown_ids = [row[0] for row in found]
+    # Each chip's first photo, as a thumbnail (one query for the page's chips).
+    thumbnails: dict[int, str] = {}
+    photo_url = url_template("media_file", "pk", "spec")
+    for post_id, asset_id in (
+        PostMedia.objects.filter(post_id__in=shown_ids, position=0)
+        .order_by()
+        .values_list("post_id", "asset_id")
+    ):
+        thumbnails[post_id] = photo_url.format(pk=asset_id, spec="thumbnail")
     targets: dict[int, list[str]] = {}
     for post_id, platform in (
-        Post.targets.through.objects.filter(post_id__in=[row[0] for row in found])
+        Post.targets.through.objects.filter(post_id__in=shown_ids)
         .order_by("socialaccount__platform")
         .values_list("post_id", "socialaccount__platform")
     ):
@@ -169,6 +179,7 @@ def days_with_posts(
                 "movable": status in MOVABLE,
                 "edit_url": edit_url.format(pk=pk),
                 "move_url": move_url.format(pk=pk),
+                "thumbnail": thumbnails.get(pk, ""),
             }
         )
     for day in by_day.values():

@@ -29,6 +29,12 @@ def _day(raw: str) -> date:
 @login_required
 def calendar_page(request: AuthenticatedHttpRequest, slug: str = "") -> HttpResponse:
     access.require_agency(request.user)
+    if not slug and request.GET.get("practice"):
+        # The filter on the calendar of every practice: that practice's own calendar.
+        chosen = access.get_practice_for_user(request.user, request.GET["practice"])
+        query = request.GET.copy()
+        query.pop("practice")
+        return redirect(reverse("practice_calendar", args=[chosen.slug]) + "?" + query.urlencode())
     practice = access.get_practice_for_user(request.user, slug) if slug else None
     posts = access.posts_visible_to(request.user)
     if practice is not None:
@@ -63,6 +69,9 @@ def calendar_page(request: AuthenticatedHttpRequest, slug: str = "") -> HttpResp
                 limit=content_calendar.MONTH_CHIPS_PER_DAY if view == "month" else None,
             ),
             "next_url": request.get_full_path(),
+            "practices": []
+            if practice
+            else access.practices_visible_to(request.user).order_by("name").only("slug", "name"),
             "here": here,
             "shown": shown,
             "previous": previous,

@@ -59,3 +59,36 @@ def test_drag_a_post_to_another_day_then_move_it_back_by_keyboard(
     post.refresh_from_db()
     local = practice.local(post.scheduled_at)
     assert (local.date(), local.hour, local.minute) == (friday, 9, 30)
+
+
+def test_the_move_form_fits_its_day_and_a_chip_shows_its_photo(
+    live_server, laptop, strategist, practice, settings, tmp_path
+):
+    from posts.media import photos as media
+    from posts.models import PostMedia
+    from tests import media_samples as samples
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    post = factories.make_post(
+        practice,
+        title="Flu clinic with a long title that runs on",
+        status=Post.Status.SCHEDULED,
+        scheduled_at=timezone.now() + timedelta(days=2),
+    )
+    asset = media.store_photo(practice=practice, upload=samples.photo(), by=strategist)
+    PostMedia.objects.create(post=post, asset=asset, position=0)
+    page = laptop
+    log_in(page, live_server.url, "strategist")
+    day = practice.local(post.scheduled_at).date().isoformat()
+    page.goto(f"{live_server.url}/practices/{practice.slug}/calendar/?view=week&date={day}")
+    chip = page.locator(".chip", has_text="Flu clinic")
+    expect(chip.locator("img.chip-thumb")).to_be_visible()
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img.chip-thumb');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+    chip.locator("summary").click()
+    cell = page.locator(f'.day[data-date="{day}"]').bounding_box()
+    for part in ("input[name=date]", "button[type=submit]"):
+        box = chip.locator(part).bounding_box()
+        assert box["x"] >= cell["x"] and box["x"] + box["width"] <= cell["x"] + cell["width"], part

@@ -123,10 +123,11 @@ def test_the_calendar_keeps_a_fixed_number_of_queries(
         )
     client.force_login(strategist)
     client.get("/calendar/")
-    # The month counts each day's posts beside the chips it shows: one more.
-    with django_assert_num_queries(7):
+    # The month counts each day's posts beside the chips it shows: one more. The
+    # chips' photos, and the practices to filter by: one each.
+    with django_assert_num_queries(9):
         client.get("/calendar/")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         client.get("/calendar/?view=week")
 
 
@@ -209,3 +210,31 @@ def test_month_chips_move_by_dragging_and_week_chips_also_by_their_form(
     assert f'<a href="/calendar/?view=week&amp;date={day}">' in month  # the keyboard's way
     week = client.get("/calendar/", {"view": "week", "date": day}).content.decode()
     assert f'<form method="post" action="/posts/{post.pk}/move/" class="move-form">' in week
+
+
+def test_a_chip_shows_its_first_photo_and_the_calendar_filters_by_practice(
+    client, strategist, practice, other_practice
+):
+    from posts.media import photos as media
+    from posts.models import PostMedia
+    from tests import media_samples as samples
+
+    post = factories.make_post(
+        practice,
+        title="Flu clinic",
+        status=Post.Status.SCHEDULED,
+        scheduled_at=timezone.now() + timedelta(days=2),
+    )
+    asset = media.store_photo(practice=practice, upload=samples.photo(), by=strategist)
+    PostMedia.objects.create(post=post, asset=asset, position=0)
+    client.force_login(strategist)
+    day = practice.local(post.scheduled_at).date().isoformat()
+    page = client.get("/calendar/", {"date": day}).text
+    assert f'<img src="/media/{asset.pk}/thumbnail/" alt="" class="chip-thumb"' in page
+    # The filter leads to the practice's own calendar, on the same view and day.
+    assert f'<option value="{practice.slug}">{practice.name}</option>' in page
+    assert other_practice.slug not in page
+    response = client.get("/calendar/", {"practice": practice.slug, "view": "week", "date": day})
+    assert response.status_code == 302
+    assert response["Location"] == f"/practices/{practice.slug}/calendar/?view=week&date={day}"
+    assert client.get("/calendar/", {"practice": other_practice.slug}).status_code == 404
