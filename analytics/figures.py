@@ -193,9 +193,18 @@ class TopPost:
 
 @dataclass
 class Week:
+    """Monday to Sunday on the practice's clock. A week counts in the month it ends
+    in (the week of 30 November is December's); one not over yet is under way,
+    neither met nor missed."""
+
     start: date
     posts: int
     goal: int
+    under_way: bool = False
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=6)
 
     @property
     def met(self) -> bool:
@@ -340,7 +349,16 @@ def goal_weeks(practice: Practice, *, today: date, count: int = 12) -> list[Week
         .annotate(posts=Count("post", distinct=True))
         .values_list("week", "posts")
     }
-    return [Week(week, posts.get(week, 0), practice.posts_per_week) for week in weeks]
+    now = timezone.now().astimezone(zone).date()
+    return [
+        Week(
+            week,
+            posts.get(week, 0),
+            practice.posts_per_week,
+            under_way=week + timedelta(days=6) >= now,
+        )
+        for week in weeks
+    ]
 
 
 def staff_lines(practice: Practice, *, month: date) -> list[StaffLine]:
@@ -441,7 +459,8 @@ def report(practice: Practice, *, month: date, today: date | None = None) -> Rep
         by_month[month] for by_month in by_practice_and_month(peers_of(practice), [month]).values()
     ]
     by_platform = sum_by((line for line in own if line[0] == month), 1)
-    # The month's weeks, up to today for the month under way.
+    # The weeks that end in the month (a week counts in the month it ends in), up
+    # to the one under way for the month under way.
     today = today or timezone.now().astimezone(practice.zone).date()
     last_day = min(add_months(month, 1) - timedelta(days=1), today)
     start, end = local_bounds(practice, month, month)
@@ -458,7 +477,7 @@ def report(practice: Practice, *, month: date, today: date | None = None) -> Rep
         weeks=[
             week
             for week in goal_weeks(practice, today=last_day, count=6)
-            if week.start + timedelta(days=6) >= month
+            if month <= week.end < add_months(month, 1)
         ],
     )
 

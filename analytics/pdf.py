@@ -120,10 +120,19 @@ def render(report: figures.Report) -> bytes:
         ]
         or [["No numbers yet", "", "", ""]],
     )
-    pdf.heading(f"Posting goal ({practice.posts_per_week} a week)")
+    pdf.heading(
+        f"Posting goal ({practice.posts_per_week} a week; each week in the month it ends in)"
+    )
     pdf.rows(
         ["Week of", "Posts", "Goal met"],
-        [[f"{w.start:%-d %b}", str(w.posts), "Yes" if w.met else "No"] for w in report.weeks],
+        [
+            [
+                f"{w.start:%-d %b}",
+                str(w.posts),
+                "Under way" if w.under_way else "Yes" if w.met else "No",
+            ]
+            for w in report.weeks
+        ],
     )
     pdf.heading("The team's tips")
     pdf.rows(

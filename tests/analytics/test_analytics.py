@@ -398,3 +398,29 @@ def test_without_enough_history_no_time_is_suggested(client, strategist, practic
     client.force_login(strategist)
     body = client.get(reverse("best_time", args=[practice.slug])).content.decode()
     assert "Not enough" in body
+
+
+def test_a_week_counts_in_the_month_it_ends_in_and_one_under_way_is_not_missed(
+    client, strategist, practice
+):
+    from datetime import date
+
+    account = factories.make_account(practice, "facebook")
+    zone = practice.zone
+    # Monday 30 November 2026 to Sunday 6 December: December's week.
+    for day in (30, 1, 2):
+        month = 11 if day == 30 else 12
+        at = datetime(2026, month, day, 10, tzinfo=zone)
+        published(practice, account, at, reach=100, engagements=1)
+    november = figures.report(practice, month=date(2026, 11, 1), today=date(2026, 12, 20))
+    assert [week.start for week in november.weeks][-1] == date(2026, 11, 23)
+    assert all(week.end.month == 11 for week in november.weeks)
+    december = figures.report(practice, month=date(2026, 12, 1), today=date(2026, 12, 20))
+    first = december.weeks[0]
+    assert (first.start, first.posts) == (date(2026, 11, 30), 3)
+    # This week, on the practice page, is under way: neither met nor missed.
+    page_weeks = figures.goal_weeks(practice, today=timezone.now().astimezone(zone).date())
+    assert page_weeks[-1].under_way and not any(w.under_way for w in page_weeks[:-1])
+    client.force_login(strategist)
+    page = client.get(reverse("practice_analytics", args=[practice.slug])).text
+    assert "<td>Under way</td>" in page
