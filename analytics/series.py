@@ -39,8 +39,23 @@ def _percent(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
+def first_with_data(found: figures.PracticeFigures) -> int:
+    """The first month any chart has a figure for: the charts start there, so that
+    their axis spans the data, not a year of which most is empty (the tables below
+    them keep every month)."""
+    for index, line in enumerate(found.months):
+        if line.totals.posts or any(
+            values[index] is not None for values in found.followers.values()
+        ):
+            return min(index, max(len(found.months) - 2, 0))
+    return max(len(found.months) - 2, 0)
+
+
 def practice_charts(practice: Practice, found: figures.PracticeFigures) -> PracticeCharts:
-    labels = [line.label for line in found.months]
+    start = first_with_data(found)
+    months = found.months[start:]
+    # The last month is the one under way: named so, and drawn hollow (charts).
+    labels = [line.label for line in months[:-1]] + [f"{months[-1].month:%b} so far"]
     platform_names = [found.platform_labels.get(p, p) for p in found.by_platform]
     follower_names = [found.platform_labels.get(p, p) for p in found.followers]
     return PracticeCharts(
@@ -50,27 +65,29 @@ def practice_charts(practice: Practice, found: figures.PracticeFigures) -> Pract
             [
                 charts.Series(
                     "Reach",
-                    [line.totals.reach if line.totals.reported else None for line in found.months],
+                    [line.totals.reach if line.totals.reported else None for line in months],
                 )
             ],
-            summary=f"Reach per month for {practice}, the last {len(labels)} months",
+            summary=f"Reach per month for {practice}, from {months[0].label}, this month so far",
+            under_way=True,
         ),
         rate=charts.line_chart(
             labels,
             [
                 charts.Series(
                     str(practice),
-                    [_percent(line.totals.engagement_rate) for line in found.months],
+                    [_percent(line.totals.engagement_rate) for line in months],
                 )
             ],
             band=charts.Band(
                 PEERS,
-                low=[line.rate_band.low for line in found.months],
-                middle=[line.rate_band.median for line in found.months],
-                high=[line.rate_band.high for line in found.months],
+                low=[line.rate_band.low for line in months],
+                middle=[line.rate_band.median for line in months],
+                high=[line.rate_band.high for line in months],
             ),
             unit="%",
             summary=f"Engagement rate per month for {practice} against its peers' band",
+            under_way=True,
         ),
         rate_legend=charts.legend([str(practice)], band=PEERS),
         platforms=charts.line_chart(
@@ -78,17 +95,21 @@ def practice_charts(practice: Practice, found: figures.PracticeFigures) -> Pract
             [
                 charts.Series(
                     name,
-                    [totals.reach if totals.reported else None for totals in by_month.values()],
+                    [
+                        totals.reach if totals.reported else None
+                        for totals in list(by_month.values())[start:]
+                    ],
                 )
                 for name, by_month in zip(platform_names, found.by_platform.values(), strict=True)
             ],
             summary="Reach per month by platform",
+            under_way=True,
         ),
         platform_legend=charts.legend(platform_names),
         followers=charts.line_chart(
             labels,
             [
-                charts.Series(name, list(values))
+                charts.Series(name, list(values)[start:])
                 for name, values in zip(follower_names, found.followers.values(), strict=True)
             ],
             summary="Followers at the end of each month, by platform",

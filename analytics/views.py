@@ -48,7 +48,8 @@ def practice_analytics(request: AuthenticatedHttpRequest, slug: str) -> HttpResp
             "practice": practice,
             "found": found,
             "charts": drawn,
-            "month_labels": drawn.month_labels,
+            # The tables keep every month (the charts start at the first with data).
+            "month_labels": [line.label for line in found.months],
             "kinds": [
                 (figures.KIND_LABELS.get(kind, kind), totals)
                 for kind, totals in found.by_kind.items()

@@ -4,6 +4,9 @@ Django-free (import-linter keeps it so). Each function returns SVG markup
 with every text escaped; the page shows the numbers again in a table for
 screen readers (the SVG is role="img" with a summary as its label). Missing
 values (None) leave a gap: a figure not reported yet is not drawn as zero.
+Every point and bar names its label and value on hover and focus (an SVG
+<title>). A line chart's last point may be a period under way: it is drawn
+hollow, at the end of a dotted segment, so it does not read as a fall.
 """
 
 from __future__ import annotations
@@ -82,7 +85,10 @@ def _frame(
             f'<text x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
             f'fill="#57606a">{escape(_number(value, unit))}</text>'
         )
-    every = max(1, len(labels) // 8)
+    # As many labels as fit side by side (about 6.5 px a character), evenly spaced.
+    widest = max((len(label) for label in labels), default=1) * 6.5 + 10
+    fits = max(1, int((WIDTH - PAD_LEFT - PAD_RIGHT) // widest))
+    every = max(1, -(-len(labels) // fits))
     for index, label in enumerate(labels):
         if index % every == 0:
             parts.append(
@@ -104,18 +110,25 @@ def _y(value: float, top: float) -> float:
     return PAD_TOP + plot_h - plot_h * (value / top)
 
 
-def _path(values: Sequence[float | None], top: float) -> str:
-    """Line segments through the known values; a None breaks the line."""
+def _path(values: Sequence[float | None], top: float, *, count: int | None = None) -> str:
+    """Line segments through the known values; a None breaks the line. `count`: the
+    chart's number of labels, when these values are only the first of them."""
+    count = count or len(values)
     commands: list[str] = []
     pen_down = False
     for index, value in enumerate(values):
         if value is None:
             pen_down = False
             continue
-        x, y = _x(index, len(values)), _y(value, top)
+        x, y = _x(index, count), _y(value, top)
         commands.append(f"{'L' if pen_down else 'M'}{x:.1f},{y:.1f}")
         pen_down = True
     return " ".join(commands)
+
+
+def _title(label: str, name: str, value: float, unit: str) -> str:
+    shown = f"{value:.2f}%" if unit == "%" else f"{value:,.0f}"
+    return f"<title>{escape(label)}, {escape(name)}: {escape(shown)}</title>"
 
 
 def line_chart(
@@ -125,7 +138,9 @@ def line_chart(
     summary: str,
     unit: str = "",
     band: Band | None = None,
+    under_way: bool = False,
 ) -> str:
+    """`under_way`: the last label is a period not over yet (this month so far)."""
     known = [v for s in series for v in s.values if v is not None]
     if band is not None:
         known += [v for v in band.high if v is not None]
@@ -133,21 +148,39 @@ def line_chart(
     parts = _frame(labels, top, unit, summary)
     if band is not None:
         parts += _band(band, top, len(labels))
+    count = len(labels)
     for number, item in enumerate(series):
         colour, dash = COLOURS[number % len(COLOURS)], DASHES[number % len(DASHES)]
-        path = _path(item.values, top)
+        whole = list(item.values[:-1]) if under_way else list(item.values)
+        path = _path(whole, top, count=count)
         if path:
             parts.append(
                 f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"'
                 + (f' stroke-dasharray="{dash}"' if dash else "")
                 + "/>"
             )
+        before, now = (item.values[-2], item.values[-1]) if count > 1 else (None, None)
+        if under_way and before is not None and now is not None:
+            parts.append(
+                f'<path d="M{_x(count - 2, count):.1f},{_y(before, top):.1f} '
+                f'L{_x(count - 1, count):.1f},{_y(now, top):.1f}" fill="none" '
+                f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="2 4"/>'
+            )
         for index, value in enumerate(item.values):
-            if value is not None:
-                parts.append(
-                    f'<circle cx="{_x(index, len(item.values)):.1f}" '
-                    f'cy="{_y(value, top):.1f}" r="3" fill="{colour}"/>'
+            if value is None:
+                continue
+            hollow = under_way and index == count - 1
+            parts.append(
+                f'<circle cx="{_x(index, count):.1f}" cy="{_y(value, top):.1f}" '
+                + (
+                    f'r="4" fill="#fff" stroke="{colour}" stroke-width="2"'
+                    if hollow
+                    else f'r="3" fill="{colour}"'
                 )
+                + ' tabindex="0">'
+                + _title(labels[index], item.name, value, unit)
+                + "</circle>"
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -197,7 +230,8 @@ def bar_chart(
         met = goal is None or value >= goal
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" '
-            f'height="{_y(0, top) - y:.1f}" fill="{COLOURS[0] if met else COLOURS[1]}"/>'
+            f'height="{_y(0, top) - y:.1f}" fill="{COLOURS[0] if met else COLOURS[1]}" '
+            f'tabindex="0">{_title(labels[index], "posts", value, unit)}</rect>'
         )
     if goal is not None:
         y = _y(goal, top)

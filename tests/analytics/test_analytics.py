@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 
 import pypdf
@@ -424,3 +425,22 @@ def test_a_week_counts_in_the_month_it_ends_in_and_one_under_way_is_not_missed(
     client.force_login(strategist)
     page = client.get(reverse("practice_analytics", args=[practice.slug])).text
     assert "<td>Under way</td>" in page
+
+
+def test_the_charts_start_at_the_first_month_with_figures_and_mark_this_one(
+    client, strategist, practice
+):
+    account = factories.make_account(practice, "facebook")
+    published(practice, account, local(practice, 0, hour=1), reach=300, engagements=9)
+    published(practice, account, local(practice, 40, hour=1), reach=900, engagements=9)
+    client.force_login(strategist)
+    page = client.get(reverse("practice_analytics", args=[practice.slug])).text
+    reach = page[page.index("Reach per month for") :]
+    reach = reach[: reach.index("</svg>")]
+    this_month = timezone.now().astimezone(practice.zone).date()
+    start = figures.month_start(local(practice, 40, hour=1).date())
+    labels = re.findall(r'y="228"[^>]*>([^<]+)</text>', reach)
+    assert labels[-1] == f"{this_month:%b} so far"
+    assert labels[0] == figures.label(start) and len(labels) <= 3
+    # The tables still give every month.
+    assert page.count('<th scope="col">') >= 12
