@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Count, QuerySet, Sum
@@ -420,14 +421,48 @@ SORTS = {
 
 
 def overview(practices: list[Practice], *, today: date, sort: str = "name") -> list[OverviewLine]:
-    """Every practice this month and last, each on its own clock (one query)."""
+    """Every practice this month so far, against the same days of the month before,
+    each on its own clock (two queries): a month under way is never compared with a
+    whole one."""
     months = months_ending(today, 2)
-    found = by_practice_and_month([p.pk for p in practices], months)
+    found = by_practice_and_month([p.pk for p in practices], months[1:])
+    before = same_days_before(practices, today=today)
     lines = [
-        OverviewLine(practice, found[practice.pk][months[1]], found[practice.pk][months[0]])
+        OverviewLine(practice, found[practice.pk][months[1]], before[practice.pk])
         for practice in practices
     ]
     return sorted(lines, key=SORTS.get(sort, SORTS["name"]))
+
+
+def same_days_before(practices: list[Practice], *, today: date) -> dict[int, stats.Totals]:
+    """What each practice's live publications earned on the first days of last month,
+    as many as have passed of this one (to its last day, in a shorter month); one
+    query, each practice's days on its clock."""
+    last_month = add_months(month_start(today), -1)
+    days = min(today.day, (month_start(today) - timedelta(days=1)).day)
+    through = last_month + timedelta(days=days)  # the first day not counted
+    utc = ZoneInfo("UTC")
+    # A margin of a day each side: every practice's clock differs from UTC by less.
+    start = datetime.combine(last_month - timedelta(days=1), time.min, tzinfo=utc)
+    end = datetime.combine(through + timedelta(days=1), time.min, tzinfo=utc)
+    zones = {practice.pk: practice.zone for practice in practices}
+    totals: dict[int, stats.Totals] = {practice.pk: stats.Totals() for practice in practices}
+    for practice_id, published, reach, engagements in (
+        Publication.objects.filter(
+            account__practice__in=list(zones),
+            status__in=LIVE,
+            published_at__gte=start,
+            published_at__lt=end,
+        )
+        .order_by()
+        .values_list("account__practice_id", "published_at", "reach", "engagements")
+    ):
+        if (
+            published is not None
+            and last_month <= published.astimezone(zones[practice_id]).date() < through
+        ):
+            totals[practice_id].add(reach, engagements)
+    return totals
 
 
 # -- the monthly report ------------------------------------------------------------------

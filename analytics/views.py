@@ -8,7 +8,7 @@ page and its reports read-only. Other practices appear only as a peer band
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -83,6 +83,12 @@ def agency_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": Paginator(lines, OVERVIEW_PER_PAGE).get_page(request.GET.get("page")),
             "sort": sort,
             "month": figures.month_start(today),
+            "today": today,
+            "last_month": figures.add_months(figures.month_start(today), -1),
+            "last_month_through": min(
+                figures.add_months(figures.month_start(today), -1) + timedelta(days=today.day - 1),
+                figures.month_start(today) - timedelta(days=1),
+            ),
         },
     )
 

@@ -444,3 +444,30 @@ def test_the_charts_start_at_the_first_month_with_figures_and_mark_this_one(
     assert labels[0] == figures.label(start) and len(labels) <= 3
     # The tables still give every month.
     assert page.count('<th scope="col">') >= 12
+
+
+def test_the_overview_compares_this_month_so_far_with_the_same_days_before(client, lead, practice):
+    from datetime import date
+
+    account = factories.make_account(practice, "facebook")
+    zone = practice.zone
+    for day, reach in (
+        (date(2026, 11, 3), 400),
+        (date(2026, 11, 20), 5000),
+        (date(2026, 12, 2), 600),
+    ):
+        at = datetime(day.year, day.month, day.day, 10, tzinfo=zone)
+        published(practice, account, at, reach=reach, engagements=4)
+    (line,) = [
+        line
+        for line in figures.overview([practice], today=date(2026, 12, 7))
+        if line.practice == practice
+    ]
+    # 1-7 December against 1-7 November: 600 against 400, not against all of November.
+    assert (line.now.reach, line.before.reach) == (600, 400)
+    assert line.reach_change == 50.0
+    # On 31 December, the same days of November are all of November.
+    assert figures.same_days_before([practice], today=date(2026, 12, 31))[practice.pk].reach == 5400
+    client.force_login(lead)
+    page = client.get(reverse("agency_overview")).text
+    assert "the same days of last month" in page
