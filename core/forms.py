@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 
@@ -38,14 +40,37 @@ class AppCodeForm(CodeForm):
     )
 
 
-def _zone_choices() -> list[tuple[str, str]]:
+# The zones most of the agency's practices and people are in, first, by the names
+# people use for them.
+COMMON_ZONES = [
+    ("America/New_York", "Eastern time (New York)"),
+    ("America/Chicago", "Central time (Chicago)"),
+    ("America/Denver", "Mountain time (Denver)"),
+    ("America/Phoenix", "Arizona (Phoenix, no daylight saving)"),
+    ("America/Los_Angeles", "Pacific time (Los Angeles)"),
+    ("America/Anchorage", "Alaska (Anchorage)"),
+    ("Pacific/Honolulu", "Hawaii (Honolulu)"),
+]
+
+
+def zone_choices() -> list[Any]:
+    """The common zones first, then every zone grouped by region, each by its city."""
     from zoneinfo import available_timezones
 
-    zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
-    return [("", "The practice's own time only"), *((zone, zone) for zone in zones)]
+    regions: dict[str, list[tuple[str, str]]] = {}
+    for zone in sorted(available_timezones()):
+        region, _, place = zone.partition("/")
+        if not place or region == "Etc":
+            continue
+        regions.setdefault(region, []).append((zone, place.replace("_", " ").replace("/", ", ")))
+    return [
+        ("", "The practice's own time only"),
+        ("Common", COMMON_ZONES),
+        *sorted(regions.items()),
+    ]
 
 
 class TimeZoneForm(forms.Form):
     """A person's own clock, shown beside a practice's times (the post editor)."""
 
-    time_zone = forms.ChoiceField(label="Your time zone", required=False, choices=_zone_choices)
+    time_zone = forms.ChoiceField(label="Your time zone", required=False, choices=zone_choices)

@@ -98,9 +98,9 @@ def test_draft_from_a_tip_fix_the_findings_send_and_schedule(
     assert post.photo_choices == {"google_business": [photos[0].pk]}
     assert post.tip == tip
 
-    # Sending is refused while the phone number is there.
+    # Sending is refused while the phone number is there: listed beside the button.
     page.get_by_role("button", name="Send for approval").click()
-    expect(page.locator(".message.error")).to_contain_text(
+    expect(page.locator("#not-sent li")).to_contain_text(
         "A phone or fax number that is not the practice's"
     )
     post.refresh_from_db()

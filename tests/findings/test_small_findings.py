@@ -145,3 +145,21 @@ def test_platforms_go_by_their_names_everywhere(client, strategist, practice):
     editor = client.get(reverse("post_edit", args=[post.pk])).text
     assert "LinkedIn</label>" in editor and "Google Business Profile</label>" in editor
     assert "Linkedin" not in editor and "Google_Business" not in editor
+
+
+def test_the_time_zone_picker_puts_the_common_zones_first_and_groups_the_rest(client, strategist):
+    client.force_login(strategist)
+    page = client.get(reverse("security")).text
+    picker = page[page.index('name="time_zone"') :]
+    picker = picker[: picker.index("</select>")]
+    groups = re.findall(r'<optgroup label="([^"]+)">', picker)
+    assert groups[0] == "Common" and "America" in groups and "Europe" in groups
+    assert groups[1:] == sorted(groups[1:])
+    first = picker[picker.index('<optgroup label="Common">') :]
+    assert first.index("Eastern time (New York)") < first.index("Pacific time (Los Angeles)")
+    assert (
+        '<option value="America/Argentina/Buenos_Aires">Argentina, Buenos Aires</option>' in picker
+    )
+    client.post(reverse("time_zone"), {"time_zone": "America/Chicago"})
+    strategist.refresh_from_db()
+    assert strategist.time_zone == "America/Chicago"
