@@ -61,7 +61,7 @@ def notification_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "digest_hour": settings.DIGEST_HOUR,
-            "zone": request.user.time_zone or settings.TIME_ZONE,
+            "zone": request.user.own_zone(),
         },
     )
 

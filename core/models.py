@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn, cast
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
@@ -57,6 +58,25 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
 
     def __str__(self) -> str:
         return person_name(self.first_name, self.last_name, self.username)
+
+    def own_zone(self) -> str:
+        """The clock this person reads times on: their own if they chose one, else
+        their first practice's (a strategist's assignment, a doctor's or staff
+        member's membership), else the agency's."""
+        if self.time_zone:
+            return self.time_zone
+        # By the reverse names of Assignment (here) and Membership (practices):
+        # core names no model of the apps above it.
+        for related in ("assignments", "memberships"):
+            zone = (
+                getattr(self, related)
+                .order_by("pk")
+                .values_list("practice__time_zone", flat=True)
+                .first()
+            )
+            if zone:
+                return str(zone)
+        return str(settings.TIME_ZONE)
 
     @property
     def is_agency_lead(self) -> bool:

@@ -230,7 +230,7 @@ def send_digests(*, now: datetime | None = None) -> int:
     )
     sent = 0
     for user in User.objects.filter(pk__in=waiting, is_active=True):
-        zone = ZoneInfo(user.time_zone or settings.TIME_ZONE)
+        zone = ZoneInfo(user.own_zone())
         with transaction.atomic():
             items = list(
                 Notification.objects.select_for_update(skip_locked=True, of=("self",))

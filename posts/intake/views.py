@@ -208,7 +208,7 @@ def tip_inbox_all(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "practice": None,
             # Times across practices: on the person's own clock.
-            "zone": request.user.time_zone or settings.TIME_ZONE,
+            "zone": request.user.own_zone(),
             "filters": filters,
             "page": page,
             "cards": inbox.tip_cards(shown, photos=inbox.photos_of(shown)),

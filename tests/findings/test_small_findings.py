@@ -163,3 +163,16 @@ def test_the_time_zone_picker_puts_the_common_zones_first_and_groups_the_rest(cl
     client.post(reverse("time_zone"), {"time_zone": "America/Chicago"})
     strategist.refresh_from_db()
     assert strategist.time_zone == "America/Chicago"
+
+
+def test_a_person_without_a_zone_reads_times_on_their_practices_clock(
+    client, strategist, practice, lead
+):
+    assert strategist.time_zone == "" and practice.time_zone == "America/Chicago"
+    client.force_login(strategist)
+    page = client.get(reverse("notification_settings")).text
+    assert "(America/Chicago)" in page and "(UTC)" not in page
+    strategist.time_zone = "Europe/Lisbon"
+    strategist.save()
+    assert "(Europe/Lisbon)" in client.get(reverse("notification_settings")).text
+    assert lead.own_zone() == "UTC"  # no practice of their own: the agency's clock
