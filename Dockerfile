@@ -6,9 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     DJANGO_ENV=production
 
-# libheif comes inside the pillow-heif wheel; curl is for the health check.
+# libheif comes inside the pillow-heif wheel; curl is for the health check;
+# Pango draws the monthly report's PDF (WeasyPrint).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl \
+    && apt-get install -y --no-install-recommends curl libpango-1.0-0 libpangoft2-1.0-0 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 rounds
 

@@ -7,7 +7,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 python3 $$HOME/.pyen
 	if $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$c; break; fi; done)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test venv demo browser lint format clean bench lock
+.PHONY: run test venv demo browser pango lint format clean bench lock
 
 # Exactly the versions and files in the lock (hashes checked); `make lock`
 # makes it again from pyproject.toml's ranges.
@@ -27,10 +27,18 @@ browser:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-run: venv
+# The monthly report's PDF is drawn by WeasyPrint, which needs Pango; install it
+# when missing (needs root or sudo), as the Dockerfile does in the image.
+pango:
+	@ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || { \
+		echo "Installing Pango from Debian for the PDF reports..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+
+run: venv pango
 	$(PY) scripts/run.py
 
-test: venv browser
+test: venv browser pango
 	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/lint-imports --no-cache

@@ -128,6 +128,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # PostgreSQL's own indexes and search (the post list's search: posts.models.posts).
     "django.contrib.postgres",
+    # Numbers as people read them (12,400) in the reports.
+    "django.contrib.humanize",
     "django_rq",
     # Two-factor sign-in: authenticator apps and recovery codes (core/two_factor.py).
     "django_otp",

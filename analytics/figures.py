@@ -480,18 +480,43 @@ class Report:
     top_posts: list[TopPost]
     staff: list[StaffLine]
     weeks: list[Week]
+    # The six months up to this one, for the report's charts (the same reads).
+    trend: list[MonthLine] = field(default_factory=list)
 
     @property
     def label(self) -> str:
         return label(self.month)
 
+    @property
+    def best(self) -> TopPost | None:
+        return self.top_posts[0] if self.top_posts else None
+
+    @property
+    def weeks_met(self) -> int:
+        return sum(1 for week in self.weeks if week.met and not week.under_way)
+
+    @property
+    def weeks_over(self) -> int:
+        return sum(1 for week in self.weeks if not week.under_way)
+
+
+REPORT_TREND = 6
+
 
 def report(practice: Practice, *, month: date, today: date | None = None) -> Report:
-    months = [add_months(month, -1), month]
+    months = months_ending(month, REPORT_TREND)
     own = own_lines(practice, months)
     own_totals = sum_by(own, 0, months)
-    peer_totals = [
-        by_month[month] for by_month in by_practice_and_month(peers_of(practice), [month]).values()
+    peers = list(by_practice_and_month(peers_of(practice), months).values())
+    peer_totals = [by_month[month] for by_month in peers]
+    trend = [
+        MonthLine(
+            each,
+            own_totals[each],
+            stats.band(t[each].engagement_rate for t in peers),
+            stats.band(t[each].reach_per_post for t in peers),
+        )
+        for each in months
     ]
     by_platform = sum_by((line for line in own if line[0] == month), 1)
     # The weeks that end in the month (a week counts in the month it ends in), up
@@ -503,7 +528,7 @@ def report(practice: Practice, *, month: date, today: date | None = None) -> Rep
         practice=practice,
         month=month,
         totals=own_totals[month],
-        before=own_totals[months[0]],
+        before=own_totals[months[-2]],
         by_platform={str(platform): totals for platform, totals in sorted(by_platform.items())},
         rate_band=stats.band(t.engagement_rate for t in peer_totals),
         reach_band=stats.band(t.reach_per_post for t in peer_totals),
@@ -514,6 +539,7 @@ def report(practice: Practice, *, month: date, today: date | None = None) -> Rep
             for week in goal_weeks(practice, today=last_day, count=6)
             if month <= week.end < add_months(month, 1)
         ],
+        trend=trend,
     )
 
 

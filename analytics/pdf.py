@@ -1,143 +1,88 @@
-"""The monthly report as a PDF (fpdf2: pure Python, so any machine that runs the
-workers can make it), with the same sections and figures as the printable page."""
+"""The monthly report as a PDF: the report page's own body (its summary, charts and
+tables) printed by WeasyPrint, made by a worker (analytics.jobs).
+
+The PDF reads nothing from the network: its fonts are the vendored DejaVu
+(any name prints), its photos come from our own storage under a scheme of our
+own (rounds-media:<asset id>), and any other address is refused.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from fpdf import FPDF
+from django.template.loader import render_to_string
+from django.utils import timezone
+from PIL import ImageFile
 
-from analytics import figures, stats
-from practices.templatetags.platforms import platform_name
+from analytics import figures, series
+from posts.media import photos as media
+from posts.models import MediaAsset
 
 FONTS = Path(__file__).resolve().parent / "fonts"
+MEDIA_SCHEME = "rounds-media:"
 
 
-def _rate(totals: stats.Totals) -> str:
-    rate = totals.engagement_rate
-    return "not yet reported" if rate is None else f"{rate:.2f}%"
+class RefusedAddress(ValueError):
+    """The PDF asked for something that is not ours to give it."""
 
 
-def _reach(totals: stats.Totals) -> str:
-    return str(totals.reach) if totals.reported else "not yet reported"
-
-
-def _band(band: stats.PeerBand, unit: str, digits: int) -> str:
-    if not band.enough:
-        return "fewer than five peers with posts: no band"
-    assert band.low is not None and band.median is not None and band.high is not None
-    return (
-        f"{band.low:.{digits}f}{unit} to {band.high:.{digits}f}{unit} "
-        f"(median {band.median:.{digits}f}{unit}, {band.peers} practices)"
-    )
-
-
-class ReportPDF(FPDF):
-    def __init__(self, title: str) -> None:
-        super().__init__(format="Letter")
-        self.report_title = title
-        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-        self.set_auto_page_break(auto=True, margin=15)
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("DejaVu", "", 8)
-        self.cell(0, 6, f"{self.report_title} · page {self.page_no()}", align="C")
-
-    def heading(self, text: str) -> None:
-        self.ln(4)
-        self.set_font("DejaVu", "B", 12)
-        self.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
-        self.set_font("DejaVu", "", 10)
-
-    def rows(self, header: list[str], body: list[list[str]]) -> None:
-        self.set_font("DejaVu", "", 9)
-        with self.table(first_row_as_headings=True, line_height=6) as table:
-            for values in [header, *body]:
-                row = table.row()
-                for value in values:
-                    row.cell(value)
-        self.set_font("DejaVu", "", 10)
+def report_context(report: figures.Report, *, today: date) -> dict[str, Any]:
+    """What the report's body needs, for the page and the PDF alike."""
+    return {
+        "report": report,
+        "practice": report.practice,
+        "report_charts": series.report_charts(report, today=today),
+        "agency": settings.AGENCY_NAME,
+        "under_way": figures.month_start(today) == report.month,
+    }
 
 
 def render(report: figures.Report) -> bytes:
-    practice = report.practice
-    title = f"{practice}: {report.label}"
-    pdf = ReportPDF(title)
-    pdf.add_page()
-    pdf.set_font("DejaVu", "B", 16)
-    pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 9)
-    pdf.multi_cell(
-        0,
-        5,
-        f"Social media report by {settings.AGENCY_NAME} · {practice.get_specialty_display()} · "
-        f"times are the practice's ({practice.time_zone})",
-        new_x="LMARGIN",
-        new_y="NEXT",
+    """The report's PDF, letter-sized, the practice's name and the agency's on each page."""
+    today = timezone.now().astimezone(report.practice.zone).date()
+    html = render_to_string(
+        "analytics/report_pdf.html",
+        {**report_context(report, today=today), "pdf": True, "fonts": FONTS.as_uri()},
     )
-    pdf.heading("The month")
-    previous = f"{figures.add_months(report.month, -1):%b %Y}"
-    pdf.rows(
-        ["", "Posts", "Reach", "Engagement rate"],
-        [
-            [report.label, str(report.totals.posts), _reach(report.totals), _rate(report.totals)],
-            [previous, str(report.before.posts), _reach(report.before), _rate(report.before)],
-        ],
-    )
-    pdf.ln(2)
-    pdf.multi_cell(
-        0,
-        5,
-        f"Peers (other {practice.get_specialty_display().lower()} practices of the agency): "
-        f"engagement rate {_band(report.rate_band, '%', 2)}; reach per post "
-        f"{_band(report.reach_band, '', 0)}.",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    pdf.heading("By platform")
-    pdf.rows(
-        ["Platform", "Posts", "Reach", "Engagement rate"],
-        [
-            [platform_name(platform), str(totals.posts), _reach(totals), _rate(totals)]
-            for platform, totals in report.by_platform.items()
-        ]
-        or [["Nothing published this month", "", "", ""]],
-    )
-    pdf.heading("Top posts")
-    pdf.rows(
-        ["Post", "Reach", "Engagements", "Platforms"],
-        [
-            [
-                str(top.post),
-                str(top.reach),
-                str(top.engagements),
-                ", ".join(platform_name(p) for p in top.platforms),
-            ]
-            for top in report.top_posts
-        ]
-        or [["No numbers yet", "", "", ""]],
-    )
-    pdf.heading(
-        f"Posting goal ({practice.posts_per_week} a week; each week in the month it ends in)"
-    )
-    pdf.rows(
-        ["Week of", "Posts", "Goal met"],
-        [
-            [
-                f"{w.start:%-d %b}",
-                str(w.posts),
-                "Under way" if w.under_way else "Yes" if w.met else "No",
-            ]
-            for w in report.weeks
-        ],
-    )
-    pdf.heading("The team's tips")
-    pdf.rows(
-        ["Sent by", "Tips", "Became posts", "Reach earned"],
-        [[line.name, str(line.tips), str(line.posted), str(line.reach)] for line in report.staff]
-        or [["No tips this month", "", "", ""]],
-    )
-    return bytes(pdf.output())
+    try:
+        from weasyprint import HTML
+
+        document = HTML(string=html, url_fetcher=own_files_only(), base_url=FONTS.as_uri() + "/")
+        return bytes(document.write_pdf())
+    finally:
+        # WeasyPrint turns on PIL's LOAD_TRUNCATED_IMAGES for the whole process when
+        # it loads; the photo code refuses a truncated photo and checks the flag
+        # (imaging), so the worker is set back before it cleans another photo.
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+def own_files_only() -> Any:
+    """WeasyPrint's fetcher, for a photo of ours or a vendored font; nothing else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class OwnFilesOnly(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            if url.startswith(MEDIA_SCHEME):
+                data, content_type = photo(url.removeprefix(MEDIA_SCHEME))
+                return URLFetcherResponse(url, data, {"Content-Type": content_type})
+            if url.startswith("file:"):
+                path = Path(url.removeprefix("file://")).resolve()
+                if path.parent == FONTS and path.suffix == ".ttf":
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
+            raise RefusedAddress(url)
+
+    return OwnFilesOnly()
+
+
+def photo(asset_id: str) -> tuple[bytes, str]:
+    """A photo's thumbnail from our storage, and its type."""
+    asset = MediaAsset.objects.filter(pk=int(asset_id) if asset_id.isdigit() else 0).first()
+    if asset is None:
+        raise RefusedAddress(f"{MEDIA_SCHEME}{asset_id}")
+    variant = media.variant_for(asset, media.THUMBNAIL)
+    with variant.file.open("rb") as handle:
+        data = handle.read()
+    return data, media.variant_content_type(variant.file.name or "")

@@ -8,6 +8,7 @@ again in a table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import charts
 from analytics import figures
@@ -120,5 +121,62 @@ def practice_charts(practice: Practice, found: figures.PracticeFigures) -> Pract
             [week.posts for week in found.weeks],
             goal=practice.posts_per_week,
             summary=f"Posts per week against the goal of {practice.posts_per_week}",
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ReportCharts:
+    reach: str
+    rate: str
+    rate_legend: Legend
+    goal: str
+
+
+def report_charts(report: figures.Report, *, today: date) -> ReportCharts:
+    """The monthly report's charts: its six months' reach and engagement rate against
+    the peers' band, and its weeks against the posting goal (page and PDF alike)."""
+    practice = report.practice
+    months = report.trend
+    under_way = figures.month_start(today) == report.month
+    labels = [line.label for line in months]
+    if under_way:
+        labels[-1] = f"{report.month:%b} so far"
+    return ReportCharts(
+        reach=charts.line_chart(
+            labels,
+            [
+                charts.Series(
+                    "Reach",
+                    [line.totals.reach if line.totals.reported else None for line in months],
+                )
+            ],
+            summary=f"Reach per month for {practice}, the six months to {report.label}",
+            under_way=under_way,
+        ),
+        rate=charts.line_chart(
+            labels,
+            [
+                charts.Series(
+                    str(practice), [_percent(line.totals.engagement_rate) for line in months]
+                )
+            ],
+            band=charts.Band(
+                PEERS,
+                low=[line.rate_band.low for line in months],
+                middle=[line.rate_band.median for line in months],
+                high=[line.rate_band.high for line in months],
+            ),
+            unit="%",
+            summary=f"Engagement rate per month for {practice} against its peers' band",
+            under_way=under_way,
+        ),
+        rate_legend=charts.legend([str(practice)], band=PEERS),
+        goal=charts.bar_chart(
+            [f"{week.start:%-d %b}" for week in report.weeks],
+            [week.posts for week in report.weeks],
+            goal=practice.posts_per_week,
+            summary=f"Posts per week in {report.label} against the goal of "
+            f"{practice.posts_per_week}",
         ),
     )

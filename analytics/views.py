@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from analytics import figures, jobs, series, stats
+from analytics import figures, jobs, pdf, series, stats
 from analytics.models import MonthlyReport
 from core.http import AuthenticatedHttpRequest
 from practices import access
@@ -116,8 +116,7 @@ def monthly_report(request: AuthenticatedHttpRequest, slug: str, month: str) -> 
         request,
         "analytics/report.html",
         {
-            "report": found,
-            "practice": practice,
+            **pdf.report_context(found, today=today),
             "made": MonthlyReport.objects.filter(practice=practice, month=found.month).first(),
             "is_agency": request.user.is_agency,
             "previous": figures.add_months(found.month, -1),

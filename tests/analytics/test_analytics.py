@@ -322,8 +322,12 @@ def test_the_worker_makes_the_pdf_with_the_pages_figures_and_no_peer(
     assert data.startswith(b"%PDF")
     text = pdf_text(data)
     assert practice.name in text and "Bright Health Marketing" in text
-    assert "2000" in text and "5.00%" in text
-    assert "2.25% to 4.75% (median 3.50%, 6 practices)" in text
+    assert "2,000" in text and "5.00%" in text
+    assert "2.25% – 4.75% (median 3.50%, 6 practices)" in text
+    # It opens with the month in words, and carries the page's charts.
+    assert "published 1 post that reached 2,000 people" in text
+    assert "the peers' median: 3.50%" in text
+    assert "Reach per month" in text and "Engagement rate against peers" in text
     for peer in peers:
         assert peer.name not in text
     # Made again: one report, the new file.
@@ -471,3 +475,50 @@ def test_the_overview_compares_this_month_so_far_with_the_same_days_before(clien
     client.force_login(lead)
     page = client.get(reverse("agency_overview")).text
     assert "the same days of last month" in page
+
+
+def test_the_pdf_shows_the_top_posts_photo_and_fetches_nothing_else(
+    practice, strategist, settings, tmp_path
+):
+    from pathlib import Path
+
+    from analytics import pdf
+    from posts.media import photos as media
+    from posts.models import PostMedia
+    from tests import ROOT
+    from tests import media_samples as samples
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    account = factories.make_account(practice, "facebook")
+    publication = published(
+        practice, account, local(practice, 0, hour=1), reach=12400, engagements=300
+    )
+    asset = media.store_photo(practice=practice, upload=samples.photo(), by=strategist)
+    PostMedia.objects.create(post=publication.post, asset=asset, position=0)
+    month = timezone.now().astimezone(practice.zone).date().replace(day=1)
+    data = pdf.render(figures.report(practice, month=month))
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    # The top post's photo: one image in the document (read from its objects, not
+    # decoded: decoding here would loosen the photo code's own guard).
+    images = {
+        item.idnum
+        for page in reader.pages
+        for item in (page["/Resources"].get("/XObject") or {}).values()
+        if item.get_object().get("/Subtype") == "/Image"
+    }
+    assert len(images) == 1
+    # Drawing it left PIL as the photo code needs it: a truncated photo is refused.
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    assert "12,400" in pdf_text(data)
+    # Kept as an artefact of the run, to look at.
+    artefacts = ROOT / "test-artifacts" / "report"
+    artefacts.mkdir(parents=True, exist_ok=True)
+    (artefacts / "monthly-report.pdf").write_bytes(data)
+    # Nothing but our own photos and fonts: no address on the network, no other file.
+    fetcher = pdf.own_files_only()
+    for url in ("https://example.com/logo.png", "file:///etc/passwd", "rounds-media:999999"):
+        with pytest.raises(pdf.RefusedAddress):
+            fetcher.fetch(url)
+    assert Path(pdf.FONTS / "DejaVuSans.ttf").exists()
