@@ -3,11 +3,13 @@
 A nurse sends a tip with a photo and a new e-signed authorization from her
 phone; the strategist drafts a post from it, fixes a compliance finding and
 sends it for approval; the doctor opens the e-mailed link on his phone and
-approves; at the scheduled time the worker publishes to the sandbox, where
-the post shows on the feed pages with the cleaned photo; the nurse sees her
-tip as published. Every step is real: the live server, PostgreSQL, Redis and
-RQ workers, the sandbox over HTTP, Chromium, e-mail through Django's mail
-API. Screenshots of each step go to test-artifacts/journey/.
+approves (the post once, its decision within the first screen), closes his
+links, and gets a new one by e-mail from the refused page; at the scheduled
+time the worker publishes to the sandbox, where the post shows on the feed
+pages with the cleaned photo; the nurse sees her tip as published; the
+month's PDF report opens with its summary and charts. Every step is real:
+the live server, PostgreSQL, Redis and RQ workers, the sandbox over HTTP,
+Chromium, e-mail through Django's mail API. Screenshots of each step go to test-artifacts/journey/.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pypdf
 import pytest
 import requests
 from django.core import mail
@@ -24,6 +27,8 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
+from analytics import jobs
+from analytics.models import MonthlyReport
 from posts.models import Post, Publication, Tip
 from posts.publishing import dispatch
 from practices.models import PatientConsent
@@ -145,10 +150,25 @@ def test_a_tip_becomes_an_approved_published_post(
     expect(review).to_contain_text("Dana R.: Photo, Story on Facebook, Instagram")
     expect(review).to_contain_text("Dana's photo from her last session")
     expect(review.locator(".preview.instagram img")).to_have_count(1)
+    # The lighter page: the decision within the post's first screen on the phone.
+    approve = review.get_by_role("button", name="Approve this post")
+    assert approve.bounding_box()["y"] - review.bounding_box()["y"] < 844
     shot(physician, "05-doctor-approval-page")
-    review.get_by_role("button", name="Approve this post").click()
+    approve.click()
     expect(physician.locator(".message.success")).to_contain_text("It goes out")
     shot(physician, "06-doctor-approved")
+    # Done, he closes his links; the old one is refused and offers a new one by e-mail.
+    physician.get_by_role("button", name="Close all my links").click()
+    expect(physician.locator("h1")).to_contain_text("Thank you")
+    physician.goto(link)
+    expect(physician.locator("h1")).to_contain_text("This link no longer works")
+    physician.fill("input[name=email]", doctor.email)
+    physician.get_by_role("button", name="E-mail me a new link").click()
+    expect(physician.locator("h1")).to_contain_text("Check your e-mail")
+    (fresh,) = [m for m in mail_to(doctor.email) if "new link" in m.subject]
+    physician.goto(re.search(r"https?://\S+/a/\S+/", fresh.body).group(0))
+    expect(physician.locator("h1")).to_contain_text("posts for your approval")
+    shot(physician, "06b-doctor-new-link")
     post.refresh_from_db()
     assert post.status == Post.Status.SCHEDULED
     approval = post.approvals.get()
@@ -179,3 +199,19 @@ def test_a_tip_becomes_an_approved_published_post(
     nurse.goto(f"{live_server.url}/tips/")
     expect(nurse.locator("#my-tips .tip-card").first).to_contain_text("Published")
     shot(nurse, "08-nurse-tip-published")
+
+    # 6. The month's report as a PDF, as the practice receives it: its summary and charts.
+    month = practice.local(post.scheduled_at).date().replace(day=1)
+    name = jobs.make_pdf(practice.pk, month.isoformat())
+    report = MonthlyReport.objects.get(practice=practice, month=month)
+    assert report.pdf.name == name
+    text = " ".join(
+        " ".join(
+            page.extract_text() for page in pypdf.PdfReader(report.pdf.open("rb")).pages
+        ).split()
+    )
+    assert f"{practice}: {month:%b %Y}" in text
+    # One post on two platforms: two posts, as the platforms count them.
+    assert f"{practice} published 2 posts" in text and "Reach per month" in text
+    assert "Engagement rate against peers" in text and "Facebook" in text
+    (ARTIFACTS / "09-monthly-report.pdf").write_bytes(report.pdf.open("rb").read())
