@@ -9,7 +9,8 @@ time the worker publishes to the sandbox, where the post shows on the feed
 pages with the cleaned photo; the nurse sees her tip as published; the
 month's PDF report opens with its summary and charts. Every step is real:
 the live server, PostgreSQL, Redis and RQ workers, the sandbox over HTTP,
-Chromium, e-mail through Django's mail API. Screenshots of each step go to test-artifacts/journey/.
+Chromium, e-mail through Django's mail API. Screenshots of each step go to
+test-artifacts/journey/.
 """
 
 from __future__ import annotations
