@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Count, QuerySet, Sum
@@ -24,7 +23,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from analytics import stats
-from posts.models import AccountSnapshot, MonthTotals, Post, PostMedia, Publication, Tip
+from posts.models import AccountSnapshot, DayTotals, MonthTotals, Post, PostMedia, Publication, Tip
 from posts.models.metrics import AGENCY_KIND, ALL
 from posts.rules import best_times
 from practices.models import Platform, Practice
@@ -436,32 +435,29 @@ def overview(practices: list[Practice], *, today: date, sort: str = "name") -> l
 
 def same_days_before(practices: list[Practice], *, today: date) -> dict[int, stats.Totals]:
     """What each practice's live publications earned on the first days of last month,
-    as many as have passed of this one (to its last day, in a shorter month); one
-    query, each practice's days on its clock."""
+    as many as have passed of this one (to its last day, in a shorter month), each
+    day on the practice's clock: its day totals added up (one query)."""
     last_month = add_months(month_start(today), -1)
     days = min(today.day, (month_start(today) - timedelta(days=1)).day)
     through = last_month + timedelta(days=days)  # the first day not counted
-    utc = ZoneInfo("UTC")
-    # A margin of a day each side: every practice's clock differs from UTC by less.
-    start = datetime.combine(last_month - timedelta(days=1), time.min, tzinfo=utc)
-    end = datetime.combine(through + timedelta(days=1), time.min, tzinfo=utc)
-    zones = {practice.pk: practice.zone for practice in practices}
     totals: dict[int, stats.Totals] = {practice.pk: stats.Totals() for practice in practices}
-    for practice_id, published, reach, engagements in (
-        Publication.objects.filter(
-            account__practice__in=list(zones),
-            status__in=LIVE,
-            published_at__gte=start,
-            published_at__lt=end,
+    for practice_id, *numbers in (
+        DayTotals.objects.filter(
+            practice__in=[practice.pk for practice in practices],
+            day__gte=last_month,
+            day__lt=through,
         )
         .order_by()
-        .values_list("account__practice_id", "published_at", "reach", "engagements")
+        .values("practice_id")
+        .annotate(
+            publications=Sum("publications"),
+            reported=Sum("reported"),
+            reach=Sum("reach"),
+            engagements=Sum("engagements"),
+        )
+        .values_list("practice_id", "publications", "reported", "reach", "engagements")
     ):
-        if (
-            published is not None
-            and last_month <= published.astimezone(zones[practice_id]).date() < through
-        ):
-            totals[practice_id].add(reach, engagements)
+        totals[practice_id] = totals_of(*numbers)
     return totals
 
 

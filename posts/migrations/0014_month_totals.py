@@ -4,15 +4,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def count_existing(apps, schema_editor):
-    # The publications already out there: the analytics pages read the totals
-    # from now on. The model's own recount, whose SQL names this table as
-    # created here; should its columns change, this step gets its own copy.
-    from posts.models.metrics import MonthTotals
-
-    MonthTotals.recount_all()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("posts", "0013_post_list_order"),
@@ -82,5 +73,4 @@ class Migration(migrations.Migration):
                 fields=("practice", "month", "platform", "kind"), name="month_totals_unique"
             ),
         ),
-        migrations.RunPython(count_existing, migrations.RunPython.noop),
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from posts.models.errors import IllegalTransition
 from posts.models.media import MediaAsset, MediaVariant
-from posts.models.metrics import AccountSnapshot, MetricSnapshot, MonthTotals
+from posts.models.metrics import AccountSnapshot, DayTotals, MetricSnapshot, MonthTotals
 from posts.models.posts import (
     Approval,
     ApprovalLink,
@@ -25,6 +25,7 @@ __all__ = [
     "Approval",
     "ApprovalLink",
     "CaptionTemplate",
+    "DayTotals",
     "IllegalTransition",
     "MediaAsset",
     "MediaVariant",

@@ -92,6 +92,19 @@ _COUNT = """
     ) AS live
     GROUP BY GROUPING SETS ((practice_id, month, platform, kind), (practice_id, month))
 """
+# And per day in all, on each practice's clock (DayTotals), from the same rows.
+_DAY_COUNT = """
+    INSERT INTO posts_daytotals (practice_id, day, publications, reported, reach, engagements)
+    SELECT post.practice_id,
+           (pub.published_at AT TIME ZONE practice.time_zone)::date,
+           count(*), count(pub.reach), COALESCE(sum(pub.reach), 0),
+           COALESCE(sum(pub.engagements) FILTER (WHERE pub.reach IS NOT NULL), 0)
+    FROM posts_publication pub
+    JOIN posts_post post ON post.id = pub.post_id
+    JOIN practices_practice practice ON practice.id = post.practice_id
+    WHERE pub.status = ANY(%s) AND pub.published_at IS NOT NULL {where}
+    GROUP BY 1, 2
+"""
 # A number of our own for the advisory locks of recounts (any two integers will do,
 # as long as nothing else uses the same first one).
 _LOCK = 7301
@@ -151,6 +164,11 @@ class MonthTotals(models.Model):
                     "DELETE FROM posts_monthtotals WHERE practice_id = %s AND month = ANY(%s)",
                     [practice_id, chosen],
                 )
+                cursor.execute(
+                    "DELETE FROM posts_daytotals WHERE practice_id = %s"
+                    " AND date_trunc('month', day)::date = ANY(%s)",
+                    [practice_id, chosen],
+                )
                 # The months' bounds on the practice's clock; any month of the span
                 # not chosen is left out by the month test.
                 where += (
@@ -162,7 +180,9 @@ class MonthTotals(models.Model):
                 params += [chosen[0], _next_month(chosen[-1]), chosen]
             else:
                 cursor.execute("DELETE FROM posts_monthtotals WHERE practice_id = %s", params)
+                cursor.execute("DELETE FROM posts_daytotals WHERE practice_id = %s", params)
             cursor.execute(_COUNT.format(where=where), [ALL, ALL, AGENCY_KIND, LIVE, *params])
+            cursor.execute(_DAY_COUNT.format(where=where), [LIVE, *params])
 
     @classmethod
     def recount_publications(cls, publication_ids: Iterable[int]) -> None:
@@ -182,9 +202,36 @@ class MonthTotals(models.Model):
     def recount_all(cls) -> None:
         """Every practice's every month (a restore, the demo data, the benchmark)."""
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE posts_monthtotals IN EXCLUSIVE MODE")
+            cursor.execute("LOCK TABLE posts_monthtotals, posts_daytotals IN EXCLUSIVE MODE")
             cursor.execute("DELETE FROM posts_monthtotals")
+            cursor.execute("DELETE FROM posts_daytotals")
             cursor.execute(_COUNT.format(where=""), [ALL, ALL, AGENCY_KIND, LIVE])
+            cursor.execute(_DAY_COUNT.format(where=""), [LIVE])
+
+
+class DayTotals(models.Model):
+    """What a practice's live publications earned on one day on its clock, in all:
+    for comparing a month under way with the same days of the month before
+    (analytics.figures.same_days_before). Kept by MonthTotals.recount with the
+    months, from the same publications."""
+
+    practice = models.ForeignKey(
+        "practices.Practice", on_delete=models.CASCADE, related_name="day_totals"
+    )
+    day = models.DateField()
+    publications = models.PositiveIntegerField()
+    reported = models.PositiveIntegerField()
+    reach = models.BigIntegerField()
+    engagements = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["practice_id", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "day"], name="day_totals_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice_id} {self.day}"
 
 
 def _next_month(month: date) -> date:

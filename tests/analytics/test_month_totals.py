@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from posts.models import MonthTotals, Publication
+from posts.models import DayTotals, MonthTotals, Publication
 from posts.publishing import metrics
 from tests import factories
 from tests.publishing_support import scheduled_post, work
@@ -26,11 +26,24 @@ def kept(practice) -> list[tuple]:
     )
 
 
+def days_kept(practice) -> list[tuple]:
+    return list(
+        DayTotals.objects.filter(practice=practice)
+        .order_by("day")
+        .values_list("day", "publications", "reported", "reach", "engagements")
+    )
+
+
 def counted_afresh(practice) -> list[tuple]:
-    before = kept(practice)
+    before, days_before = kept(practice), days_kept(practice)
     MonthTotals.recount_all()
     after = kept(practice)
     assert after == before, "the kept totals drifted from the publications"
+    assert days_kept(practice) == days_before, "the kept day totals drifted"
+    # The days add up to the months (their rows "in all").
+    for month, _, _, *numbers in (row for row in after if row[1] == ""):
+        days = [row[1:] for row in days_before if row[0].replace(day=1) == month]
+        assert [sum(column) for column in zip(*days, strict=True)] == numbers
     return after
 
 
