@@ -72,7 +72,7 @@ def fetch_metrics(*, publication_ids: list[int]) -> int:
     by_account: dict[int, list[Publication]] = {}
     for publication in publications:
         by_account.setdefault(publication.account_id, []).append(publication)
-    stored: list[int] = []
+    stored = 0
     for group in by_account.values():
         account = group[0].account
         if not account.is_usable:
@@ -86,6 +86,7 @@ def fetch_metrics(*, publication_ids: list[int]) -> int:
                 account_alerts.account_needs_reconnect(account)
             logger.info("metrics for account %s: %s", account.pk, error.kind)
             continue
+        kept: list[int] = []
         for publication in group:
             numbers = found.get(publication.platform_post_id)
             if numbers is None:
@@ -101,10 +102,14 @@ def fetch_metrics(*, publication_ids: list[int]) -> int:
                 clicks=numbers.clicks,
             )
             keep_latest(publication, numbers, at=snapshot.fetched_at)
-            stored.append(publication.pk)
+            kept.append(publication.pk)
+        # Per account, not once at the end: a job stopped half-way (a timeout, a
+        # deploy) leaves no reading kept without its month's totals, even a final
+        # one that is never fetched again.
+        MonthTotals.recount_publications(kept)
+        stored += len(kept)
         time.sleep(settings.METRICS_SPACING_SECONDS)  # spread over the chunk's accounts
-    MonthTotals.recount_publications(stored)
-    return len(stored)
+    return stored
 
 
 def _enqueue(job: str, ids: list[int], what: str) -> int:
