@@ -25,7 +25,6 @@ Legend = list[tuple[str, str, str]]
 class PracticeCharts:
     """Each chart as SVG (its text escaped by charts), with its legend."""
 
-    month_labels: list[str]
     reach: str
     rate: str
     rate_legend: Legend
@@ -38,6 +37,40 @@ class PracticeCharts:
 
 def _percent(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+def _reach_chart(
+    labels: list[str], months: list[figures.MonthLine], *, summary: str, under_way: bool
+) -> str:
+    return charts.line_chart(
+        labels,
+        [
+            charts.Series(
+                "Reach", [line.totals.reach if line.totals.reported else None for line in months]
+            )
+        ],
+        summary=summary,
+        under_way=under_way,
+    )
+
+
+def _rate_chart(
+    practice: Practice, labels: list[str], months: list[figures.MonthLine], *, under_way: bool
+) -> str:
+    """The practice's engagement rate per month against its peers' band."""
+    return charts.line_chart(
+        labels,
+        [charts.Series(str(practice), [_percent(line.totals.engagement_rate) for line in months])],
+        band=charts.Band(
+            PEERS,
+            low=[line.rate_band.low for line in months],
+            middle=[line.rate_band.median for line in months],
+            high=[line.rate_band.high for line in months],
+        ),
+        unit="%",
+        summary=f"Engagement rate per month for {practice} against its peers' band",
+        under_way=under_way,
+    )
 
 
 def first_with_data(found: figures.PracticeFigures) -> int:
@@ -60,36 +93,13 @@ def practice_charts(practice: Practice, found: figures.PracticeFigures) -> Pract
     platform_names = [found.platform_labels.get(p, p) for p in found.by_platform]
     follower_names = [found.platform_labels.get(p, p) for p in found.followers]
     return PracticeCharts(
-        month_labels=labels,
-        reach=charts.line_chart(
+        reach=_reach_chart(
             labels,
-            [
-                charts.Series(
-                    "Reach",
-                    [line.totals.reach if line.totals.reported else None for line in months],
-                )
-            ],
+            months,
             summary=f"Reach per month for {practice}, from {months[0].label}, this month so far",
             under_way=True,
         ),
-        rate=charts.line_chart(
-            labels,
-            [
-                charts.Series(
-                    str(practice),
-                    [_percent(line.totals.engagement_rate) for line in months],
-                )
-            ],
-            band=charts.Band(
-                PEERS,
-                low=[line.rate_band.low for line in months],
-                middle=[line.rate_band.median for line in months],
-                high=[line.rate_band.high for line in months],
-            ),
-            unit="%",
-            summary=f"Engagement rate per month for {practice} against its peers' band",
-            under_way=True,
-        ),
+        rate=_rate_chart(practice, labels, months, under_way=True),
         rate_legend=charts.legend([str(practice)], band=PEERS),
         platforms=charts.line_chart(
             labels,
@@ -143,34 +153,13 @@ def report_charts(report: figures.Report, *, today: date) -> ReportCharts:
     if under_way:
         labels[-1] = f"{report.month:%b} so far"
     return ReportCharts(
-        reach=charts.line_chart(
+        reach=_reach_chart(
             labels,
-            [
-                charts.Series(
-                    "Reach",
-                    [line.totals.reach if line.totals.reported else None for line in months],
-                )
-            ],
+            months,
             summary=f"Reach per month for {practice}, the six months to {report.label}",
             under_way=under_way,
         ),
-        rate=charts.line_chart(
-            labels,
-            [
-                charts.Series(
-                    str(practice), [_percent(line.totals.engagement_rate) for line in months]
-                )
-            ],
-            band=charts.Band(
-                PEERS,
-                low=[line.rate_band.low for line in months],
-                middle=[line.rate_band.median for line in months],
-                high=[line.rate_band.high for line in months],
-            ),
-            unit="%",
-            summary=f"Engagement rate per month for {practice} against its peers' band",
-            under_way=under_way,
-        ),
+        rate=_rate_chart(practice, labels, months, under_way=under_way),
         rate_legend=charts.legend([str(practice)], band=PEERS),
         goal=charts.bar_chart(
             [f"{week.start:%-d %b}" for week in report.weeks],

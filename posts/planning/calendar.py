@@ -59,8 +59,7 @@ class Day:
     in_range: bool
     # The chips the page shows, as values in time order (posts/calendar.html writes them).
     posts: list[dict[str, Any]] = field(default_factory=list)
-    # How many chips a day shows (None: all), and how many posts the day has.
-    limit: int | None = None
+    # How many posts the day has (the chips are those the page shows of them).
     total: int = 0
 
     @property
@@ -107,7 +106,7 @@ def days_with_posts(
     start = datetime.combine(days[0] - timedelta(days=1), time.min, tzinfo=ZoneInfo("UTC"))
     end = datetime.combine(days[-1] + timedelta(days=2), time.min, tzinfo=ZoneInfo("UTC"))
     shown = posts.filter(status__in=SHOWN, scheduled_at__gte=start, scheduled_at__lt=end)
-    by_day = {d: Day(d, in_range[0] <= d <= in_range[1], limit=limit) for d in days}
+    by_day = {d: Day(d, in_range[0] <= d <= in_range[1]) for d in days}
     totals: dict[date, int] = {}
     if limit is not None:
         local_day = Cast(
