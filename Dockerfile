@@ -9,14 +9,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # libheif comes inside the pillow-heif wheel; curl is for the health check;
 # Pango draws the monthly report's PDF (WeasyPrint).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl libpango-1.0-0 libpangoft2-1.0-0 \
+    && apt-get install -y --no-install-recommends curl \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 rounds
 
 WORKDIR /app
 # Exactly the locked versions and files (hashes checked): `make lock` writes it.
+# --no-deps: the lock is complete, and an older pip takes a dependency asked for
+# with an extra (WeasyPrint's fonttools[woff]) for one not pinned.
 COPY requirements/production.txt requirements.txt
-RUN pip install --require-hashes -r requirements.txt
+RUN pip install --no-deps --require-hashes -r requirements.txt
 
 COPY . .
 # collectstatic reads the production settings, which refuse to start without

@@ -30,10 +30,10 @@ browser:
 # The monthly report's PDF is drawn by WeasyPrint, which needs Pango; install it
 # when missing (needs root or sudo), as the Dockerfile does in the image.
 pango:
-	@ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || { \
+	@ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so' && ldconfig -p | grep -q 'libpangoft2-1.0.so' || { \
 		echo "Installing Pango from Debian for the PDF reports..."; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; }
 
 run: venv pango
 	$(PY) scripts/run.py

@@ -305,6 +305,8 @@ AGENCY_NAME = env.string("AGENCY_NAME", "Rounds Agency")
 DIGEST_HOUR = env.integer("DIGEST_HOUR", 7, minimum=0)
 # The doctor's e-mailed approval link: valid this many days, unless revoked.
 APPROVAL_LINK_DAYS = env.integer("APPROVAL_LINK_DAYS", 7, minimum=1)
+# An invitation to join a practice works once, for this many days (practices.invitations).
+INVITATION_DAYS = env.integer("INVITATION_DAYS", 7, minimum=1)
 # Reminders to the doctors before an unapproved post is due, in hours ahead.
 APPROVAL_REMINDER_HOURS = [
     int(hours)

@@ -11,7 +11,6 @@ from agency.admin_site import superusers_only
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("practices/<slug:slug>/", views.practice_detail, name="practice_detail"),
     # -- sign-in (agency/signin.py): throttled password, two factors, security page
     path("login/", signin.login, name="login"),
     path("login/code/", signin.two_factor_verify, name="two_factor_verify"),
@@ -40,6 +39,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("", include("practices.urls")),
+    path("practices/<slug:slug>/", views.practice_detail, name="practice_detail"),
     path("", include("posts.urls")),
     path("", include("analytics.urls")),
     # django_rq's pages check only is_staff: each goes through the admin's own

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from agency import checklist
 from core import mailbox
 from core.http import AuthenticatedHttpRequest
 from posts import access
@@ -76,11 +77,14 @@ def practice_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
         .annotate(target_count=Count("targets"))
         .order_by("-updated_at")[:50]
     )
+    setup = checklist.steps(practice) if request.user.is_agency else []
     return render(
         request,
         "practices/practice_detail.html",
         {
             "practice": practice,
+            # Shown until every step is done.
+            "setup": setup if not all(step.done for step in setup) else [],
             "posts": posts,
             "accounts": list_rows.account_rows(
                 connect.account_list_values(access.accounts_visible_to(request.user)).filter(

@@ -41,7 +41,9 @@ def make_pdf(practice_id: int, month: str) -> str:
         old = report.pdf.name if report.pk else ""
         report.pdf.name = files.save_file(report.pdf, f"{practice.slug}-{first:%Y-%m}.pdf", data)
         report.save()
-        if old:
+        # The storage reuses the old name when its file is gone (media lost, a restore
+        # without it): that name is the new PDF's now, not one to delete.
+        if old and old != report.pdf.name:
             storage = report.pdf.storage
             transaction.on_commit(lambda: storage.delete(old))
     return str(report.pdf.name)

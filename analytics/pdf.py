@@ -2,8 +2,8 @@
 tables) printed by WeasyPrint, made by a worker (analytics.jobs).
 
 The PDF reads nothing from the network: its fonts are the vendored DejaVu
-(any name prints), its photos come from our own storage under a scheme of our
-own (rounds-media:<asset id>), and any other address is refused.
+(any name prints), its photos and the practice's logo come from our own storage under schemes
+of our own (rounds-media:<asset id>, rounds-logo:<practice id>), and any other address is refused.
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from PIL import ImageFile
 from analytics import figures, series
 from posts.media import photos as media
 from posts.models import MediaAsset
+from practices.models import Practice
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 MEDIA_SCHEME = "rounds-media:"
+LOGO_SCHEME = "rounds-logo:"
 
 
 class RefusedAddress(ValueError):
@@ -68,6 +70,10 @@ def own_files_only() -> Any:
             if url.startswith(MEDIA_SCHEME):
                 data, content_type = photo(url.removeprefix(MEDIA_SCHEME))
                 return URLFetcherResponse(url, data, {"Content-Type": content_type})
+            if url.startswith(LOGO_SCHEME):
+                return URLFetcherResponse(
+                    url, logo(url.removeprefix(LOGO_SCHEME)), {"Content-Type": "image/png"}
+                )
             if url.startswith("file:"):
                 path = Path(url.removeprefix("file://")).resolve()
                 if path.parent == FONTS and path.suffix == ".ttf":
@@ -75,6 +81,15 @@ def own_files_only() -> Any:
             raise RefusedAddress(url)
 
     return OwnFilesOnly()
+
+
+def logo(practice_id: str) -> bytes:
+    """A practice's logo (a small PNG, practices.branding) from our storage."""
+    practice = Practice.objects.filter(pk=int(practice_id) if practice_id.isdigit() else 0).first()
+    if practice is None or not practice.logo:
+        raise RefusedAddress(f"{LOGO_SCHEME}{practice_id}")
+    with practice.logo.open("rb") as handle:
+        return bytes(handle.read())
 
 
 def photo(asset_id: str) -> tuple[bytes, str]:

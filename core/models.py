@@ -224,6 +224,7 @@ class Notification(models.Model):
         SIGNER_COPY = "signer_copy", "Your copy of an authorization"
         MONTHLY_REPORT = "monthly_report", "The practice's monthly report"
         APPROVAL_LINK = "approval_link", "A new approval link you asked for"
+        INVITATION = "invitation", "An invitation to join a practice"
 
     class Delivery(models.TextChoices):
         IMMEDIATE = "immediate", "At once"

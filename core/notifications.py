@@ -37,7 +37,9 @@ Delivery = Notification.Delivery
 
 # Always at once: a reminder in tomorrow's digest comes too late, and the
 # signer's copy goes to someone without an account.
-IMMEDIATE_ONLY = frozenset({Kind.APPROVAL_REMINDER, Kind.SIGNER_COPY, Kind.APPROVAL_LINK})
+IMMEDIATE_ONLY = frozenset(
+    {Kind.APPROVAL_REMINDER, Kind.SIGNER_COPY, Kind.APPROVAL_LINK, Kind.INVITATION}
+)
 # What each kind of person may receive (the settings page lists these).
 AGENCY_KINDS = (
     Kind.CHANGES_REQUESTED,

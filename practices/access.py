@@ -28,8 +28,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from core.models import User
-from practices.models import ConsentQuerySet, Membership, PatientConsent, Practice, SocialAccount
+from core.models import Assignment, User
+from practices.models import (
+    ConsentQuerySet,
+    Invitation,
+    Membership,
+    PatientConsent,
+    Practice,
+    SocialAccount,
+)
 
 LEAD = "lead"
 STRATEGIST = "strategist"
@@ -156,6 +163,36 @@ def get_account_for_user(
         raise Http404("No such account.")
     require_role(user, account.practice_id, roles)
     return account
+
+
+# -- a practice's people ----------------------------------------------------------
+
+
+def get_invitation_for_user(user: User, slug: str, pk: int) -> Invitation:
+    """An invitation under its own practice, for the agency people who run it."""
+    invitation = Invitation.objects.select_related("practice").filter(pk=pk).first()
+    if invitation is None or invitation.practice.slug != slug:
+        raise Http404("No such invitation.")
+    require_role(user, invitation.practice_id, AGENCY)
+    return invitation
+
+
+def get_member_for_user(user: User, slug: str, pk: int) -> Membership:
+    """A doctor's or staff member's membership under its own practice, for the agency."""
+    membership = Membership.objects.select_related("practice", "user").filter(pk=pk).first()
+    if membership is None or membership.practice.slug != slug:
+        raise Http404("No such person.")
+    require_role(user, membership.practice_id, AGENCY)
+    return membership
+
+
+def get_assignment_for_user(user: User, slug: str, pk: int) -> Assignment:
+    """A strategist's assignment under its own practice: the lead's to change."""
+    assignment = Assignment.objects.select_related("practice", "strategist").filter(pk=pk).first()
+    if assignment is None or assignment.practice.slug != slug:
+        raise Http404("No such strategist.")
+    require_role(user, assignment.practice_id, {LEAD})
+    return assignment
 
 
 def membership_for(user: User, practice: Practice) -> Membership:

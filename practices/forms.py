@@ -4,8 +4,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.contrib.auth import password_validation
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
+import imaging
+from core.forms import zone_choices
+from core.models import User
+from practices.branding import clean_logo
 from practices.models import PatientConsent, Platform, Practice
 from practices.services import ConsentDocument, clean_consent_document
 
@@ -228,3 +234,162 @@ class RevokeForm(forms.Form):
         if value == practice.local(timezone.now()).date():
             return timezone.now()
         return max(datetime.combine(value, time.min, tzinfo=practice.zone), self.consent.signed_at)
+
+
+# -- onboarding ----------------------------------------------------------------------
+
+
+# ModelForm takes its model as a type argument for the checker only (django-stubs).
+class PracticeForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A practice's details, its posting goal, approval policy and brand; the lead also
+    chooses its strategists (who receives its alerts first)."""
+
+    logo_upload = forms.FileField(
+        label="Logo",
+        required=False,
+        help_text="On the monthly report. A PNG or JPEG; it is made at most 600 × 240 pixels.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_logo = forms.BooleanField(label="Remove the logo", required=False)
+    primary_strategist = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Strategist",
+        help_text="Receives the practice's alerts.",
+    )
+    other_strategists = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Other strategists",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Practice
+        fields = [
+            "name",
+            "specialty",
+            "time_zone",
+            "street_address",
+            "city",
+            "state",
+            "phone",
+            "email",
+            "posts_per_week",
+            "approval_policy",
+            "internal_review",
+            "brand_colour",
+            "brand_voice",
+            "default_hashtags",
+            "social_media_policy",
+        ]
+        widgets = {
+            "brand_colour": forms.TextInput(attrs={"type": "color"}),
+            "brand_voice": forms.Textarea(attrs={"rows": 3}),
+            "social_media_policy": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"brand_colour": "Brand colour", "email": "E-mail address"}
+
+    def __init__(self, *args: Any, lead: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"] = forms.ChoiceField(
+            label="Time zone", choices=zone_choices()[1:], initial="America/New_York"
+        )
+        if lead:
+            strategists = User.objects.filter(
+                agency_role=User.AgencyRole.STRATEGIST, is_active=True
+            ).order_by("first_name", "last_name", "username")
+            field = self.fields["primary_strategist"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = strategists
+            others = self.fields["other_strategists"]
+            assert isinstance(others, forms.ModelMultipleChoiceField)
+            others.queryset = strategists
+            if self.instance.pk:
+                assigned = self.instance.assignments.order_by("-is_primary", "created_at")
+                self.initial["primary_strategist"] = next(
+                    (a.strategist_id for a in assigned if a.is_primary), None
+                )
+                self.initial["other_strategists"] = [
+                    a.strategist_id for a in assigned if not a.is_primary
+                ]
+        else:
+            del self.fields["primary_strategist"]
+            del self.fields["other_strategists"]
+        if not self.instance.logo:
+            del self.fields["remove_logo"]
+
+    def clean_logo_upload(self) -> ContentFile[bytes] | None:
+        upload = self.cleaned_data.get("logo_upload")
+        if not upload:
+            return None
+        try:
+            return clean_logo(upload)
+        except imaging.ImageRejected as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        primary = cleaned.get("primary_strategist")
+        others = cleaned.get("other_strategists")
+        if primary is not None and others is not None:
+            cleaned["other_strategists"] = [user for user in others if user.pk != primary.pk]
+        return cleaned
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")
+    first_name = forms.CharField(label="First name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    role = forms.ChoiceField(label="Joins as")
+    title = forms.CharField(
+        label="Title", max_length=100, required=False, help_text="Office manager, RN, MD…"
+    )
+
+    def __init__(self, *args: Any, roles: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["role"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = roles
+
+
+class NewAccountForm(forms.Form):
+    """The invited person's name and the password they choose."""
+
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150)
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="The password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second:
+            if first != second:
+                self.add_error("password2", "The two passwords differ.")
+            else:
+                # Checked against the person to be (their name and address are not a password).
+                person = User(
+                    username=self.email,
+                    email=self.email,
+                    first_name=cleaned.get("first_name", ""),
+                    last_name=cleaned.get("last_name", ""),
+                )
+                try:
+                    password_validation.validate_password(first, person)
+                except forms.ValidationError as exc:
+                    self.add_error("password1", exc)
+        return cleaned

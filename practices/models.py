@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import secrets
 import zoneinfo
 from datetime import datetime
@@ -30,6 +31,14 @@ def validate_time_zone(value: str) -> None:
 
 def new_tip_link_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def validate_colour(value: str) -> None:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ValidationError(f"{value!r} is not a colour such as #1f5f8b (# and six hex digits).")
+
+
+DEFAULT_BRAND_COLOUR = "#1f5f8b"
 
 
 class Practice(models.Model):
@@ -71,7 +80,15 @@ class Practice(models.Model):
     internal_review = models.BooleanField(
         default=False, help_text="An agency review (the lead or a second strategist) comes first."
     )
-    posts_per_week = models.PositiveSmallIntegerField(default=3)
+    posts_per_week = models.PositiveSmallIntegerField(
+        "posting goal (posts a week)", default=3, help_text="The monthly report counts against it."
+    )
+    # The brand the monthly report carries: the logo (cleaned and made small by
+    # practices.branding) and one accent colour.
+    logo = models.ImageField(upload_to="logos/", blank=True)
+    brand_colour = models.CharField(
+        max_length=7, default=DEFAULT_BRAND_COLOUR, validators=[validate_colour]
+    )
     social_media_policy = models.TextField(
         blank=True,
         help_text="Shown once to staff before their first tip.",
@@ -356,3 +373,60 @@ class PostingSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.time:%H:%M} on {self.get_platform_display()}"
+
+
+class Invitation(models.Model):
+    """An e-mailed invitation to join a practice: as its doctor or staff, or (from
+    the lead) as an agency strategist assigned to it.
+
+    The link carries the row's id signed with the secret key (practices.invitations),
+    so it cannot be forged or guessed. It works once, until `expires_at`, unless
+    it was revoked; sending it again replaces it with a new one.
+    """
+
+    class Role(models.TextChoices):
+        STAFF = "staff", "Staff"
+        DOCTOR = "doctor", "Doctor"
+        STRATEGIST = "strategist", "Agency strategist"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField("e-mail address")
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=12, choices=Role.choices)
+    title = models.CharField(max_length=100, blank=True, help_text="Office manager, RN, MD…")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["practice", "email"], name="invitation_practice_email")]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.practice} ({self.get_role_display()})"
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def state(self, now: datetime | None = None) -> str:
+        """Accepted, revoked, expired or pending (in that order: the first that holds)."""
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "pending"

@@ -99,7 +99,7 @@ def test_the_image_has_a_health_check_and_workers_disable_it():
 
 def test_the_image_installs_the_hashed_production_lock():
     assert "COPY requirements/production.txt" in DOCKERFILE
-    assert "pip install --require-hashes -r requirements.txt" in DOCKERFILE
+    assert "pip install --no-deps --require-hashes -r requirements.txt" in DOCKERFILE
 
 
 def test_the_locks_pin_every_dependency_with_hashes():

@@ -155,6 +155,21 @@ def test_every_page_the_doctors_e_mailed_link_reaches_is_accessible(
     _check(context, live_server.url, [*pages, link.replace("/a/", "/a/x", 1)], broken, "link")
 
 
+def test_the_invitation_a_new_nurse_opens_is_accessible(
+    browser, live_server, transactional_db, settings
+):
+    """Not signed in: the demo's waiting invitation, opened on a phone."""
+    _demo(settings)
+    message = MailboxMessage.objects.filter(subject__startswith="Join ").first()
+    assert message is not None, "the demo invites a second nurse"
+    link = re.search(r"https?://\S+?(/invite/\S+/)", message.body).group(1)
+    context = browser.new_context(viewport=SIZES["phone"], bypass_csp=True)
+    context.set_default_timeout(15_000)
+    pages, broken = _crawl(context, live_server.url, start=link)
+    assert link in pages
+    _check(context, live_server.url, pages, broken, "invitation")
+
+
 def _check(context, base: str, pages: list[str], broken: list[str], who: str) -> None:
     problems = list(broken)
     for size, viewport in SIZES.items():

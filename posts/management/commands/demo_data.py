@@ -32,7 +32,9 @@ from posts.models import (
     Publication,
     Tip,
 )
+from practices import invitations
 from practices.models import (
+    Invitation,
     Membership,
     PatientConsent,
     Platform,
@@ -277,6 +279,18 @@ class Command(BaseCommand):
                 if status == Post.Status.IN_REVIEW:
                     Post.objects.filter(pk=post.pk).update(tip=drafted)
             load_history(practice, accounts[:2], author=strategist, staff=staff, now=now)
+            if index == 0:
+                # A second nurse invited and not joined yet: the invitation waits in
+                # the demo mailbox, and on the practice's people page.
+                invitations.invite(
+                    practice=practice,
+                    email=f"{short}-nurse@rounds.example",
+                    role=Invitation.Role.STAFF,
+                    first_name="Jo",
+                    last_name="Park",
+                    title="RN",
+                    by=strategist,
+                )
         self.load_peers(strategists, now)
         # The history above went in as rows: its month totals are worked out once.
         MonthTotals.recount_all()
