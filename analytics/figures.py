@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from analytics import stats
+from analytics import periods, stats
 from posts.models import AccountSnapshot, DayTotals, MonthTotals, Post, PostMedia, Publication, Tip
 from posts.models.metrics import AGENCY_KIND, ALL
 from posts.rules import best_times
@@ -461,27 +461,36 @@ def same_days_before(practices: list[Practice], *, today: date) -> dict[int, sta
     return totals
 
 
-# -- the monthly report ------------------------------------------------------------------
+# -- the report (a month, a quarter, a range) ---------------------------------------------
 
 
 @dataclass
 class Report:
     practice: Practice
-    month: date
+    period: periods.Period
     totals: stats.Totals
-    before: stats.Totals
+    before: stats.Totals  # the period before, of the same kind
     by_platform: dict[str, stats.Totals]
     rate_band: stats.PeerBand
     reach_band: stats.PeerBand
     top_posts: list[TopPost]
     staff: list[StaffLine]
     weeks: list[Week]
-    # The six months up to this one, for the report's charts (the same reads).
+    # The six months up to the period's last, for the report's charts.
     trend: list[MonthLine] = field(default_factory=list)
 
     @property
+    def month(self) -> date:
+        """The period's last month (a month's report: its month)."""
+        return month_start(self.period.last)
+
+    @property
     def label(self) -> str:
-        return label(self.month)
+        return self.period.label
+
+    @property
+    def before_label(self) -> str:
+        return self.period.before().label
 
     @property
     def best(self) -> TopPost | None:
@@ -499,12 +508,42 @@ class Report:
 REPORT_TREND = 6
 
 
-def report(practice: Practice, *, month: date, today: date | None = None) -> Report:
-    months = months_ending(month, REPORT_TREND)
+def merged(parts: Iterable[stats.Totals]) -> stats.Totals:
+    out = stats.Totals()
+    for part in parts:
+        out.merge(part)
+    return out
+
+
+def day_bounds(practice: Practice, first: date, last: date) -> tuple[datetime, datetime]:
+    """From the start of day `first` to the end of day `last`, on the practice's clock."""
+    zone = practice.zone
+    return (
+        datetime.combine(first, time.min, tzinfo=zone),
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def report(
+    practice: Practice,
+    *,
+    month: date | None = None,
+    period: periods.Period | None = None,
+    today: date | None = None,
+) -> Report:
+    """A month's report (`month`), or a quarter's or a range's (`period`).
+
+    A month or a quarter is added up from the month totals its charts read
+    anyway; a range from the day totals (its own, the previous range's and the
+    peers') and its publications per platform.
+    """
+    if period is None:
+        assert month is not None, "a month or a period"
+        period = periods.Period.month(month)
+    months = months_ending(month_start(period.last), REPORT_TREND)
     own = own_lines(practice, months)
     own_totals = sum_by(own, 0, months)
     peers = list(by_practice_and_month(peers_of(practice), months).values())
-    peer_totals = [by_month[month] for by_month in peers]
     trend = [
         MonthLine(
             each,
@@ -514,31 +553,89 @@ def report(practice: Practice, *, month: date, today: date | None = None) -> Rep
         )
         for each in months
     ]
-    by_platform = sum_by((line for line in own if line[0] == month), 1)
-    # The weeks that end in the month (a week counts in the month it ends in), up
-    # to the one under way for the month under way.
+    start, end = day_bounds(practice, period.first, period.last)
+    if period.kind == periods.RANGE:
+        totals, before, peer_totals = range_totals(practice, period)
+        by_platform: dict[object, stats.Totals] = dict(
+            platform_totals(live(practice, start, end)).items()
+        )
+    else:
+        inside = set(period.months)
+        totals = merged(own_totals[each] for each in period.months)
+        before = merged(own_totals[each] for each in period.before().months)
+        by_platform = sum_by((line for line in own if line[0] in inside), 1)
+        peer_totals = [merged(t[each] for each in period.months) for t in peers]
+    # The weeks that end in the period (a week counts where it ends), up to the
+    # one under way for a period under way.
     today = today or timezone.now().astimezone(practice.zone).date()
-    last_day = min(add_months(month, 1) - timedelta(days=1), today)
-    start, end = local_bounds(practice, month, month)
+    through = period.through(today)
     return Report(
         practice=practice,
-        month=month,
-        totals=own_totals[month],
-        before=own_totals[months[-2]],
+        period=period,
+        totals=totals,
+        before=before,
         by_platform={str(platform): totals for platform, totals in sorted(by_platform.items())},
         rate_band=stats.band(t.engagement_rate for t in peer_totals),
         reach_band=stats.band(t.reach_per_post for t in peer_totals),
         top_posts=top_posts(live(practice, start, end)),
-        staff=staff_lines(practice, month=month),
+        staff=staff_for_tips(
+            Tip.objects.filter(practice=practice, created_at__gte=start, created_at__lt=end),
+            before=end,
+        ),
         weeks=[
             week
-            for week in goal_weeks(practice, today=last_day, count=6)
-            if month <= week.end < add_months(month, 1)
+            for week in goal_weeks(practice, today=through, count=period.length // 7 + 2)
+            if period.first <= week.end <= period.last
         ],
         trend=trend,
     )
 
 
-def report_rows(practice: Practice, *, month: date) -> list[Row]:
-    """Every publication of the month, for the report's CSV (one query)."""
-    return rows(practice, *local_bounds(practice, month, month))
+def range_totals(
+    practice: Practice, period: periods.Period
+) -> tuple[stats.Totals, stats.Totals, list[stats.Totals]]:
+    """A range's totals, the previous range's, and each peer's in the range, from the
+    day totals (two queries)."""
+    previous = period.before()
+    fields = ("publications", "reported", "reach", "engagements")
+    sums = {name: Sum(name) for name in fields}
+    found: dict[int, stats.Totals] = {
+        practice_id: totals_of(*numbers)
+        for practice_id, *numbers in DayTotals.objects.filter(
+            practice__specialty=practice.specialty, day__gte=period.first, day__lte=period.last
+        )
+        .order_by()
+        .values("practice_id")
+        .annotate(**sums)
+        .values_list("practice_id", *fields)
+    }
+    before = DayTotals.objects.filter(
+        practice=practice, day__gte=previous.first, day__lte=previous.last
+    ).aggregate(**sums)
+    peers = [totals for practice_id, totals in found.items() if practice_id != practice.pk]
+    # A peer without a post in the range has no rate: it is left out, as in a month.
+    return (
+        found.get(practice.pk, stats.Totals()),
+        totals_of(*(before[name] or 0 for name in fields)),
+        peers,
+    )
+
+
+def platform_totals(publications: QuerySet[Publication]) -> dict[str, stats.Totals]:
+    """These publications added up per platform, as the month totals add them (one query)."""
+    return {
+        platform: totals_of(*numbers)
+        for platform, *numbers in publications.values("account__platform")
+        .annotate(
+            publications=Count("pk"),
+            reported=Count("reach"),
+            reach_sum=Sum("reach", default=0),
+            engaged=Sum("engagements", filter=Q(reach__isnull=False), default=0),
+        )
+        .values_list("account__platform", "publications", "reported", "reach_sum", "engaged")
+    }
+
+
+def report_rows(practice: Practice, *, period: periods.Period) -> list[Row]:
+    """Every publication of the period, for the report's CSV (one query)."""
+    return rows(practice, *day_bounds(practice, period.first, period.last))

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from PIL import ImageFile
 
-from analytics import figures, series
+from analytics import figures, periods, series
 from posts.media import photos as media
 from posts.models import MediaAsset
 from practices.models import Practice
@@ -33,13 +33,30 @@ class RefusedAddress(ValueError):
 
 def report_context(report: figures.Report, *, today: date) -> dict[str, Any]:
     """What the report's body needs, for the page and the PDF alike."""
+    period = report.period
     return {
         "report": report,
         "practice": report.practice,
         "report_charts": series.report_charts(report, today=today),
         "agency": settings.AGENCY_NAME,
-        "under_way": figures.month_start(today) == report.month,
+        "under_way": period.under_way(today),
+        "period_word": PERIOD_WORDS[period.kind],
+        "in_words": in_words(period),
     }
+
+
+PERIOD_WORDS = {periods.MONTH: "month", periods.QUARTER: "quarter", periods.RANGE: "period"}
+
+
+def in_words(period: periods.Period) -> str:
+    """When, after "published": "in November", "in Q4 2026", "from 3 Oct to 20 Nov 2026"."""
+    if period.kind == periods.MONTH:
+        return f"in {period.first:%B}"
+    if period.kind == periods.QUARTER:
+        return f"in {period.label}"
+    if period.first.year == period.last.year:
+        return f"from {period.first:%-d %b} to {period.last:%-d %b %Y}"
+    return f"from {period.first:%-d %b %Y} to {period.last:%-d %b %Y}"
 
 
 def render(report: figures.Report) -> bytes:

@@ -7,6 +7,7 @@ from analytics import views
 urlpatterns = [
     path("analytics/", views.agency_overview, name="agency_overview"),
     path("practices/<slug:slug>/analytics/", views.practice_analytics, name="practice_analytics"),
+    path("practices/<slug:slug>/reports/", views.report_choose, name="report_choose"),
     path(
         "practices/<slug:slug>/reports/<str:month>/",
         views.monthly_report,

@@ -18,7 +18,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from analytics import figures, jobs, pdf, series, stats
+from analytics import figures, jobs, pdf, periods, series, stats
+from analytics.forms import PeriodForm
 from analytics.models import MonthlyReport
 from core.http import AuthenticatedHttpRequest
 from practices import access
@@ -60,6 +61,7 @@ def practice_analytics(request: AuthenticatedHttpRequest, slug: str) -> HttpResp
             "is_agency": request.user.is_agency,
             "report_month": found.this_month.month,
             "last_report_month": figures.add_months(found.this_month.month, -1),
+            "picker": PeriodForm(practice=practice, today=today),
         },
     )
 
@@ -93,36 +95,69 @@ def agency_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _month(value: str, practice: Practice) -> date:
-    """The month named YYYY-MM, if it has begun on the practice's clock."""
+def _today(practice: Practice) -> date:
+    return timezone.now().astimezone(practice.zone).date()
+
+
+def _period(value: str, practice: Practice) -> periods.Period:
+    """The period a URL names, if it has begun on the practice's clock (404 if not)."""
     try:
-        year, month = (int(part) for part in value.split("-"))
-        first = date(year, month, 1)
-    except ValueError:
-        raise Http404("No such month.") from None
-    if first > timezone.now().astimezone(practice.zone).date():
-        raise Http404("That month has not begun yet.")
-    return first
+        period = periods.parse(value)
+    except periods.BadPeriod as exc:
+        raise Http404(str(exc)) from None
+    if period.first > _today(practice):
+        raise Http404("That period has not begun yet.")
+    return period
+
+
+def _month(value: str, practice: Practice) -> date:
+    """The month named YYYY-MM, if it has begun (a PDF is made for a month only)."""
+    period = _period(value, practice)
+    if period.kind != periods.MONTH:
+        raise Http404("PDFs are made for months; print the page for another period.")
+    return period.first
 
 
 @require_GET
 @login_required
 def monthly_report(request: AuthenticatedHttpRequest, slug: str, month: str) -> HttpResponse:
+    """The report of a month, a quarter or a range (`month` names the period)."""
     practice = _practice(request, slug)
-    found = figures.report(practice, month=_month(month, practice))
-    today = timezone.now().astimezone(practice.zone).date()
-    following = figures.add_months(found.month, 1)
+    period = _period(month, practice)
+    today = _today(practice)
+    found = figures.report(practice, period=period, today=today)
+    following = period.after()
     return render(
         request,
         "analytics/report.html",
         {
             **pdf.report_context(found, today=today),
-            "made": MonthlyReport.objects.filter(practice=practice, month=found.month).first(),
+            "made": (
+                MonthlyReport.objects.filter(practice=practice, month=period.first).first()
+                if period.kind == periods.MONTH
+                else None
+            ),
             "is_agency": request.user.is_agency,
-            "previous": figures.add_months(found.month, -1),
-            # No link to a month not begun (it has no report).
-            "following": following if following <= today else None,
+            "previous": period.before(),
+            # No link to a period not begun (it has no report).
+            "following": following if following.first <= today else None,
+            "picker": PeriodForm(practice=practice, today=today, initial=PeriodForm.shown(period)),
         },
+    )
+
+
+@require_GET
+@login_required
+def report_choose(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """The period picker's answer: the report of the period chosen, or the picker again
+    with what is wrong."""
+    practice = _practice(request, slug)
+    today = _today(practice)
+    form = PeriodForm(request.GET, practice=practice, today=today)
+    if form.is_valid():
+        return redirect("monthly_report", slug=slug, month=form.cleaned_data["period"].slug)
+    return render(
+        request, "analytics/report_choose.html", {"practice": practice, "picker": form}, status=400
     )
 
 
@@ -156,9 +191,9 @@ def monthly_report_pdf_make(
 def monthly_report_csv(request: AuthenticatedHttpRequest, slug: str, month: str) -> HttpResponse:
     """The numbers behind the report: one line per publication of the month."""
     practice = _practice(request, slug)
-    first = _month(month, practice)
+    period = _period(month, practice)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{practice.slug}-{first:%Y-%m}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{practice.slug}-{period.slug}.csv"'
     writer = csv.writer(response)
     writer.writerow(
         [
@@ -171,7 +206,7 @@ def monthly_report_csv(request: AuthenticatedHttpRequest, slug: str, month: str)
             "engagement rate %",
         ]
     )
-    for row in figures.report_rows(practice, month=first):
+    for row in figures.report_rows(practice, period=period):
         rate = stats.engagement_rate(row.reach, row.engagements)
         writer.writerow(
             [
