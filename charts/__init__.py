@@ -53,6 +53,13 @@ def _nice_max(value: float) -> float:
     return float(10 * magnitude)
 
 
+def _top(known: Sequence[float], unit: str) -> float:
+    """The axis's top: a round number over the data. Counts get at least 4, so that
+    the five grid lines are whole numbers (0 to 4), never 0, 0, 0, 1, 1."""
+    top = _nice_max(max(known, default=0.0))
+    return top if unit == "%" else max(top, 4.0)
+
+
 def _number(value: float, unit: str) -> str:
     if unit == "%":
         return f"{value:.1f}%"
@@ -91,11 +98,23 @@ def _frame(
     every = max(1, -(-len(labels) // fits))
     for index, label in enumerate(labels):
         if index % every == 0:
+            # A label at an edge is anchored on it, so that none runs off the chart.
+            at, half = x(index, len(labels)), len(label) * 3.25
+            anchor = "end" if at + half > WIDTH else "start" if at - half < 0 else "middle"
             parts.append(
-                f'<text x="{x(index, len(labels)):.1f}" y="{HEIGHT - 12}" text-anchor="middle" '
+                f'<text x="{at:.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}" '
                 f'font-size="11" fill="#57606a">{escape(label)}</text>'
             )
     return parts
+
+
+def _nothing_yet(parts: list[str], known: Sequence[float]) -> None:
+    """Say so on a chart with no figure at all, rather than draw an empty grid."""
+    if not known:
+        parts.append(
+            f'<text x="{(PAD_LEFT + WIDTH - PAD_RIGHT) / 2:.1f}" y="{HEIGHT / 2:.1f}" '
+            'text-anchor="middle" font-size="13" fill="#57606a">No figures yet</text>'
+        )
 
 
 def _x(index: int, count: int) -> float:
@@ -144,8 +163,9 @@ def line_chart(
     known = [v for s in series for v in s.values if v is not None]
     if band is not None:
         known += [v for v in band.high if v is not None]
-    top = _nice_max(max(known, default=0.0))
+    top = _top(known, unit)
     parts = _frame(labels, top, unit, summary)
+    _nothing_yet(parts, known)
     if band is not None:
         parts += _band(band, top, len(labels))
     count = len(labels)
@@ -214,7 +234,7 @@ def bar_chart(
     unit: str = "",
 ) -> str:
     known = [v for v in values if v is not None] + ([goal] if goal is not None else [])
-    top = _nice_max(max(known, default=0.0))
+    top = _top(known, unit)
     plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     slot = plot_w / max(len(values), 1)
 

@@ -197,3 +197,14 @@ def test_quarter_and_range_reports_keep_a_fixed_number_of_queries(client, strate
             counts.setdefault(name, []).append(len(captured.captured_queries))
     assert counts["2025-Q3"][0] == counts["2025-Q3"][1] <= 15
     assert counts["2025-07-15..2025-08-20"][0] == counts["2025-07-15..2025-08-20"][1] <= 17
+
+
+def test_a_period_without_posts_shows_a_dash_not_numbers_awaited(client, strategist, practice):
+    account = factories.make_account(practice, "facebook")
+    published(practice, account, at(practice, 2025, 8, 5), reach=None, engagements=None)
+    client.force_login(strategist)
+    page = client.get(reverse("monthly_report", args=[practice.slug, "2025-Q3"])).content.decode()
+    rows = page.split('id="summary-heading"')[1].split("</table>")[0].split("<tr>")
+    this, before = rows[-2], rows[-1]
+    assert "Q3 2025" in this and this.count("not yet reported") == 2
+    assert "Q2 2025" in before and "not yet reported" not in before and before.count("–") == 2

@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pypdf
+import pypdfium2
 import pytest
 import requests
 from django.core import mail
@@ -215,4 +216,9 @@ def test_a_tip_becomes_an_approved_published_post(
     # One post on two platforms: two posts, as the platforms count them.
     assert f"{practice} published 2 posts" in text and "Reach per month" in text
     assert "Engagement rate against peers" in text and "Facebook" in text
-    (ARTIFACTS / "09-monthly-report.pdf").write_bytes(report.pdf.open("rb").read())
+    data = report.pdf.open("rb").read()
+    (ARTIFACTS / "09-monthly-report.pdf").write_bytes(data)
+    # Its first page as a picture, to look at beside the screenshots.
+    first_page = pypdfium2.PdfDocument(data)[0].render(scale=1.5).to_pil()
+    assert first_page.size == (918, 1188)  # letter paper, 8.5 × 11 inches at 108 dpi
+    first_page.save(ARTIFACTS / "09-monthly-report-page-1.png")

@@ -55,3 +55,30 @@ def test_the_month_under_way_is_drawn_apart():
     assert solid[0].count("L") == 1  # the trend line joins the whole months only
     assert 'stroke-dasharray="2 4"' in dotted[1]  # this month so far: dotted
     assert re.search(r'<circle[^>]*r="4" fill="#fff"[^>]*><title>Dec so far', svg)  # hollow
+
+
+def test_no_label_runs_off_the_chart():
+    labels = [*LABELS[6:11], "Dec so far"]
+    svg = charts.line_chart(labels, [charts.Series("Reach", [1, 2, 3, 4, 5, 6])], summary="Reach")
+    anchors = re.findall(r'y="228" text-anchor="(\w+)"[^>]*>([^<]+)<', svg)
+    assert anchors[-1] == ("end", "Dec so far")
+    assert {anchor for anchor, _ in anchors[:-1]} == {"middle"}
+    for x, text in texts_at_the_bottom(svg):
+        # An end-anchored label ends at x; a centred one spans half its width each way.
+        right = x if text == "Dec so far" else x + len(text) * 3.25
+        assert right <= charts.WIDTH
+
+
+def test_small_counts_get_whole_numbers_on_the_axis():
+    svg = charts.bar_chart(["w1", "w2"], [1, 0], summary="Posts", goal=1)
+    ticks = re.findall(r'text-anchor="end" font-size="11" fill="#57606a">([^<]+)<', svg)
+    assert ticks == ["0", "1", "2", "3", "4"]
+    rate = charts.line_chart(["a", "b"], [charts.Series("Rate", [0.4, 0.8])], summary="r", unit="%")
+    assert "1.0%" in rate  # a rate's axis keeps its own scale
+
+
+def test_a_chart_without_any_figure_says_so():
+    empty = charts.line_chart(LABELS[:6], [charts.Series("Reach", [None] * 6)], summary="Reach")
+    assert "No figures yet" in empty
+    drawn = charts.line_chart(LABELS[:2], [charts.Series("Reach", [None, 5])], summary="Reach")
+    assert "No figures yet" not in drawn
