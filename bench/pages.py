@@ -448,6 +448,7 @@ def reported_practice() -> str:
 
 def pages_at(database: BaseDatabaseWrapper, slug: str) -> dict[str, str]:
     """The product's pages loaded as the strategist, for practice `slug`, in `database`."""
+    from analytics.periods import Period
     from posts.models import Post
 
     use(database)
@@ -455,8 +456,14 @@ def pages_at(database: BaseDatabaseWrapper, slug: str) -> dict[str, str]:
     ours = Post.objects.filter(practice__slug=slug).order_by("pk")
     post = ours.filter(status="draft").first() or ours.first()
     assert post is not None
-    # Last month: a whole month's report.
-    month = last_month()[0].strftime("%Y-%m")
+    # Last month: a whole month's report; the quarter that ended before this one; the
+    # last 45 days as a range.
+    first, following = last_month()
+    month = first.strftime("%Y-%m")
+    this = following.date()
+    quarter = Period.quarter(this.year, (this.month - 1) // 3 + 1).before().slug
+    last_day = this - timedelta(days=1)
+    days = Period.days(last_day - timedelta(days=44), last_day).slug
     return {
         "dashboard": "/dashboard/",
         "calendar_month": "/calendar/",
@@ -469,6 +476,8 @@ def pages_at(database: BaseDatabaseWrapper, slug: str) -> dict[str, str]:
         "consent_list": f"/practices/{slug}/consents/",
         "practice_analytics": f"/practices/{slug}/analytics/",
         "monthly_report": f"/practices/{slug}/reports/{month}/",
+        "quarter_report": f"/practices/{slug}/reports/{quarter}/",
+        "range_report": f"/practices/{slug}/reports/{days}/",
     }
 
 

@@ -332,6 +332,9 @@ class PracticeForm(forms.ModelForm):  # type: ignore[type-arg]
         cleaned = super().clean() or {}
         primary = cleaned.get("primary_strategist")
         others = cleaned.get("other_strategists")
+        if primary is None and others:
+            # Someone must receive the practice's alerts (failures, reconnections).
+            self.add_error("primary_strategist", "Choose which strategist receives its alerts.")
         if primary is not None and others is not None:
             cleaned["other_strategists"] = [user for user in others if user.pk != primary.pk]
         return cleaned

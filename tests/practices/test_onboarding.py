@@ -197,3 +197,11 @@ def test_the_doctor_who_joined_counts_as_invited(client, lead, practice, doctor)
 def test_a_practice_without_a_logo_has_none_to_serve(client, strategist, practice):
     client.force_login(strategist)
     assert client.get(reverse("practice_logo", args=[practice.slug])).status_code == 404
+
+
+def test_strategists_without_one_to_receive_the_alerts_are_refused(client, lead, strategist):
+    client.force_login(lead)
+    response = client.post(reverse("practice_new"), details(other_strategists=[strategist.pk]))
+    assert response.status_code == 400
+    assert "Choose which strategist receives its alerts" in response.content.decode()
+    assert not Practice.objects.filter(name="Riverside Pediatrics").exists()
