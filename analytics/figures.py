@@ -595,29 +595,34 @@ def range_totals(
     practice: Practice, period: periods.Period
 ) -> tuple[stats.Totals, stats.Totals, list[stats.Totals]]:
     """A range's totals, the previous range's, and each peer's in the range, from the
-    day totals (two queries)."""
+    day totals of the practices of its specialty (one query)."""
     previous = period.before()
     fields = ("publications", "reported", "reach", "engagements")
-    sums = {name: Sum(name) for name in fields}
-    found: dict[int, stats.Totals] = {
-        practice_id: totals_of(*numbers)
+    inside, before = Q(day__gte=period.first), Q(day__lt=period.first)
+    sums = {
+        **{f"now_{name}": Sum(name, filter=inside, default=0) for name in fields},
+        **{f"before_{name}": Sum(name, filter=before, default=0) for name in fields},
+    }
+    found = {
+        practice_id: numbers
         for practice_id, *numbers in DayTotals.objects.filter(
-            practice__specialty=practice.specialty, day__gte=period.first, day__lte=period.last
+            practice__specialty=practice.specialty, day__gte=previous.first, day__lte=period.last
         )
         .order_by()
         .values("practice_id")
         .annotate(**sums)
-        .values_list("practice_id", *fields)
+        .values_list("practice_id", *sums)
     }
-    before = DayTotals.objects.filter(
-        practice=practice, day__gte=previous.first, day__lte=previous.last
-    ).aggregate(**sums)
-    peers = [totals for practice_id, totals in found.items() if practice_id != practice.pk]
+    own = found.get(practice.pk, [0] * 2 * len(fields))
     # A peer without a post in the range has no rate: it is left out, as in a month.
     return (
-        found.get(practice.pk, stats.Totals()),
-        totals_of(*(before[name] or 0 for name in fields)),
-        peers,
+        totals_of(*own[: len(fields)]),
+        totals_of(*own[len(fields) :]),
+        [
+            totals_of(*numbers[: len(fields)])
+            for practice_id, numbers in found.items()
+            if practice_id != practice.pk
+        ],
     )
 
 

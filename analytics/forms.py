@@ -54,8 +54,6 @@ class PeriodForm(forms.Form):
             quarter = quarter.before()
         self._choose("month", months)
         self._choose("quarter", quarters)
-        for name in ("start", "end"):
-            self.fields[name].widget.attrs["max"] = today.isoformat()
 
     def _choose(self, name: str, choices: list[tuple[str, str]]) -> None:
         field = self.fields[name]
