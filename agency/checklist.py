@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import Now
 from django.urls import reverse
 
 from core.models import Assignment
@@ -39,6 +40,7 @@ def steps(practice: Practice) -> list[Step]:
                     role=Invitation.Role.DOCTOR,
                     accepted_at__isnull=True,
                     revoked_at__isnull=True,
+                    expires_at__gt=Now(),
                 )
             ),
             # The tip link counts as shared once staff are on board or a tip came in.

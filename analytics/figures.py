@@ -481,8 +481,9 @@ class Report:
 
     @property
     def month(self) -> date:
-        """The period's last month (a month's report: its month)."""
-        return month_start(self.period.last)
+        """The last month of its trend: the period's last that has begun (a month's
+        report: its month)."""
+        return self.trend[-1].month if self.trend else month_start(self.period.last)
 
     @property
     def label(self) -> str:
@@ -540,7 +541,9 @@ def report(
     if period is None:
         assert month is not None, "a month or a period"
         period = periods.Period.month(month)
-    months = months_ending(month_start(period.last), REPORT_TREND)
+    today = today or timezone.now().astimezone(practice.zone).date()
+    # The trend ends with the last month that has begun (a quarter under way: this one).
+    months = months_ending(month_start(period.through(today)), REPORT_TREND)
     own = own_lines(practice, months)
     own_totals = sum_by(own, 0, months)
     peers = list(by_practice_and_month(peers_of(practice), months).values())
@@ -567,7 +570,6 @@ def report(
         peer_totals = [merged(t[each] for each in period.months) for t in peers]
     # The weeks that end in the period (a week counts where it ends), up to the
     # one under way for a period under way.
-    today = today or timezone.now().astimezone(practice.zone).date()
     through = period.through(today)
     return Report(
         practice=practice,

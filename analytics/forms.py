@@ -95,6 +95,10 @@ class PeriodForm(forms.Form):
                     return cleaned
                 if start > self.today:
                     raise forms.ValidationError("The range begins after today.")
+                if end > self.today:
+                    # Compared with as many days before it, a range into the future
+                    # would weigh days to come as nothing.
+                    raise forms.ValidationError("The range ends after today: end it today.")
                 cleaned["period"] = periods.Period.days(start, end)
             elif kind:
                 raise forms.ValidationError("Choose which one.")

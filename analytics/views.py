@@ -124,9 +124,12 @@ def monthly_report(request: AuthenticatedHttpRequest, slug: str, month: str) -> 
     """The report of a month, a quarter or a range (`month` names the period)."""
     practice = _practice(request, slug)
     period = _period(month, practice)
+    if month != period.slug:  # one address per period ("2026-q4" is "2026-Q4")
+        return redirect("monthly_report", slug=slug, month=period.slug)
     today = _today(practice)
     found = figures.report(practice, period=period, today=today)
     following = period.after()
+    previous = period.before()
     return render(
         request,
         "analytics/report.html",
@@ -138,7 +141,8 @@ def monthly_report(request: AuthenticatedHttpRequest, slug: str, month: str) -> 
                 else None
             ),
             "is_agency": request.user.is_agency,
-            "previous": period.before(),
+            # No link to a period before the first reports can have.
+            "previous": previous if previous.first >= periods.EARLIEST else None,
             # No link to a period not begun (it has no report).
             "following": following if following.first <= today else None,
             "picker": PeriodForm(practice=practice, today=today, initial=PeriodForm.shown(period)),

@@ -225,6 +225,7 @@ class Notification(models.Model):
         MONTHLY_REPORT = "monthly_report", "The practice's monthly report"
         APPROVAL_LINK = "approval_link", "A new approval link you asked for"
         INVITATION = "invitation", "An invitation to join a practice"
+        DOCTOR_JOINED = "doctor_joined", "A doctor joined a practice (the lead)"
 
     class Delivery(models.TextChoices):
         IMMEDIATE = "immediate", "At once"

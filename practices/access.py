@@ -173,7 +173,9 @@ def get_invitation_for_user(user: User, slug: str, pk: int) -> Invitation:
     invitation = Invitation.objects.select_related("practice").filter(pk=pk).first()
     if invitation is None or invitation.practice.slug != slug:
         raise Http404("No such invitation.")
-    require_role(user, invitation.practice_id, AGENCY)
+    # A strategist's invitation is the lead's to withdraw or send again.
+    lead_only = invitation.role == Invitation.Role.STRATEGIST
+    require_role(user, invitation.practice_id, {LEAD} if lead_only else AGENCY)
     return invitation
 
 

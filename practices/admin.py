@@ -45,7 +45,8 @@ class PracticeAdmin(_PracticeAdminBase):
     list_filter = ["specialty", "approval_policy", "state"]
     search_fields = ["name", "slug", "city"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["tip_link_token", "tip_link_rotated_at", "created_at"]
+    # The logo is cleaned and made small on the practice's own page (practices.branding).
+    readonly_fields = ["tip_link_token", "tip_link_rotated_at", "created_at", "logo"]
     inlines = [MembershipInline]
 
 

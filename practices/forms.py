@@ -306,16 +306,19 @@ class PracticeForm(forms.ModelForm):  # type: ignore[type-arg]
             assert isinstance(others, forms.ModelMultipleChoiceField)
             others.queryset = strategists
             if self.instance.pk:
-                assigned = self.instance.assignments.order_by("-is_primary", "created_at")
-                self.initial["primary_strategist"] = next(
-                    (a.strategist_id for a in assigned if a.is_primary), None
-                )
+                assigned = list(self.instance.assignments.order_by("-is_primary", "created_at"))
+                primary = next((a.strategist_id for a in assigned if a.is_primary), None)
+                self.initial["primary_strategist"] = primary
+                # Everyone else, also a second one marked primary (the admin's default).
                 self.initial["other_strategists"] = [
-                    a.strategist_id for a in assigned if not a.is_primary
+                    a.strategist_id for a in assigned if a.strategist_id != primary
                 ]
         else:
-            del self.fields["primary_strategist"]
-            del self.fields["other_strategists"]
+            # Who runs the practice and what its doctors must approve are the lead's
+            # to decide: a strategist's posts must not skip the checks they set.
+            for name in ("primary_strategist", "other_strategists", "approval_policy"):
+                del self.fields[name]
+            del self.fields["internal_review"]
         if not self.instance.logo:
             del self.fields["remove_logo"]
 
@@ -365,7 +368,7 @@ class NewAccountForm(forms.Form):
         label="Password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
+        help_text=" ".join(password_validation.password_validators_help_texts()),
     )
     password2 = forms.CharField(
         label="The password again",

@@ -230,6 +230,8 @@ def accept(token: str, *, user: User, ip_address: str | None = None) -> Invitati
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
+        if invitation.role == Role.DOCTOR:
+            _tell_the_leads(invitation, user)
         AuditEvent.record(
             "invitation_accepted",
             actor=user,
@@ -251,7 +253,12 @@ def accept_as_new(
 ) -> User:
     """Make the invited person's account with the password they chose, and accept."""
     with transaction.atomic():
-        invitation = resolve(token)
+        found = resolve(token)
+        # Locked before the account is made: the same form sent twice makes one.
+        invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+        state = invitation.state()
+        if state != "pending":
+            raise InvitationProblem(REFUSALS[state], code=state)
         if account_for(invitation) is not None:
             raise InvitationProblem(
                 f"{invitation.email} has an account already: sign in to accept.", code="account"
@@ -275,6 +282,28 @@ def accept_as_new(
         )
         accept(token, user=user, ip_address=ip_address)
     return user
+
+
+def _tell_the_leads(invitation: Invitation, doctor: User) -> None:
+    """A doctor's approval is what lets a post go out: the agency's leads hear of every
+    new one (but the lead who invited them), so that a doctor nobody knows is noticed."""
+    leads = User.objects.filter(agency_role=User.AgencyRole.LEAD, is_active=True)
+    if invitation.invited_by_id is not None:
+        leads = leads.exclude(pk=invitation.invited_by_id)
+    for lead in leads.order_by("pk"):
+        notify(
+            kind=Notification.Kind.DOCTOR_JOINED,
+            to=lead,
+            practice=invitation.practice,
+            message="doctor_joined",
+            context={
+                "doctor": doctor,
+                "email": invitation.email,
+                "practice": invitation.practice,
+                "by": invitation.invited_by,
+            },
+            link=reverse("practice_people", args=[invitation.practice.slug]),
+        )
 
 
 def _free_username(email: str) -> str:

@@ -4,9 +4,10 @@ to do before it runs is the checklist on its page (agency.checklist)."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from core import files
 from core.models import Assignment, AuditEvent, User
 from practices.forms import PracticeForm
 from practices.models import Practice
@@ -33,18 +34,19 @@ def save_practice(
     """Create or update the practice from a valid form: its logo and (the lead's form) its
     strategists; audited."""
     creating = form.instance.pk is None
-    with transaction.atomic():
+    with files.files_removed_on_failure(), transaction.atomic():
         practice: Practice = form.save(commit=False)
-        if creating:
-            practice.slug = free_slug(practice.name)
+        old_logo = practice.logo.name if practice.logo else ""
         logo = form.cleaned_data.get("logo_upload")
         if logo is not None:
-            if practice.logo:
-                practice.logo.delete(save=False)
-            practice.logo.save(logo.name or "logo.png", logo, save=False)
-        elif form.cleaned_data.get("remove_logo") and practice.logo:
-            practice.logo.delete(save=False)
-        practice.save()
+            practice.logo.name = files.save_file(practice.logo, "logo.png", logo.read())
+        elif form.cleaned_data.get("remove_logo"):
+            practice.logo.name = ""
+        if old_logo and old_logo != practice.logo.name:
+            # The old file goes once the new row is kept, never before.
+            storage = practice.logo.storage
+            transaction.on_commit(lambda: storage.delete(old_logo))
+        _save_with_free_slug(practice, creating=creating)
         changed = [name for name in form.changed_data if name not in ("other_strategists",)]
         AuditEvent.record(
             "practice_created" if creating else "practice_changed",
@@ -63,6 +65,23 @@ def save_practice(
                 ip_address=ip_address,
             )
     return practice
+
+
+def _save_with_free_slug(practice: Practice, *, creating: bool) -> None:
+    """Save; a new practice takes the first free address, also when another practice of
+    the same name is made at the same moment (its address taken between look and save)."""
+    if not creating:
+        practice.save()
+        return
+    for _ in range(5):
+        practice.slug = free_slug(practice.name)
+        try:
+            with transaction.atomic():
+                practice.save()
+            return
+        except IntegrityError:
+            practice.pk = None
+    raise IntegrityError(f"no free address for {practice.name!r}")
 
 
 def assign(

@@ -60,4 +60,8 @@ def practice_logo(request: AuthenticatedHttpRequest, slug: str) -> FileResponse:
     practice = access.get_practice_for_user(request.user, slug, roles=access.EVERYONE)
     if not practice.logo:
         raise Http404("This practice has no logo.")
-    return FileResponse(practice.logo.open("rb"), content_type="image/png")
+    try:
+        handle = practice.logo.open("rb")
+    except FileNotFoundError:  # lost with the media folder, or restored without it
+        raise Http404("This practice's logo is missing.") from None
+    return FileResponse(handle, content_type="image/png")

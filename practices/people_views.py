@@ -4,6 +4,9 @@ lead changes who its strategists are)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -27,26 +30,50 @@ def _page(
     request: AuthenticatedHttpRequest, practice: Practice, form: InviteForm, status: int = 200
 ) -> HttpResponse:
     now = timezone.now()
-    recent = Invitation.objects.filter(practice=practice, accepted_at__isnull=True).select_related(
-        "invited_by"
-    )[:50]
+    members = practice.memberships.select_related("user").order_by(
+        "role", "user__first_name", "user__last_name"
+    )
+    strategists = (
+        Assignment.objects.filter(practice=practice)
+        .select_related("strategist")
+        .order_by("-is_primary", "created_at")
+    )
     return render(
         request,
         "practices/people.html",
         {
             "practice": practice,
             "form": form,
-            "members": practice.memberships.select_related("user").order_by(
-                "role", "user__first_name", "user__last_name"
-            ),
-            "strategists": Assignment.objects.filter(practice=practice)
-            .select_related("strategist")
-            .order_by("-is_primary", "created_at"),
-            "invitations": [(invitation, invitation.state(now)) for invitation in recent],
+            "members": members,
+            "strategists": strategists,
+            "invitations": waiting(practice, now=now),
+            "invitation_days": settings.INVITATION_DAYS,
             "is_lead": request.user.is_agency_lead,
         },
         status=status,
     )
+
+
+def waiting(practice: Practice, *, now: datetime) -> list[tuple[Invitation, str]]:
+    """Each address's latest invitation not taken up, with its state: not the ones a newer
+    one replaced, nor any to someone who is on the practice by now (two queries)."""
+    joined = {
+        email.lower()
+        for email in [
+            *practice.memberships.values_list("user__email", flat=True),
+            *Assignment.objects.filter(practice=practice).values_list(
+                "strategist__email", flat=True
+            ),
+        ]
+    }
+    latest: dict[str, Invitation] = {}
+    for invitation in Invitation.objects.filter(practice=practice).select_related("invited_by"):
+        latest.setdefault(invitation.email.lower(), invitation)  # newest first
+    return [
+        (invitation, invitation.state(now))
+        for email, invitation in latest.items()
+        if invitation.accepted_at is None and email not in joined
+    ][:50]
 
 
 @require_GET

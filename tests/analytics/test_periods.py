@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics import figures, periods
+from analytics import figures, pdf, periods
 from analytics.periods import Period
 from tests import factories
 from tests.analytics.test_analytics import published
@@ -213,3 +213,25 @@ def test_a_period_without_posts_shows_a_dash_not_numbers_awaited(client, strateg
     this, before = rows[-2], rows[-1]
     assert "Q3 2025" in this and this.count("not yet reported") == 2
     assert "Q2 2025" in before and "not yet reported" not in before and before.count("–") == 2
+
+
+def test_a_quarter_under_way_charts_the_months_begun_and_says_so_far(practice):
+    today = timezone.now().astimezone(practice.zone).date()
+    quarter = Period.quarter(today.year, (today.month - 1) // 3 + 1)
+    found = figures.report(practice, period=quarter, today=today)
+    assert found.trend[-1].month == today.replace(day=1) == found.month
+    charts = pdf.report_context(found, today=today)["report_charts"]
+    assert f"{today:%b} so far" in charts.reach
+
+
+def test_other_addresses_of_a_period_lead_to_its_own(client, strategist, practice):
+    client.force_login(strategist)
+    response = client.get(reverse("monthly_report", args=[practice.slug, "2025-q3"]))
+    assert response["Location"] == reverse("monthly_report", args=[practice.slug, "2025-Q3"])
+    first = client.get(reverse("monthly_report", args=[practice.slug, "2000-01"]))
+    assert first.status_code == 200 and "Previous month" not in first.content.decode()
+    response = client.get(
+        reverse("report_choose", args=[practice.slug]),
+        {"kind": "range", "start": "2025-07-31", "end": "2999-01-01"},
+    )
+    assert response.status_code == 400 and "ends after today" in response.content.decode()

@@ -65,7 +65,7 @@ def test_a_doctor_invited_by_the_strategist_chooses_a_password_and_joins(
     assert "approve its posts" in message.body
     path = link_in(message)
     page = client.get(path)
-    assert page.status_code == 200 and "Choose your password" in page.content.decode()
+    assert page.status_code == 200 and "Choose a password" in page.content.decode()
     joined = join(client, path)
     assert joined.status_code == 302
     ana = User.objects.get(email="new.doctor@example.test")
@@ -148,7 +148,7 @@ def test_someone_with_an_account_signs_in_to_accept(client, strategist, practice
     _, (message,) = invite(client, strategist, practice, email=other_doctor.email, role="staff")
     path = link_in(message)
     page = client.get(path).content.decode()
-    assert "has an account already" in page and "Choose your password" not in page
+    assert "has an account already" in page and "Choose a password" not in page
     # Signed in as someone else: refused, nothing changes.
     outsider = factories.make_user("bystander")
     client.force_login(outsider)
@@ -283,3 +283,38 @@ def test_another_practices_people_are_out_of_reach(
     # Nor do a practice's own doctors manage its people.
     client.force_login(doctor)
     assert client.get(reverse("practice_people", args=[practice.slug])).status_code == 403
+
+
+def test_the_lead_hears_of_a_doctor_a_strategist_brought_in(client, lead, strategist, practice):
+    _, (invited,) = invite(client, strategist, practice)
+    before = len(sent_mail())
+    join(client, link_in(invited))
+    told = [m for m in sent_mail()[before:] if m.to == [lead.email]]
+    assert len(told) == 1
+    assert told[0].subject == "Ana Reyes joined Lakeside Fertility as a doctor"
+    assert reverse("practice_people", args=[practice.slug]) in told[0].body
+
+
+def test_a_strategists_invitation_is_the_leads_to_withdraw(client, lead, strategist, practice):
+    invite(client, lead, practice, email="sam@agency.example", role="strategist")
+    invitation = Invitation.objects.get()
+    client.force_login(strategist)
+    page = client.get(reverse("practice_people", args=[practice.slug])).content.decode()
+    assert "sam@agency.example" in page and "The lead's" in html.unescape(page)
+    for name in ("invitation_revoke", "invitation_send_again"):
+        response = client.post(reverse(name, args=[practice.slug, invitation.pk]))
+        assert response.status_code == 403
+    assert Invitation.objects.get().state() == "pending"
+
+
+def test_the_people_page_lists_each_address_once_and_not_who_joined(client, strategist, practice):
+    invite(client, strategist, practice, email="a@example.test")
+    invite(client, strategist, practice, email="a@example.test")  # replaces the first
+    _, (joined,) = invite(client, strategist, practice, email="b@example.test")
+    join(client, link_in(joined))
+    client.logout()
+    client.force_login(strategist)
+    page = client.get(reverse("practice_people", args=[practice.slug])).content.decode()
+    waiting = page.split('id="invitations-heading"')[1].split("</section>")[0]
+    assert waiting.count("a@example.test") == 1 and "b@example.test" not in waiting
+    assert "Withdrawn" not in waiting

@@ -3,6 +3,7 @@ checklist on its page of what is left before it runs."""
 
 from __future__ import annotations
 
+import html
 import io
 
 import pytest
@@ -205,3 +206,73 @@ def test_strategists_without_one_to_receive_the_alerts_are_refused(client, lead,
     assert response.status_code == 400
     assert "Choose which strategist receives its alerts" in response.content.decode()
     assert not Practice.objects.filter(name="Riverside Pediatrics").exists()
+
+
+def test_a_strategist_cannot_change_what_needs_approval(client, strategist, practice):
+    client.force_login(strategist)
+    edit = reverse("practice_edit", args=[practice.slug])
+    page = client.get(edit).content.decode()
+    assert 'name="approval_policy"' not in page and 'name="internal_review"' not in page
+    assert "The agency's lead decides what needs approval" in html.unescape(page)
+    response = client.post(
+        edit, details(name=practice.name, approval_policy="never", internal_review="on")
+    )
+    assert response.status_code == 302
+    practice.refresh_from_db()
+    assert practice.approval_policy == Practice.ApprovalPolicy.ALWAYS
+    assert practice.internal_review is False
+
+
+def test_saving_the_details_keeps_every_strategist(client, lead, strategist, practice):
+    # Made elsewhere (the admin, the demo) both may be marked as receiving the alerts.
+    second = factories.make_strategist(practice, username="second")
+    assert Assignment.objects.filter(practice=practice, is_primary=True).count() == 2
+    client.force_login(lead)
+    edit = reverse("practice_edit", args=[practice.slug])
+    form = client.get(edit).context["form"]
+    assert form.initial["primary_strategist"] == strategist.pk
+    assert form.initial["other_strategists"] == [second.pk]
+    client.post(
+        edit,
+        details(
+            name=practice.name,
+            primary_strategist=strategist.pk,
+            other_strategists=form.initial["other_strategists"],
+        ),
+    )
+    assert dict(
+        Assignment.objects.filter(practice=practice).values_list("strategist", "is_primary")
+    ) == {strategist.pk: True, second.pk: False}
+    assert not AuditEvent.objects.filter(verb="strategist_removed").exists()
+
+
+def test_a_new_logo_replaces_the_old_file_and_a_lost_one_is_not_found(
+    client, lead, practice, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    client.force_login(lead)
+    edit = reverse("practice_edit", args=[practice.slug])
+    with_logo = {"name": practice.name, "approval_policy": "always"}
+    for colour in ((200, 0, 0), (0, 0, 200)):
+        upload = media_samples.upload("logo.png", media_samples.png_bytes(300, 100, colour))
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(edit, details(**with_logo, logo_upload=upload))
+    practice.refresh_from_db()
+    assert [path.name for path in (tmp_path / "logos").iterdir()] == [
+        practice.logo.name.split("/")[-1]
+    ]
+    (tmp_path / practice.logo.name).unlink()
+    assert client.get(reverse("practice_logo", args=[practice.slug])).status_code == 404
+
+
+def test_an_expired_invitation_does_not_count_as_the_doctor_invited(client, lead, practice):
+    Invitation.objects.create(
+        practice=practice,
+        email="dr@example.test",
+        role=Invitation.Role.DOCTOR,
+        expires_at="2000-01-01T00:00Z",
+    )
+    client.force_login(lead)
+    page = client.get(practice.get_absolute_url()).content.decode()
+    section = page.split('id="setup"')[1].split("</section>")[0]
+    assert "<li>The doctor is invited" in section
