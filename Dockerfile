@@ -7,9 +7,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_ENV=production
 
 # libheif comes inside the pillow-heif wheel; curl is for the health check;
-# Pango draws the monthly report's PDF (WeasyPrint).
+# Pango draws the monthly report's PDF (WeasyPrint); ffmpeg checks and cleans video.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl \
+    && apt-get install -y --no-install-recommends curl ffmpeg \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 rounds

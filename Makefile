@@ -7,7 +7,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 python3 $$HOME/.pyen
 	if $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$c; break; fi; done)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test venv demo browser pango lint format clean bench lock
+.PHONY: run test venv demo browser pango ffmpeg lint format clean bench lock
 
 # Exactly the versions and files in the lock (hashes checked); `make lock`
 # makes it again from pyproject.toml's ranges.
@@ -35,10 +35,18 @@ pango:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; }
 
-run: venv pango
+# Phone video is checked and cleaned by Debian's ffmpeg (video/); install it when
+# missing (needs root or sudo), as the Dockerfile does in the image.
+ffmpeg:
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
+		echo "Installing ffmpeg from Debian for video..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq ffmpeg >/dev/null; }
+
+run: venv pango ffmpeg
 	$(PY) scripts/run.py
 
-test: venv browser pango
+test: venv browser pango ffmpeg
 	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/lint-imports --no-cache
