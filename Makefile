@@ -74,10 +74,11 @@ lock: venv
 	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.12 --generate-hashes \
 		--no-header --quiet --extra quickstart --extra dev -o requirements/development.txt
 
-bench: venv
+bench: venv ffmpeg
 	$(PY) scripts/services.py -- $(PY) bench/publish.py
 	BENCH_MODE=photo $(PY) scripts/services.py -- $(PY) bench/publish.py
 	$(PY) bench/images.py
+	$(PY) bench/video.py
 	$(PY) scripts/services.py -- $(PY) bench/editor.py
 
 clean:
