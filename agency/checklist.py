@@ -21,8 +21,9 @@ class Step:
     link_label: str
 
 
-def steps(practice: Practice) -> list[Step]:
-    """The setup steps, each done or not (one query)."""
+def steps(practice: Practice, *, lead: bool) -> list[Step]:
+    """The setup steps, each done or not (one query). A step only the lead can take
+    links to it for the lead; others read who takes it."""
     page = practice.get_absolute_url()
     people = reverse("practice_people", args=[practice.slug])
     here = OuterRef("pk")
@@ -55,10 +56,15 @@ def steps(practice: Practice) -> list[Step]:
         Step(
             "A strategist runs it",
             done["strategist"],
-            reverse("practice_edit", args=[practice.slug]),
-            "Choose a strategist",
+            reverse("practice_edit", args=[practice.slug]) if lead else "",
+            "Choose a strategist" if lead else "the agency's lead chooses one",
         ),
-        Step("Its accounts are connected", done["account"], f"{page}#accounts", "Connect one"),
+        Step(
+            "Its accounts are connected",
+            done["account"],
+            f"{page}#accounts" if lead else "",
+            "Connect one" if lead else "the agency's lead connects them",
+        ),
         Step(
             "The doctor is invited",
             done["doctor"] or done["doctor_invited"],

@@ -77,7 +77,11 @@ def practice_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
         .annotate(target_count=Count("targets"))
         .order_by("-updated_at")[:50]
     )
-    setup = checklist.steps(practice) if request.user.is_agency else []
+    setup = (
+        checklist.steps(practice, lead=request.user.is_agency_lead)
+        if request.user.is_agency
+        else []
+    )
     return render(
         request,
         "practices/practice_detail.html",

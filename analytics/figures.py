@@ -240,21 +240,30 @@ class PracticeFigures:
         return self.months[-1]
 
 
+def month_lines(
+    months: list[date],
+    own: dict[object, stats.Totals],
+    peers: list[dict[date, stats.Totals]],
+) -> list[MonthLine]:
+    """Each month's totals with the peers' bands of that month."""
+    return [
+        MonthLine(
+            month,
+            own[month],
+            # A peer without a post that month has no rate: it is left out.
+            stats.band(t[month].engagement_rate for t in peers),
+            stats.band(t[month].reach_per_post for t in peers),
+        )
+        for month in months
+    ]
+
+
 def practice_figures(practice: Practice, *, today: date, month_count: int = 12) -> PracticeFigures:
     months = months_ending(today, month_count)
     own = own_lines(practice, months)
     own_totals = sum_by(own, 0, months)
     peer_totals = list(by_practice_and_month(peers_of(practice), months).values())
-    lines = [
-        MonthLine(
-            month,
-            own_totals[month],
-            # A peer without a post that month has no rate: it is left out.
-            stats.band(t[month].engagement_rate for t in peer_totals),
-            stats.band(t[month].reach_per_post for t in peer_totals),
-        )
-        for month in months
-    ]
+    lines = month_lines(months, own_totals, peer_totals)
     by_platform: dict[str, dict[date, stats.Totals]] = {
         platform: {month: stats.Totals() for month in months}
         for platform in sorted({line[1] for line in own})
@@ -547,15 +556,7 @@ def report(
     own = own_lines(practice, months)
     own_totals = sum_by(own, 0, months)
     peers = list(by_practice_and_month(peers_of(practice), months).values())
-    trend = [
-        MonthLine(
-            each,
-            own_totals[each],
-            stats.band(t[each].engagement_rate for t in peers),
-            stats.band(t[each].reach_per_post for t in peers),
-        )
-        for each in months
-    ]
+    trend = month_lines(months, own_totals, peers)
     start, end = day_bounds(practice, period.first, period.last)
     if period.kind == periods.RANGE:
         totals, before, peer_totals = range_totals(practice, period)

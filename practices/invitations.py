@@ -201,6 +201,17 @@ def resolve(token: str) -> Invitation:
     return invitation
 
 
+def _locked(token: str) -> Invitation:
+    """The pending invitation a link names, its row locked and read again (inside a
+    transaction): two tabs accepting at once make one member, one account."""
+    found = resolve(token)
+    invitation = Invitation.objects.select_for_update().select_related("practice").get(pk=found.pk)
+    state = invitation.state()
+    if state != "pending":
+        raise InvitationProblem(REFUSALS[state], code=state)
+    return invitation
+
+
 def account_for(invitation: Invitation) -> User | None:
     """The account that already holds the invitation's address, if one does."""
     return User.objects.filter(email__iexact=invitation.email).first()
@@ -209,14 +220,7 @@ def account_for(invitation: Invitation) -> User | None:
 def accept(token: str, *, user: User, ip_address: str | None = None) -> Invitation:
     """The person signed in as `user` takes up the invitation: once, whoever races."""
     with transaction.atomic():
-        found = resolve(token)
-        # The row locked, then read again: two tabs accepting at once make one member.
-        invitation = (
-            Invitation.objects.select_for_update().select_related("practice").get(pk=found.pk)
-        )
-        state = invitation.state()
-        if state != "pending":
-            raise InvitationProblem(REFUSALS[state], code=state)
+        invitation = _locked(token)
         if user.email.lower() != invitation.email.lower():
             raise InvitationProblem(
                 f"This invitation is for {invitation.email}; you are signed in as "
@@ -253,12 +257,8 @@ def accept_as_new(
 ) -> User:
     """Make the invited person's account with the password they chose, and accept."""
     with transaction.atomic():
-        found = resolve(token)
         # Locked before the account is made: the same form sent twice makes one.
-        invitation = Invitation.objects.select_for_update().get(pk=found.pk)
-        state = invitation.state()
-        if state != "pending":
-            raise InvitationProblem(REFUSALS[state], code=state)
+        invitation = _locked(token)
         if account_for(invitation) is not None:
             raise InvitationProblem(
                 f"{invitation.email} has an account already: sign in to accept.", code="account"
@@ -347,23 +347,3 @@ def remove_member(membership: Membership, *, by: User, ip_address: str | None = 
             ip_address=ip_address,
         )
         membership.delete()
-
-
-def remove_strategist(assignment: Assignment, *, by: User, ip_address: str | None = None) -> None:
-    """Take a strategist off the practice (the lead). If they received its alerts, the
-    practice's longest-assigned other strategist does from now on."""
-    with transaction.atomic():
-        practice = assignment.practice
-        AuditEvent.record(
-            "strategist_removed",
-            actor=by,
-            practice=practice,
-            obj=assignment.strategist,
-            ip_address=ip_address,
-        )
-        assignment.delete()
-        if not Assignment.objects.filter(practice=practice, is_primary=True).exists():
-            successor = Assignment.objects.filter(practice=practice).order_by("created_at").first()
-            if successor is not None:
-                successor.is_primary = True
-                successor.save(update_fields=["is_primary"])

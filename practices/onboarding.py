@@ -98,14 +98,7 @@ def assign(
     current = {a.strategist_id: a for a in Assignment.objects.filter(practice=practice)}
     for pk, assignment in current.items():
         if pk not in wanted:
-            AuditEvent.record(
-                "strategist_removed",
-                actor=by,
-                practice=practice,
-                obj=assignment.strategist,
-                ip_address=ip_address,
-            )
-            assignment.delete()
+            remove_strategist(assignment, by=by, ip_address=ip_address)
     for pk, user in wanted.items():
         is_primary = primary is not None and pk == primary.pk
         existing = current.get(pk)
@@ -122,3 +115,23 @@ def assign(
         elif existing.is_primary != is_primary:
             existing.is_primary = is_primary
             existing.save(update_fields=["is_primary"])
+
+
+def remove_strategist(assignment: Assignment, *, by: User, ip_address: str | None = None) -> None:
+    """Take a strategist off the practice (the lead); audited. If they received its
+    alerts, the practice's longest-assigned other strategist does from now on."""
+    with transaction.atomic():
+        practice = assignment.practice
+        AuditEvent.record(
+            "strategist_removed",
+            actor=by,
+            practice=practice,
+            obj=assignment.strategist,
+            ip_address=ip_address,
+        )
+        assignment.delete()
+        if not Assignment.objects.filter(practice=practice, is_primary=True).exists():
+            successor = Assignment.objects.filter(practice=practice).order_by("created_at").first()
+            if successor is not None:
+                successor.is_primary = True
+                successor.save(update_fields=["is_primary"])

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.http import AuthenticatedHttpRequest, client_ip
 from core.models import Assignment
-from practices import access, invitations
+from practices import access, invitations, onboarding
 from practices.forms import InviteForm
 from practices.models import Invitation, Practice
 
@@ -147,6 +147,6 @@ def member_remove(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
 @login_required
 def strategist_remove(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     assignment = access.get_assignment_for_user(request.user, slug, pk)
-    invitations.remove_strategist(assignment, by=request.user, ip_address=client_ip(request))
+    onboarding.remove_strategist(assignment, by=request.user, ip_address=client_ip(request))
     messages.success(request, f"{assignment.strategist} no longer works on {assignment.practice}.")
     return redirect(_people_url(assignment.practice))

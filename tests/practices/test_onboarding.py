@@ -276,3 +276,15 @@ def test_an_expired_invitation_does_not_count_as_the_doctor_invited(client, lead
     page = client.get(practice.get_absolute_url()).content.decode()
     section = page.split('id="setup"')[1].split("</section>")[0]
     assert "<li>The doctor is invited" in section
+
+
+def test_a_strategist_is_not_sent_to_connect_accounts_only_the_lead_can(
+    client, lead, strategist, practice
+):
+    client.force_login(strategist)
+    page = html.unescape(client.get(practice.get_absolute_url()).content.decode())
+    section = page.split('id="setup"')[1].split("</section>")[0]
+    assert "the agency's lead connects them" in section and "#accounts" not in section
+    client.force_login(lead)
+    page = client.get(practice.get_absolute_url()).content.decode()
+    assert f'{practice.get_absolute_url()}#accounts">Connect one</a>' in page
