@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from platforms.errors import (
     AmbiguousOutcome,
@@ -99,10 +99,30 @@ class Account:
 
 @dataclass(frozen=True)
 class MediaItem:
+    """One photo or one video of a post, as the platform is to receive it.
+
+    A photo comes with its bytes (`data`), or None to fetch from `url`. A
+    video is never held whole: `open` gives a fresh binary file on a local
+    disk, opened once per upload, to seek in and read one part at a time;
+    `size` is its length in bytes, and `url` is where platforms that fetch by
+    URL take it.
+    `cover_url`: the poster frame (a JPEG), for platforms that take a cover.
+    """
+
     url: str
     data: bytes | None = None
     content_type: str = "image/jpeg"
     alt_text: str = ""
+    open: Callable[[], BinaryIO] | None = None
+    size: int = 0
+    duration: float = 0.0  # seconds, a video's
+    width: int = 0
+    height: int = 0
+    cover_url: str = ""
+
+    @property
+    def is_video(self) -> bool:
+        return self.content_type.startswith("video/")
 
 
 @dataclass(frozen=True)

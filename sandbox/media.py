@@ -19,6 +19,64 @@ class FetchError(Exception):
 
 
 @dataclass(frozen=True)
+class VideoInfo:
+    """What arrived of a video, as ffprobe reads it: the journey test checks the tags."""
+
+    size: int
+    sha256: str
+    format: str  # "" when not a video ffprobe could read
+    video_codec: str
+    audio_codec: str | None
+    width: int
+    height: int
+    duration: float
+    tags: dict[str, str]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "size": self.size,
+            "sha256": self.sha256,
+            "format": self.format,
+            "video_codec": self.video_codec,
+            "audio_codec": self.audio_codec,
+            "width": self.width,
+            "height": self.height,
+            "duration": self.duration,
+            "tags": self.tags,
+            "has_location": any("location" in k.lower() or "xyz" in k.lower() for k in self.tags),
+        }
+
+
+def inspect_video(data: bytes) -> VideoInfo:
+    """Read a received video with ffprobe (through the product's video library)."""
+    import hashlib
+    import tempfile
+    from pathlib import Path
+
+    from video import Probe, VideoRejected, probe
+
+    digest = hashlib.sha256(data).hexdigest()
+    with tempfile.TemporaryDirectory(prefix="sandbox-video-") as folder:
+        path = Path(folder) / "received.mp4"
+        path.write_bytes(data)
+        try:
+            found: Probe = probe(path, max_bytes=len(data) + 1, max_seconds=24 * 3600)
+        except VideoRejected:
+            return VideoInfo(len(data), digest, "", "", None, 0, 0, 0.0, {})
+    return VideoInfo(
+        size=len(data),
+        sha256=digest,
+        format=found.format_name,
+        video_codec=found.video_codec,
+        audio_codec=found.audio_codec,
+        width=found.width,
+        height=found.height,
+        duration=found.duration,
+        tags=found.tags,
+    )
+
+
+@dataclass(frozen=True)
 class ImageInfo:
     format: str  # "JPEG", "PNG", ... or "" when not an image
     width: int

@@ -72,6 +72,14 @@ DEFAULT_KNOBS: dict[str, Any] = {
     # this many hours old; Instagram's can lag up to 48. Public counts (likes,
     # comments) are there at once.
     "insights_lag_hours": 0,
+    # Video (Instagram Reels, Facebook, LinkedIn, X): how many status checks
+    # still answer "processing" before the video is ready; whether processing
+    # then ends in the platform's own error instead; and the part number
+    # (1-based) of a multi-part upload whose request is lost once per upload
+    # (the connection drops before the platform stores it).
+    "video_processing_polls": 0,
+    "video_processing_fails": False,
+    "lost_part": None,
 }
 # How fast a post's numbers approach their final values (hours): they grow
 # hour by hour, from 15% in the first hour to nearly all within a few days.
@@ -247,6 +255,11 @@ class Sandbox:
             self.li_uploads: dict[str, str] = {}
             self.x_media: dict[str, dict[str, Any]] = {}
             self.x_windows: dict[str, dict[str, int]] = {}
+            # Video uploads in progress, per platform module ("x:<media id>",
+            # "linkedin:<video urn>", ...), and the videos that arrived whole:
+            # what ffprobe read of each (codec, size, tags), keyed the same way.
+            self.video_uploads: dict[str, dict[str, Any]] = {}
+            self.videos: dict[str, dict[str, Any]] = {}
             # The images posts came with, as the platform received them, for
             # the feed pages (the newest KEPT_IMAGES only: a benchmark posts
             # thousands).

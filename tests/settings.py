@@ -17,9 +17,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Each pytest-xdist worker gets its own Redis database, so one worker's
-# flush never loses another's jobs.
+# flush never loses another's jobs. TEST_REDIS_DB_BASE moves the range, so
+# that two runs on one machine (two checkouts) keep apart too.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-_db = (10 + int(_worker.removeprefix("gw") or 0)) % 16  # Redis has 16 databases by default
+_first = int(os.environ.get("TEST_REDIS_DB_BASE") or 10)
+_db = (_first + int(_worker.removeprefix("gw") or 0)) % 16  # Redis has 16 databases by default
 _base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.startswith("redis") else REDIS_URL
 TEST_REDIS_URL = f"{_base}/{_db}" if REDIS_URL.startswith("redis") else REDIS_URL
 for _queue in RQ_QUEUES.values():

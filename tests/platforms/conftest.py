@@ -9,9 +9,12 @@ sandbox know nothing of Django.
 from __future__ import annotations
 
 import io
+import subprocess
+import tempfile
 import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import requests
@@ -48,11 +51,49 @@ PHOTOS = {
 }
 
 
+def _clip(width: int, height: int, seconds: float) -> bytes:
+    """A clean H.264/AAC MP4 (the moov atom first), as the product's cleaning makes them."""
+    with tempfile.TemporaryDirectory(prefix="platform-clip-") as folder:
+        target = Path(folder) / "clip.mp4"
+        subprocess.run(
+            [
+                *("ffmpeg", "-v", "error", "-y", "-f", "lavfi"),
+                *("-i", f"testsrc=size={width}x{height}:rate=30"),
+                *("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"),
+                *("-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast"),
+                *("-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart"),
+                str(target),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return target.read_bytes()
+
+
+# Videos served and handed to clients: a 9:16 clip (Reels), a 16:9 one (too wide
+# for a Reel), made once per run.
+VIDEOS: dict[str, tuple[int, int, float]] = {
+    "/vertical.mp4": (360, 640, 4.0),
+    "/wide.mp4": (640, 360, 4.0),
+}
+_made_videos: dict[str, bytes] = {}
+
+
+def video_bytes(name: str = "vertical.mp4") -> bytes:
+    key = f"/{name}"
+    if key not in _made_videos:
+        _made_videos[key] = _clip(*VIDEOS[key])
+    return _made_videos[key]
+
+
 class _PhotoHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
-        found = PHOTOS.get(self.path.split("?")[0])
+        path = self.path.split("?")[0]
+        found = PHOTOS.get(path)
+        if found is None and path in VIDEOS:
+            found = ("video/mp4", video_bytes(path.lstrip("/")))
         if found is None:
             self.send_response(404)
             self.send_header("Content-Length", "0")
@@ -130,6 +171,29 @@ def photo_url(photo_server):
 @pytest.fixture
 def photo_bytes():
     return lambda name="square.jpg": PHOTOS[f"/{name}"][1]
+
+
+@pytest.fixture
+def video_item(photo_server, tmp_path):
+    """A cleaned video as the publishing worker hands it to a client: a file on disk to
+    read parts from, its public URL for the platforms that fetch, and a cover."""
+
+    def make(name: str = "vertical.mp4") -> MediaItem:
+        path = tmp_path / name
+        path.write_bytes(video_bytes(name))
+        width, height, seconds = VIDEOS[f"/{name}"]
+        return MediaItem(
+            url=f"{photo_server}/{name}",
+            content_type="video/mp4",
+            open=lambda: path.open("rb"),
+            size=path.stat().st_size,
+            duration=seconds,
+            width=width,
+            height=height,
+            cover_url=f"{photo_server}/portrait.jpg",
+        )
+
+    return make
 
 
 @pytest.fixture
