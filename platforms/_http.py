@@ -37,6 +37,8 @@ USER_AGENT = "Rounds/1.0 (+https://rounds.health)"
 # have more posts since `since` than one page holds, and missing our post
 # there would post it twice.
 MAX_PAGES = 10
+# How often send_idempotent sends a request whose answer keeps getting lost.
+RESENDS = 3
 
 
 class Transport:
@@ -114,6 +116,30 @@ class Transport:
                 platform=self.platform,
             )
         return resp.content
+
+
+def send_idempotent(
+    send: Callable[[], requests.Response], *, attempts: int = RESENDS
+) -> requests.Response:
+    """Send a request that does the same work however often it arrives (one part of
+    an upload, put or appended by its number), and send it again at once when no
+    answer came back.
+
+    A connection dropped on such a request is no reason to fail the whole job and
+    wait for a retry: sending the part again cannot store it twice. Any answer, even
+    an error, is final here and classified as usual: a 502 from a proxy did answer.
+    """
+    attempt = 1
+    while True:
+        try:
+            return send()
+        except TransientError as error:
+            # Transport.request raises these from the requests exception when no
+            # answer came; errors made from an answer have no such cause.
+            lost = isinstance(error.__cause__, requests.RequestException)
+            if not lost or attempt >= attempts:
+                raise
+            attempt += 1
 
 
 def bare_status_error(

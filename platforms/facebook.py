@@ -1,11 +1,35 @@
-"""Facebook Pages through the Graph API."""
+"""Facebook Pages through the Graph API.
+
+A video goes to POST /{page-id}/videos through Facebook's resumable upload
+session, whatever its size: upload_phase=start with file_size answers
+{video_id, upload_session_id, start_offset, end_offset}; each
+upload_phase=transfer sends the bytes from start_offset to end_offset as the
+multipart field `video_file_chunk` and answers the next pair (Facebook, not
+us, decides the part sizes; a start_offset it did not expect answers subcode
+1363037 with the offsets it wants in error_data); upload_phase=finish with the
+description publishes it, answering {success: true}. Then
+GET /{video-id}?fields=status until status.video_status is "ready"
+("processing" meanwhile, "error" with the reason in the phases' errors).
+Meta documents these calls on the graph-video.facebook.com host: the
+optional "graph_video" host role points there when set, and the "graph" host
+serves otherwise. Page videos: MP4 or MOV recommended, up to 10 GB and 240
+minutes (unconfirmed, Meta's help pages).
+
+The video id, known from the start call on, is the post's platform id:
+read_back, delete and metrics take it, and find_recent also looks through
+the Page's videos. The session, the video id and the offset Facebook
+acknowledged are saved through on_progress after every step, so a retry
+sends only what Facebook does not have yet, and never finishes a second video.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, BinaryIO
 from urllib.parse import urlencode
 
 from platforms import text as texts
@@ -14,6 +38,7 @@ from platforms.base import (
     Account,
     AccountMetrics,
     ClientConfig,
+    MediaItem,
     Metrics,
     PublishRequest,
     PublishResult,
@@ -22,8 +47,16 @@ from platforms.base import (
     TokenSet,
     metrics_each,
 )
-from platforms.errors import PlatformError, ReconnectNeeded
-from platforms.graph import GraphAPI, account_figures, insight_values
+from platforms.errors import (
+    NO_ID,
+    ContentRejected,
+    PlatformError,
+    ReconnectNeeded,
+    TransientError,
+    no_clear_answer,
+    said,
+)
+from platforms.graph import GraphAPI, GraphError, account_figures, insight_values, the_video
 from platforms.oauth import token_body, token_set
 
 SCOPES = (
@@ -36,6 +69,27 @@ SCOPES = (
 POST_FIELDS = "id,message,created_time,permalink_url"
 # The impressions family was retired in November 2025; these replaced it.
 INSIGHTS = "post_total_media_view_unique,post_reactions_by_type_total,post_clicks"
+# A video is a Video node, not a post: its text is its description, and it has
+# its own insights (views, and views by unique people).
+VIDEO_FIELDS = "id,description,created_time,permalink_url"
+VIDEO_INSIGHTS = "total_video_views,total_video_views_unique"
+# The upload session's saved progress (PublishRequest.state).
+VIDEO_STATE_KEYS = (
+    "video_session_id",
+    "video_id",
+    "video_offset",  # the start_offset Facebook last acknowledged: the bytes it has
+    "video_end_offset",
+    "video_started_at",
+    "video_finished",  # finish was acknowledged: the video exists, only the wait is left
+)
+# Facebook does not say how long an upload session lasts; a saved one older
+# than this is dropped and the upload starts over, which is safe because the
+# video is only published by the finish call (unconfirmed: kept short).
+UPLOAD_SESSION_LIFETIME = timedelta(hours=2)
+OFFSET_MISMATCH = 1363037  # the transfer's start_offset is not the one Facebook expects
+# A part whose request got no clear answer is sent again this many times
+# before the job is handed back to retry later.
+TRANSFER_TRIES = 3
 
 
 class FacebookClient:
@@ -47,6 +101,10 @@ class FacebookClient:
         self.config = config
         self.http = Transport("facebook", "Facebook", config)
         self.graph = GraphAPI(self.http, config, "graph")
+        # Video uploads: graph-video.facebook.com where settings name it.
+        self.uploads = GraphAPI(
+            self.http, config, "graph_video" if "graph_video" in config.hosts else "graph"
+        )
 
     # --- publishing ------------------------------------------------------------
 
@@ -60,9 +118,12 @@ class FacebookClient:
         message = self.prepare_text(request.text)
         texts.require_publishable("facebook", request.text, len(request.media))
         page, token = account.external_id, account.access_token
+        video = the_video(request, label="Facebook", platform=self.platform)
         if request.media and request.link and request.link not in message:
-            # Photo posts have no link field; the link goes in the text.
+            # Photo and video posts have no link field; the link goes in the text.
             message = f"{message}\n\n{request.link}".strip()
+        if video is not None:
+            return self._publish_video(page, token, video, message, request.state, on_progress)
         if not request.media:
             data = {"message": message}
             if request.link:
@@ -132,13 +193,211 @@ class FacebookClient:
             parse_time(body.get("created_time")),
         )
 
+    # --- video ---------------------------------------------------------------------
+
+    def _publish_video(
+        self,
+        page: str,
+        token: str,
+        video: MediaItem,
+        description: str,
+        saved: dict[str, Any],
+        on_progress: Callable[[dict[str, Any]], None] | None,
+    ) -> PublishResult:
+        state = dict(saved)
+
+        def save(**changes: Any) -> None:
+            state.update(changes)
+            if on_progress:
+                on_progress(dict(state))
+
+        if not state.get("video_finished"):
+            self._upload_video(page, token, video, description, state, save)
+        return self._wait_until_ready(token, str(state["video_id"]))
+
+    def _upload_video(
+        self,
+        page: str,
+        token: str,
+        video: MediaItem,
+        description: str,
+        state: dict[str, Any],
+        save: Callable[..., None],
+    ) -> None:
+        """Start (or resume) the upload session, send what Facebook lacks, and finish."""
+        if video.open is None:
+            raise ValueError("a video MediaItem needs `open` to upload to Facebook")
+        started = parse_time(state.get("video_started_at"))
+        if state.get("video_session_id") and (
+            started is None or datetime.now(UTC) - started > UPLOAD_SESSION_LIFETIME
+        ):
+            # Too old to trust: nothing was published (finish was never
+            # acknowledged), so a new session is safe.
+            save(**dict.fromkeys(VIDEO_STATE_KEYS))
+        with video.open() as file:
+            size = video.size or os.fstat(file.fileno()).st_size
+            resumed = bool(state.get("video_session_id"))
+            if not resumed:
+                self._start_upload(page, token, size, save)
+            try:
+                self._transfer(page, token, file, state, save)
+            except _SessionRefused as refused:
+                if not resumed:
+                    raise refused.error from refused
+                # Facebook no longer knows the saved session: start once more.
+                save(**dict.fromkeys(VIDEO_STATE_KEYS))
+                self._start_upload(page, token, size, save)
+                self._transfer(page, token, file, state, save)
+        body = self.uploads.call(
+            "POST",
+            f"/{page}/videos",
+            token,
+            create=True,
+            data={
+                "upload_phase": "finish",
+                "upload_session_id": state["video_session_id"],
+                "description": description,
+            },
+        )
+        if not body.get("success"):
+            raise no_clear_answer(
+                "Facebook",
+                "its answer did not confirm the video",
+                create=True,
+                platform=self.platform,
+            )
+        save(video_finished=True)
+
+    def _start_upload(self, page: str, token: str, size: int, save: Callable[..., None]) -> None:
+        body = self.uploads.call(
+            "POST",
+            f"/{page}/videos",
+            token,
+            data={"upload_phase": "start", "file_size": str(size)},
+        )
+        start, end = _offset(body.get("start_offset")), _offset(body.get("end_offset"))
+        if not body.get("upload_session_id") or not body.get("video_id") or not 0 <= start < end:
+            raise no_clear_answer("Facebook", NO_ID, create=False, platform=self.platform)
+        save(
+            video_session_id=str(body["upload_session_id"]),
+            video_id=str(body["video_id"]),
+            video_offset=start,
+            video_end_offset=end,
+            video_started_at=datetime.now(UTC).isoformat(),
+            video_finished=False,
+        )
+
+    def _transfer(
+        self,
+        page: str,
+        token: str,
+        file: BinaryIO,
+        state: dict[str, Any],
+        save: Callable[..., None],
+    ) -> None:
+        """Send the parts Facebook asks for, one at a time, until it has them all."""
+        start, end = int(state["video_offset"]), int(state["video_end_offset"])
+        tries = 0
+        corrections = 0
+        while start < end:
+            file.seek(start)
+            part = file.read(end - start)
+            try:
+                body = self.uploads.request(
+                    "POST",
+                    f"/{page}/videos",
+                    token,
+                    data={
+                        "upload_phase": "transfer",
+                        "upload_session_id": state["video_session_id"],
+                        "start_offset": str(start),
+                    },
+                    files={"video_file_chunk": ("chunk", part, "application/octet-stream")},
+                )
+            except GraphError as exc:
+                wanted = (exc.error.get("error_data") or {}) if exc.subcode else {}
+                if exc.subcode == OFFSET_MISMATCH and "start_offset" in wanted and corrections < 3:
+                    # Facebook has other bytes than we thought (an answer we
+                    # never heard): send from where it says.
+                    corrections += 1
+                    start, end = int(wanted["start_offset"]), int(wanted["end_offset"])
+                    save(video_offset=start, video_end_offset=end)
+                    continue
+                error = self.uploads.classify(exc)
+                if exc.code == 100 and not exc.bare and exc.subcode != OFFSET_MISMATCH:
+                    raise _SessionRefused(error) from exc
+                tries = self._again(error, tries)
+                continue
+            except TransientError as error:
+                tries = self._again(error, tries)
+                continue
+            tries = corrections = 0
+            start, end = _offset(body.get("start_offset")), _offset(body.get("end_offset"))
+            if start < 0 or end < start:
+                raise no_clear_answer(
+                    "Facebook",
+                    "its answer did not say what to send next",
+                    create=False,
+                    platform=self.platform,
+                )
+            save(video_offset=start, video_end_offset=end)
+
+    def _again(self, error: PlatformError, tries: int) -> int:
+        """Whether a part that got no clear answer is sent again now, or the job retries later."""
+        if not isinstance(error, TransientError) or tries + 1 >= TRANSFER_TRIES:
+            raise error
+        time.sleep(self.config.poll_interval)
+        return tries + 1
+
+    def _wait_until_ready(self, token: str, video_id: str) -> PublishResult:
+        """Poll the published video until Facebook has processed it."""
+        for attempt in range(max(1, self.config.poll_attempts)):
+            body = self.graph.call(
+                "GET",
+                f"/{video_id}",
+                token,
+                params={"fields": "status,permalink_url,created_time"},
+            )
+            status = body.get("status") or {}
+            video_status = str(status.get("video_status") or "")
+            if video_status == "ready":
+                return PublishResult(
+                    video_id, self._permalink(body, video_id), parse_time(body.get("created_time"))
+                )
+            errors = [
+                error
+                for phase in ("uploading_phase", "processing_phase", "publishing_phase")
+                for error in ((status.get(phase) or {}).get("errors") or [])
+                if isinstance(error, dict)
+            ]
+            if video_status == "error" or errors:
+                words = " ".join(str(e.get("message", "")) for e in errors).strip()
+                raise ContentRejected(
+                    "Facebook could not process the video." + said("Facebook", words),
+                    platform=self.platform,
+                    platform_code=str(errors[0].get("code")) if errors else "error",
+                )
+            if attempt + 1 < self.config.poll_attempts:
+                time.sleep(self.config.poll_interval)
+        # The video exists; the saved state makes the retry only wait again.
+        raise TransientError(
+            "Facebook is still processing the video; publishing will continue shortly.",
+            platform=self.platform,
+            retry_after=self.config.poll_interval * 5,
+        )
+
+    def _permalink(self, body: dict[str, Any], object_id: str) -> str:
+        www = self.config.host("facebook_www")
+        return _remote({"id": object_id, **body}, www).permalink or f"{www}/{object_id}"
+
     # --- reading back ------------------------------------------------------------
 
     def read_back(self, account: Account, platform_id: str) -> RemotePost | None:
+        fields = VIDEO_FIELDS if _is_video(platform_id) else POST_FIELDS
         body = self.graph.call_if_exists(
-            "GET", f"/{platform_id}", account.access_token, params={"fields": POST_FIELDS}
+            "GET", f"/{platform_id}", account.access_token, params={"fields": fields}
         )
-        return None if body is None else _remote(body)
+        return None if body is None else _remote(body, self.config.host("facebook_www"))
 
     def find_recent(self, account: Account, text: str, *, since: datetime) -> RemotePost | None:
         prepared = self.prepare_text(text)
@@ -148,7 +407,15 @@ class FacebookClient:
             if text_matches(row.get("message", ""), text, prepared) and (
                 created is None or created >= since
             ):
-                return _remote(row)
+                return _remote(row, self.config.host("facebook_www"))
+        # A video we published is known by its video id, which the Page's videos list.
+        params = {"fields": VIDEO_FIELDS, "since": int(since.timestamp()), "limit": 50}
+        for row in self.graph.rows(f"/{account.external_id}/videos", account.access_token, params):
+            created = parse_time(row.get("created_time"))
+            if text_matches(row.get("description", ""), text, prepared) and (
+                created is None or created >= since
+            ):
+                return _remote(row, self.config.host("facebook_www"))
         return None
 
     def delete(self, account: Account, platform_id: str) -> None:
@@ -157,6 +424,8 @@ class FacebookClient:
 
     def metrics(self, account: Account, platform_id: str) -> Metrics:
         token = account.access_token
+        if _is_video(platform_id):
+            return self._video_metrics(token, platform_id)
         insights = self.graph.call(
             "GET", f"/{platform_id}/insights", token, params={"metric": INSIGHTS}
         )
@@ -174,6 +443,28 @@ class FacebookClient:
             comments=_maybe_int(comments),
             # Graph leaves "shares" out when nobody shared.
             shares=_maybe_int((counts.get("shares") or {}).get("count", 0)),
+        )
+
+    def _video_metrics(self, token: str, video_id: str) -> Metrics:
+        insights = self.graph.call(
+            "GET", f"/{video_id}/video_insights", token, params={"metric": VIDEO_INSIGHTS}
+        )
+        counts = self.graph.call(
+            "GET",
+            f"/{video_id}",
+            token,
+            params={"fields": "likes.summary(true),comments.summary(true)"},
+        )
+        values = insight_values(insights)
+
+        def total(edge: str) -> int | None:
+            return _maybe_int(((counts.get(edge) or {}).get("summary") or {}).get("total_count"))
+
+        return Metrics(
+            reach=_maybe_int(values.get("total_video_views_unique")),
+            impressions=_maybe_int(values.get("total_video_views")),
+            likes=total("likes"),
+            comments=total("comments"),
         )
 
     def metrics_many(self, account: Account, platform_ids: list[str]) -> dict[str, Metrics]:
@@ -256,12 +547,37 @@ class FacebookClient:
         return texts.check_text("facebook", text)
 
 
-def _remote(row: dict[str, Any]) -> RemotePost:
+class _SessionRefused(Exception):
+    """Facebook refused the upload session itself (unknown or expired)."""
+
+    def __init__(self, error: PlatformError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _offset(value: Any) -> int:
+    """A byte offset as Facebook writes it (a string of digits), or -1."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _is_video(platform_id: str) -> bool:
+    """Whether a platform id we stored names a video: posts are "{page}_{post}", and
+    publish answers photos by their post id, so a bare number is a video id."""
+    return "_" not in platform_id
+
+
+def _remote(row: dict[str, Any], www: str) -> RemotePost:
+    link = str(row.get("permalink_url") or "")
     return RemotePost(
         platform_id=str(row["id"]),
-        text=row.get("message", ""),
+        # A post's text is its message, a video's its description.
+        text=row.get("message", row.get("description", "")),
         created_at=parse_time(row.get("created_time")),
-        permalink=row.get("permalink_url", ""),
+        # Video nodes answer a path ("/{page}/videos/{id}/"), posts a full URL.
+        permalink=www + link if link.startswith("/") else link,
     )
 
 

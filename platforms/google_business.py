@@ -80,6 +80,14 @@ class GoogleBusinessClient:
         on_progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> PublishResult:
         texts.require_publishable("google_business", request.text, len(request.media))
+        if any(item.is_video for item in request.media):
+            # Local posts take photos only (mediaFormat PHOTO); the caller sends
+            # the video's cover photo instead.
+            raise ContentRejected(
+                "Google Business Profile posts cannot include a video; publish it there with "
+                "a photo (the video's cover) instead.",
+                platform=self.platform,
+            )
         body: dict[str, Any] = {
             "languageCode": LANGUAGE,
             "summary": self.prepare_text(request.text),

@@ -18,7 +18,7 @@ from platforms._http import (
     json_body,
     retry_after_header,
 )
-from platforms.base import Account, AccountMetrics, ClientConfig
+from platforms.base import Account, AccountMetrics, ClientConfig, MediaItem, PublishRequest
 from platforms.errors import (
     NO_ID,
     SERVER_ERROR,
@@ -88,6 +88,24 @@ def account_figures(graph: GraphAPI, account: Account, reach_metric: str) -> Acc
         followers=_int(node.get("followers_count")),
         reach=_int(insight_values(insights).get(reach_metric)),
     )
+
+
+def the_video(request: PublishRequest, *, label: str, platform: str) -> MediaItem | None:
+    """The post's video, or None for a photo or text post.
+
+    A post with a video carries that video alone (neither Page videos nor Reels
+    take photos beside it); anything else is refused before any call.
+    """
+    videos = [item for item in request.media if item.is_video]
+    if not videos:
+        return None
+    if len(request.media) > 1:
+        raise ContentRejected(
+            f"A {label} post with a video carries that one video only; this post has "
+            f"{len(request.media)} media items.",
+            platform=platform,
+        )
+    return videos[0]
 
 
 def _int(value: Any) -> int | None:

@@ -1,26 +1,45 @@
 """Instagram professional accounts (Instagram Login, graph.instagram.com).
 
 Publishing takes a container, a wait while Instagram downloads and
-processes the photo, and a publish call. The container id is saved through
+processes the media, and a publish call. The container id is saved through
 on_progress as soon as it exists, because a container whose status is
 PUBLISHED must never be published again: a retry after an unclear answer
 finds the post instead.
+
+A video goes out as a Reel (media_type=REELS, the only video type since
+November 2023): Instagram fetches it from `video_url` itself, and the cover
+from `cover_url`. Meta's Reels specifications (third-party copies agree;
+some say 1 GB where Meta says 300 MB):
+- MOV or MP4, no edit lists, the moov atom first; H.264 or HEVC, progressive,
+  closed GOP, 4:2:0; AAC at up to 48 kHz, mono or stereo, about 128 kbps;
+- 23 to 60 frames per second; at most 1920 px wide (1080 recommended), 9:16
+  recommended (1080 x 1920, at least 540 x 960);
+- 3 seconds to 15 minutes through the API, though the app itself shows Reels
+  of up to 90 seconds as Reels; at most 300 MB; VBR video up to 25 Mbps.
+- The container is processed for a while (IN_PROGRESS), may end in ERROR with
+  Instagram's reason in `status`, and EXPIRES 24 hours after it was made.
+We take less than the API does, so the editor and this client agree on one
+rule (the REEL_* constants): portrait or square-ish (no wider than 4:5), 3
+to 90 seconds, at most 300 MB and 1920 px wide.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from platforms import text as texts
+from platforms import video_rules
 from platforms._http import Transport, parse_time, text_matches
 from platforms.base import (
     Account,
     AccountMetrics,
     ClientConfig,
+    MediaItem,
     Metrics,
     PublishRequest,
     PublishResult,
@@ -36,7 +55,7 @@ from platforms.errors import (
     TransientError,
     said,
 )
-from platforms.graph import GraphAPI, GraphError, account_figures, insight_values
+from platforms.graph import GraphAPI, GraphError, account_figures, insight_values, the_video
 from platforms.oauth import request_token, token_body, token_set
 
 SCOPES = (
@@ -48,6 +67,34 @@ MEDIA_FIELDS = "id,caption,timestamp,permalink"
 INSIGHTS = "views,reach,saved,likes,comments,shares"
 # How far back to look for the post a PUBLISHED container made.
 CONTAINER_LIFETIME = timedelta(hours=24)
+
+# What a Reel may be: the table the editor's publishability rules use too
+# (platforms.video_rules; see the module docstring for Instagram's own, wider limits).
+_REEL = video_rules.LIMITS["instagram"]
+REEL_MIN_SECONDS = float(_REEL.min_seconds)
+REEL_MAX_SECONDS = float(_REEL.max_seconds)  # the API takes 15 minutes; 90 s show as a Reel
+REEL_MAX_ASPECT = _REEL.widest  # width / height: nothing wider than portrait 4:5
+REEL_MAX_BYTES = _REEL.max_bytes
+
+
+@dataclass(frozen=True)
+class _Saved:
+    """The state keys one kind of container is saved under (photos' predate videos')."""
+
+    what: str  # "photo" or "video", for messages
+    container: str
+    created_at: str
+
+
+PHOTO_STATE = _Saved("photo", "container_id", "container_created_at")
+VIDEO_STATE = _Saved("video", "video_container_id", "video_container_created_at")
+
+
+def reel_problems(*, width: int, height: int, duration: float, size: int = 0) -> list[str]:
+    """Plain-English reasons a video cannot be a Reel; [] if it can (video_rules' words)."""
+    return video_rules.check_video(
+        "instagram", duration=duration, width=width, height=height, size=size
+    )
 
 
 class InstagramClient:
@@ -73,6 +120,14 @@ class InstagramClient:
     ) -> PublishResult:
         caption = self.prepare_text(request.text)
         texts.require_publishable("instagram", request.text, len(request.media))
+        video = the_video(request, label="Instagram", platform=self.platform)
+        if video is not None:
+            problems = reel_problems(
+                width=video.width, height=video.height, duration=video.duration, size=video.size
+            )
+            if problems:
+                raise ContentRejected(" ".join(problems), platform=self.platform)
+        keys = PHOTO_STATE if video is None else VIDEO_STATE
         state = dict(request.state)
 
         def save(**changes: Any) -> None:
@@ -80,7 +135,12 @@ class InstagramClient:
             if on_progress:
                 on_progress(dict(state))
 
-        ready = self._ready_container(account, request, caption, state, save)
+        def build() -> str:
+            if video is not None:
+                return self._build_reel(account, video, caption)
+            return self._build_container(account, request, caption)
+
+        ready = self._ready_container(account, caption, state, save, build, keys)
         if isinstance(ready, PublishResult):
             return ready
         body = self.graph.call(
@@ -95,29 +155,34 @@ class InstagramClient:
     def _ready_container(
         self,
         account: Account,
-        request: PublishRequest,
         caption: str,
         state: dict[str, Any],
         save: Callable[..., None],
+        build: Callable[[], str],
+        keys: _Saved,
     ) -> str | PublishResult:
-        """A FINISHED container to publish, or the post if an earlier attempt published it."""
-        container = state.get("container_id")
+        """A FINISHED container to publish, or the post if an earlier attempt published it.
+
+        A saved container's age is Instagram's to judge, not ours: one published
+        more than 24 hours ago still answers PUBLISHED and must not be replaced,
+        and one never published answers EXPIRED, when a new one is safe to build.
+        """
+        container = state.get(keys.container)
         if container:
             status, _ = self._status(account, container)
             if status == "PUBLISHED":
-                return self._already_published(account, caption, state)
+                return self._already_published(account, caption, state, keys)
             if status in ("EXPIRED", "ERROR"):
                 container = None  # build a fresh one below
-                save(container_id=None)
+                save(**{keys.container: None})
         if not container:
-            container = self._build_container(account, request, caption, save)
-        if self._wait_until_finished(account, container) == "PUBLISHED":
-            return self._already_published(account, caption, state)
+            container = build()
+            save(**{keys.container: container, keys.created_at: datetime.now(UTC).isoformat()})
+        if self._wait_until_finished(account, container, keys, save) == "PUBLISHED":
+            return self._already_published(account, caption, state, keys)
         return container
 
-    def _build_container(
-        self, account: Account, request: PublishRequest, caption: str, save: Callable[..., None]
-    ) -> str:
+    def _build_container(self, account: Account, request: PublishRequest, caption: str) -> str:
         user, token = account.external_id, account.access_token
         if len(request.media) == 1:
             item = request.media[0]
@@ -125,24 +190,38 @@ class InstagramClient:
             if item.alt_text:
                 data["alt_text"] = item.alt_text
             body = self.graph.call("POST", f"/{user}/media", token, data=data)
-            container = self.graph.new_id(body, create=False)
-        else:
-            children: list[str] = []
-            for item in request.media:
-                data = {"image_url": item.url, "is_carousel_item": "true"}
-                if item.alt_text:
-                    data["alt_text"] = item.alt_text
-                body = self.graph.call("POST", f"/{user}/media", token, data=data)
-                children.append(self.graph.new_id(body, create=False))
-            body = self.graph.call(
-                "POST",
-                f"/{user}/media",
-                token,
-                data={"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption},
-            )
-            container = self.graph.new_id(body, create=False)
-        save(container_id=container, container_created_at=datetime.now(UTC).isoformat())
-        return container
+            return self.graph.new_id(body, create=False)
+        children: list[str] = []
+        for item in request.media:
+            data = {"image_url": item.url, "is_carousel_item": "true"}
+            if item.alt_text:
+                data["alt_text"] = item.alt_text
+            body = self.graph.call("POST", f"/{user}/media", token, data=data)
+            children.append(self.graph.new_id(body, create=False))
+        body = self.graph.call(
+            "POST",
+            f"/{user}/media",
+            token,
+            data={"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption},
+        )
+        return self.graph.new_id(body, create=False)
+
+    def _build_reel(self, account: Account, video: MediaItem, caption: str) -> str:
+        # Instagram downloads the video (and the cover) from our signed URLs
+        # itself, so nothing is uploaded from here.
+        data = {
+            "media_type": "REELS",
+            "video_url": video.url,
+            "caption": caption,
+            # Shown in the main feed as well as the Reels tab, as a post is.
+            "share_to_feed": "true",
+        }
+        if video.cover_url:
+            data["cover_url"] = video.cover_url
+        body = self.graph.call(
+            "POST", f"/{account.external_id}/media", account.access_token, data=data
+        )
+        return self.graph.new_id(body, create=False)
 
     def _status(self, account: Account, container: str) -> tuple[str, str]:
         """(status_code, status text) of a container."""
@@ -151,37 +230,42 @@ class InstagramClient:
         )
         return str(body.get("status_code", "")), str(body.get("status", ""))
 
-    def _wait_until_finished(self, account: Account, container: str) -> str:
+    def _wait_until_finished(
+        self, account: Account, container: str, keys: _Saved, save: Callable[..., None]
+    ) -> str:
         """Poll until FINISHED (or PUBLISHED, by an attempt racing this one)."""
+        what = keys.what
         for attempt in range(max(1, self.config.poll_attempts)):
             status, words = self._status(account, container)
             if status in ("FINISHED", "PUBLISHED"):
                 return status
             if status == "ERROR":
                 raise ContentRejected(
-                    "Instagram could not process the photo." + said("Instagram", words),
+                    f"Instagram could not process the {what}." + said("Instagram", words),
                     platform=self.platform,
                     platform_code=words.rsplit(" ", 1)[-1] if words else None,
                 )
             if status == "EXPIRED":
+                # Never published, so a new container is safe: the next attempt builds one.
+                save(**{keys.container: None})
                 raise TransientError(
-                    "Instagram's copy of the photo expired before it was published; it will be "
-                    "prepared again.",
+                    f"Instagram's copy of the {what} expired before it was published; it will "
+                    "be prepared again.",
                     platform=self.platform,
                 )
             if attempt + 1 < self.config.poll_attempts:
                 time.sleep(self.config.poll_interval)
         # Still IN_PROGRESS: give the worker back; the saved container resumes.
         raise TransientError(
-            "Instagram is still processing the photo; publishing will continue shortly.",
+            f"Instagram is still processing the {what}; publishing will continue shortly.",
             platform=self.platform,
             retry_after=self.config.poll_interval * 5,
         )
 
     def _already_published(
-        self, account: Account, caption: str, state: dict[str, Any]
+        self, account: Account, caption: str, state: dict[str, Any], keys: _Saved
     ) -> PublishResult:
-        created = parse_time(state.get("container_created_at"))
+        created = parse_time(state.get(keys.created_at))
         since = (created or datetime.now(UTC) - CONTAINER_LIFETIME) - timedelta(minutes=5)
         found = self.find_recent(account, caption, since=since)
         if found is None:

@@ -1,4 +1,23 @@
-"""LinkedIn organization pages through the versioned REST API."""
+"""LinkedIn organization pages through the versioned REST API.
+
+A video goes up through the Videos API (every call with the LinkedIn-Version
+and X-Restli-Protocol-Version headers), one video per post:
+- POST /rest/videos?action=initializeUpload {"initializeUploadRequest":
+  {"owner": org urn, "fileSizeBytes", "uploadCaptions": false,
+  "uploadThumbnail": false}} -> {"value": {"video": "urn:li:video:...",
+  "uploadInstructions": [{"uploadUrl", "firstByte", "lastByte"}],
+  "uploadToken", "uploadUrlsExpireAt" (epoch ms)}}. Parts are 4 MB
+  (4,194,304 bytes), the last one shorter.
+- PUT each byte range to its uploadUrl (application/octet-stream); the answer's
+  ETag header names the part.
+- POST /rest/videos?action=finalizeUpload {"finalizeUploadRequest": {"video",
+  "uploadToken", "uploadedPartIds": [the ETags, in part order]}}.
+- GET /rest/videos/{urn} -> status WAITING_UPLOAD, PROCESSING, AVAILABLE or
+  PROCESSING_FAILED (processingFailureReason says why). A post may use the video
+  once AVAILABLE: content {"media": {"id": video urn, "title"}}.
+- Limits: MP4, 3 seconds to 30 minutes, 75 KB to 500 MB, aspect ratio between
+  1:2.4 and 2.4:1.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +25,14 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import requests
 
 from platforms import text as texts
+from platforms import video_rules
 from platforms._http import (
     MAX_PAGES,
     Transport,
@@ -19,6 +40,7 @@ from platforms._http import (
     json_body,
     parse_time,
     retry_after_header,
+    send_idempotent,
     text_matches,
 )
 from platforms.base import (
@@ -54,6 +76,14 @@ EXISTING_URN = re.compile(r"urn:li:(?:share|ugcPost):\d+")
 
 # Shares per organizationalEntityShareStatistics call.
 SHARE_BATCH = 20
+# LinkedIn's smallest video file (the rest of its limits are in video_rules).
+MIN_VIDEO_BYTES = 75 * 1024
+# A saved upload is resumed only while its upload URLs last this much longer;
+# if LinkedIn gave no expiry, only this long after it began (unconfirmed).
+VIDEO_MARGIN = timedelta(minutes=30)
+UPLOAD_URLS_LAST = timedelta(hours=1)
+# The video's title in the post: the first line of the text, this long at most.
+VIDEO_TITLE_CHARS = 100
 
 
 class LinkedInClient:
@@ -88,7 +118,12 @@ class LinkedInClient:
     ) -> PublishResult:
         texts.require_publishable("linkedin", request.text, len(request.media))
         org, token = account.external_id, account.access_token
-        images = self._upload_images(account, request, on_progress)
+        if any(item.is_video for item in request.media):
+            images: list[str] = []
+            video = self._upload_video(account, request, on_progress)
+        else:
+            images = self._upload_images(account, request, on_progress)
+            video = ""
         body: dict[str, Any] = {
             "author": org,
             "commentary": self.prepare_text(request.text),
@@ -102,7 +137,9 @@ class LinkedInClient:
             "isReshareDisabledByAuthor": False,
         }
         alts = [item.alt_text for item in request.media]
-        if len(images) == 1:
+        if video:
+            body["content"] = {"media": {"id": video, "title": _video_title(request.text)}}
+        elif len(images) == 1:
             body["content"] = {"media": {"id": images[0], "altText": alts[0]}}
         elif images:
             body["content"] = {
@@ -171,6 +208,165 @@ class LinkedInClient:
             if attempt + 1 < self.config.poll_attempts:
                 time.sleep(self.config.poll_interval)
         raise TransientError("LinkedIn is still processing the photos.", platform=self.platform)
+
+    # --- video ---------------------------------------------------------------
+
+    def _upload_video(
+        self,
+        account: Account,
+        request: PublishRequest,
+        on_progress: Callable[[dict[str, Any]], None] | None,
+    ) -> str:
+        """Upload the post's one video part by part, or finish an upload begun earlier.
+
+        Each step LinkedIn acknowledges is saved at once (the video_* keys): a
+        worker killed halfway resumes with the same video URN and the parts it
+        already has ETags for, so no second video and no part sent twice. Saved
+        upload URLs about to expire are dropped and the video uploaded again;
+        nothing was posted with it, so that is safe.
+        """
+        item = _the_video(request.media)
+        _check_video(item)
+        token = account.access_token
+        progress = {k: v for k, v in request.state.items() if not k.startswith("video_")}
+        progress.update(_resumable(request.state, item))
+
+        def save(**changes: Any) -> None:
+            progress.update(changes)
+            if on_progress:
+                on_progress(dict(progress))
+
+        urn = str(progress.get("video_urn") or "")
+        if not urn:
+            resp = self._call(
+                "POST",
+                "/rest/videos?action=initializeUpload",
+                token,
+                json={
+                    "initializeUploadRequest": {
+                        "owner": account.external_id,
+                        "fileSizeBytes": item.size,
+                        "uploadCaptions": False,
+                        "uploadThumbnail": False,
+                    }
+                },
+            )
+            value = (json_body(resp) or {}).get("value") or {}
+            parts = [
+                [str(p["uploadUrl"]), int(p["firstByte"]), int(p["lastByte"])]
+                for p in value.get("uploadInstructions") or []
+                if isinstance(p, dict) and {"uploadUrl", "firstByte", "lastByte"} <= p.keys()
+            ]
+            urn = str(value.get("video") or "")
+            if not urn or not parts:
+                # Nothing is posted yet: start again rather than guess.
+                raise no_clear_answer(
+                    "LinkedIn",
+                    "its answer did not include the upload",
+                    create=False,
+                    platform=self.platform,
+                )
+            now = datetime.now(UTC)
+            expires = value.get("uploadUrlsExpireAt")  # epoch milliseconds
+            save(
+                video_urn=urn,
+                video_bytes=item.size,
+                video_upload_token=str(value.get("uploadToken") or ""),
+                video_parts=parts,
+                video_etags=[],
+                video_started_at=now.isoformat(),
+                video_urls_expire_at=(
+                    datetime.fromtimestamp(expires / 1000, UTC)
+                    if isinstance(expires, int | float)
+                    else now + UPLOAD_URLS_LAST
+                ).isoformat(),
+            )
+        if not progress.get("video_finalized"):
+            self._put_parts(account, item, progress, save)
+            self._call(
+                "POST",
+                "/rest/videos?action=finalizeUpload",
+                token,
+                json={
+                    "finalizeUploadRequest": {
+                        "video": urn,
+                        "uploadToken": progress.get("video_upload_token") or "",
+                        "uploadedPartIds": list(progress["video_etags"]),
+                    }
+                },
+            )
+            save(video_finalized=True)
+        if not progress.get("video_ready"):
+            self._await_video(account, urn)
+            save(video_ready=True)
+        return urn
+
+    def _put_parts(
+        self,
+        account: Account,
+        item: MediaItem,
+        progress: dict[str, Any],
+        save: Callable[..., None],
+    ) -> None:
+        """PUT the byte ranges LinkedIn has not acknowledged yet, reading one at a time."""
+        assert item.open is not None  # _the_video checked
+        etags = list(progress.get("video_etags") or [])
+        parts = progress["video_parts"]
+        with item.open() as file:
+            for url, first, last in parts[len(etags) :]:
+                file.seek(first)
+                data = file.read(last - first + 1)
+                # A part put again replaces itself, so a lost answer is re-sent here.
+                resp = send_idempotent(
+                    partial(
+                        self.http.call,
+                        "PUT",
+                        url,
+                        account.access_token,
+                        on_error=self._error,
+                        data=data,
+                        headers={"Content-Type": "application/octet-stream"},
+                    )
+                )
+                etag = resp.headers.get("ETag")
+                if not etag:
+                    # finalizeUpload needs every part's ETag; putting it again is harmless.
+                    raise no_clear_answer(
+                        "LinkedIn",
+                        "its answer did not name the part it stored",
+                        create=False,
+                        platform=self.platform,
+                    )
+                etags.append(etag)
+                save(video_etags=list(etags))
+
+    def _await_video(self, account: Account, urn: str) -> None:
+        """Ask for the video's status until AVAILABLE, at most poll_attempts times.
+
+        Still processing after the last: a TransientError, and the retry resumes
+        here, asking again.
+        """
+        attempts = max(1, self.config.poll_attempts)
+        for attempt in range(attempts):
+            resp = self._call("GET", f"/rest/videos/{quote(urn, safe='')}", account.access_token)
+            body = json_body(resp) or {}
+            status = body.get("status")
+            if status == "AVAILABLE":
+                return
+            if status == "PROCESSING_FAILED":
+                reason = body.get("processingFailureReason")
+                raise ContentRejected(
+                    f"LinkedIn could not process the video.{said('LinkedIn', reason)}",
+                    platform=self.platform,
+                    platform_code=status,
+                )
+            if attempt + 1 < attempts:
+                time.sleep(self.config.poll_interval)
+        raise TransientError(
+            "LinkedIn is still processing the video; trying again shortly.",
+            platform=self.platform,
+            retry_after=self.config.poll_interval * attempts,
+        )
 
     def _permalink(self, urn: str) -> str:
         return f"{self.config.host('linkedin_www')}/feed/update/{urn}/"
@@ -385,6 +581,57 @@ class LinkedInClient:
                 **kw,
             )
         return ContentRejected(f"LinkedIn refused the post.{quoted}", **kw)
+
+
+def _the_video(media: tuple[MediaItem, ...]) -> MediaItem:
+    if len(media) != 1:
+        raise ContentRejected(
+            "LinkedIn takes a video alone: remove the other photos or videos from this post.",
+            platform="linkedin",
+        )
+    item = media[0]
+    if item.open is None:
+        raise ValueError("a video MediaItem needs open(): videos are read from disk in parts")
+    return item
+
+
+def _check_video(item: MediaItem) -> None:
+    """What LinkedIn would refuse after the whole upload, refused before it, by the table
+    the editor uses (video_rules), so that the two never disagree."""
+    problems = []
+    if item.size < MIN_VIDEO_BYTES:
+        problems.append("LinkedIn takes videos of at least 75 KB.")
+    if item.duration and item.width and item.height:  # else LinkedIn itself will say
+        problems += video_rules.check_video(
+            "linkedin",
+            duration=item.duration,
+            width=item.width,
+            height=item.height,
+            size=item.size,
+        )
+    if problems:
+        raise ContentRejected(" ".join(problems), platform="linkedin")
+
+
+def _resumable(state: dict[str, Any], item: MediaItem) -> dict[str, Any]:
+    """The saved video_* progress if it is for this file and still usable, else {}.
+
+    Once finalized the upload URLs no longer matter: the video URN is LinkedIn's.
+    """
+    saved = {k: v for k, v in state.items() if k.startswith("video_")}
+    if not saved.get("video_urn") or saved.get("video_bytes") != item.size:
+        return {}
+    if saved.get("video_finalized"):
+        return saved
+    expires = parse_time(saved.get("video_urls_expire_at"))
+    if expires is None or datetime.now(UTC) >= expires - VIDEO_MARGIN:
+        return {}
+    return saved
+
+
+def _video_title(text: str) -> str:
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first[:VIDEO_TITLE_CHARS]
 
 
 # LinkedIn's own error body has at least one of these; anything else came from

@@ -1,16 +1,42 @@
-"""X (API v2) with OAuth 2.0 and PKCE."""
+"""X (API v2) with OAuth 2.0 and PKCE.
+
+A video goes up in parts through API v2's chunked upload on api.x.com (the
+v1.1 upload host is retired), one video per post and nothing beside it:
+- POST /2/media/upload/initialize {"media_type": "video/mp4", "total_bytes",
+  "media_category": "tweet_video"} -> {"data": {"id", "media_key",
+  "expires_after_secs"}}. (The quickstart still shows the older form, POST
+  /2/media/upload with command=INIT|APPEND|FINALIZE; the API reference lists
+  the dedicated endpoints used here.)
+- POST /2/media/upload/{id}/append, multipart: media (the part, at most 5 MB)
+  and segment_index (0 to 999, in order) -> {"data": {"expires_at"}}.
+- POST /2/media/upload/{id}/finalize -> {"data": {"id", "size",
+  "expires_after_secs", "processing_info": {"state", "check_after_secs"}}},
+  refused when the segments do not add up to total_bytes.
+- GET /2/media/upload?command=STATUS&media_id={id} -> {"data":
+  {"processing_info"}}: state pending -> in_progress -> succeeded | failed
+  (with error {code, name, message}, e.g. 1 InvalidMedia "Unsupported video
+  format"); ask again after check_after_secs. The id can be attached to a post
+  only once succeeded, and for 24 hours after FINALIZE.
+- Limits (tweet_video): up to 512 MB, 0.5 to 140 seconds, MP4 or MOV with
+  H.264 and AAC (mono or stereo), aspect ratio between 1:3 and 3:1, square
+  pixels; at most 1920x1200 and 60 fps (unconfirmed: older pages say 1280x1024
+  and 40 fps).
+"""
 
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
 
 from platforms import text as texts
+from platforms import video_rules
 from platforms._http import (
     MAX_PAGES,
     Transport,
@@ -19,6 +45,7 @@ from platforms._http import (
     parse_time,
     retry_after_header,
     seconds_until_epoch,
+    send_idempotent,
 )
 from platforms.base import (
     Account,
@@ -53,12 +80,18 @@ SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.wr
 # Uploaded media can be attached for 24 hours; reuse it on a retry only well within that.
 MEDIA_REUSE = timedelta(hours=20)
 FULL_WINDOW = 15 * 60.0
+# A saved upload is resumed only while X will keep it this much longer: the
+# rest of the upload and the post must fit in what is left.
+VIDEO_MARGIN = timedelta(minutes=30)
 
 
 class XClient:
     platform = "x"
     can_delete = True
     has_account_metrics = True
+    # Bytes per APPEND: under X's 5 MB a segment, and few enough requests that
+    # 512 MB stays well within 1,000 segments. Tests use small parts.
+    chunk_size = 4 * 1024 * 1024
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
@@ -82,7 +115,10 @@ class XClient:
         text = self._with_link(request)
         texts.require_publishable("x", text, len(request.media))
         body: dict[str, Any] = {"text": text}
-        media_ids = self._upload_media(account, request, on_progress)
+        if any(item.is_video for item in request.media):
+            media_ids = [self._upload_video(account, request, on_progress)]
+        else:
+            media_ids = self._upload_media(account, request, on_progress)
         if media_ids:
             body["media"] = {"media_ids": media_ids}
         data = self._call("POST", "/2/tweets", account.access_token, create=True, json=body)
@@ -146,6 +182,155 @@ class XClient:
                 json={"id": media_id, "metadata": {"alt_text": {"text": item.alt_text[:1000]}}},
             )
         return media_id
+
+    # --- video ---------------------------------------------------------------
+
+    def _upload_video(
+        self,
+        account: Account,
+        request: PublishRequest,
+        on_progress: Callable[[dict[str, Any]], None] | None,
+    ) -> str:
+        """Upload the post's one video in segments, or finish an upload begun earlier.
+
+        Each step X acknowledges is saved at once (the video_* keys), so a worker
+        killed halfway resumes where X left off: no second video, no segment sent
+        twice. A saved upload too close to X's expiry is dropped and the video
+        uploaded again; nothing was posted with it, so that is safe.
+        """
+        item = _the_video(request.media)
+        _check_video(item)
+        token = account.access_token
+        progress = {k: v for k, v in request.state.items() if not k.startswith("video_")}
+        saved = _resumable(request.state, item)
+        progress.update(saved)
+
+        def save(**changes: Any) -> None:
+            progress.update(changes)
+            if on_progress:
+                on_progress(dict(progress))
+
+        media_id = str(progress.get("video_media_id") or "")
+        if not media_id:
+            body = self._call(
+                "POST",
+                "/2/media/upload/initialize",
+                token,
+                json={
+                    "media_type": item.content_type,
+                    "total_bytes": item.size,
+                    "media_category": "tweet_video",
+                },
+            )
+            data = body.get("data") or {}
+            media_id = str(data.get("id") or "")
+            if not media_id:
+                # Nothing is posted yet: start again rather than guess at an id.
+                raise no_clear_answer("X", NO_ID, create=False, platform=self.platform)
+            now = datetime.now(UTC)
+            save(
+                video_media_id=media_id,
+                video_bytes=item.size,
+                video_chunk_bytes=self.chunk_size,
+                video_segments=0,
+                video_started_at=now.isoformat(),
+                video_expires_at=_expiry(data, now),
+            )
+        if not progress.get("video_finalized"):
+            self._append_segments(account, item, media_id, progress, save)
+            body = self._call("POST", f"/2/media/upload/{media_id}/finalize", token)
+            data = body.get("data") or {}
+            # The id now lasts from FINALIZE, as long as X says (if it says).
+            expires = _expiry(data, datetime.now(UTC))
+            save(video_finalized=True, **({"video_expires_at": expires} if expires else {}))
+            info = data.get("processing_info")
+            # No processing_info: X needs no processing and the id is ready.
+            if not info or self._processed(info):
+                save(video_ready=True)
+                return media_id
+            wait = self._wait(info)
+        else:
+            wait = 0.0  # resuming: ask at once
+        if not progress.get("video_ready"):
+            self._await_processing(account, media_id, wait)
+            save(video_ready=True)
+        return media_id
+
+    def _append_segments(
+        self,
+        account: Account,
+        item: MediaItem,
+        media_id: str,
+        progress: dict[str, Any],
+        save: Callable[..., None],
+    ) -> None:
+        """APPEND the segments X has not acknowledged yet, reading one at a time."""
+        assert item.open is not None  # _the_video checked
+        chunk = int(progress.get("video_chunk_bytes") or self.chunk_size)
+        total = max(1, -(-item.size // chunk))
+        done = int(progress.get("video_segments") or 0)
+        url = f"{self.api}/2/media/upload/{media_id}/append"
+        with item.open() as file:
+            for index in range(done, total):
+                file.seek(index * chunk)
+                part = file.read(chunk)
+                # A segment sent again replaces itself, so a lost answer is re-sent here.
+                send_idempotent(
+                    partial(
+                        self.http.call,
+                        "POST",
+                        url,
+                        account.access_token,
+                        on_error=self._error,
+                        files={"media": ("segment", part, "application/octet-stream")},
+                        data={"segment_index": str(index)},
+                    )
+                )
+                save(video_segments=index + 1)
+
+    def _await_processing(self, account: Account, media_id: str, wait: float) -> None:
+        """Ask STATUS until succeeded, at most poll_attempts times.
+
+        Each wait is X's check_after_secs, shortened to poll_interval: a worker
+        is not held for long. Still processing after the last check: a
+        TransientError, and the retry resumes here, at STATUS.
+        """
+        for _ in range(max(1, self.config.poll_attempts)):
+            if wait > 0:
+                time.sleep(wait)
+            body = self._call(
+                "GET",
+                "/2/media/upload",
+                account.access_token,
+                params={"command": "STATUS", "media_id": media_id},
+            )
+            data = body.get("data") if isinstance(body.get("data"), dict) else body
+            info = data.get("processing_info")
+            if not info or self._processed(info):
+                return
+            wait = self._wait(info)
+        raise TransientError(
+            "X is still processing the video; trying again shortly.",
+            platform=self.platform,
+            retry_after=max(wait, self.config.poll_interval),
+        )
+
+    def _processed(self, info: dict[str, Any]) -> bool:
+        """True once X has processed the video; its own words when it could not."""
+        state = info.get("state")
+        if state == "failed":
+            error = info.get("error") or {}
+            raise ContentRejected(
+                f"X could not process the video.{said('X', error.get('message'))}",
+                platform=self.platform,
+                platform_code=error.get("name") or error.get("code") or "failed",
+            )
+        return state == "succeeded"
+
+    def _wait(self, info: dict[str, Any]) -> float:
+        asked = info.get("check_after_secs")
+        interval = float(self.config.poll_interval)
+        return min(float(asked), interval) if isinstance(asked, int | float) else interval
 
     def _permalink(self, post_id: str) -> str:
         return f"{self.config.host('x_www')}/i/web/status/{post_id}"
@@ -325,6 +510,54 @@ class XClient:
         if problem_type.endswith(("client-forbidden", "unsupported-authentication")):
             return ConfigurationError(f"X refused our app's access level.{quoted}", **kw)
         return ContentRejected(f"X refused the post.{quoted}", **kw)
+
+
+def _the_video(media: tuple[MediaItem, ...]) -> MediaItem:
+    if len(media) != 1:
+        raise ContentRejected(
+            "X takes a video alone: remove the other photos or videos from this post.",
+            platform="x",
+        )
+    item = media[0]
+    if item.open is None:
+        raise ValueError("a video MediaItem needs open(): videos are read from disk in parts")
+    return item
+
+
+def _check_video(item: MediaItem) -> None:
+    """What X would refuse after the whole upload, refused before it, by the table the
+    editor uses (video_rules), so that the two never disagree."""
+    if not (item.duration and item.width and item.height):
+        return  # not described: X itself will say
+    problems = video_rules.check_video(
+        "x", duration=item.duration, width=item.width, height=item.height, size=item.size
+    )
+    if problems:
+        raise ContentRejected(" ".join(problems), platform="x")
+
+
+def _resumable(state: dict[str, Any], item: MediaItem) -> dict[str, Any]:
+    """The saved video_* progress if it is for this file and X still keeps it, else {}."""
+    saved = {k: v for k, v in state.items() if k.startswith("video_")}
+    if not saved.get("video_media_id") or saved.get("video_bytes") != item.size:
+        return {}
+    now = datetime.now(UTC)
+    started = parse_time(saved.get("video_started_at"))
+    expires = parse_time(saved.get("video_expires_at"))
+    if started is None or now - started >= MEDIA_REUSE:
+        return {}
+    if expires is not None and now >= expires - VIDEO_MARGIN:
+        return {}
+    return saved
+
+
+def _expiry(data: dict[str, Any], now: datetime) -> str | None:
+    """When X forgets the media id, from the answer's expires_after_secs or expires_at."""
+    if isinstance(data.get("expires_after_secs"), int | float):
+        return (now + timedelta(seconds=data["expires_after_secs"])).isoformat()
+    if isinstance(data.get("expires_at"), int | float):
+        return datetime.fromtimestamp(data["expires_at"], UTC).isoformat()
+    return None
 
 
 def _comparable(text: str) -> str:

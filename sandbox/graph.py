@@ -1,13 +1,14 @@
 """Routes for the Graph hosts (graph.facebook.com, graph.instagram.com) and Meta OAuth.
 
 Both hosts share one id space, as on the real Graph: /{id} resolves to a
-page post, an Instagram container or media, a photo or a page by what the id
-names.
+page post, a Page video, an Instagram container or media, a photo or a page
+by what the id names.
 """
 
 from __future__ import annotations
 
 from sandbox import facebook, instagram
+from sandbox.admin import permalink_page
 from sandbox.core import Request, Response, Router, json_response
 from sandbox.gate import gate
 from sandbox.graph_errors import (
@@ -145,6 +146,9 @@ def _account_insights(sb: Sandbox, req: Request, object_id: str) -> Response:
 
 graph.add("POST", rf"{V}/{ID}/feed", facebook.create_feed_post)
 graph.add("POST", rf"{V}/{ID}/photos", facebook.create_photo)
+graph.add("POST", rf"{V}/{ID}/videos", facebook.upload_video)
+graph.add("GET", rf"{V}/{ID}/videos", facebook.list_videos)
+graph.add("GET", rf"{V}/{ID}/video_insights", facebook.video_insights)
 graph.add("GET", rf"{V}/{ID}/posts", facebook.list_posts)
 graph.add("GET", rf"{V}/{ID}/published_posts", facebook.list_posts)
 graph.add("POST", rf"{V}/{ID}/media", instagram.create_container)
@@ -344,8 +348,13 @@ def add_usage_headers(req: Request, response: Response) -> Response:
     return response
 
 
+# A Page video's permalink, like Facebook's /{page}/videos/{video-id}/.
+facebook_www.add("GET", r"/[^/]+/videos/([^/]+)/?", permalink_page("facebook", "id"))
+
 ROUTERS = {
     "graph": graph,
+    # graph-video.facebook.com, where Meta documents video uploads: the same Graph.
+    "graph_video": graph,
     "instagram_graph": graph,
     "facebook_www": facebook_www,
     "instagram_www": instagram_www,

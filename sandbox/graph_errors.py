@@ -21,10 +21,15 @@ def graph_error(
     user_msg: str | None = None,
     is_transient: bool | None = None,
     headers: dict[str, str] | None = None,
+    error_data: dict[str, Any] | None = None,
 ) -> Response:
     error: dict[str, Any] = {"message": message, "type": type_, "code": code}
     if subcode is not None:
         error["error_subcode"] = subcode
+    if error_data is not None:
+        # What some errors add for the client to act on (a video upload's
+        # expected offsets).
+        error["error_data"] = error_data
     if is_transient is not None:
         error["is_transient"] = is_transient
     if user_title:

@@ -1,4 +1,5 @@
-"""Instagram content publishing: containers, status polling, media_publish, media."""
+"""Instagram content publishing: containers (photos, carousels, Reels), status polling,
+media_publish, media."""
 
 from __future__ import annotations
 
@@ -16,11 +17,21 @@ from sandbox.core import (
 from sandbox.facebook import graph_paging, requested_fields
 from sandbox.gate import finish_create, finish_upload, gate
 from sandbox.graph_errors import INSTAGRAM, graph_error, invalid_param, not_found
-from sandbox.media import FetchError, fetch, inspect
+from sandbox.media import FetchError, VideoInfo, fetch, inspect, inspect_video
 from sandbox.state import Post, Sandbox
 
 MAX_CAPTION = 2_200
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
+# Reels: Instagram documents 300 MB (some say 1 GB); the sandbox fetches up to
+# 1 GB so that a too-large video is the client's to refuse, not ours.
+MAX_VIDEO_FETCH_BYTES = 1024**3
+REEL_MIN_SECONDS = 3.0
+REEL_MAX_SECONDS = 15 * 60.0  # through the API
+REEL_MAX_WIDTH = 1920
+REEL_CODECS = ("h264", "hevc")
+# Processing that fails: "The video format is not supported" (the status text
+# carries the subcode, as for photos).
+VIDEO_FORMAT_ERROR = 2207026
 CONTAINER_LIFETIME = timedelta(hours=24)
 QUOTA_TOTAL = 50
 QUOTA_WINDOW = timedelta(hours=24)
@@ -57,6 +68,7 @@ def create_container(sb: Sandbox, req: Request, ig_user: str) -> Response:
         )
     media_type = params.get("media_type", "IMAGE").upper()
     is_item = params.get("is_carousel_item", "false").lower() == "true"
+    knobs = sb.knobs("instagram", ig_user)
     container: dict[str, Any] = {
         "owner": ig_user,
         "media_type": media_type,
@@ -67,10 +79,11 @@ def create_container(sb: Sandbox, req: Request, ig_user: str) -> Response:
         "published": False,
         "media_id": None,
         # Only the container that gets published makes the client wait.
-        "polls_left": 0 if is_item else int(sb.knobs("instagram", ig_user)["ig_in_progress_polls"]),
+        "polls_left": 0 if is_item else int(knobs["ig_in_progress_polls"]),
         # Processing that fails after the container was accepted.
-        "error": sb.knobs("instagram", ig_user)["ig_container_error"],
+        "error": knobs["ig_container_error"],
     }
+    data = b""  # the image kept for the feed pages, if any
     if media_type == "CAROUSEL":
         children = [c.strip() for c in params.get("children", "").split(",") if c.strip()]
         if not 2 <= len(children) <= 10:
@@ -89,14 +102,104 @@ def create_container(sb: Sandbox, req: Request, ig_user: str) -> Response:
             return problem
         container["image_url"] = params["image_url"]
         container["alt_text"] = params.get("alt_text", "")
+    elif media_type == "REELS":
+        problem, video, cover = _fetch_reel(params)
+        if problem:
+            return problem
+        info = inspect_video(video)
+        # Processing takes video_processing_polls status checks more, and ends
+        # in Instagram's own error when the knob says so or the video is not
+        # one a Reel takes.
+        container["polls_left"] += int(knobs["video_processing_polls"] or 0)
+        if not container["error"] and (knobs["video_processing_fails"] or not _reel_fits(info)):
+            container["error"] = VIDEO_FORMAT_ERROR
+        container["video_url"] = params["video_url"]
+        container["cover_url"] = params.get("cover_url", "")
+        container["share_to_feed"] = params.get("share_to_feed", "true").lower() == "true"
+        container["video"] = info.to_json()
+        data = cover
     else:
         return invalid_param(f"media_type {media_type} is not supported by this sandbox")
     container_id = sb.new_id(17_900_000_000_000_000)
-    if media_type == "IMAGE":
+    if data:
+        # The photo, or the Reel's cover, for the feed pages.
         sb.keep_image(f"instagram-{container_id}", data)
     with sb.lock:
         sb.ig_containers[container_id] = container
+        if media_type == "REELS":
+            # Instagram fetched the whole video at once: the upload is done, the
+            # container's processing is what remains.
+            sb.video_uploads[f"instagram:{container_id}"] = {
+                "owner": ig_user,
+                "container": container_id,
+                "video_url": container["video_url"],
+                "bytes": container["video"]["size"],
+                "created_at": container["created_at"],
+            }
+            sb.videos[f"instagram:{container_id}"] = container["video"]
     return finish_upload(sb, req, json_response(200, {"id": container_id}))
+
+
+def _fetch_reel(params: dict[str, str]) -> tuple[Response | None, bytes, bytes]:
+    """Download a Reel's video and cover like Instagram does: its error if that fails,
+    the video, and the cover (b"" without one)."""
+    url = params.get("video_url", "")
+    if not url:
+        return invalid_param("The parameter video_url is required."), b"", b""
+    try:
+        video = fetch(url, max_bytes=MAX_VIDEO_FETCH_BYTES)
+    except FetchError as exc:
+        return _download_failed(exc), b"", b""
+    cover = b""
+    if params.get("cover_url"):
+        try:
+            cover = fetch(params["cover_url"], max_bytes=MAX_IMAGE_BYTES)
+        except FetchError as exc:
+            return _download_failed(exc), b"", b""
+        if inspect(cover).format != "JPEG":
+            return (
+                graph_error(
+                    400,
+                    "The cover image format is not supported.",
+                    36001,
+                    2207005,
+                    user_title="Unsupported format",
+                    user_msg="The cover image must be a JPEG.",
+                ),
+                b"",
+                b"",
+            )
+    return None, video, cover
+
+
+def _download_failed(exc: FetchError) -> Response:
+    if exc.reason == "timeout":
+        return graph_error(
+            400,
+            "Timeout downloading media",
+            9004,
+            2207003,
+            user_title="Timeout",
+            user_msg="Media download timed out.",
+        )
+    return graph_error(
+        400,
+        "Media download has failed. The media URI doesn't meet our requirements.",
+        9004,
+        2207052,
+        user_title="Media download has failed",
+        user_msg=f"The media could not be fetched from the URI ({exc.detail}).",
+    )
+
+
+def _reel_fits(info: VideoInfo) -> bool:
+    """Whether Instagram's Reels specification takes this video (as the API does)."""
+    return (
+        bool(info.format)
+        and info.video_codec in REEL_CODECS
+        and REEL_MIN_SECONDS <= info.duration <= REEL_MAX_SECONDS
+        and 0 < info.width <= REEL_MAX_WIDTH
+    )
 
 
 def _fetch_image(url: str) -> tuple[Response | None, bytes]:
@@ -246,6 +349,7 @@ def publish(sb: Sandbox, req: Request, ig_user: str) -> Response:
     # docs warn that a blind retry posts twice, and tests must be able to see it.
     media_id = sb.new_id(17_800_000_000_000_000)
     shortcode = secrets.token_urlsafe(8)[:11]
+    reel = container["media_type"] == "REELS"
     post = sb.add_post(
         Post(
             platform="instagram",
@@ -259,10 +363,13 @@ def publish(sb: Sandbox, req: Request, ig_user: str) -> Response:
             extra={
                 "shortcode": shortcode,
                 "container": container_id,
-                "media_type": container["media_type"],
+                # A Reel is media of type VIDEO whose product type is REELS.
+                "media_type": "VIDEO" if reel else container["media_type"],
+                "media_product_type": "REELS" if reel else "FEED",
                 "images": [
                     f"instagram-{child}" for child in container["children"] or [container_id]
                 ],
+                **({"video": container["video"]} if reel else {}),
             },
         )
     )
@@ -280,6 +387,7 @@ def media_fields(sb: Sandbox, post: Post, fields: list[str]) -> dict[str, Any]:
         "permalink": post.permalink,
         "shortcode": post.extra.get("shortcode"),
         "media_type": post.extra.get("media_type", "IMAGE"),
+        "media_product_type": post.extra.get("media_product_type", "FEED"),
         "like_count": m["likes"],
         "comments_count": m["comments"],
     }

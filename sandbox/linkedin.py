@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -10,7 +11,7 @@ from urllib.parse import quote, unquote
 
 from sandbox.core import Request, Response, Router, epoch_ms, json_response
 from sandbox.gate import ErrorContext, context, finish_create, gate
-from sandbox.media import inspect
+from sandbox.media import inspect, inspect_video
 from sandbox.oauth import consent_page, redeem
 from sandbox.state import Post, Sandbox
 from sandbox.users import LINKEDIN_MEMBER, LINKEDIN_ORGS
@@ -21,6 +22,12 @@ VERSION_LIFETIME_MONTHS = 12  # LinkedIn supports each monthly version for a yea
 ACCESS_TTL = 60 * 24 * 3600
 REFRESH_TTL = 365 * 24 * 3600
 ORG_URN = re.compile(r"urn:li:organization:(\d+)")
+# Videos API: parts of 4 MB (the video_part_bytes knob makes them smaller),
+# files of 75 KB to 500 MB lasting 3 seconds to 30 minutes.
+PART_BYTES = 4_194_304
+VIDEO_BYTES = (75 * 1024, 500 * 1024 * 1024)
+VIDEO_SECONDS = (3.0, 30 * 60.0)
+UPLOAD_URLS_TTL = timedelta(hours=24)  # (unconfirmed)
 
 api = Router()
 www = Router()
@@ -218,6 +225,219 @@ def get_image(sb: Sandbox, req: Request, image: str) -> Response:
     )
 
 
+# --- videos ------------------------------------------------------------------
+# Uploads live in sb.video_uploads under "linkedin:<video urn>", from
+# initializeUpload to AVAILABLE; what arrived whole, as ffprobe read it, in
+# sb.videos under the same key.
+
+
+def _video_of(sb: Sandbox, urn: str) -> dict[str, Any] | None:
+    with sb.lock:
+        return sb.video_uploads.get(f"linkedin:{urn}")
+
+
+def videos_action(sb: Sandbox, req: Request) -> Response:
+    action = req.query.get("action")
+    if action == "initializeUpload":
+        return initialize_video(sb, req)
+    if action == "finalizeUpload":
+        return finalize_video(sb, req)
+    return _error(400, "Unsupported action")
+
+
+def initialize_video(sb: Sandbox, req: Request) -> Response:
+    body = (req.json or {}).get("initializeUploadRequest") or {}
+    owner = str(body.get("owner", ""))
+    if not ORG_URN.fullmatch(owner):
+        return _input_error(
+            400,
+            "Invalid owner",
+            "INVALID_VALUE",
+            "/initializeUploadRequest/owner",
+            "owner must be an organization URN",
+        )
+    refused = gate(sb, req, LINKEDIN, owner, content=True)
+    if refused:
+        return refused
+    size = body.get("fileSizeBytes")
+    if not isinstance(size, int) or not VIDEO_BYTES[0] <= size <= VIDEO_BYTES[1]:
+        return _input_error(
+            400,
+            "Invalid fileSizeBytes",
+            "INVALID_VALUE",
+            "/initializeUploadRequest/fileSizeBytes",
+            f"fileSizeBytes must be between {VIDEO_BYTES[0]} and {VIDEO_BYTES[1]}",
+        )
+    part_bytes = int(sb.knobs("linkedin", owner)["video_part_bytes"] or PART_BYTES)
+    video_id = secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")
+    urn = f"urn:li:video:{video_id}"
+    secret = secrets.token_urlsafe(16)
+    expires = sb.now() + UPLOAD_URLS_TTL
+    parts = [
+        {"firstByte": first, "lastByte": min(first + part_bytes, size) - 1}
+        for first in range(0, size, part_bytes)
+    ]
+    with sb.lock:
+        sb.video_uploads[f"linkedin:{urn}"] = {
+            "owner": owner,
+            "size": size,
+            "parts": parts,
+            "secret": secret,
+            "upload_token": secrets.token_urlsafe(12) if len(parts) > 1 else "",
+            "urls_expire_at": expires,
+            "status": "WAITING_UPLOAD",
+            "data": {},  # part number -> bytes, until finalizeUpload
+            "etags": {},  # part number -> the ETag its PUT answered
+            "stored": [],  # part numbers in the order they were stored
+            "dropped": [],  # part numbers whose request was dropped
+        }
+    base = f"{req.base_url}/linkedin_api/dms-uploads/video/{video_id}"
+    return json_response(
+        200,
+        {
+            "value": {
+                "uploadUrlsExpireAt": epoch_ms(expires),
+                "video": urn,
+                "uploadInstructions": [
+                    {**part, "uploadUrl": f"{base}/{number}?ut={secret}"}
+                    for number, part in enumerate(parts, start=1)
+                ],
+                "uploadToken": sb.video_uploads[f"linkedin:{urn}"]["upload_token"],
+                "thumbnailUploadUrl": "",
+                "captionsUploadUrl": "",
+            }
+        },
+    )
+
+
+@api.route("PUT", r"/dms-uploads/video/([^/]+)/(\d+)")
+def put_video_part(sb: Sandbox, req: Request, video_id: str, number_text: str) -> Response:
+    record = _video_of(sb, f"urn:li:video:{video_id}")
+    number = int(number_text)
+    if (
+        record is None
+        or req.query.get("ut") != record["secret"]
+        or not 1 <= number <= len(record["parts"])
+        or record["urls_expire_at"] <= sb.now()
+    ):
+        return _error(404, "Upload URL not found or expired")
+    refused = gate(sb, req, LINKEDIN, record["owner"], content=True)
+    if refused:
+        return refused
+    part = record["parts"][number - 1]
+    if len(req.body) != part["lastByte"] - part["firstByte"] + 1:
+        return _error(
+            400, f"Part {number} must be {part['lastByte'] - part['firstByte'] + 1} bytes"
+        )
+    lost = sb.knobs("linkedin", record["owner"])["lost_part"]
+    etag = "/ambry-video/signedId/" + hashlib.sha256(video_id.encode() + req.body).hexdigest()[:40]
+    with sb.lock:
+        if record["status"] != "WAITING_UPLOAD":
+            return _error(400, "The video upload was already finalized")
+        if lost == number and number not in record["dropped"]:
+            # The lost_part fault: the request arrived, the part is not kept
+            # and no answer goes back (once per upload).
+            record["dropped"].append(number)
+            return Response(status=0, drop=True)
+        record["data"][number] = req.body  # put again: replaced, not added
+        record["etags"][number] = etag
+        record["stored"].append(number)
+    return Response(status=200, headers={"ETag": etag})
+
+
+def finalize_video(sb: Sandbox, req: Request) -> Response:
+    body = (req.json or {}).get("finalizeUploadRequest") or {}
+    urn = str(body.get("video", ""))
+    record = _video_of(sb, urn)
+    if record is None:
+        return _error(404, f"Video {urn} not found", "NOT_FOUND")
+    refused = gate(sb, req, LINKEDIN, record["owner"], content=True)
+    if refused:
+        return refused
+    given = body.get("uploadedPartIds")
+    given = [str(i) for i in given] if isinstance(given, list) else []
+    with sb.lock:
+        status = record["status"]
+        etags = [record["etags"].get(n) for n in range(1, len(record["parts"]) + 1)]
+        data = dict(record["data"])
+    if str(body.get("uploadToken", "")) != record["upload_token"]:
+        return _input_error(
+            400,
+            "Invalid upload token",
+            "INVALID_VALUE",
+            "/finalizeUploadRequest/uploadToken",
+            "uploadToken does not match the upload",
+        )
+    if given != etags:
+        # (unconfirmed wording) LinkedIn checks every part's ETag, in order.
+        wrong = next(
+            (n for n, (a, b) in enumerate(zip(given, etags, strict=False), start=1) if a != b),
+            min(len(given), len(etags)) + 1,
+        )
+        return _input_error(
+            400,
+            "Video upload could not be finalized: the uploaded part ids do not match "
+            "the uploaded parts",
+            "INVALID_VALUE",
+            "/finalizeUploadRequest/uploadedPartIds",
+            f"Part {wrong} is missing or its ETag is wrong",
+        )
+    if status != "WAITING_UPLOAD":
+        return Response(status=200)  # finalized already (its answer was lost)
+    # Outside the lock: ffprobe takes a moment.
+    info = inspect_video(b"".join(data[n] for n in sorted(data)))
+    knobs = sb.knobs("linkedin", record["owner"])
+    reason = None
+    if knobs["video_processing_fails"] or not info.format:
+        reason = "The video could not be processed: unsupported video format"  # (unconfirmed)
+    elif not VIDEO_SECONDS[0] <= info.duration <= VIDEO_SECONDS[1]:
+        reason = "Video duration must be between 3 seconds and 30 minutes"  # (unconfirmed)
+    with sb.lock:
+        record.update(
+            status="PROCESSING",
+            data={},
+            video=info.to_json(),
+            failure=reason,
+            polls_left=int(knobs["video_processing_polls"] or 0),
+            uploaded_at=sb.now(),
+        )
+        sb.videos[f"linkedin:{urn}"] = info.to_json()
+    return Response(status=200)
+
+
+def get_video(sb: Sandbox, req: Request, urn: str) -> Response:
+    """The video's status; each look while PROCESSING moves it on.
+
+    The video_processing_polls knob: that many looks still answer PROCESSING;
+    then AVAILABLE, or PROCESSING_FAILED with LinkedIn's reason.
+    """
+    record = _video_of(sb, urn)
+    if record is None:
+        return _error(404, f"Video {urn} not found", "NOT_FOUND")
+    refused = gate(sb, req, LINKEDIN, record["owner"])
+    if refused:
+        return refused
+    with sb.lock:
+        if record["status"] == "PROCESSING":
+            if record["polls_left"] > 0:
+                record["polls_left"] -= 1
+            else:
+                record["status"] = "PROCESSING_FAILED" if record["failure"] else "AVAILABLE"
+        status = record["status"]
+    body: dict[str, Any] = {"id": urn, "owner": record["owner"], "status": status}
+    video = record.get("video") or {}
+    if status == "AVAILABLE":
+        body.update(
+            duration=round(float(video.get("duration") or 0) * 1000),
+            aspectRatioWidth=video.get("width"),
+            aspectRatioHeight=video.get("height"),
+            uploadedAt=epoch_ms(record["uploaded_at"]),
+        )
+    if status == "PROCESSING_FAILED":
+        body["processingFailureReason"] = record["failure"]
+    return json_response(200, body)
+
+
 # --- posts -------------------------------------------------------------------
 
 
@@ -285,9 +505,15 @@ def create_post(sb: Sandbox, req: Request) -> Response:
             "/content/multiImage/images",
             "Between 2 and 20 images are required",
         )
+    video = None
     with sb.lock:
         for index, image in enumerate(images):
-            record = sb.li_images.get(str(image.get("id", "")))
+            media_id = str(image.get("id", ""))
+            if media_id.startswith("urn:li:video:"):
+                record = sb.video_uploads.get(f"linkedin:{media_id}")
+                video = (record or {}).get("video")
+            else:
+                record = sb.li_images.get(media_id)
             if record is None or record["owner"] != author or record["status"] != "AVAILABLE":
                 return _input_error(
                     422,
@@ -314,7 +540,7 @@ def create_post(sb: Sandbox, req: Request) -> Response:
             token=req.bearer,
             permalink=f"{req.base_url}/linkedin_www/feed/update/{urn}/",
             link=article.get("source"),
-            extra={"content": body.get("content")},
+            extra={"content": body.get("content"), **({"video": video} if video else {})},
         )
     )
     created = Response(
@@ -490,6 +716,8 @@ def organization_acls(sb: Sandbox, req: Request) -> Response:
 
 api.add("POST", r"/rest/images", rest(initialize_upload))
 api.add("GET", r"/rest/images/([^/]+)", rest(get_image))
+api.add("POST", r"/rest/videos", rest(videos_action))
+api.add("GET", r"/rest/videos/([^/]+)", rest(get_video))
 api.add("POST", r"/rest/posts", rest(create_post))
 api.add("GET", r"/rest/posts", rest(find_posts))
 api.add("GET", r"/rest/posts/([^/]+)", rest(read_post))

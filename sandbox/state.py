@@ -80,6 +80,9 @@ DEFAULT_KNOBS: dict[str, Any] = {
     "video_processing_polls": 0,
     "video_processing_fails": False,
     "lost_part": None,
+    # LinkedIn: the size of the parts initializeUpload hands out (None: its
+    # 4 MB), so tests can upload a small video in several parts.
+    "video_part_bytes": None,
 }
 # How fast a post's numbers approach their final values (hours): they grow
 # hour by hour, from 15% in the first hour to nearly all within a few days.
@@ -119,7 +122,7 @@ class Post:
     seq: int = 0  # creation order, for stable paging cursors
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body = {
             "platform": self.platform,
             "account": self.account,
             "id": self.id,
@@ -134,6 +137,10 @@ class Post:
             "deleted_at": iso(self.deleted_at),
             "metrics": self.metrics,
         }
+        if "video" in self.extra:
+            # What arrived of the post's video (VideoInfo.to_json): size, sha256, tags.
+            body["video"] = self.extra["video"]
+        return body
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from platforms.text import find_urls, x_weighted_length
@@ -17,7 +17,7 @@ from sandbox.core import (
     json_response,
 )
 from sandbox.gate import ErrorContext, context, finish_create, finish_upload, gate
-from sandbox.media import inspect
+from sandbox.media import inspect, inspect_video
 from sandbox.oauth import basic_credentials, consent_page, redeem
 from sandbox.state import Post, Sandbox
 from sandbox.users import X_USER
@@ -27,6 +27,16 @@ WINDOW = 15 * 60
 POST_LIMIT = 200
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_MEDIA = 4
+# Chunked video upload (media_category tweet_video).
+MAX_VIDEO_BYTES = 512 * 1024 * 1024
+MAX_SEGMENT_BYTES = 5 * 1024 * 1024
+MAX_SEGMENT_INDEX = 999
+VIDEO_TYPES = ("video/mp4", "video/quicktime")
+VIDEO_SECONDS = (0.5, 140.0)
+MEDIA_TTL = 24 * 3600  # an upload, and the media id after FINALIZE, last a day
+CHECK_AFTER_S = 1
+# X's own example of a video it could not process.
+UNSUPPORTED = {"code": 1, "name": "InvalidMedia", "message": "Unsupported video format"}
 ACCESS_TTL = 2 * 3600
 REFRESH_TTL = 180 * 24 * 3600
 
@@ -176,8 +186,11 @@ def create_tweet(sb: Sandbox, req: Request) -> Response:
         return _invalid("media.media_ids", f"size must be between 1 and {MAX_MEDIA}")
     with sb.lock:
         unknown = [m for m in media_ids if m not in sb.x_media]
+        videos = [sb.x_media[m]["video"] for m in media_ids if "video" in sb.x_media.get(m, {})]
     if unknown:
         return _invalid("media.media_ids", f"Media id {unknown[0]} is invalid or expired.")
+    if videos and len(media_ids) > 1:
+        return _invalid("media.media_ids", "A video cannot be combined with other media.")
     window, allowed = _rate_window(sb, user, spend=False)
     if not allowed:
         return problem(429, "Too Many Requests", "Too Many Requests", headers=_rate_headers(window))
@@ -193,7 +206,11 @@ def create_tweet(sb: Sandbox, req: Request) -> Response:
             media_count=len(media_ids),
             created_at=sb.now(),
             token=req.bearer,
-            extra={"media_keys": [f"3_{m}" for m in media_ids]},
+            extra=(
+                {"media_keys": [f"7_{m}" for m in media_ids], "video": videos[0]}
+                if videos
+                else {"media_keys": [f"3_{m}" for m in media_ids]}
+            ),
         )
     )
     post.permalink = f"{req.base_url}/x_www/i/web/status/{post.id}"
@@ -332,6 +349,213 @@ def upload_media(sb: Sandbox, req: Request) -> Response:
         },
     )
     return finish_upload(sb, req, uploaded)
+
+
+# --- chunked video upload ----------------------------------------------------
+# The dedicated v2 endpoints (initialize, {id}/append, {id}/finalize) and
+# STATUS on GET /2/media/upload. Uploads in progress live in sb.video_uploads
+# under "x:<media id>"; what arrived whole, as ffprobe read it, in sb.videos.
+
+
+def _upload_of(sb: Sandbox, media_id: str, user: str) -> dict[str, Any] | None:
+    with sb.lock:
+        record = sb.video_uploads.get(f"x:{media_id}")
+    if record is None or record["user"] != user or record["expires_at"] <= sb.now():
+        return None
+    return record
+
+
+def _expired(media_id: str) -> Response:
+    return _invalid("media_id", f"Media id {media_id} is invalid or expired.")
+
+
+@api.route("POST", r"/2/media/upload/initialize")
+def initialize_video(sb: Sandbox, req: Request) -> Response:
+    user = _user_for(sb, req)
+    refused = gate(sb, req, X, user, content=True)
+    if refused:
+        return refused
+    body = req.json if isinstance(req.json, dict) else req.params
+    media_type = str(body.get("media_type", ""))
+    category = str(body.get("media_category") or "tweet_video")
+    try:
+        total = int(body.get("total_bytes", 0))
+    except (TypeError, ValueError):
+        total = 0
+    if media_type not in VIDEO_TYPES:
+        return _invalid("media_type", f"media_type must be one of {', '.join(VIDEO_TYPES)}")
+    if category not in ("tweet_video", "amplify_video"):
+        return _invalid("media_category", f"Unsupported media_category {category}")
+    if not 0 < total <= MAX_VIDEO_BYTES:
+        return _invalid("total_bytes", f"total_bytes must be between 1 and {MAX_VIDEO_BYTES}")
+    media_id = sb.new_id(1_880_000_000_000_000_000)
+    now = sb.now()
+    with sb.lock:
+        sb.video_uploads[f"x:{media_id}"] = {
+            "user": user,
+            "media_type": media_type,
+            "category": category,
+            "total_bytes": total,
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=MEDIA_TTL),
+            "state": "uploading",  # then processing, succeeded or failed
+            "segments": {},  # segment index -> bytes, until FINALIZE
+            "stored": [],  # segment indexes in the order they were stored
+            "dropped": [],  # part numbers (1-based) whose request was dropped
+        }
+    started = json_response(
+        200,
+        {"data": {"id": media_id, "media_key": f"7_{media_id}", "expires_after_secs": MEDIA_TTL}},
+    )
+    return finish_upload(sb, req, started)
+
+
+@api.route("POST", r"/2/media/upload/(\d+)/append")
+def append_video(sb: Sandbox, req: Request, media_id: str) -> Response:
+    user = _user_for(sb, req)
+    refused = gate(sb, req, X, user, content=True)
+    if refused:
+        return refused
+    record = _upload_of(sb, media_id, user)
+    if record is None:
+        return _expired(media_id)
+    part = req.multipart.get("media")
+    if part is None or not part.data:
+        return _invalid("media", "media is required")
+    try:
+        index = int(req.params.get("segment_index", ""))
+    except ValueError:
+        index = -1
+    if not 0 <= index <= MAX_SEGMENT_INDEX:
+        return _invalid("segment_index", f"segment_index must be between 0 and {MAX_SEGMENT_INDEX}")
+    if len(part.data) > MAX_SEGMENT_BYTES:
+        return _invalid("media", f"File size exceeds {MAX_SEGMENT_BYTES} bytes.")
+    lost = sb.knobs("x", user)["lost_part"]
+    with sb.lock:
+        if record["state"] != "uploading":
+            finalized = True
+        else:
+            finalized = False
+            if lost == index + 1 and lost not in record["dropped"]:
+                # The lost_part fault: the request arrived, the segment is not
+                # kept and no answer goes back (once per upload).
+                record["dropped"].append(lost)
+                return Response(status=0, drop=True)
+            record["segments"][index] = part.data  # sent again: replaced, not added
+            record["stored"].append(index)
+    if finalized:
+        return _invalid("media_id", f"Media id {media_id} was already finalized.")
+    return json_response(200, {"data": {"expires_at": int(record["expires_at"].timestamp())}})
+
+
+@api.route("POST", r"/2/media/upload/(\d+)/finalize")
+def finalize_video(sb: Sandbox, req: Request, media_id: str) -> Response:
+    user = _user_for(sb, req)
+    refused = gate(sb, req, X, user, content=True)
+    if refused:
+        return refused
+    record = _upload_of(sb, media_id, user)
+    if record is None:
+        return _expired(media_id)
+    with sb.lock:
+        already = record["state"] != "uploading"
+        segments = dict(record["segments"])
+    if already:  # FINALIZE again (its answer was lost): where processing stands
+        return _status(sb, media_id, record, advance=False)
+    if sorted(segments) != list(range(len(segments))) or sum(
+        len(data) for data in segments.values()
+    ) != int(record["total_bytes"]):
+        return _invalid("media_id", "Segments do not add up to provided total file size.")
+    # Outside the lock: ffprobe takes a moment.
+    info = inspect_video(b"".join(segments[i] for i in range(len(segments))))
+    knobs = sb.knobs("x", user)
+    error = None
+    if knobs["video_processing_fails"] or not info.format:
+        error = UNSUPPORTED
+    elif not VIDEO_SECONDS[0] <= info.duration <= VIDEO_SECONDS[1]:
+        # (unconfirmed wording)
+        error = {
+            **UNSUPPORTED,
+            "message": "Video duration must be between 0.5 seconds and 140 seconds",
+        }
+    with sb.lock:
+        record.update(
+            state="processing",
+            segments={},
+            size=info.size,
+            video=info.to_json(),
+            error=error,
+            polls_left=int(knobs["video_processing_polls"] or 0),
+            expires_at=sb.now() + timedelta(seconds=MEDIA_TTL),
+        )
+        sb.videos[f"x:{media_id}"] = info.to_json()
+    return _status(sb, media_id, record, advance=False)
+
+
+@api.route("GET", r"/2/media/upload")
+def video_status(sb: Sandbox, req: Request) -> Response:
+    user = _user_for(sb, req)
+    refused = gate(sb, req, X, user)
+    if refused:
+        return refused
+    if req.query.get("command") != "STATUS":
+        return _invalid("command", "command must be STATUS")
+    media_id = req.query.get("media_id", "")
+    record = _upload_of(sb, media_id, user)
+    if record is None:
+        return _expired(media_id)
+    if record["state"] == "uploading":
+        return _invalid("media_id", f"Media id {media_id} has not been finalized.")
+    return _status(sb, media_id, record, advance=True)
+
+
+def _status(sb: Sandbox, media_id: str, record: dict[str, Any], *, advance: bool) -> Response:
+    """processing_info as FINALIZE and STATUS answer it; a STATUS check moves it on.
+
+    The video_processing_polls knob: that many checks still answer in_progress.
+    Then it succeeds (the id may go on a post) or fails in X's own words.
+    """
+    with sb.lock:
+        if record["state"] == "processing" and advance:
+            if record["polls_left"] > 0:
+                record["polls_left"] -= 1
+                record["checked"] = record.get("checked", 0) + 1
+            elif record["error"]:
+                record["state"] = "failed"
+            else:
+                record["state"] = "succeeded"
+                sb.x_media[media_id] = {
+                    "user": record["user"],
+                    "alt_text": "",
+                    "created_at": sb.now(),
+                    "video": record["video"],
+                }
+        state = record["state"]
+        checked = record.get("checked", 0)
+        remaining = int((record["expires_at"] - sb.now()).total_seconds())
+    info: dict[str, Any] = {"state": state}
+    if state == "processing":
+        info = {
+            "state": "in_progress" if checked else "pending",
+            "check_after_secs": CHECK_AFTER_S,
+            "progress_percent": min(95, 10 + 20 * checked),
+        }
+    elif state == "failed":
+        info = {"state": "failed", "progress_percent": 12, "error": record["error"]}
+    else:
+        info = {"state": "succeeded", "progress_percent": 100}
+    return json_response(
+        200,
+        {
+            "data": {
+                "id": media_id,
+                "media_key": f"7_{media_id}",
+                "size": record.get("size", record["total_bytes"]),
+                "expires_after_secs": max(0, remaining),
+                "processing_info": info,
+            }
+        },
+    )
 
 
 @api.route("POST", r"/2/media/metadata")

@@ -13,7 +13,11 @@ never held in memory whole.
   creation times and the owner's name go with the container and streams'
   tags, which are not copied. The rotation the phone recorded is applied to
   the pixels (the clip comes out upright with no display matrix), and the
-  first audio track is kept. A damaged stream stops it (`-xerror`).
+  first audio track is kept. A damaged stream stops it (`-xerror`). A Rendition
+  frames it: the master (1080p, 30 fps) for Instagram, Facebook and LinkedIn,
+  FOR_X for X.
+- `strip` copies the streams, undecoded, into a file with no metadata: what the
+  request stores for the worker.
 - `poster_frame` takes one frame as a JPEG, the cover the strategist picks
   (which then goes through the photo cleaning like any photo).
 
@@ -85,7 +89,7 @@ def _quoted(name: str) -> str:
     return f"“{name}”" if name else "The file"
 
 
-def _megabytes(n: int) -> str:
+def megabytes(n: int) -> str:
     if n >= 10_000_000:
         return f"{n / 1_000_000:,.0f} MB"
     if n >= 1_000_000:
@@ -112,7 +116,7 @@ def probe(path: Path, *, max_bytes: int, max_seconds: float, name: str = "") -> 
         )
     if size > max_bytes:
         raise VideoRejected(
-            f"{label} is {_megabytes(size)}; a video can be at most {_megabytes(max_bytes)}.",
+            f"{label} is {megabytes(size)}; a video can be at most {megabytes(max_bytes)}.",
             code="too_large",
         )
     found = _ffprobe(path, label)
@@ -170,52 +174,114 @@ def probe(path: Path, *, max_bytes: int, max_seconds: float, name: str = "") -> 
     )
 
 
-def clean(source: Path, target: Path, *, checked: Probe, max_bytes: int) -> CleanedVideo:
-    """Re-encode `source` (already probed: `checked`) into `target` as an upright MP4 with
-    no metadata, audio kept; VideoRejected if its streams turn out damaged."""
+@dataclass(frozen=True)
+class Rendition:
+    """How one encode frames a clip: the longest side at most `long_side` pixels, at
+    most `max_fps` frames a second, the video at most `max_kbps` (None: by quality)."""
+
+    long_side: int
+    max_fps: int
+    max_kbps: int | None = None
+
+
+# The cleaned master: what Instagram (Reels), Facebook and LinkedIn receive. 1080p
+# at 30 fps is what each of them recommends, and a phone's 4K 60 fps clip shrinks
+# to a tenth of its size.
+MASTER = Rendition(long_side=1920, max_fps=30)
+# X: at most 1280 on the long side is its recommended frame (1920x1200 at most), and
+# a bitrate well under its 25 Mbps ceiling keeps a 140-second clip under 512 MB.
+FOR_X = Rendition(long_side=1280, max_fps=30, max_kbps=5000)
+
+# Nothing of the source's container, streams or chapters is copied; only the
+# first picture and the first sound track are mapped (a phone's timed metadata
+# track, which carries the place again, is left behind).
+_NO_METADATA = [
+    *("-map", "0:v:0", "-map", "0:a:0?"),
+    *("-map_metadata", "-1", "-map_metadata:s", "-1", "-map_chapters", "-1"),
+    # No encoder names or times of our own either.
+    *("-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"),
+]
+
+
+def strip(source: Path, target: Path, *, checked: Probe, name: str = "") -> Probe:
+    """Copy the clip's picture and sound into `target` (a MOV) with none of its metadata.
+
+    Nothing is decoded: the streams are copied as they are, so this takes the
+    time of reading the file once, and it runs in the request. What is stored
+    while the media worker waits to clean it (`clean`) then carries no place,
+    phone or name. The rotation stays (it is how the picture is shown, not
+    who took it). VideoRejected if the file turns out cut off: the copy is
+    checked against the length its header claimed.
+    """
     command = [
-        FFMPEG,
-        "-nostdin",
-        "-v",
-        "error",
-        "-xerror",
-        "-y",
-        "-i",
-        str(source),
-        "-map",
-        "0:v:0",
-        "-map",
-        "0:a:0?",
-        # Nothing of the source's container, streams or chapters is copied.
-        "-map_metadata",
-        "-1",
-        "-map_metadata:s",
-        "-1",
-        "-map_chapters",
-        "-1",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-crf",
-        "20",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-b:a",
-        "128k",
-        # The index first, so that a platform fetching it can start at once; no
-        # encoder names or times of our own either.
-        "-movflags",
-        "+faststart",
-        "-fflags",
-        "+bitexact",
-        "-flags:v",
-        "+bitexact",
-        "-flags:a",
-        "+bitexact",
-        str(target),
+        *(FFMPEG, "-nostdin", "-v", "error", "-y", "-i", str(source)),
+        *_NO_METADATA,
+        *("-c", "copy", "-f", "mov", str(target)),
+    ]
+    label = _quoted(name)
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=PROBE_SECONDS * 4, check=False)
+    except subprocess.TimeoutExpired:
+        target.unlink(missing_ok=True)
+        raise VideoRejected(
+            f"{label} took too long to read. Please send it again.", code="damaged"
+        ) from None
+    if done.returncode != 0 or not target.exists():
+        target.unlink(missing_ok=True)
+        raise VideoRejected(
+            f"{label} is damaged (it may have been cut off while sending). Please send it again.",
+            code="damaged",
+        )
+    try:
+        copied = probe(target, max_bytes=checked.size * 2 + 1, max_seconds=checked.duration + 1)
+    except VideoRejected:
+        target.unlink(missing_ok=True)
+        raise VideoRejected(
+            f"{label} is damaged (it may have been cut off while sending). Please send it again.",
+            code="damaged",
+        ) from None
+    # A file cut off after its index (moov first, then a short mdat) still
+    # claims its whole length; what could be copied tells the truth.
+    if copied.duration < checked.duration * 0.9 - 0.5:
+        target.unlink(missing_ok=True)
+        raise VideoRejected(
+            f"{label} stops after {_duration(copied.duration)} of its "
+            f"{_duration(checked.duration)}: it was cut off while sending. Please send it again.",
+            code="damaged",
+        )
+    return copied
+
+
+def clean(
+    source: Path,
+    target: Path,
+    *,
+    checked: Probe,
+    max_bytes: int,
+    rendition: Rendition = MASTER,
+) -> CleanedVideo:
+    """Re-encode `source` (already probed: `checked`) into `target` as an upright MP4 with
+    no metadata, audio kept, framed by `rendition`; VideoRejected if its streams turn
+    out damaged."""
+    # The long side at most rendition.long_side (the player's rotation is
+    # applied before filters, so these are the upright width and height), even
+    # sizes as H.264's 4:2:0 needs.
+    side = rendition.long_side
+    frame = (
+        f"scale=w='if(gte(iw,ih),min({side},iw),-2)':h='if(gte(iw,ih),-2,min({side},ih))'"
+        ":force_divisible_by=2"
+    )
+    kbps = rendition.max_kbps
+    rate = ["-maxrate", f"{kbps}k", "-bufsize", f"{kbps * 2}k"] if kbps else []
+    command = [
+        *(FFMPEG, "-nostdin", "-v", "error", "-xerror", "-y", "-i", str(source)),
+        *_NO_METADATA,
+        *("-vf", frame, "-fpsmax", str(rendition.max_fps)),
+        *("-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"),
+        *rate,
+        *("-c:a", "aac", "-b:a", "128k", "-ar", "48000"),
+        # The index first, so that a platform fetching it can start at once.
+        *("-movflags", "+faststart", str(target)),
     ]
     limit = PROBE_SECONDS + ENCODE_SECONDS_PER_SECOND * checked.duration
     try:

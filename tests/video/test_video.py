@@ -290,3 +290,58 @@ def test_the_poster_frame_is_an_upright_jpeg(corpus, tmp_path):
     with pytest.raises(video.VideoRejected):
         video.poster_frame(corpus["pdf.mov"], tmp_path / "none.jpg", at=0.0)
     assert not (tmp_path / "none.jpg").exists()
+
+
+@pytest.mark.parametrize(("name", "markers"), [("phone.mov", PRIVATE), ("keys.mov", KEYS_PRIVATE)])
+def test_stripping_copies_the_streams_and_drops_the_metadata(corpus, tmp_path, name, markers):
+    checked = video.probe(corpus[name], **LIMITS)
+    target = tmp_path / "stripped.mov"
+    stripped = video.strip(corpus[name], target, checked=checked)
+    # Copied, not decoded: the same codecs and length, none of the phone's tags.
+    assert (stripped.video_codec, stripped.audio_codec) == ("h264", "aac")
+    assert stripped.duration == pytest.approx(checked.duration, abs=0.1)
+    assert [marker for marker in markers if marker in target.read_bytes()] == []
+    assert not {key for key in stripped.tags if "location" in key or "apple" in key}
+
+
+def test_stripping_keeps_hevc_and_the_rotation_for_the_worker(corpus, tmp_path):
+    rotated = video.probe(corpus["rotated.mov"], **LIMITS)
+    kept = video.strip(corpus["rotated.mov"], tmp_path / "r.mov", checked=rotated)
+    assert (kept.width, kept.height, kept.rotation) == (240, 320, 270)
+    hevc = video.probe(corpus["hevc.mov"], **LIMITS)
+    assert video.strip(corpus["hevc.mov"], tmp_path / "h.mov", checked=hevc).video_codec == "hevc"
+
+
+def test_a_clip_cut_off_after_its_index_is_refused_when_stripped(corpus, tmp_path):
+    checked = video.probe(corpus["cut.mp4"], **LIMITS, name="tour.mp4")
+    target = tmp_path / "cut.mov"
+    with pytest.raises(video.VideoRejected) as refused:
+        video.strip(corpus["cut.mp4"], target, checked=checked, name="tour.mp4")
+    assert refused.value.code == "damaged"
+    assert refused.value.message.startswith("“tour.mp4” ")
+    assert "cut off while sending" in refused.value.message and not target.exists()
+
+
+def test_4k_at_60_fps_comes_out_1080p_at_30_and_smaller_still_for_x(corpus, tmp_path):
+    uhd = video.probe(corpus["uhd60.mp4"], **LIMITS)
+    master = video.clean(corpus["uhd60.mp4"], tmp_path / "m.mp4", checked=uhd, max_bytes=MB * 500)
+    assert (master.probe.width, master.probe.height) == (1920, 1080)
+    assert master.probe.frame_rate == pytest.approx(30.0)
+    for_x = video.clean(
+        master.path,
+        tmp_path / "x.mp4",
+        checked=master.probe,
+        max_bytes=MB * 500,
+        rendition=video.FOR_X,
+    )
+    assert (for_x.probe.width, for_x.probe.height) == (1280, 720)
+    # A small clip is never enlarged; an upright one keeps its orientation.
+    rotated = video.probe(corpus["rotated.mov"], **LIMITS)
+    small = video.clean(
+        corpus["rotated.mov"],
+        tmp_path / "s.mp4",
+        checked=rotated,
+        max_bytes=MB * 500,
+        rendition=video.FOR_X,
+    )
+    assert (small.probe.width, small.probe.height) == (240, 320)
