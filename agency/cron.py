@@ -22,6 +22,7 @@ cron.register(
     jobs.dispatch_due, "default", interval=DISPATCH, ttl=max(DISPATCH * 5, 30), result_ttl=60
 )
 cron.register(jobs.requeue_lost_deletes, "default", interval=5 * 60, result_ttl=600)
+cron.register(jobs.requeue_stalled_videos, "default", interval=5 * 60, result_ttl=600)
 cron.register(jobs.refresh_expiring_tokens, "default", interval=15 * 60, result_ttl=600)
 cron.register(jobs.warn_expiring_accounts, "default", interval=6 * 60 * 60, result_ttl=600)
 cron.register(jobs.collect_metrics, "metrics", interval=60 * 60, result_ttl=600)

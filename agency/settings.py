@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import secrets
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from cryptography.fernet import Fernet
@@ -232,10 +234,97 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.string("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+
+# -- media storage: photos, their renditions, video, signed consent documents --------
+# The folder MEDIA_ROOT by default (make run, the tests, one host with a volume);
+# S3-compatible object storage with MEDIA_STORAGE=s3, when web and workers run on
+# several machines (docs/deploy.md, "Media storage"). Either way every file goes
+# through Django's storage API, never a local path; objects are private
+# (core.storage), and consent documents are encrypted before they leave
+# (practices.storage). A half-made S3 configuration is refused, in any
+# environment: media would silently land on this machine's disk, or nowhere.
 MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+# Compose passes an unset optional variable as empty: empty counts as unset here.
+MEDIA_STORAGE = (
+    env.choice("MEDIA_STORAGE", "filesystem", {"filesystem", "s3"})
+    if env.raw("MEDIA_STORAGE")
+    else "filesystem"
+)
+_MEDIA_S3_VARIABLES = [
+    "MEDIA_S3_BUCKET",
+    "MEDIA_S3_ENDPOINT_URL",
+    "MEDIA_S3_REGION",
+    "MEDIA_S3_ACCESS_KEY_ID",
+    "MEDIA_S3_SECRET_ACCESS_KEY",
+    "MEDIA_S3_ADDRESSING_STYLE",
+]
+_media_options: dict[str, Any] = {}
+_storage_problems: list[str] = []
+if MEDIA_STORAGE == "s3":
+    _unset_s3 = [
+        name
+        for name in ("MEDIA_S3_BUCKET", "MEDIA_S3_ACCESS_KEY_ID", "MEDIA_S3_SECRET_ACCESS_KEY")
+        if not env.raw(name)
+    ]
+    if _unset_s3:
+        _storage_problems.append(f"MEDIA_STORAGE=s3 needs {', '.join(_unset_s3)}")
+    # Unset: AWS itself, found by its region; set: any other provider's S3 address.
+    _s3_endpoint = env.url("MEDIA_S3_ENDPOINT_URL") if env.raw("MEDIA_S3_ENDPOINT_URL") else None
+    _s3_region = env.string("MEDIA_S3_REGION", "")
+    if not _s3_endpoint and not _s3_region:
+        _storage_problems.append(
+            "MEDIA_STORAGE=s3 needs MEDIA_S3_ENDPOINT_URL (the provider's S3 address) "
+            "or, on AWS, MEDIA_S3_REGION"
+        )
+    if PRODUCTION and _s3_endpoint and _s3_endpoint.startswith("http://"):
+        # Patients' photos would cross the network in the clear. A bucket
+        # server beside the app (a compose service, a private address) is allowed.
+        _s3_host = urlsplit(_s3_endpoint).hostname or ""
+        try:
+            _s3_near = ip_address(_s3_host).is_private
+        except ValueError:
+            _s3_near = "." not in _s3_host
+        if not _s3_near:
+            _storage_problems.append(
+                "MEDIA_S3_ENDPOINT_URL must be https:// (plain http only to a private "
+                f"address or a compose service); got {_s3_endpoint!r}"
+            )
+    _media_options = {
+        "bucket_name": env.string("MEDIA_S3_BUCKET", ""),
+        "endpoint_url": _s3_endpoint,
+        "region_name": _s3_region or None,
+        "access_key": env.string("MEDIA_S3_ACCESS_KEY_ID", ""),
+        "secret_key": env.string("MEDIA_S3_SECRET_ACCESS_KEY", ""),
+        # Other providers' servers (MinIO, Ceph, Garage) name the bucket in the
+        # path; AWS prefers it in the host name.
+        "addressing_style": env.choice("MEDIA_S3_ADDRESSING_STYLE", "", {"path", "virtual", "auto"})
+        if env.raw("MEDIA_S3_ADDRESSING_STYLE")
+        else ("path" if _s3_endpoint else "virtual"),
+    }
+elif _set_s3 := [name for name in _MEDIA_S3_VARIABLES if env.raw(name)]:
+    _storage_problems.append(
+        f"{', '.join(_set_s3)} set, but MEDIA_STORAGE is not s3: media would be written "
+        "to MEDIA_ROOT on this machine; set MEDIA_STORAGE=s3 as well (or unset them)"
+    )
+if _storage_problems and not PRODUCTION:
+    raise ImproperlyConfigured("Media storage: " + "; ".join(_storage_problems))
+_refusals.extend(_storage_problems)
+_MEDIA_BACKENDS = {
+    "filesystem": (
+        "django.core.files.storage.FileSystemStorage",
+        "practices.storage.EncryptedFileSystemStorage",
+    ),
+    "s3": ("core.storage.PrivateS3Storage", "practices.storage.EncryptedS3Storage"),
+}
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": _MEDIA_BACKENDS[MEDIA_STORAGE][0], "OPTIONS": _media_options},
+    # Signed consent documents, Fernet-encrypted on their way into the same place
+    # (practices.storage.consent_document_storage asks for this alias).
+    "consent_documents": {
+        "BACKEND": _MEDIA_BACKENDS[MEDIA_STORAGE][1],
+        "OPTIONS": _media_options,
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -254,6 +343,9 @@ FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "uploads")
 MAX_PHOTO_BYTES = env.integer("MAX_PHOTO_BYTES", 25 * 1024 * 1024, minimum=1)
 MAX_TIP_BYTES = env.integer("MAX_TIP_BYTES", 120 * 1024 * 1024, minimum=1)
 MAX_PHOTO_PIXELS = env.integer("MAX_PHOTO_PIXELS", 64_000_000, minimum=1)
+# A phone video: checked from its header before anything is decoded (posts.media.videos).
+MAX_VIDEO_BYTES = env.integer("MAX_VIDEO_BYTES", 500 * 1000 * 1000, minimum=1)
+MAX_VIDEO_SECONDS = env.integer("MAX_VIDEO_SECONDS", 180, minimum=1)
 
 # E-mail: the demo mailbox on a laptop (core/mailbox.py: the agency lead reads
 # it at /mailbox/), SMTP from the environment in production.
@@ -355,6 +447,8 @@ X_FRAME_OPTIONS = "DENY"
 SANDBOX_URL = env.url("SANDBOX_URL")
 _REAL_HOSTS = {
     "graph": "https://graph.facebook.com",
+    # Facebook takes video uploads on its own host.
+    "graph_video": "https://graph-video.facebook.com",
     "facebook_www": "https://www.facebook.com",
     "instagram_graph": "https://graph.instagram.com",
     "instagram_api": "https://api.instagram.com",

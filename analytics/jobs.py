@@ -44,8 +44,7 @@ def make_pdf(practice_id: int, month: str) -> str:
         # The storage reuses the old name when its file is gone (media lost, a restore
         # without it): that name is the new PDF's now, not one to delete.
         if old and old != report.pdf.name:
-            storage = report.pdf.storage
-            transaction.on_commit(lambda: storage.delete(old))
+            files.delete_on_commit(report.pdf.storage, old)
     return str(report.pdf.name)
 
 

@@ -189,7 +189,7 @@ def run(
     from core.models import User
     from platforms import build_client
     from platforms.base import MediaItem, PublishRequest
-    from posts.media import photos as media
+    from posts.media import outgoing
     from posts.models import Approval, Post, PostMedia, Publication
     from posts.publishing import dispatch
     from practices.models import Practice, SocialAccount
@@ -384,7 +384,7 @@ def run(
         )
         for post in posts[: len(practice_ids)]:
             for account in by_practice[post.practice_id]:
-                items[post.practice_id, account.platform] = media.media_items(
+                items[post.practice_id, account.platform] = outgoing.media_items(
                     post, account.platform
                 )
 

@@ -13,6 +13,15 @@ both commands can use a pipe):
 - `db/<table>.copy`: each table in PostgreSQL's COPY text format, all read in
   one REPEATABLE READ snapshot, so that the rows agree with each other.
 
+With MEDIA_STORAGE=s3 the media are not in it: they live in the bucket, whose
+own versioning, lifecycle rules and replication (or the provider's backups)
+keep them, as docs/deploy.md says. The archive then holds the database alone,
+its manifest says where the media are (`"media": "object storage"`), and a
+restore on such a site refuses an archive that does hold media files, before
+changing anything: those go back into a media folder (MEDIA_STORAGE=filesystem),
+and from there into a bucket with any S3 copy tool, the stored names being the
+object keys (consent documents are the same encrypted bytes in either place).
+
 What is not in it: FIELD_ENCRYPTION_KEY. The platform tokens, authenticator
 secrets and consent documents in a backup are unreadable without it, which is
 the point: the key is kept apart from the backups, and a restore refuses to
@@ -47,6 +56,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
@@ -65,6 +75,11 @@ class BackupError(Exception):
     """A backup or restore refused, with what to do; nothing was changed."""
 
 
+# Where a backup's manifest says the media are.
+MEDIA_FILES = "files"
+MEDIA_OBJECT_STORAGE = "object storage"
+
+
 @dataclass(frozen=True)
 class Summary:
     tables: int
@@ -72,6 +87,15 @@ class Summary:
     files: int
     key_fingerprints: tuple[str, ...]
     migrations_behind: int = 0
+    # False when the media are in object storage, not in the archive.
+    media_in_archive: bool = True
+
+
+def media_on_filesystem() -> bool:
+    """Whether this site keeps media in MEDIA_ROOT (a backup copies them) or in a bucket."""
+    return all(
+        isinstance(storages[alias], FileSystemStorage) for alias in ("default", "consent_documents")
+    )
 
 
 def key_fingerprint(key: str) -> str:
@@ -100,13 +124,15 @@ def _quote(name: str) -> str:
 
 
 def write(out: IO[bytes]) -> Summary:
-    """Write a backup of the database and MEDIA_ROOT to `out`."""
+    """Write a backup of the database and MEDIA_ROOT to `out` (the database alone when
+    the media are in object storage)."""
     _require_postgresql()
+    in_archive = media_on_filesystem()
     # 0700, removed at the end: the rows hold practices' and patients' names.
     with tempfile.TemporaryDirectory(prefix="rounds-backup-") as folder:
         tables, migrations = _dump_tables(Path(folder))
         media_root = Path(settings.MEDIA_ROOT)
-        files = sorted(_media_files(media_root))
+        files = sorted(_media_files(media_root)) if in_archive else []
         fingerprints = _configured_fingerprints()
         manifest = {
             "format": FORMAT,
@@ -114,6 +140,7 @@ def write(out: IO[bytes]) -> Summary:
             "migrations": migrations,
             "tables": [{k: v for k, v in t.items() if k != "path"} for t in tables],
             "files": len(files),
+            "media": MEDIA_FILES if in_archive else MEDIA_OBJECT_STORAGE,
             "key_fingerprints": fingerprints,
         }
         with tarfile.open(fileobj=out, mode="w|gz") as archive:
@@ -130,6 +157,7 @@ def write(out: IO[bytes]) -> Summary:
         rows=sum(t["rows"] for t in tables),
         files=len(files),
         key_fingerprints=tuple(fingerprints),
+        media_in_archive=in_archive,
     )
 
 
@@ -184,17 +212,24 @@ def restore(source: IO[bytes]) -> Summary:
     """
     _require_postgresql()
     media_root = Path(settings.MEDIA_ROOT)
-    _require_empty(media_root)
+    to_folder = media_on_filesystem()
+    # A bucket is not checked for emptiness: the media are not restored into it.
+    _require_empty(media_root if to_folder else None)
     staging = media_root / STAGING
     try:
         with _damage_said(), _open_archive(source) as archive:
             members = iter(archive)
             manifest = _read_manifest(archive, next(members, None))
+            if not to_folder and manifest.get("files"):
+                raise _media_into_bucket()
             executor, targets = _plan(manifest)
-            staging.mkdir(parents=True)
+            if to_folder:
+                staging.mkdir(parents=True)
             member = next(members, None)
             files = 0
             while member is not None and member.name.startswith("media/"):
+                if not to_folder:
+                    raise _media_into_bucket()
                 if not member.isfile():
                     raise BackupError(
                         f"the archive holds something other than a file: {member.name}"
@@ -220,6 +255,16 @@ def restore(source: IO[bytes]) -> Summary:
         files=files,
         key_fingerprints=tuple(manifest["key_fingerprints"]),
         migrations_behind=behind,
+        media_in_archive=manifest.get("media", MEDIA_FILES) == MEDIA_FILES,
+    )
+
+
+def _media_into_bucket() -> BackupError:
+    return BackupError(
+        "this backup holds media files, but this site keeps media in object storage "
+        "(MEDIA_STORAGE=s3): restore it with MEDIA_STORAGE=filesystem into an empty "
+        'MEDIA_ROOT, then copy that folder into the bucket (docs/deploy.md, "Backups"); '
+        "nothing was changed"
     )
 
 
@@ -244,7 +289,7 @@ def _damage_said() -> Iterator[None]:
         ) from None
 
 
-def _require_empty(media_root: Path) -> None:
+def _require_empty(media_root: Path | None) -> None:
     tables = connection.introspection.table_names()
     if tables:
         raise BackupError(
@@ -252,7 +297,7 @@ def _require_empty(media_root: Path) -> None:
             "tables): a restore goes into a new, empty database (createdb), never over a "
             "live one; nothing was changed"
         )
-    if media_root.exists() and any(media_root.iterdir()):
+    if media_root is not None and media_root.exists() and any(media_root.iterdir()):
         raise BackupError(
             f"the media folder {media_root} is not empty: a restore goes into an empty "
             "one; nothing was changed"

@@ -2,7 +2,8 @@
 transaction.
 
 Photos (posts.media.photos) and signed authorization forms (practices.services) both
-use these.
+use these. Everything goes through Django's storage API, never a local path: the
+storage is the media folder or an S3 bucket (settings, MEDIA_STORAGE; core.storage).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -78,6 +80,17 @@ def save_file(field_file: FieldFile, name: str, data: bytes) -> str:
     return stored
 
 
+def save_stream(field_file: FieldFile, name: str, content: File[bytes]) -> str:
+    """Write an open file through a FileField's storage in chunks (a video is never read
+    whole); removed again if the block fails."""
+    storage = field_file.storage
+    stored = storage.save(field_file.field.generate_filename(field_file.instance, name), content)
+    ledger = _written.get()
+    if ledger is not None:
+        ledger.append((storage, stored))
+    return stored
+
+
 def stored_name(field_file: FieldFile) -> str:
     """The name of a file that was stored: only a new row's file field has none."""
     if field_file.name is None:
@@ -85,11 +98,21 @@ def stored_name(field_file: FieldFile) -> str:
     return field_file.name
 
 
+# What a storage's delete raises when the file stays: the folder's OSError, the
+# bucket's refusal (ClientError) or no answer from it (BotoCoreError).
+_DELETE_FAILED = (OSError, ClientError, BotoCoreError)
+
+
 def delete_quietly(storage: Storage, name: str) -> None:
+    """Delete a file that nothing needs any more; a failure leaves an orphan, logged.
+
+    Called for clean-up (a failed block's files, a replaced variant), often
+    after a commit, where raising would turn finished work into an error.
+    """
     try:
         storage.delete(name)
-    except OSError:
-        logger.warning("could not delete media file %s", name)
+    except _DELETE_FAILED as error:
+        logger.warning("could not delete media file %s: %s", name, type(error).__name__)
 
 
 def delete_on_commit(storage: Storage, name: str) -> None:

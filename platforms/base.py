@@ -50,6 +50,7 @@ PLATFORMS = ("facebook", "instagram", "linkedin", "x", "google_business")
 # The host roles a ClientConfig must name (the keys of settings.PLATFORM_HOSTS).
 HOST_ROLES = (
     "graph",
+    "graph_video",
     "facebook_www",
     "instagram_graph",
     "instagram_api",
@@ -80,6 +81,9 @@ class ClientConfig:
     # TransientError carrying resumable state rather than holding a worker.
     poll_interval: float = 2.0
     poll_attempts: int = 15
+    # Bytes per part where we choose the part size of a video upload (X's
+    # APPEND): under X's 5 MB a segment. The chaos test makes parts small.
+    upload_chunk_bytes: int = 4 * 1024 * 1024
 
     def host(self, role: str) -> str:
         return self.hosts[role].rstrip("/")

@@ -10,9 +10,8 @@ us, decides the part sizes; a start_offset it did not expect answers subcode
 description publishes it, answering {success: true}. Then
 GET /{video-id}?fields=status until status.video_status is "ready"
 ("processing" meanwhile, "error" with the reason in the phases' errors).
-Meta documents these calls on the graph-video.facebook.com host: the
-optional "graph_video" host role points there when set, and the "graph" host
-serves otherwise. Page videos: MP4 or MOV recommended, up to 10 GB and 240
+Meta documents these calls on the graph-video.facebook.com host (the
+"graph_video" host role). Page videos: MP4 or MOV recommended, up to 10 GB and 240
 minutes (unconfirmed, Meta's help pages).
 
 The video id, known from the start call on, is the post's platform id:
@@ -101,10 +100,8 @@ class FacebookClient:
         self.config = config
         self.http = Transport("facebook", "Facebook", config)
         self.graph = GraphAPI(self.http, config, "graph")
-        # Video uploads: graph-video.facebook.com where settings name it.
-        self.uploads = GraphAPI(
-            self.http, config, "graph_video" if "graph_video" in config.hosts else "graph"
-        )
+        # Video uploads go to graph-video.facebook.com.
+        self.uploads = GraphAPI(self.http, config, "graph_video")
 
     # --- publishing ------------------------------------------------------------
 

@@ -89,12 +89,13 @@ class XClient:
     platform = "x"
     can_delete = True
     has_account_metrics = True
-    # Bytes per APPEND: under X's 5 MB a segment, and few enough requests that
-    # 512 MB stays well within 1,000 segments. Tests use small parts.
-    chunk_size = 4 * 1024 * 1024
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
+        # Bytes per APPEND (ClientConfig.upload_chunk_bytes, 4 MB): under X's 5 MB
+        # a segment, and few enough requests that 512 MB stays well within
+        # 1,000 segments. Tests use small parts.
+        self.chunk_size = config.upload_chunk_bytes
         self.http = Transport("x", "X", config)
         self.api = config.host("x_api")
         self.token_url = f"{self.api}/2/oauth2/token"

@@ -14,6 +14,7 @@ from django.db import close_old_connections, connection
 from rq import get_current_job
 
 from posts.approval import requests as approval_requests
+from posts.media import videos
 from posts.publishing import attempt as publishing
 from posts.publishing import dispatch, metrics, takedown
 from practices import alerts, tokens
@@ -71,6 +72,17 @@ def delete_publication(publication_id: int) -> str:
     return takedown.delete_live_post(publication_id=publication_id, last_try=last_try)
 
 
+def prepare_video(asset_id: int) -> str:
+    """A video that came in: cleaned, rendered for X, its cover taken (queue media)."""
+    _usable_connection()
+    return videos.prepare(asset_id)
+
+
+def take_video_cover(asset_id: int, at: float) -> str:
+    _usable_connection()
+    return videos.take_cover(asset_id, at)
+
+
 def fetch_metrics(publication_ids: list[int]) -> int:
     _usable_connection()
     return metrics.fetch_metrics(publication_ids=publication_ids)
@@ -87,6 +99,11 @@ def fetch_account_metrics(account_ids: list[int]) -> int:
 def dispatch_due() -> int:
     """Every few seconds: claim due publications and enqueue their jobs."""
     return dispatch.dispatch_due()
+
+
+def requeue_stalled_videos() -> int:
+    """Every few minutes: queue again videos whose cleaning job Redis lost."""
+    return videos.requeue_stalled()
 
 
 def requeue_lost_deletes() -> int:

@@ -11,6 +11,7 @@ from django.urls import path
 from posts.approval import views as approvals
 from posts.authoring import views as editor
 from posts.intake import views as tips
+from posts.media import cover_views
 from posts.media import views as media
 from posts.planning import calendar_views as calendar
 from posts.planning import views as posts
@@ -120,6 +121,7 @@ urlpatterns = [
         name="consent_revoke",
     ),
     path("media/<int:pk>/focal-point/", media.media_focal_point, name="media_focal_point"),
+    path("media/<int:pk>/cover/", cover_views.media_cover, name="media_cover"),
     path("media/<int:pk>/<str:spec>/", media.media_file, name="media_file"),
     path("media/s/<str:token>/", media.media_signed, name="media_signed"),
 ]

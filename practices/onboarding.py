@@ -44,8 +44,7 @@ def save_practice(
             practice.logo.name = ""
         if old_logo and old_logo != practice.logo.name:
             # The old file goes once the new row is kept, never before.
-            storage = practice.logo.storage
-            transaction.on_commit(lambda: storage.delete(old_logo))
+            files.delete_on_commit(practice.logo.storage, old_logo)
         _save_with_free_slug(practice, creating=creating)
         changed = [name for name in form.changed_data if name not in ("other_strategists",)]
         AuditEvent.record(

@@ -3,7 +3,7 @@
 The clients in `platforms` take plain data and know nothing of Django; this
 module builds their configuration from settings and their account input from
 our SocialAccount rows. The post's photos as a platform wants them are built
-on the post side (`posts.media.photos.media_items`).
+on the post side (`posts.media.outgoing.media_items`).
 """
 
 from __future__ import annotations

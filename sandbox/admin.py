@@ -170,7 +170,16 @@ def _page(title: str, body: str, refresh: bool = False) -> Response:
 def _article(post: Post) -> str:
     gone = " class='gone'" if post.deleted_at or post.state == "REJECTED" else ""
     notes = []
-    if post.media_count:
+    video = post.extra.get("video")
+    if video:
+        # What arrived, as ffprobe read it: the journey test and a person can
+        # see it is the cleaned clip and carries no place.
+        place = "a location in its tags" if video.get("has_location") else "no location"
+        notes.append(
+            f"a video ({video.get('video_codec')}, {video.get('width')}×{video.get('height')}, "
+            f"{float(video.get('duration') or 0):.1f} s, {place})"
+        )
+    elif post.media_count:
         notes.append(f"{post.media_count} image{'s' if post.media_count > 1 else ''}")
     if post.state != "LIVE":
         notes.append(post.state.lower())

@@ -19,8 +19,9 @@ from practices.models import Membership
 from tests import factories
 from tests.signin_support import SignInClient
 
-# The sandbox platforms, Redis and RQ fixtures for the publishing tests.
-pytest_plugins = ["tests.publishing_support"]
+# The sandbox platforms, Redis and RQ fixtures for the publishing tests; the media
+# storage fixture that runs a media test on the folder and on an S3 bucket.
+pytest_plugins = ["tests.publishing_support", "tests.media_storage"]
 
 
 def pytest_sessionfinish(session):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
+import tempfile
 import zlib
+from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image
@@ -100,3 +103,51 @@ def upload(name: str, data: bytes, content_type: str = "image/jpeg") -> SimpleUp
 
 def photo(name: str = "photo.jpg", **kwargs) -> SimpleUploadedFile:
     return upload(name, jpeg_bytes(**kwargs))
+
+
+# -- phone video ----------------------------------------------------------------------
+
+# Where the clip was shot and on what, as a phone writes it (QuickTime's atoms).
+VIDEO_PLACE = "+40.4461-079.9822"
+VIDEO_PRIVATE = (VIDEO_PLACE.encode(), b"iPhone 15", b"Jo Park")
+_videos: dict[str, bytes] = {}
+
+
+def _ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True, capture_output=True)
+
+
+def video_bytes(kind: str = "phone") -> bytes:
+    """A clip of the test's own making, once per run: "phone" (2 s, 320x240, sound, the
+    place and the phone in its tags), "vertical" (the same held upright, 9:16 and 4 s:
+    long enough for every platform), "audio" (an MP4 with sound only), "cut" (cut off
+    after its index)."""
+    if kind not in _videos:
+        with tempfile.TemporaryDirectory(prefix="sample-video-") as folder:
+            target = Path(folder) / "clip.mov"
+            size = "180x320" if kind == "vertical" else "320x240"
+            picture = ["-f", "lavfi", "-i", f"testsrc=size={size}:rate=30"]
+            sound = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"]
+            tags = [
+                *("-metadata", f"location={VIDEO_PLACE}/"),
+                *("-metadata", "model=iPhone 15", "-metadata", "author=Jo Park"),
+            ]
+            if kind == "audio":
+                _ffmpeg(*sound, "-t", "1", "-c:a", "aac", "-f", "mp4", str(target))
+            else:
+                _ffmpeg(
+                    *picture,
+                    *sound,
+                    *("-t", "4" if kind == "vertical" else "2", "-c:v", "libx264"),
+                    *("-preset", "ultrafast", "-pix_fmt", "yuv420p"),
+                    *("-c:a", "aac", *tags, "-movflags", "+faststart", str(target)),
+                )
+            data = target.read_bytes()
+            if kind == "cut":
+                data = data[: len(data) // 2]
+            _videos[kind] = data
+    return _videos[kind]
+
+
+def video(name: str = "IMG_0042.MOV", kind: str = "phone") -> SimpleUploadedFile:
+    return upload(name, video_bytes(kind), "video/quicktime")

@@ -195,3 +195,20 @@ def out_of_time(post: Post) -> None:
 
 def lease_seconds() -> int:
     return settings.PUBLISH_LEASE_SECONDS
+
+
+def ready_video(practice, by, kind: str = "vertical"):
+    """A phone clip sent in and prepared as the media worker does (in this process)."""
+    from core import files
+    from posts.media import videos
+    from tests import media_samples as samples
+
+    checked = videos.check_upload(samples.video("clip.mov", kind=kind))
+    try:
+        with files.files_removed_on_failure():
+            asset = videos.store_checked(practice=practice, checked=checked, by=by)
+    finally:
+        checked.discard()
+    assert videos.prepare(asset.pk) == "ready"
+    asset.refresh_from_db()
+    return asset

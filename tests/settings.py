@@ -38,3 +38,16 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# The suite's media start in the folder above; the tests that run on a bucket too get
+# one of their own on moto's S3 server on loopback (tests/media_storage.py), and pass
+# it to processes they start through MEDIA_STORAGE and MEDIA_S3_*. Those variables,
+# left in a shell from a deployment, must never send test files to a real bucket.
+_endpoint = STORAGES["default"]["OPTIONS"].get("endpoint_url") or ""  # noqa: F405
+if MEDIA_STORAGE == "s3" and not _endpoint.startswith("http://127.0.0.1:"):  # noqa: F405
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "The tests never write to a real bucket: unset MEDIA_STORAGE and MEDIA_S3_* "
+        "(the S3 tests start their own S3 server on loopback)"
+    )

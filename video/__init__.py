@@ -390,3 +390,19 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def make_demo_clip(
+    target: Path, *, width: int, height: int, seconds: float, tags: dict[str, str]
+) -> None:
+    """A made-up clip (a test pattern and a tone, no person in it) with these tags, as a
+    phone writes them: the demo data's stand-in for a nurse's video."""
+    command = [
+        *(FFMPEG, "-nostdin", "-v", "error", "-y", "-f", "lavfi"),
+        *("-i", f"testsrc2=size={width}x{height}:rate=30", "-f", "lavfi"),
+        *("-i", "sine=frequency=330:sample_rate=48000", "-t", f"{seconds:g}"),
+        *("-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac"),
+        *[part for key, value in tags.items() for part in ("-metadata", f"{key}={value}")],
+        str(target),
+    ]
+    subprocess.run(command, check=True, capture_output=True, timeout=PROBE_SECONDS * 2)

@@ -122,6 +122,9 @@ def _page(request: HttpRequest, way: Way) -> HttpResponse:
         review.photo_urls = [way.photo_url(pk, media.THUMBNAIL) for pk in review.photo_ids]
         for preview in review.previews:
             preview.photo_urls = [way.photo_url(pk, preview.spec) for pk in preview.photo_ids]
+            if preview.video is not None:
+                preview.video_url = way.photo_url(preview.video.pk, media.ORIGINAL)
+                preview.poster_url = way.photo_url(preview.video.pk, preview.spec)
         if review.changes is not None:
             review.changes.photo_urls = {
                 asset.pk: way.photo_url(asset.pk, media.THUMBNAIL)

@@ -8,12 +8,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 import imaging
+import video
 from core import files
 from core.http import AuthenticatedHttpRequest, optional_int
 from platforms.base import PLATFORMS
@@ -22,6 +23,7 @@ from posts.authoring import editor
 from posts.authoring.form import PostEditorForm, initial_for
 from posts.content import Content, content_from_tip, content_of
 from posts.media import photos as media
+from posts.media import videos
 from posts.models import CaptionTemplate, IllegalTransition, MediaAsset, Post, Tip
 from posts.rules import best_times, compliance, previews
 from practices.models import Practice
@@ -113,7 +115,10 @@ def _page(
             "queueable": QUEUEABLE,
             "caption_templates": CaptionTemplate.for_practice(practice),
             "has_identifiers": any(f.kind == compliance.IDENTIFIER for f in checks.findings),
-            "post_photos": content.photos if post else [],
+            "post_photos": [a for a in content.photos if not a.is_video] if post else [],
+            "post_videos": [a for a in content.photos if a.is_video] if post else [],
+            "video_accept": videos.VIDEO_ACCEPT,
+            **videos.limits_in_words(),
             "crop_specs": [
                 imaging.VARIANT_SPECS[spec]
                 for spec in sorted(set(imaging.PLATFORM_VARIANT.values()))
@@ -200,10 +205,35 @@ def _edit(
     content = form.content
     uploads = request.FILES.getlist("upload")
     cleaned, problems = media.clean_uploads(uploads) if uploads else ([], [])
+    clip = None
+    video_upload = request.FILES.get("upload_video")
+    if video_upload and not problems:
+        try:
+            clip = videos.check_upload(video_upload)
+        except video.VideoRejected as rejected:
+            problems.append(rejected.message)
     for problem in problems:
         form.add_error(None, problem)
     if problems:
         return page(content=content, status=400)
+    try:
+        return _save(request, page, form, practice, post, tip, content, cleaned, clip)
+    finally:
+        if clip is not None:
+            clip.discard()
+
+
+def _save(
+    request: AuthenticatedHttpRequest,
+    page: partial[HttpResponse],
+    form: PostEditorForm,
+    practice: Practice,
+    post: Post | None,
+    tip: Tip | None,
+    content: Content,
+    cleaned: list[imaging.CleanedImage],
+    clip: videos.CheckedVideo | None,
+) -> HttpResponse:
     added: list[MediaAsset] = []
     try:
         # New photos and the save together: a refused save keeps no photo
@@ -211,6 +241,11 @@ def _edit(
         with files.files_removed_on_failure(), transaction.atomic():
             for photo in cleaned:
                 asset = media.store_cleaned(practice=practice, cleaned=photo, by=request.user)
+                if asset not in content.photos:
+                    content.photos.append(asset)
+                    added.append(asset)
+            if clip is not None:
+                asset = videos.store_checked(practice=practice, checked=clip, by=request.user)
                 if asset not in content.photos:
                     content.photos.append(asset)
                     added.append(asset)
@@ -224,8 +259,8 @@ def _edit(
                 tip=tip,
             )
     except editor.ConfirmVoid as warning:
-        if cleaned:
-            form.add_error(None, "Choose the new photos again when you save.")
+        if cleaned or clip is not None:
+            form.add_error(None, "Choose the new photos or video again when you save.")
         return page(content=_without(content, added), confirm=str(warning), status=409)
     except (IllegalTransition, ValueError) as refused:
         form.add_error(None, f"Not saved: {refused}.")
@@ -242,6 +277,10 @@ def _edit(
         messages.success(request, "Saved, and moved to the new time.")
     else:
         messages.success(request, "Saved.")
+    if request.headers.get("X-Upload-Progress"):
+        # Sent with a progress bar (static/js/editor.js): the page says where to
+        # go, so that the message above waits for that page.
+        return JsonResponse({"location": reverse("post_edit", args=[saved.post.pk])})
     return redirect("post_edit", pk=saved.post.pk)
 
 

@@ -8,9 +8,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
 
+import video
 from imaging import CleanedImage
 from posts.intake.tips import TipSubmission
 from posts.media import photos as media
+from posts.media import videos
 from posts.media.photos import MAX_PHOTOS_PER_TIP
 from posts.models import Tip
 from practices.forms import ConsentForm
@@ -92,6 +94,15 @@ class TipForm(forms.Form):
         ),
         help_text=f"Up to {MAX_PHOTOS_PER_TIP}: JPEG, PNG, WebP or HEIC.",
     )
+    video = forms.FileField(
+        label="Video",
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": videos.VIDEO_ACCEPT, "class": "video-input"}
+        ),
+        help_text="One clip, as the phone recorded it (MOV or MP4).",
+        error_messages={"empty": "The video is empty (0 bytes). Please choose it again."},
+    )
     features_patient = forms.BooleanField(
         label="A patient appears in this or is described", required=False
     )
@@ -172,7 +183,9 @@ class TipForm(forms.Form):
     def needed_uses(self) -> set[str]:
         """What the tip uses of the patient: their photo, their story."""
         uses: set[str] = set()
-        if self.cleaned_data.get("photos"):
+        if self.cleaned_data.get("photos") or self.cleaned_data.get("video"):
+            # A video shows the patient as a photo does: the authorization's
+            # "photo" use covers their image, moving or not.
             uses.add(PatientConsent.Use.PHOTO.value)
         if self.cleaned_data.get("text"):
             uses.add(PatientConsent.Use.STORY.value)
@@ -187,8 +200,13 @@ class TipForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data  # what Form.clean returns
-        if not data.get("text") and not data.get("photos") and "photos" not in self.errors:
-            raise forms.ValidationError("Please add a photo or a few words about the story.")
+        sent_media = (
+            data.get("photos") or data.get("video") or self.errors.keys() & {"photos", "video"}
+        )
+        if not data.get("text") and not sent_media:
+            raise forms.ValidationError(
+                "Please add a photo, a video or a few words about the story."
+            )
         if data.get("features_patient"):
             mode = data.get("patient_consent")
             if not mode:
@@ -270,6 +288,7 @@ class TipForms:
         self.practice = practice
         self.signer_ip = signer_ip
         self.photos: list[CleanedImage] = []
+        self.video: videos.CheckedVideo | None = None
         self.new_consent: PatientConsent | None = None
         self.tip = TipForm(
             data,
@@ -303,7 +322,22 @@ class TipForms:
             for problem in problems:
                 self.tip.add_error("photos", problem)
             valid = valid and not problems
+        upload = self.tip.cleaned_data.get("video") if "video" not in self.tip.errors else None
+        if upload:
+            try:
+                self.video = videos.check_upload(upload)
+            except video.VideoRejected as rejected:
+                self.tip.add_error("video", rejected.message)
+                valid = False
+        if not valid:
+            self.discard()
         return valid
+
+    def discard(self) -> None:
+        """Drop the checked video's temporary copy (a refused form keeps nothing)."""
+        if self.video is not None:
+            self.video.discard()
+            self.video = None
 
     def submission(self) -> TipSubmission:
         data = self.tip.cleaned_data
@@ -312,6 +346,7 @@ class TipForms:
             kind=data["kind"],
             text=data["text"],
             photos=self.photos,
+            video=self.video,
             features_patient=data["features_patient"],
             consent=data.get("consent") if self.new_consent is None else None,
             new_consent=self.new_consent,

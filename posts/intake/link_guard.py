@@ -28,12 +28,15 @@ TipLinkView = Callable[[HttpRequest, Practice], HttpResponse]
 
 
 def tip_request_limit() -> int:
-    """The largest tip request taken: its photos, a signed form, and a megabyte for the rest.
+    """The largest tip request taken: its photos, a video, a signed form, and a megabyte
+    for the rest.
 
     The TLS proxy in front must let at least this much through (docs/deploy.md),
     or a large tip meets the proxy's bare 413 instead of the form's own message.
     """
-    return settings.MAX_TIP_BYTES + MAX_CONSENT_DOCUMENT_BYTES + 1024 * 1024
+    return (
+        settings.MAX_TIP_BYTES + settings.MAX_VIDEO_BYTES + MAX_CONSENT_DOCUMENT_BYTES + 1024 * 1024
+    )
 
 
 def body_too_large(request: HttpRequest) -> bool:

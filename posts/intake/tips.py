@@ -11,6 +11,8 @@ from core import files
 from core.models import AuditEvent, User
 from imaging import CleanedImage
 from posts.media import photos as media
+from posts.media import videos
+from posts.media.videos import CheckedVideo
 from posts.models import Tip, TipPhoto
 from practices.models import Membership, PatientConsent, Practice
 from practices.services import ConsentDocument, record_consent
@@ -25,6 +27,7 @@ class TipSubmission:
     text: str
     photos: list[CleanedImage]
     features_patient: bool
+    video: CheckedVideo | None = None
     consent: PatientConsent | None = None
     new_consent: PatientConsent | None = None
     new_consent_document: ConsentDocument | None = None
@@ -37,8 +40,18 @@ def submit_tip(submission: TipSubmission, *, by: User | None, ip_address: str | 
     """Save a tip with its photos and, if one was signed just now, the authorization.
 
     All or nothing: the rows are written in one transaction, and the files
-    written on the way are removed again if anything fails.
+    written on the way are removed again if anything fails. A video's
+    temporary copy is removed in any case; stored, it is cleaned by the media
+    worker once the transaction commits.
     """
+    try:
+        return _submit(submission, by=by, ip_address=ip_address)
+    finally:
+        if submission.video is not None:
+            submission.video.discard()
+
+
+def _submit(submission: TipSubmission, *, by: User | None, ip_address: str | None) -> Tip:
     practice = submission.practice
     user = by if by is not None and by.is_authenticated else None
     via_link = user is None
@@ -73,6 +86,10 @@ def submit_tip(submission: TipSubmission, *, by: User | None, ip_address: str | 
             asset = media.store_cleaned(practice=practice, cleaned=cleaned, by=user)
             if asset not in assets:  # the same photo chosen twice
                 assets.append(asset)
+        if submission.video is not None:
+            clip = videos.store_checked(practice=practice, checked=submission.video, by=user)
+            if clip not in assets:
+                assets.append(clip)
         TipPhoto.objects.bulk_create(
             TipPhoto(tip=tip, asset=asset, position=i) for i, asset in enumerate(assets)
         )

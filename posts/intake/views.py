@@ -25,6 +25,7 @@ from posts.intake import outcomes as tip_outcomes
 from posts.intake.forms import DeclineForm, TipFilterForm, TipForms
 from posts.intake.outcomes import outcome, with_outcomes
 from posts.intake.tips import TipSubmission, decline_tip, submit_tip
+from posts.media import videos
 from posts.models import IllegalTransition, Tip
 from practices import alerts
 from practices.models import Practice
@@ -103,6 +104,7 @@ def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "months": tip_outcomes.by_month(recent, zone=practice.zone),
             "action": f"{reverse('staff_home')}?practice={practice.slug}",
             "max_photo_bytes": settings.MAX_PHOTO_BYTES,
+            **videos.limits_in_words(),
         },
     )
 
@@ -134,6 +136,7 @@ def tip_link(request: HttpRequest, practice: Practice) -> HttpResponse:
             "consent_form": forms.consent,
             "action": reverse("tip_link", args=[token]),
             "max_photo_bytes": settings.MAX_PHOTO_BYTES,
+            **videos.limits_in_words(),
         },
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -149,13 +152,15 @@ def tip_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     tip = access.get_tip_for_user(request.user, pk)
     is_agency = access.role_in(request.user, tip.practice_id) in access.AGENCY
     tips = with_outcomes(Tip.objects.filter(pk=tip.pk).select_related("practice"))
+    assets = [tp.asset for tp in tip.tipphoto_set.select_related("asset")]
     return render(
         request,
         "posts/tip_detail.html",
         {
             "tip": tip,
             "outcome": outcome(tips[0]),
-            "photos": [tp.asset for tp in tip.tipphoto_set.select_related("asset")],
+            "photos": [asset for asset in assets if not asset.is_video],
+            "videos": [asset for asset in assets if asset.is_video],
             "is_agency": is_agency,
             "decline_form": DeclineForm() if is_agency and tip.status == Tip.Status.NEW else None,
             "previews": [VARIANT_SPECS["instagram_square"], VARIANT_SPECS["facebook"]],

@@ -22,6 +22,8 @@ def set_focal_point(asset: MediaAsset, x: float, y: float) -> list[Post]:
     """
     if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
         raise ValueError("the focal point must lie within the photo (0 to 1 across and down)")
+    if asset.is_video:
+        raise IllegalTransition("a video has no focal point: platforms get its whole frame")
     with transaction.atomic():
         using = Post.objects.select_for_update().filter(media=asset).order_by("pk")
         if any(post.status == Post.Status.PUBLISHING for post in using):
@@ -59,6 +61,28 @@ def set_alt_text(asset: MediaAsset, text: str, *, editing: Post | None = None) -
         reopened = [post for post in using if post.can("reopen")]
         asset.alt_text = text
         asset.save(update_fields=["alt_text"])
+        for post in reopened:
+            post.reopen()
+    return reopened
+
+
+def set_cover(video: MediaAsset, cover: MediaAsset, *, at: float | None) -> list[Post]:
+    """Give a video another cover: a frame of it (`at` seconds in) or an uploaded photo.
+
+    The cover is part of what a doctor approves (Instagram and Facebook show
+    it), so the posts using the video go back to draft as for a new crop.
+    """
+    if not video.is_video or cover.is_video or cover.practice_id != video.practice_id:
+        raise ValueError("a video's cover is a photo of the same practice")
+    with transaction.atomic():
+        using = Post.objects.select_for_update().filter(media=video).order_by("pk")
+        if any(post.status == Post.Status.PUBLISHING for post in using):
+            raise IllegalTransition(
+                "a post using this video is being published right now; try again in a minute"
+            )
+        reopened = [post for post in using if post.can("reopen")]
+        video.poster, video.poster_at = cover, at
+        video.save(update_fields=["poster", "poster_at"])
         for post in reopened:
             post.reopen()
     return reopened

@@ -33,8 +33,7 @@ import imaging
 from core import files
 from core.models import User
 from imaging import CleanedImage, ImageRejected
-from platforms.base import MediaItem
-from posts.models import MediaAsset, MediaVariant, Post, PostMedia, Tip
+from posts.models import MediaAsset, MediaVariant, Post, Tip
 from practices.models import PatientConsent, Practice
 
 logger = logging.getLogger(__name__)
@@ -50,6 +49,12 @@ _SIGNING_SALT = "posts.media.photos.signed-url"
 
 def known_spec(spec: str) -> bool:
     return spec in imaging.VARIANT_SPECS or spec == THUMBNAIL
+
+
+def signable(spec: str) -> bool:
+    """What a signed URL may name: a photo's original or renderings, a video's X file or
+    its cover."""
+    return spec in (ORIGINAL, MediaVariant.FOR_X, MediaVariant.COVER) or known_spec(spec)
 
 
 def clean_upload(
@@ -243,7 +248,7 @@ def signed_variant_url(
         asset_id = asset.pk
     else:
         raise TypeError("signed_variant_url needs a variant, or an asset and a spec")
-    if spec != ORIGINAL and not known_spec(spec):
+    if not signable(spec):
         raise ValueError(f"unknown variant spec {spec!r}")
     token = _signer().sign(f"{asset_id}.{spec}")
     return settings.SITE_URL.rstrip("/") + reverse("media_signed", args=[token])
@@ -258,7 +263,7 @@ def resolve_signed(token: str) -> tuple[int, str]:
     except signing.BadSignature:
         raise MediaLinkInvalid from None
     asset_id, _, spec = value.partition(".")
-    if not asset_id.isdigit() or not (spec == ORIGINAL or known_spec(spec)):
+    if not asset_id.isdigit() or not signable(spec):
         raise MediaLinkInvalid
     return int(asset_id), spec
 
@@ -266,7 +271,7 @@ def resolve_signed(token: str) -> tuple[int, str]:
 def needed_publicly(asset: MediaAsset, *, at: datetime | None = None) -> bool:
     """Whether the platforms may still fetch this photo at a signed URL.
 
-    They fetch it while a post goes out (media_items signs the URL at that
+    They fetch it while a post goes out (outgoing.media_items signs the URL at that
     moment, and Instagram and Google download it then), so it is served while
     at least one post using it is not cancelled and relies on no patient
     authorization that is revoked or expired: the authorizations the post
@@ -301,50 +306,3 @@ GOING_OUT = (
     Post.Status.PARTIALLY_FAILED,
     Post.Status.FAILED,
 )
-
-
-# -- what the platform clients are handed ---------------------------------------
-
-
-class MediaUnavailable(Exception):
-    """A post's photo could not be prepared for a platform; the message says why."""
-
-
-def media_items(
-    post: Post, platform: str, *, attachments: list[PostMedia] | None = None
-) -> tuple[MediaItem, ...]:
-    """The post's photos for this platform (Post.photos_for), as it wants them, in order.
-
-    Each is a rendered variant (crop and size for the platform) with an
-    absolute signed URL, which Instagram and Google fetch themselves, and its
-    bytes, which the other platforms upload. Text-only posts need none of it.
-    `attachments`: Post.attachments() when the caller has just read them.
-    """
-    if attachments is None:
-        attachments = post.attachments()
-    attachments = post.photos_for(platform, attachments)
-    if not attachments:
-        return ()
-    spec = imaging.PLATFORM_VARIANT[platform]
-    items: list[MediaItem] = []
-    for attachment in attachments:
-        asset = attachment.asset
-        try:
-            variant = variant_for(asset, spec)
-            url = signed_variant_url(variant)
-            with variant.file.open("rb") as handle:
-                data = handle.read()
-        except (OSError, ValueError, LookupError) as error:
-            logger.warning("media variant failed for asset %s: %s", asset.pk, type(error).__name__)
-            raise MediaUnavailable(
-                f"photo {attachment.position + 1} could not be prepared for {platform}"
-            ) from error
-        items.append(
-            MediaItem(
-                url=url,
-                data=data,
-                content_type=variant_content_type(files.stored_name(variant.file)),
-                alt_text=asset.alt_text,
-            )
-        )
-    return tuple(items)

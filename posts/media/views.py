@@ -16,11 +16,28 @@ from posts import access
 from posts.media import editing
 from posts.media import photos as media
 from posts.media.forms import FocalPointForm
-from posts.models import IllegalTransition, MediaAsset
+from posts.models import IllegalTransition, MediaAsset, MediaVariant
 
 
 def _file_response(field_file: FieldFile, content_type: str, *, cache: str) -> FileResponse:
-    response = FileResponse(field_file.open("rb"), content_type=content_type)
+    """The stored file, streamed from its storage (the media folder or the bucket) in
+    chunks as the client takes them: a video never sits whole in a web worker's memory.
+
+    A file gone from the storage (lost with the media folder, a restore without
+    it) is a 404, not an error page.
+    """
+    try:
+        handle = field_file.storage.open(files.stored_name(field_file), "rb")
+    except FileNotFoundError:
+        raise Http404("This file is missing from the media storage.") from None
+    response = FileResponse(handle, content_type=content_type)
+    # FileResponse reads 4 KB at a time by default: a video would take thousands
+    # of reads, each a write to the client.
+    response.block_size = files.CHUNK_BYTES
+    if not response.has_header("Content-Length"):
+        # A bucket's object is read forward only, so FileResponse cannot measure
+        # it; its size came with it.
+        response["Content-Length"] = str(handle.size)
     response["Cache-Control"] = cache
     response["Content-Disposition"] = "inline"
     return response
@@ -40,6 +57,8 @@ def serve_asset(asset: MediaAsset, spec: str) -> FileResponse:
     computer must not find it there (agency.middleware.NoStoreMiddleware
     holds every signed-in response to this too).
     """
+    if asset.is_video:
+        return _serve_video(asset, spec)
     if spec == media.ORIGINAL:
         return _file_response(asset.file, asset.content_type, cache="no-store")
     if not media.known_spec(spec):
@@ -52,11 +71,37 @@ def serve_asset(asset: MediaAsset, spec: str) -> FileResponse:
     )
 
 
+def _serve_video(asset: MediaAsset, spec: str) -> FileResponse:
+    """A video: the cleaned clip itself, or its cover in the photo sizes (lists show the
+    cover where they show a photo). Nothing while it is still being prepared."""
+    if not asset.is_ready:
+        raise Http404("The video is not ready.")
+    if spec == media.ORIGINAL:
+        return _file_response(asset.file, asset.content_type, cache="no-store")
+    if spec == MediaVariant.FOR_X:
+        rendition = MediaVariant.objects.filter(asset=asset, spec=spec).first()
+        if rendition is None:
+            raise Http404("No such rendering.")
+        return _file_response(rendition.file, "video/mp4", cache="no-store")
+    if asset.poster is None:
+        raise Http404("No such rendering.")
+    if spec == MediaVariant.COVER:
+        spec = media.ORIGINAL
+    return serve_asset(asset.poster, spec)
+
+
 # Signed photos: stored nowhere on the way. The platforms download the photo
 # while a post goes out and keep their own copy, so a cache gains nothing, and
 # a copy kept by any cache between us and them would go on serving a patient's
 # photo after the authorization is revoked or the post cancelled, which this
 # view refuses from that moment on.
+#
+# Streamed through us from whichever storage holds it, never a redirect to a
+# pre-signed bucket URL, though that would spare a web worker: a pre-signed URL
+# cannot be withdrawn, so the photo (or video) would stay fetchable until it
+# expired, after the patient revoked the authorization that needed_publicly
+# honours at once; and the bucket stays private, unknown to the platforms
+# (docs/deploy.md, "Media storage").
 _SIGNED_CACHE = "no-store"
 
 
@@ -71,14 +116,19 @@ def media_signed(request: HttpRequest, token: str) -> HttpResponse | FileRespons
         return _empty(410)
     except media.MediaLinkInvalid:
         return _empty(404)
-    if spec == media.ORIGINAL:
-        return _file_response(asset.file, asset.content_type, cache=_SIGNED_CACHE)
-    variant = media.variant_for(asset, spec)
-    return _file_response(
-        variant.file,
-        media.variant_content_type(files.stored_name(variant.file)),
-        cache=_SIGNED_CACHE,
-    )
+    try:
+        if asset.is_video:
+            return _serve_video(asset, spec)
+        if spec == media.ORIGINAL:
+            return _file_response(asset.file, asset.content_type, cache=_SIGNED_CACHE)
+        variant = media.variant_for(asset, spec)
+        return _file_response(
+            variant.file,
+            media.variant_content_type(files.stored_name(variant.file)),
+            cache=_SIGNED_CACHE,
+        )
+    except Http404:  # the file is gone from the storage
+        return _empty(404)
 
 
 def _empty(status: int) -> HttpResponse:

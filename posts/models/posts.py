@@ -729,6 +729,10 @@ class Post(models.Model):
             attachments = self.attachments()
         media = [
             [pm.asset.sha256, pm.asset.focal_x, pm.asset.focal_y, pm.asset.alt_text]
+            # A video's cover is shown before it plays (and is what Google
+            # gets): a new cover is a new version. Only for videos, so that
+            # every photo's approval stays valid.
+            + ([pm.asset.poster_id] if pm.asset.is_video else [])
             for pm in attachments
         ]
         if accounts is None:

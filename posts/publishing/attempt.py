@@ -27,7 +27,7 @@ from django.utils import timezone
 from core.models import AuditEvent, User
 from platforms.base import Account, PlatformClient, PublishRequest, PublishResult, RemotePost
 from platforms.errors import PlatformError
-from posts.media.photos import MediaUnavailable, media_items
+from posts.media.outgoing import MediaUnavailable, local_copies, media_items
 from posts.models import IllegalTransition, MonthTotals, Post, PostMedia, Publication
 from posts.publishing import alerts
 from posts.rules import compliance
@@ -250,21 +250,23 @@ def _run(publication: Publication) -> tuple[str, str, bool]:
                 read_back,
             )
 
-        try:
-            media = media_items(post, platform, attachments=attachments)
-        except MediaUnavailable as error:
-            return (
-                _failed(publication, Kind.MEDIA, f"Not published: {error}."),
-                Kind.MEDIA,
-                read_back,
-            )
+        with local_copies() as copies:
+            try:
+                media = media_items(post, platform, attachments=attachments, copies=copies)
+            except MediaUnavailable as error:
+                return (
+                    _failed(publication, Kind.MEDIA, f"Not published: {error}."),
+                    Kind.MEDIA,
+                    read_back,
+                )
 
-        request = PublishRequest(text=text, media=media, state=dict(publication.platform_state))
-        # From here a request may reach the platform. If this worker dies, the
-        # lease runs out and the dispatcher brings it back as unknown.
-        result: PublishResult = client.publish(
-            remote_account, request, on_progress=publication.save_progress
-        )
+            state = dict(publication.platform_state)
+            request = PublishRequest(text=text, media=media, state=state)
+            # From here a request may reach the platform. If this worker dies, the
+            # lease runs out and the dispatcher brings it back as unknown.
+            result: PublishResult = client.publish(
+                remote_account, request, on_progress=publication.save_progress
+            )
     except PlatformError as error:
         return (
             _platform_error(publication, error, client, remote_account, text, consents),

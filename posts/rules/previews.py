@@ -15,7 +15,9 @@ from django.urls import reverse
 
 import imaging
 from platforms import text as texts
+from platforms import video_rules
 from posts.content import Content
+from posts.models import MediaAsset
 from practices.models import Platform, SocialAccount
 
 FOLD_AT = {
@@ -65,6 +67,14 @@ class Preview:
     own_text: bool = False  # this platform has its own text (an override)
     # Where the page shows each photo (the editor's and the approval page's differ).
     photo_urls: list[str] = field(default_factory=list)
+    # A video post: the clip as this platform gets it, what the platform takes
+    # (in words) and what it would refuse of this clip; Google gets the cover.
+    video: MediaAsset | None = None
+    video_url: str = ""
+    poster_url: str = ""
+    video_accepts: str = ""
+    video_refusals: list[str] = field(default_factory=list)
+    cover_instead: bool = False
 
     @property
     def label(self) -> str:
@@ -111,21 +121,55 @@ def for_content(content: Content) -> list[Preview]:
         photo_ids = [
             asset.pk for asset in content.photos if chosen is None or asset.pk in set(chosen)
         ]
+        clip = next((a for a in content.photos if a.is_video and a.pk in photo_ids), None)
         previews.append(
-            Preview(
-                platform=platform,
-                account=account,
-                shown=shown,
-                folded=folded,
-                more=MORE.get(platform, ""),
-                counter=counter(platform, text),
-                photo_ids=photo_ids,
-                spec=imaging.PLATFORM_VARIANT[platform],
-                photo_urls=[
-                    reverse("media_file", args=[pk, imaging.PLATFORM_VARIANT[platform]])
-                    for pk in photo_ids
-                ],
-                own_text=own,
+            _with_video(
+                Preview(
+                    platform=platform,
+                    account=account,
+                    shown=shown,
+                    folded=folded,
+                    more=MORE.get(platform, ""),
+                    counter=counter(platform, text),
+                    photo_ids=photo_ids,
+                    spec=imaging.PLATFORM_VARIANT[platform],
+                    photo_urls=[
+                        reverse("media_file", args=[pk, imaging.PLATFORM_VARIANT[platform]])
+                        for pk in photo_ids
+                    ],
+                    own_text=own,
+                ),
+                clip,
             )
         )
     return previews
+
+
+def _with_video(preview: Preview, clip: MediaAsset | None) -> Preview:
+    """The preview of a video post: the clip, or for Google its cover instead."""
+    if clip is None:
+        return preview
+    platform = preview.platform
+    preview.video = clip
+    preview.photo_ids, preview.photo_urls = [], []
+    if clip.poster_id is not None:
+        preview.poster_url = reverse(
+            "media_file", args=[clip.pk, imaging.PLATFORM_VARIANT[platform]]
+        )
+    if platform in video_rules.COVER_INSTEAD:
+        preview.cover_instead = True
+        if clip.poster_id is not None:
+            # The video's own id: its photo renderings are its cover's.
+            preview.photo_ids, preview.photo_urls = [clip.pk], [preview.poster_url]
+        return preview
+    preview.video_url = reverse("media_file", args=[clip.pk, "original"])
+    preview.video_accepts = video_rules.accepts(platform)
+    if clip.is_ready:
+        preview.video_refusals = video_rules.check_video(
+            platform,
+            duration=clip.duration or 0.0,
+            width=clip.width,
+            height=clip.height,
+            size=clip.size_bytes,
+        )
+    return preview

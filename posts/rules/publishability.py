@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from platforms import text as texts
-from posts.models import Post, PostMedia
+from platforms import video_rules
+from posts.models import MediaAsset, Post, PostMedia
 from practices.models import Platform, SocialAccount
 
 
@@ -54,11 +55,15 @@ def problems(
 
 def for_platform(post: Post, platform: str, attachments: list[PostMedia]) -> list[Problem]:
     text = post.caption_for(platform)
-    photos = len(post.photos_for(platform, attachments))
+    chosen = post.photos_for(platform, attachments)
+    photos = len(chosen)
     found = [
         Problem(platform, message, _text_fix(platform, post))
         for message in texts.check_text(platform, text)
     ]
+    clips = [attachment.asset for attachment in chosen if attachment.asset.is_video]
+    if clips:
+        return found + _video_problems(platform, clips, photos - len(clips))
     fewest, most = texts.IMAGE_LIMITS[platform]
     for message in texts.check_media(platform, photos):
         if photos < fewest:
@@ -78,3 +83,48 @@ def _text_fix(platform: str, post: Post) -> str:
     if post.overrides.get(platform):
         return "Shorten this platform's own text."
     return "Shorten the caption, or write a shorter text for this platform only."
+
+
+def _video_problems(platform: str, clips: list[MediaAsset], photos: int) -> list[Problem]:
+    """A post carries one video and no photos; ready, and within the platform's limits."""
+    if len(clips) > 1 or photos:
+        return [
+            Problem(
+                platform,
+                "A post carries one video, or photos, not both and not two videos.",
+                "Take the photos or the other videos off this post, or off this platform.",
+            )
+        ]
+    clip = clips[0]
+    if clip.status == MediaAsset.Status.PROCESSING:
+        return [
+            Problem(
+                platform,
+                "The video is still being prepared.",
+                "Wait a minute or two, then save again: it is ready when its preview plays.",
+            )
+        ]
+    if clip.status == MediaAsset.Status.FAILED:
+        return [
+            Problem(
+                platform,
+                f"The video could not be prepared: {clip.problem}",
+                "Take it off the post and upload the clip again.",
+            )
+        ]
+    if platform in video_rules.COVER_INSTEAD:
+        return []  # its cover photo goes instead (posts.media.videos.media_items)
+    return [
+        Problem(
+            platform,
+            message,
+            "Use a clip this platform takes, or take the platform off the targets.",
+        )
+        for message in video_rules.check_video(
+            platform,
+            duration=clip.duration or 0.0,
+            width=clip.width,
+            height=clip.height,
+            size=clip.size_bytes,
+        )
+    ]

@@ -57,8 +57,61 @@
     });
   }
 
+  // A form carrying new photos or a video goes with a progress bar: a phone clip
+  // can take minutes to send. On success the server names the page to go to
+  // (its "Saved." message still waiting there); a refusal is its page, shown.
+  function sendWithProgress(form, event) {
+    var chosen = form.querySelectorAll('input[type="file"]');
+    var files = 0;
+    Array.prototype.forEach.call(chosen, function (input) { files += input.files.length; });
+    if (!files || !window.FormData || !window.XMLHttpRequest) return;
+    event.preventDefault();
+    var box = form.querySelector(".upload-progress");
+    var bar = box && box.querySelector("progress");
+    var text = box && box.querySelector(".upload-progress-text");
+    var button = form.querySelector("button[type=submit]");
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("X-Upload-Progress", "1");
+    xhr.upload.addEventListener("progress", function (e) {
+      if (!e.lengthComputable || !bar) return;
+      var percent = Math.round((e.loaded / e.total) * 100);
+      bar.value = percent;
+      text.textContent = percent < 100 ? "Sending… " + percent + "%" : "Checking the files…";
+    });
+    xhr.addEventListener("load", function () {
+      var type = xhr.getResponseHeader("Content-Type") || "";
+      if (xhr.status === 200 && type.indexOf("application/json") === 0) {
+        window.location.assign(JSON.parse(xhr.responseText).location);
+        return;
+      }
+      if (xhr.status >= 500) {
+        fail("The server could not take the files just now. Please try again in a minute.");
+        return;
+      }
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+    });
+    xhr.addEventListener("error", function () {
+      fail("The files could not be sent: check your connection and try again.");
+    });
+    function fail(message) {
+      if (button) button.disabled = false;
+      if (text) text.textContent = message;
+      if (box) box.classList.add("failed");
+    }
+    if (button) button.disabled = true;
+    if (box) box.hidden = false;
+    xhr.send(new FormData(form));
+  }
+
   function init() {
     document.addEventListener("click", useSuggestedTime);
+    var editor = document.getElementById("editor");
+    if (editor) {
+      editor.addEventListener("submit", function (event) { sendWithProgress(editor, event); });
+    }
     var caption = document.querySelector("textarea[name=caption]");
     if (caption) useTemplates(caption);
     if (caption) followCaption(caption);

@@ -126,7 +126,7 @@
       if (!e.lengthComputable || !bar) return;
       var percent = Math.round((e.loaded / e.total) * 100);
       bar.value = percent;
-      text.textContent = percent < 100 ? "Sending… " + percent + "%" : "Checking the photos…";
+      text.textContent = percent < 100 ? "Sending… " + percent + "%" : "Checking the photos and video…";
     });
     xhr.addEventListener("load", function () {
       if (xhr.status >= 500) {

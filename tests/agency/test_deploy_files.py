@@ -265,6 +265,37 @@ def test_each_service_starts_with_the_compose_environment(tmp_path, service):
         assert result.returncode == 0, f"{service}: {' '.join(argv)}\n{result.stderr}"
 
 
+def test_compose_passes_the_object_storage_settings_from_dotenv(tmp_path):
+    # Every MEDIA_S3_* variable the settings read reaches the containers: one
+    # left out would be refused at start as a half-made setting, far from the cause.
+    from agency.settings import _MEDIA_S3_VARIABLES
+
+    definition = SERVICES["web"]
+    assert {"MEDIA_STORAGE", *_MEDIA_S3_VARIABLES} <= set(definition["environment"])
+    dotenv = DEPLOYER_ENV | {
+        "MEDIA_STORAGE": "s3",
+        "MEDIA_S3_BUCKET": "rounds-media",
+        "MEDIA_S3_ENDPOINT_URL": "https://s3.eu-central-003.backblazeb2.com",
+        "MEDIA_S3_REGION": "eu-central-003",
+        "MEDIA_S3_ACCESS_KEY_ID": "key-id-for-this-bucket",
+        "MEDIA_S3_SECRET_ACCESS_KEY": "secret-for-this-bucket",
+    }
+    environment = {
+        name: _interpolate(str(value), dotenv) for name, value in definition["environment"].items()
+    }
+    environment["PATH"] = _python_shim(tmp_path)
+    probe = (
+        "import agency.wsgi; from django.conf import settings; "
+        "print(settings.STORAGES['default']['BACKEND'], "
+        "settings.STORAGES['consent_documents']['OPTIONS']['bucket_name'])"
+    )
+    result = subprocess.run(
+        ["python", "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["core.storage.PrivateS3Storage", "rounds-media"]
+
+
 def test_docker_stop_waits_longer_than_gunicorn_lets_requests_finish():
     # Docker's default is 10 s: a request held for 18 s was cut off (exit 137).
     config = runpy.run_path(str(ROOT / "agency" / "gunicorn.py"))

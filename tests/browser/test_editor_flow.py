@@ -135,3 +135,35 @@ def test_draft_from_a_tip_fix_the_findings_send_and_schedule(
     assert (local.date(), local.hour, local.minute) == (when.date(), 9, 30)
     assert post.publications.count() == 3
     assert post.caption.endswith("#LakesideFamily #IVF")
+
+
+def test_a_video_added_in_the_editor_goes_with_a_progress_bar(
+    live_server, laptop, strategist, practice, settings, tmp_path
+):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
+    account = factories.make_account(practice, "linkedin")
+    clip = tmp_path / "tour.mov"
+    clip.write_bytes(samples.video_bytes("vertical"))
+    page = laptop
+    log_in(page, live_server.url, "strategist")
+    page.goto(f"{live_server.url}/posts/new/?practice={practice.slug}")
+    page.fill("textarea[name=caption]", "Our new waiting room, in four seconds.")
+    page.locator(f"input[name=targets][value='{account.pk}']").check()
+    page.set_input_files("input[name=upload_video]", [str(clip)])
+    # Choosing the file sends nothing to the live checks (they leave files out).
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".message.success")).to_contain_text("Saved.")
+    expect(page).to_have_url(re.compile(r"/posts/\d+/edit/$"))
+    expect(page.locator("#video .video-status.processing")).to_be_visible()
+    post = Post.objects.get()
+    assert post.media.get().is_video
+
+    # A refusal comes back as the page, with the reason.
+    page.goto(f"{live_server.url}/posts/new/?practice={practice.slug}")
+    page.fill("textarea[name=caption]", "Not a video.")
+    notes = tmp_path / "notes.mov"
+    notes.write_bytes(samples.pdf_bytes())
+    page.set_input_files("input[name=upload_video]", [str(notes)])
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("“notes.mov” is not a video we can read")).to_be_visible()
+    assert Post.objects.count() == 1

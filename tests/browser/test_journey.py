@@ -222,3 +222,92 @@ def test_a_tip_becomes_an_approved_published_post(
     first_page = pypdfium2.PdfDocument(data)[0].render(scale=1.5).to_pil()
     assert first_page.size == (918, 1188)  # letter paper, 8.5 × 11 inches at 108 dpi
     first_page.save(ARTIFACTS / "09-monthly-report-page-1.png")
+
+
+def test_a_video_tip_goes_out_to_every_platform_that_takes_video(
+    live_server,
+    phone,
+    laptop,
+    staff,
+    strategist,
+    doctor,
+    practice,
+    sandbox,
+    sandbox_server,
+    redis_db,
+    settings,
+    tmp_path,
+):
+    """A nurse's phone clip (the place it was shot in its tags) through the tip form, the
+    media worker, the editor's previews, the doctor's link and the publishing worker, to
+    Instagram as a Reel, Facebook, LinkedIn and X; none of them receives the place."""
+    settings.SITE_URL = live_server.url
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
+    platforms = ("facebook", "instagram", "linkedin", "x")
+    accounts = {p: platform_account(practice, p, sandbox) for p in platforms}
+
+    # 1. The nurse sends the clip from her phone.
+    clip = tmp_path / "IMG_3107.MOV"
+    clip.write_bytes(samples.video_bytes("vertical"))
+    assert samples.VIDEO_PLACE.encode() in clip.read_bytes()
+    nurse = phone()
+    log_in(nurse, live_server.url, "staff")
+    nurse.get_by_text("Team", exact=True).click()
+    nurse.set_input_files("input[name=video]", [str(clip)])
+    nurse.fill("textarea[name=text]", "A 4-second tour of our new physical therapy gym.")
+    if nurse.get_by_text("I have read the practice's social media policy").count():
+        nurse.get_by_text("I have read the practice's social media policy").click()
+    nurse.get_by_role("button", name="Send tip").click()
+    expect(nurse.get_by_text("Thank you! Your tip is on its way to the agency.")).to_be_visible()
+    tip = Tip.objects.get()
+    nurse.goto(f"{live_server.url}{tip.get_absolute_url()}")
+    expect(nurse.locator(".video-status.processing")).to_be_visible()
+    shot(nurse, "10-nurse-video-being-prepared")
+
+    # 2. The media worker cleans it; the strategist drafts a post with it.
+    work("media")
+    desk = laptop
+    log_in(desk, live_server.url, "strategist")
+    desk.goto(f"{live_server.url}{tip.get_absolute_url()}")
+    expect(desk.locator("video.video-player")).to_have_count(1)
+    desk.get_by_role("link", name="Draft a post from this tip").click()
+    for account in accounts.values():
+        desk.locator(f"input[name=targets][value='{account.pk}']").check()
+    expect(desk.locator("#previews video")).to_have_count(4)
+    expect(desk.locator("#publishability")).to_contain_text("Every target takes this post")
+    when = timezone.localtime(timezone.now() + timedelta(days=2), practice.zone)
+    desk.fill("input[name=date]", when.date().isoformat())
+    desk.fill("input[name=time]", "11:00")
+    desk.get_by_role("button", name="Save").click()
+    expect(desk).to_have_url(re.compile(r"/posts/\d+/edit/$"))
+    expect(desk.locator("#video")).to_contain_text("Video and its cover")
+    shot(desk, "11-strategist-video-post")
+    desk.get_by_role("button", name="Send for approval").click()
+    expect(desk.locator(".message.success")).to_contain_text("Sent to the practice's doctors")
+    post = Post.objects.get()
+
+    # 3. The doctor approves from the e-mailed link, seeing the clip itself.
+    (asked,) = mail_to(doctor.email)
+    physician = phone()
+    physician.goto(re.search(r"https?://\S+/a/\S+/", asked.body).group(0))
+    review = physician.locator(f"#post-{post.pk}")
+    review.locator("summary").first.click()
+    expect(review.locator(".preview.instagram video")).to_have_count(1)
+    shot(physician, "12-doctor-video-approval")
+    review.get_by_role("button", name="Approve this post").click()
+    expect(physician.locator(".message.success")).to_contain_text("It goes out")
+
+    # 4. Published once to each; what arrived is the cleaned clip, with no place.
+    post.refresh_from_db()
+    assert len(dispatch.claim_due(now=post.scheduled_at + timedelta(seconds=5))) == 4
+    work("publish")
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHED
+    for platform, account in accounts.items():
+        (live,) = sandbox.ledger(platform=platform, account=account.external_id)
+        received = live["video"]
+        assert received["video_codec"] == "h264" and received["audio_codec"] == "aac"
+        assert not received["has_location"] and "location" not in received["tags"]
+        desk.goto(f"{sandbox_server.url}/_sandbox/feed/{platform}/{account.external_id}")
+        expect(desk.locator("article").first).to_contain_text("no location")
+        shot(desk, f"13-sandbox-video-{platform}")

@@ -11,7 +11,6 @@ import sys
 import tarfile
 from pathlib import Path
 
-import psycopg
 import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.db import connection
 from core.backups import key_fingerprint
 from practices.models import PatientConsent, SocialAccount
 from tests import ROOT, factories
+from tests.core.support import connect as _connect
 from tests.practices.test_consents import with_pdf
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,31 +34,6 @@ def media(settings, tmp_path) -> Path:
     return Path(settings.MEDIA_ROOT)
 
 
-def _connect(database: str, *, autocommit: bool = False) -> psycopg.Connection:
-    """A connection of our own to `database` on the test database's server."""
-    params = connection.settings_dict
-    return psycopg.connect(
-        host=params["HOST"] or None,
-        port=params["PORT"] or None,
-        user=params["USER"] or None,
-        password=params["PASSWORD"] or None,
-        dbname=database,
-        autocommit=autocommit,
-    )
-
-
-@pytest.fixture
-def fresh_database():
-    """A new, empty database beside the test database, dropped afterwards."""
-    name = f"{connection.settings_dict['NAME']}_restored"
-    with _connect("postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield name
-    with _connect("postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def _tables(database: str) -> int:
     with _connect(database) as other:
         row = other.execute(
@@ -68,8 +43,16 @@ def _tables(database: str) -> int:
         return int(row[0])
 
 
-def _manage(database: str, media: Path, *args: str, key: str | None = None, stdin=None):
-    """manage.py in a process of its own, on `database` and `media`, as a restore runs."""
+def _manage(
+    database: str,
+    media: Path,
+    *args: str,
+    key: str | None = None,
+    stdin=None,
+    environment: dict[str, str] | None = None,
+):
+    """manage.py in a process of its own, on `database` and `media`, as a restore runs
+    (`environment`: more variables, such as an S3 media storage's)."""
     params = connection.settings_dict
     url = f"postgres://{params['USER']}@{params['HOST'] or 'localhost'}:{params['PORT'] or 5432}"
     env = {
@@ -79,6 +62,7 @@ def _manage(database: str, media: Path, *args: str, key: str | None = None, stdi
         "TEST_MEDIA_ROOT": str(media),
         "FIELD_ENCRYPTION_KEY": key or settings.FIELD_ENCRYPTION_KEY,
         "FIELD_ENCRYPTION_OLD_KEYS": "",
+        **(environment or {}),
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
@@ -25,13 +24,15 @@ def raw(table: str, column: str, pk: int) -> str:
         return str(cursor.fetchone()[0])
 
 
-def test_a_new_key_reads_the_old_values_and_reencrypt_writes_them_again(settings, practice, lead):
+def test_a_new_key_reads_the_old_values_and_reencrypt_writes_them_again(
+    settings, practice, lead, media_storage
+):
+    # The signed form in the media folder, then in an S3 bucket (tests/media_storage.py).
     old_key = settings.FIELD_ENCRYPTION_KEY
     account = factories.make_account(practice, "x", access_token="secret-a", refresh_token="r-1")
     app = AuthenticatorApp.objects.get(user=lead)
     consent = with_pdf(practice)
-    document = Path(consent.document.path)
-    before = document.read_bytes()
+    before = media_storage.read(consent.document.name)
 
     new_key = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEY = new_key
@@ -49,7 +50,11 @@ def test_a_new_key_reads_the_old_values_and_reencrypt_writes_them_again(settings
     account = SocialAccount.objects.get(pk=account.pk)
     assert (account.access_token, account.refresh_token) == ("secret-a", "r-1")
     assert AuthenticatorApp.objects.get(pk=app.pk).key == app.key
-    assert document.read_bytes() != before
+    # Rewritten in place, under the same name, and only the new key opens it.
+    after = media_storage.read(consent.document.name)
+    assert after != before
+    assert media_storage.names() == {consent.document.name}
+    Fernet(new_key.encode()).decrypt(after)
     assert consent.document.open().read() == samples.pdf_bytes()
     stored = raw("practices_socialaccount", "access_token", account.pk)
     Fernet(new_key.encode()).decrypt(stored.encode())

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from posts.management.commands.demo_data import DEMO_PASSWORD, PEER_CLINICS
-from posts.models import Post, Tip
+from posts.models import MediaAsset, Post, Tip
 from practices.models import Platform, Practice, SocialAccount
 
 
@@ -33,6 +33,11 @@ def test_demo_covers_every_status_and_platform(db, demo):
         platforms = set(practice.social_accounts.values_list("platform", flat=True))
         assert platforms == set(Platform.values)
     assert SocialAccount.objects.filter(status="connected").count() == SocialAccount.objects.count()
+    # A nurse's clip waits for the media worker, its place already dropped.
+    clip = MediaAsset.objects.get(kind=MediaAsset.Kind.VIDEO)
+    assert clip.status == MediaAsset.Status.PROCESSING and clip.tips.exists()
+    with clip.incoming.open("rb") as stored:
+        assert b"+41.8781" not in stored.read()
 
 
 @pytest.mark.parametrize(

@@ -201,12 +201,17 @@ def test_a_consent_under_another_practices_address_is_404(client, lead, practice
 # -- the signed form -------------------------------------------------------------
 
 
+# The signed form's tests run on the media folder and on an S3 bucket (tests/media_storage.py).
+
+
 def test_the_signed_form_is_encrypted_on_disk_and_served_decrypted(
-    client, strategist, practice, media_root
+    client, strategist, practice, media_storage
 ):
     consent = with_pdf(practice)
-    raw = (media_root / consent.document.name).read_bytes()
-    assert not raw.startswith(b"%PDF")
+    # In the folder or the bucket, as stored: a Fernet token, not the PDF.
+    assert media_storage.names() == {consent.document.name}
+    raw = media_storage.read(consent.document.name)
+    assert not raw.startswith(b"%PDF") and raw.startswith(b"gAAAAA")
     client.force_login(strategist)
     response = client.get(document_url(consent))
     assert response.status_code == 200
@@ -222,7 +227,7 @@ def test_the_signed_form_is_encrypted_on_disk_and_served_decrypted(
     assert sorted(verbs) == ["consent_document_downloaded", "consent_document_viewed"]
 
 
-def test_every_download_is_logged(client, strategist, practice):
+def test_every_download_is_logged(client, strategist, practice, media_storage):
     consent = with_pdf(practice)
     client.force_login(strategist)
     for _ in range(3):
@@ -233,7 +238,7 @@ def test_every_download_is_logged(client, strategist, practice):
 @pytest.mark.parametrize(
     ("who", "expected"), [("staff", 403), ("other_strategist", 404), ("outsider", 404)]
 )
-def test_the_signed_form_is_for_the_agency(request, client, practice, who, expected):
+def test_the_signed_form_is_for_the_agency(request, client, practice, who, expected, media_storage):
     consent = with_pdf(practice)
     client.force_login(request.getfixturevalue(who))
     assert client.get(document_url(consent)).status_code == expected

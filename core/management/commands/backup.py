@@ -3,7 +3,8 @@
     manage.py backup /backups/rounds-2026-12-07.tar.gz
     docker compose exec -T web python manage.py backup - > rounds-2026-12-07.tar.gz
 
-The archive holds no encryption key: keep FIELD_ENCRYPTION_KEY apart from it.
+The archive holds no encryption key: keep FIELD_ENCRYPTION_KEY apart from it. With
+MEDIA_STORAGE=s3 it holds the database alone: the bucket keeps the media.
 """
 
 from __future__ import annotations
@@ -40,9 +41,15 @@ class Command(BaseCommand):
                 summary = self._write_file(Path(target))
         except backups.BackupError as error:
             raise CommandError(str(error)) from None
+        media = (
+            f"{summary.files} media files"
+            if summary.media_in_archive
+            else "no media: they are in object storage (MEDIA_STORAGE=s3), kept by the "
+            "bucket's own versioning and backups, not by this archive"
+        )
         say.write(
-            f"Backed up {summary.rows} rows in {summary.tables} tables and {summary.files} "
-            f"media files. Restoring it needs the encryption key with fingerprint "
+            f"Backed up {summary.rows} rows in {summary.tables} tables and {media}. "
+            f"Restoring it needs the encryption key with fingerprint "
             f"{', '.join(summary.key_fingerprints)}: keep that key apart from the backups."
         )
 

@@ -42,6 +42,11 @@ class Command(BaseCommand):
             f"Restored {summary.rows} rows in {summary.tables} tables and {summary.files} "
             "media files."
         )
+        if not summary.media_in_archive:
+            self.stdout.write(
+                "The backup's media are in object storage, not in it: set MEDIA_STORAGE=s3 "
+                "and the MEDIA_S3_* variables for the bucket they are in."
+            )
         if summary.migrations_behind:
             self.stdout.write(
                 f"The backup is {summary.migrations_behind} migrations behind this version: "

@@ -128,6 +128,45 @@ def _demo_photo(practice: Practice) -> MediaAsset:
     return asset
 
 
+def _demo_video_tip(practice: Practice, staff: User) -> None:
+    """A nurse's 6-second phone clip (with the place in its tags, as phones write it),
+    sent in as a tip: the workers `make run` starts clean it in a few seconds."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    import video
+    from posts.media import videos
+
+    with tempfile.TemporaryDirectory(prefix="demo-video-") as folder:
+        clip = Path(folder) / "IMG_4410.MOV"
+        try:
+            video.make_demo_clip(
+                clip,
+                width=720,
+                height=1280,
+                seconds=6,
+                tags={"location": "+41.8781-087.6298/", "model": "iPhone 15"},
+            )
+        except (OSError, subprocess.SubprocessError):
+            return  # no ffmpeg here: the demo goes without its video
+        upload = SimpleUploadedFile(clip.name, clip.read_bytes(), "video/quicktime")
+    checked = videos.check_upload(upload)
+    try:
+        asset = videos.store_checked(practice=practice, checked=checked, by=staff)
+    finally:
+        checked.discard()
+    tip = Tip.objects.create(
+        practice=practice,
+        submitted_by=staff,
+        kind=Tip.Kind.TEAM,
+        text="A quick tour of the new waiting room, filmed this morning.",
+    )
+    tip.photos.add(asset, through_defaults={"position": 0})
+
+
 def _demo_user(username: str, first: str, last: str, *, agency_role: str = "") -> User:
     user, created = User.objects.get_or_create(
         username=username,
@@ -280,6 +319,7 @@ class Command(BaseCommand):
                     Post.objects.filter(pk=post.pk).update(tip=drafted)
             load_history(practice, accounts[:2], author=strategist, staff=staff, now=now)
             if index == 0:
+                _demo_video_tip(practice, staff)
                 # A second nurse invited and not joined yet: the invitation waits in
                 # the demo mailbox, and on the practice's people page.
                 invitations.invite(

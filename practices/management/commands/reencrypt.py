@@ -11,18 +11,15 @@ remove the old key.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import models, transaction
 
-from core.fields import EncryptedTextField, decrypt_bytes, encrypt_bytes
+from core.fields import EncryptedTextField
 from core.models import AuditEvent
-from practices.storage import EncryptedFileSystemStorage
+from practices.storage import EncryptedStorageMixin
 
 
 class Command(BaseCommand):
@@ -60,24 +57,15 @@ def _reencrypt_files(model: type[models.Model]) -> int:
     fields = [
         field
         for field in model._meta.concrete_fields
-        if isinstance(field, models.FileField)
-        and isinstance(field.storage, EncryptedFileSystemStorage)
+        if isinstance(field, models.FileField) and isinstance(field.storage, EncryptedStorageMixin)
     ]
     written = 0
     for field in fields:
-        storage = field.storage
+        # In the media folder or the bucket: the storage replaces each file whole.
+        storage = cast(EncryptedStorageMixin, field.storage)
         for name in model._base_manager.exclude(**{field.name: ""}).values_list(
             field.name, flat=True
         ):
-            path = Path(storage.path(name))
-            if not path.exists():
-                continue
-            data = encrypt_bytes(decrypt_bytes(path.read_bytes()))
-            # A new file beside it, then renamed over it: never half written.
-            handle, temporary = tempfile.mkstemp(dir=path.parent)
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-            os.replace(temporary, path)
-            written += 1
+            if storage.reencrypt(name):
+                written += 1
     return written

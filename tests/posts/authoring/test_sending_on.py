@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from posts.authoring import editor
-from posts.media import photos as media
+from posts.media import outgoing
 from posts.models import Approval, Post, PostMedia
 from practices.models import Practice
 from tests import factories
@@ -134,7 +134,9 @@ def test_google_refuses_four_photos_until_one_is_chosen_for_it(
     post.refresh_from_db()
     assert post.photo_choices == {"google_business": [photos[0].pk]}
     assert editor.readiness(post) == []
-    assert [i.alt_text for i in media.media_items(post, "google_business")] == [photos[0].alt_text]
+    assert [i.alt_text for i in outgoing.media_items(post, "google_business")] == [
+        photos[0].alt_text
+    ]
 
 
 def test_cancel_and_duplicate(client, strategist, practice, accounts, photos):

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from posts.intake.link_guard import tip_request_limit
 from tests import factories
 from tests import media_samples as samples
 from tests.posts.intake.support import (
@@ -140,7 +141,7 @@ def _bad_inputs(practice, other_practice):
             ),
             "PDF that seems to be cut off",
         ),
-        "nothing at all": ({"kind": "team"}, "Please add a photo or a few words"),
+        "nothing at all": ({"kind": "team"}, "Please add a photo, a video or a few words"),
         "unknown kind": ({"kind": "gossip", "text": "x"}, "Select a valid choice"),
     }
 
@@ -200,7 +201,7 @@ def test_a_file_over_the_size_limit(staff_client, settings, media_root):
 
 def test_a_request_larger_than_any_tip_is_refused_unread(client, practice, settings, media_root):
     # What the client announces is checked before a byte of the body is read.
-    too_much = settings.MAX_TIP_BYTES + 30 * 1024 * 1024
+    too_much = tip_request_limit() + 1
     response = client.post(
         link(practice), LINK_TIP | {"photos": [samples.photo()]}, CONTENT_LENGTH=str(too_much)
     )
@@ -215,7 +216,7 @@ def test_through_the_link_a_request_too_large_is_refused_before_the_csrf_check_r
 
     strict = SignInClient(enforce_csrf_checks=True)
     strict.get(link(practice))  # the page, and its CSRF cookie, as a phone would
-    too_much = settings.MAX_TIP_BYTES + 30 * 1024 * 1024
+    too_much = tip_request_limit() + 1
     response = strict.post(
         link(practice), LINK_TIP | {"photos": [samples.photo()]}, CONTENT_LENGTH=str(too_much)
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from django.utils import timezone
 
@@ -17,7 +16,6 @@ from tests.posts.intake.support import (
     SUCCESS,
     counts,
     esigned_consent,
-    files,
 )
 
 # -- sending, logged in ------------------------------------------------------
@@ -34,7 +32,11 @@ def test_staff_home_shows_the_form_and_my_tips(staff_client, django_assert_max_n
     assert "no other patients, screens, charts or wristbands" in page
 
 
-def test_a_tip_with_two_photos(staff_client, staff, practice, media_root):
+# The tests that store files run on the media folder and on an S3 bucket
+# (media_storage: tests/media_storage.py).
+
+
+def test_a_tip_with_two_photos(staff_client, staff, practice, media_storage):
     response = staff_client.post(
         STAFF_HOME,
         {
@@ -52,7 +54,7 @@ def test_a_tip_with_two_photos(staff_client, staff, practice, media_root):
     assert tip.submitted_by == staff and tip.practice == practice and not tip.via_link
     # An opaque PNG becomes a JPEG like any photo.
     assert [tp.asset.content_type for tp in tip.tipphoto_set.all()] == ["image/jpeg"] * 2
-    assert len(files(media_root)) == 2
+    assert len(media_storage.names()) == 2
     assert AuditEvent.objects.filter(verb="tip_submitted", object_id=str(tip.pk)).exists()
     assert "Health fair" in response.content.decode()  # in My tips
 
@@ -155,7 +157,7 @@ def test_new_consent_shows_the_required_statements_in_full(staff_client):
     assert "redisclosed" in page
 
 
-def test_patient_with_an_uploaded_signed_pdf(staff_client, practice, media_root):
+def test_patient_with_an_uploaded_signed_pdf(staff_client, practice, media_storage):
     data = esigned_consent(
         **{
             "consent-method": "upload",
@@ -166,13 +168,13 @@ def test_patient_with_an_uploaded_signed_pdf(staff_client, practice, media_root)
     staff_client.post(STAFF_HOME, {"kind": "patient_story", "text": "Dana's story."} | data)
     consent = PatientConsent.objects.get()
     assert consent.method == "upload" and consent.document_content_type == "application/pdf"
-    on_disk = Path(media_root, consent.document.name).read_bytes()
+    on_disk = media_storage.read(consent.document.name)
     assert not on_disk.startswith(b"%PDF") and b"%%EOF" not in on_disk  # encrypted at rest
     with consent.document.open("rb") as document:
         assert document.read() == samples.pdf_bytes()
 
 
-def test_a_photo_of_the_signed_form_is_cleaned_too(staff_client, media_root):
+def test_a_photo_of_the_signed_form_is_cleaned_too(staff_client, media_storage):
     data = esigned_consent(
         **{
             "consent-method": "upload",

@@ -3,8 +3,6 @@ to the variants already made and to the posts already approved."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
@@ -13,9 +11,12 @@ from posts.media import photos as media
 from posts.models import MediaAsset, MediaVariant
 from tests import media_samples as samples
 
+# On the media folder and on an S3 bucket (tests/media_storage.py).
+pytestmark = pytest.mark.usefixtures("media_storage")
+
 
 def test_variants_are_cached_and_rerendered_when_the_focal_point_moves(
-    practice, staff, media_root, django_capture_on_commit_callbacks
+    practice, staff, media_storage, django_capture_on_commit_callbacks
 ):
     asset = media.store_photo(
         practice=practice, upload=samples.photo(width=1600, height=900), by=staff
@@ -24,21 +25,21 @@ def test_variants_are_cached_and_rerendered_when_the_focal_point_moves(
     assert (first.width, first.height) == (900, 900)  # never upscaled
     again = media.variant_for(asset, "instagram_square")
     assert again.pk == first.pk and again.file.name == first.file.name
-    first_bytes = Path(first.file.path).read_bytes()
+    first_bytes = media_storage.read(first.file.name)
 
     with django_capture_on_commit_callbacks(execute=True):
         editing.set_focal_point(asset, 0.05, 0.5)
     assert not MediaVariant.objects.filter(asset=asset).exists()
-    assert not Path(first.file.path).exists()
+    assert first.file.name not in media_storage.names()
 
     moved = media.variant_for(asset, "instagram_square")
     assert (moved.focal_x, moved.focal_y) == (0.05, 0.5)
-    assert Path(moved.file.path).read_bytes() != first_bytes
+    assert media_storage.read(moved.file.name) != first_bytes
     assert MediaVariant.objects.filter(asset=asset).count() == 1
 
 
 def test_a_stale_variant_is_replaced_in_place(
-    practice, staff, media_root, django_capture_on_commit_callbacks
+    practice, staff, media_storage, django_capture_on_commit_callbacks
 ):
     asset = media.store_photo(practice=practice, upload=samples.photo(), by=staff)
     old = media.variant_for(asset, "facebook")
@@ -48,8 +49,9 @@ def test_a_stale_variant_is_replaced_in_place(
     with django_capture_on_commit_callbacks(execute=True):
         new = media.variant_for(asset, "facebook")
     assert new.pk == old.pk and new.focal_x == 0.9
-    assert not Path(old.file.path).exists()
-    assert Path(new.file.path).exists()
+    # A name of its own: the old one goes once the row commits, never the new file.
+    assert new.file.name != old.file.name
+    assert media_storage.names() == {asset.file.name, new.file.name}
 
 
 def test_focal_point_outside_the_photo_is_refused(practice, staff):

@@ -10,6 +10,9 @@ from PIL import Image
 
 from tests import factories
 
+# On the media folder and on an S3 bucket (tests/media_storage.py).
+pytestmark = pytest.mark.usefixtures("media_storage")
+
 
 @pytest.mark.parametrize(
     ("who", "expected"),

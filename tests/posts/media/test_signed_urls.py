@@ -4,7 +4,6 @@ post on its way out uses the photo, never cached, and refused when tampered with
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from django.core import signing
@@ -14,6 +13,9 @@ from PIL import Image
 from posts.media import photos as media
 from tests import media_samples as samples
 from tests.posts.media.support import fetch, on_post, path
+
+# On the media folder and on an S3 bucket (tests/media_storage.py).
+pytestmark = pytest.mark.usefixtures("media_storage")
 
 
 @pytest.fixture
@@ -33,12 +35,12 @@ def test_signed_url_is_absolute_and_served_without_login(client, posted, setting
     assert Image.open(io.BytesIO(data)).size == (800, 420)
 
 
-def test_signed_url_for_a_variant_and_the_original(client, posted):
+def test_signed_url_for_a_variant_and_the_original(client, posted, media_storage):
     asset = posted
     variant = media.variant_for(asset, "x")
     assert client.get(path(media.signed_variant_url(variant))).status_code == 200
     original = client.get(path(media.signed_variant_url(asset=asset, spec="original")))
-    assert b"".join(original.streaming_content) == Path(asset.file.path).read_bytes()
+    assert b"".join(original.streaming_content) == media_storage.read(asset.file.name)
 
 
 def test_tampered_signed_url_is_not_served(client, asset, other_practice):

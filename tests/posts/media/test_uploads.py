@@ -1,10 +1,10 @@
 """A photo as it arrives: stripped of where and with what it was taken, stored once,
-refused early when it is too big or not a photo, and never left on disk by a failed save."""
+refused early when it is too big or not a photo, and never left in the storage by a failed
+save. Each test runs on the media folder and on an S3 bucket (tests/media_storage.py)."""
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -18,9 +18,7 @@ from posts.models import MediaAsset
 from tests import media_samples as samples
 from tests.posts.media.support import on_post
 
-
-def files(root: Path) -> set[Path]:
-    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+pytestmark = pytest.mark.usefixtures("media_storage")
 
 
 def assert_no_metadata(data: bytes) -> None:
@@ -38,7 +36,7 @@ def assert_no_metadata(data: bytes) -> None:
 
 
 def test_gps_is_gone_from_the_stored_original_and_every_variant(
-    client, staff, strategist, practice, media_root, django_capture_on_commit_callbacks
+    client, staff, strategist, practice, media_storage, django_capture_on_commit_callbacks
 ):
     original = samples.jpeg_bytes(1600, 1200, gps=True)
     assert samples.CAMERA_SERIAL.encode() in original  # the test photo really carries it
@@ -56,16 +54,16 @@ def test_gps_is_gone_from_the_stored_original_and_every_variant(
     )
     assert response.status_code == 302
     asset = MediaAsset.objects.get(practice=practice)
-    assert_no_metadata(Path(asset.file.path).read_bytes())
+    assert_no_metadata(media_storage.read(asset.file.name))
 
     for spec in [*VARIANT_SPECS, media.THUMBNAIL]:
         variant = media.variant_for(asset, spec)
-        assert_no_metadata(Path(variant.file.path).read_bytes())
-    # Every file on disk, whatever it is called.
-    stored = files(media_root)
+        assert_no_metadata(media_storage.read(variant.file.name))
+    # Every file in the folder or the bucket, whatever it is called.
+    stored = media_storage.names()
     assert len(stored) == 1 + len(VARIANT_SPECS) + 1
-    for path in stored:
-        assert_no_metadata(path.read_bytes())
+    for name in stored:
+        assert_no_metadata(media_storage.read(name))
 
     # And what the platforms fetch through a signed URL (once a post uses it).
     on_post(asset)
@@ -75,12 +73,12 @@ def test_gps_is_gone_from_the_stored_original_and_every_variant(
     assert_no_metadata(served)
 
 
-def test_the_same_photo_twice_is_stored_once(practice, staff, media_root):
+def test_the_same_photo_twice_is_stored_once(practice, staff, media_storage):
     first = media.store_photo(practice=practice, upload=samples.photo(), by=staff)
     again = media.store_photo(practice=practice, upload=samples.photo("copy.jpg"), by=staff)
     assert again.pk == first.pk
     assert MediaAsset.objects.count() == 1
-    assert len(files(media_root)) == 1
+    assert media_storage.names() == {first.file.name}
 
 
 def test_the_same_photo_at_another_practice_is_its_own_asset(practice, other_practice, staff):
@@ -89,14 +87,14 @@ def test_the_same_photo_at_another_practice_is_its_own_asset(practice, other_pra
     assert mine.pk != theirs.pk
 
 
-def test_a_rejected_upload_writes_nothing(practice, staff, media_root):
+def test_a_rejected_upload_writes_nothing(practice, staff, media_storage):
     with pytest.raises(ImageRejected) as rejected:
         media.store_photo(
             practice=practice, upload=samples.upload("x.jpg", samples.HTML_PAGE), by=staff
         )
     assert "web page" in rejected.value.message
     assert MediaAsset.objects.count() == 0
-    assert files(media_root) == set()
+    assert media_storage.names() == set()
 
 
 def test_size_limits_are_enforced_while_reading(practice, staff, settings):
@@ -118,13 +116,13 @@ def test_the_tip_budget_counts_all_photos_together(settings):
     assert "add up to" in problems[-1]
 
 
-def test_files_written_in_a_failed_block_are_removed(practice, staff, media_root):
+def test_files_written_in_a_failed_block_are_removed(practice, staff, media_storage):
     with pytest.raises(RuntimeError), files_removed_on_failure(), transaction.atomic():
         media.store_photo(practice=practice, upload=samples.photo("a.jpg"), by=staff)
         media.store_photo(
             practice=practice, upload=samples.photo("b.jpg", color=(1, 2, 3)), by=staff
         )
-        assert len(files(media_root)) == 2
+        assert len(media_storage.names()) == 2
         raise RuntimeError("something after the photos failed")
     assert MediaAsset.objects.count() == 0
-    assert files(media_root) == set()
+    assert media_storage.names() == set()

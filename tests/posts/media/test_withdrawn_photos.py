@@ -3,6 +3,7 @@ authorization is revoked or lapses, or the post is cancelled; one still used els
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +13,9 @@ from posts.publishing import takedown
 from practices.models import PatientConsent
 from tests import factories
 from tests.posts.media.support import fetch, on_post, path
+
+# On the media folder and on an S3 bucket (tests/media_storage.py).
+pytestmark = pytest.mark.usefixtures("media_storage")
 
 
 def test_a_signed_photo_is_gone_once_the_authorization_is_revoked(
