@@ -68,12 +68,17 @@ def seconds_in_words(seconds: float) -> str:
 
 
 def accepts(platform: str) -> str:
-    """What the platform takes, in words: "3 s to 90 s, upright, from 1:2 to 4:5"."""
+    """What the platform takes, in words: "3 s to 1 min 30 s, upright, from 1:2 to 4:5,
+    up to 300 MB"."""
     limits = LIMITS[platform]
     return (
         f"{seconds_in_words(limits.min_seconds)} to {seconds_in_words(limits.max_seconds)}, "
-        f"{limits.frame_words}"
+        f"{limits.frame_words}, up to {size_in_words(limits.max_bytes)}"
     )
+
+
+def size_in_words(size: int) -> str:
+    return f"{size / (1000 * MB):g} GB" if size >= 1000 * MB else f"{size // MB:,} MB"
 
 
 def check_video(platform: str, *, duration: float, width: int, height: int, size: int) -> list[str]:
@@ -105,7 +110,7 @@ def check_video(platform: str, *, duration: float, width: int, height: int, size
         )
     if size > limits.max_bytes:
         found.append(
-            f"{name} takes videos up to {limits.max_bytes // MB:,} MB; "
+            f"{name} takes videos up to {size_in_words(limits.max_bytes)}; "
             f"this one is {size / MB:,.0f} MB."
         )
     return found

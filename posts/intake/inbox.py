@@ -10,7 +10,7 @@ from typing import Any
 
 from core.models import person_name
 from core.row_urls import url_template
-from posts.models import Tip, TipPhoto
+from posts.models import MediaAsset, Tip, TipPhoto
 
 # What each card shows (tip_cards), read as values: a page of model objects
 # with their sender and authorization cost more than its SQL.
@@ -34,16 +34,19 @@ TIP_CARD_FIELDS = (
 )
 
 
-def photos_of(tips: list[dict[str, Any]]) -> dict[int, list[int]]:
-    """Each tip's photos (their asset ids), in order: one query for a page of tips."""
-    photos: dict[int, list[int]] = {}
+def photos_of(tips: list[dict[str, Any]]) -> dict[int, list[tuple[int, bool]]]:
+    """Each tip's photos and videos, in order: (asset id, whether it has a picture to show)
+    (a video still being prepared, or that failed, has no cover yet). One query for a
+    page of tips."""
+    photos: dict[int, list[tuple[int, bool]]] = {}
     found = (
         TipPhoto.objects.filter(tip_id__in=[tip["pk"] for tip in tips])
         .order_by("tip_id", "position")
-        .values_list("tip_id", "asset_id")
+        .values_list("tip_id", "asset_id", "asset__kind", "asset__poster_id")
     )
-    for tip_id, asset_id in found:
-        photos.setdefault(tip_id, []).append(asset_id)
+    for tip_id, asset_id, kind, poster_id in found:
+        pictured = kind != MediaAsset.Kind.VIDEO or poster_id is not None
+        photos.setdefault(tip_id, []).append((asset_id, pictured))
     return photos
 
 
@@ -58,7 +61,9 @@ def _sender(tip: dict[str, Any]) -> str:
     return tip["submitter_name"] or "Anonymous"
 
 
-def tip_cards(tips: list[dict[str, Any]], *, photos: dict[int, list[int]]) -> list[dict[str, Any]]:
+def tip_cards(
+    tips: list[dict[str, Any]], *, photos: dict[int, list[tuple[int, bool]]]
+) -> list[dict[str, Any]]:
     """The inbox's cards: photos, kind, status, patient, sender, and where its links go.
 
     The tips are TIP_CARD_FIELDS values, their photos from photos_of.
@@ -79,7 +84,9 @@ def tip_cards(tips: list[dict[str, Any]], *, photos: dict[int, list[int]]) -> li
                 if tip["status"] == Tip.Status.NEW
                 else "",
                 "thumbnails": [
-                    thumbnail_url.format(pk=asset_id, spec="thumbnail") for asset_id in assets[:3]
+                    thumbnail_url.format(pk=asset_id, spec="thumbnail")
+                    for asset_id, pictured in assets[:3]
+                    if pictured
                 ],
                 "photo_count": len(assets),
                 "kind_label": kinds.get(tip["kind"], tip["kind"]),
