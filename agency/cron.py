@@ -12,6 +12,7 @@ from rq import cron
 
 from analytics import jobs as analytics_jobs
 from core import notifications
+from engagement import jobs as engagement_jobs
 from posts import jobs
 
 DISPATCH = settings.DISPATCH_INTERVAL_SECONDS
@@ -23,6 +24,11 @@ cron.register(
 )
 cron.register(jobs.requeue_lost_deletes, "default", interval=5 * 60, result_ttl=600)
 cron.register(jobs.requeue_stalled_videos, "default", interval=5 * 60, result_ttl=600)
+# The conversation: comments, mentions and reviews fetched per account, replies sent.
+cron.register(engagement_jobs.sync_due, "default", interval=5 * 60, result_ttl=600)
+cron.register(
+    engagement_jobs.dispatch_replies, "default", interval=DISPATCH, ttl=max(DISPATCH * 5, 30)
+)
 cron.register(jobs.refresh_expiring_tokens, "default", interval=15 * 60, result_ttl=600)
 cron.register(jobs.warn_expiring_accounts, "default", interval=6 * 60 * 60, result_ttl=600)
 cron.register(jobs.collect_metrics, "metrics", interval=60 * 60, result_ttl=600)

@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "core",
     "practices",
     "posts",
+    "engagement",
     "analytics",
 ]
 
@@ -475,6 +476,9 @@ PLATFORM_READ_TIMEOUT = env.decimal("PLATFORM_READ_TIMEOUT", 20.0)
 # sandbox accepts; production refuses them (and a missing one), since every
 # connection and token refresh would fail later, far from the cause.
 PLACEHOLDER_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 (a placeholder, refused in production)
+# Meta's webhooks (engagement.webhooks): the token we give Meta when subscribing.
+# Unset: the subscription check is refused, and the inbox is fetched on schedule.
+META_WEBHOOK_VERIFY_TOKEN = env.string("META_WEBHOOK_VERIFY_TOKEN", "")
 PLATFORM_APPS = {
     platform: {
         "client_id": env.string(f"{platform.upper()}_CLIENT_ID", f"rounds-{platform}"),

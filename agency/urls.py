@@ -39,6 +39,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("", include("practices.urls")),
+    path("", include("engagement.urls")),
     path("practices/<slug:slug>/", views.practice_detail, name="practice_detail"),
     path("", include("posts.urls")),
     path("", include("analytics.urls")),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from agency import checklist
 from core import mailbox
 from core.http import AuthenticatedHttpRequest
+from engagement.summary import inbox_summary
 from posts import access
 from posts.models import Post
 from posts.planning import dashboard as dashboard_selectors
@@ -53,6 +54,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "chosen": chosen,
             "day": day,
+            "inbox": inbox_summary(request.user, practice=chosen),
             # `make run` keeps e-mail in the demo mailbox: the lead reads it there.
             "demo_mailbox": request.user.is_agency_lead
             and settings.MAILERS["default"]["BACKEND"] == mailbox.BACKEND,

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from analytics import periods, stats
+from engagement.figures import ConversationFigures, conversation_figures
 from posts.models import AccountSnapshot, DayTotals, MonthTotals, Post, PostMedia, Publication, Tip
 from posts.models.metrics import AGENCY_KIND, ALL
 from posts.rules import best_times
@@ -380,22 +381,28 @@ def staff_lines(practice: Practice, *, month: date) -> list[StaffLine]:
 
 def staff_for_tips(tips: QuerySet[Tip], *, before: datetime) -> list[StaffLine]:
     """The tips by who sent them, and what their posts' publications published before
-    `before` earned (two queries)."""
-    earned = dict(
-        Publication.objects.filter(post__tip__in=tips, status__in=LIVE, published_at__lt=before)
-        .order_by()
-        .values("post__tip_id")
-        .annotate(reached=Sum("reach", default=0))
-        .values_list("post__tip_id", "reached")
+    `before` earned (one query)."""
+    live_ones = Publication.objects.filter(
+        post__tip=OuterRef("pk"), status__in=LIVE, published_at__lt=before
+    )
+    reached = (
+        live_ones.order_by()
+        .values("post__tip")
+        .annotate(total=Sum("reach", default=0))
+        .values("total")
     )
     lines: dict[str, StaffLine] = {}
-    for tip in tips.select_related("submitted_by").order_by("created_at"):
+    for tip in (
+        tips.select_related("submitted_by")
+        .annotate(posted=Exists(live_ones), reached=Subquery(reached))
+        .order_by("created_at")
+    ):
         name = tip.submitter_display
         line = lines.setdefault(name, StaffLine(name, 0, 0, 0))
         line.tips += 1
-        if tip.pk in earned:
+        if tip.posted:
             line.posted += 1
-            line.reach += earned[tip.pk]
+            line.reach += tip.reached or 0
     return sorted(lines.values(), key=lambda line: (-line.reach, -line.tips, line.name))
 
 
@@ -487,6 +494,9 @@ class Report:
     weeks: list[Week]
     # The six months up to the period's last, for the report's charts.
     trend: list[MonthLine] = field(default_factory=list)
+    # Comments, mentions and reviews: answered how often and how fast, and the
+    # reviews' stars month by month over the trend's six months.
+    conversation: ConversationFigures = field(default_factory=ConversationFigures)
 
     @property
     def month(self) -> date:
@@ -523,6 +533,14 @@ def merged(parts: Iterable[stats.Totals]) -> stats.Totals:
     for part in parts:
         out.merge(part)
     return out
+
+
+def month_bounds(practice: Practice, months: list[date]) -> list[tuple[date, datetime, datetime]]:
+    """Each month with its start and end on the practice's clock."""
+    return [
+        (month, *day_bounds(practice, month, add_months(month, 1) - timedelta(days=1)))
+        for month in months
+    ]
 
 
 def day_bounds(practice: Practice, first: date, last: date) -> tuple[datetime, datetime]:
@@ -591,6 +609,9 @@ def report(
             if period.first <= week.end <= period.last
         ],
         trend=trend,
+        conversation=conversation_figures(
+            practice, start, end, months=month_bounds(practice, months)
+        ),
     )
 
 

@@ -22,6 +22,7 @@ from analytics import figures, jobs, pdf, periods, series, stats
 from analytics.forms import PeriodForm
 from analytics.models import MonthlyReport
 from core.http import AuthenticatedHttpRequest
+from engagement.figures import conversation_figures
 from practices import access
 from practices.models import Practice
 from practices.templatetags.platforms import platform_name
@@ -42,6 +43,12 @@ def practice_analytics(request: AuthenticatedHttpRequest, slug: str) -> HttpResp
     today = timezone.now().astimezone(practice.zone).date()
     found = figures.practice_figures(practice, today=today)
     drawn = series.practice_charts(practice, found)
+    # The month so far, and the reviews' stars over the page's months.
+    talk = conversation_figures(
+        practice,
+        *figures.day_bounds(practice, found.this_month.month, today),
+        months=figures.month_bounds(practice, [line.month for line in found.months]),
+    )
     return render(
         request,
         "analytics/practice.html",
@@ -62,6 +69,7 @@ def practice_analytics(request: AuthenticatedHttpRequest, slug: str) -> HttpResp
             "report_month": found.this_month.month,
             "last_report_month": figures.add_months(found.this_month.month, -1),
             "picker": PeriodForm(practice=practice, today=today),
+            "talk": talk,
         },
     )
 

@@ -226,6 +226,9 @@ class Notification(models.Model):
         APPROVAL_LINK = "approval_link", "A new approval link you asked for"
         INVITATION = "invitation", "An invitation to join a practice"
         DOCTOR_JOINED = "doctor_joined", "A doctor joined a practice (the lead)"
+        BAD_REVIEW = "bad_review", "A bad review or a complaint (always at once)"
+        REPLY_AWAITING_APPROVAL = "reply_awaiting_approval", "Replies to reviews awaiting approval"
+        REPLY_FAILED = "reply_failed", "A reply could not be sent"
 
     class Delivery(models.TextChoices):
         IMMEDIATE = "immediate", "At once"

@@ -38,7 +38,15 @@ Delivery = Notification.Delivery
 # Always at once: a reminder in tomorrow's digest comes too late, and the
 # signer's copy goes to someone without an account.
 IMMEDIATE_ONLY = frozenset(
-    {Kind.APPROVAL_REMINDER, Kind.SIGNER_COPY, Kind.APPROVAL_LINK, Kind.INVITATION}
+    {
+        Kind.APPROVAL_REMINDER,
+        Kind.SIGNER_COPY,
+        Kind.APPROVAL_LINK,
+        Kind.INVITATION,
+        # A bad review is answered within the hour or it sets the tone: never
+        # held for a digest, whatever the person chose.
+        Kind.BAD_REVIEW,
+    }
 )
 # What each kind of person may receive (the settings page lists these).
 AGENCY_KINDS = (
@@ -51,8 +59,10 @@ AGENCY_KINDS = (
     Kind.AUTHORIZATION_EXPIRING,
     Kind.MONTHLY_REPORT,
     Kind.DOCTOR_JOINED,
+    Kind.BAD_REVIEW,
+    Kind.REPLY_FAILED,
 )
-DOCTOR_KINDS = (Kind.AWAITING_APPROVAL, Kind.MONTHLY_REPORT)
+DOCTOR_KINDS = (Kind.AWAITING_APPROVAL, Kind.REPLY_AWAITING_APPROVAL, Kind.MONTHLY_REPORT)
 STAFF_KINDS = (Kind.TIP_PUBLISHED,)
 # Pause before the next try of a failed send: doubling, at most an hour.
 RETRY_BASE = timedelta(minutes=1)

@@ -15,12 +15,16 @@ from platforms.base import (
     Account,
     AccountMetrics,
     ClientConfig,
+    Conversation,
+    Conversations,
+    EngagementClient,
     MediaItem,
     Metrics,
     PlatformClient,
     PublishRequest,
     PublishResult,
     RemotePost,
+    SentReply,
     Target,
     TokenSet,
 )
@@ -44,8 +48,11 @@ __all__ = [
     "ClientConfig",
     "ConfigurationError",
     "ContentRejected",
+    "Conversation",
+    "Conversations",
     "DeleteUnsupported",
     "DuplicateContent",
+    "EngagementClient",
     "MediaItem",
     "Metrics",
     "PlatformClient",
@@ -54,11 +61,13 @@ __all__ = [
     "PublishResult",
     "ReconnectNeeded",
     "RemotePost",
+    "SentReply",
     "Target",
     "ThrottledError",
     "TokenSet",
     "TransientError",
     "build_client",
+    "build_engagement_client",
 ]
 
 
@@ -72,6 +81,30 @@ def build_client(platform: str, config: ClientConfig) -> PlatformClient:
     from platforms.x import XClient
 
     classes: dict[str, Callable[[ClientConfig], PlatformClient]] = {
+        "facebook": FacebookClient,
+        "instagram": InstagramClient,
+        "linkedin": LinkedInClient,
+        "x": XClient,
+        "google_business": GoogleBusinessClient,
+    }
+    try:
+        return classes[platform](config)
+    except KeyError:
+        raise ValueError(f"unknown platform {platform!r}; expected one of {PLATFORMS}") from None
+
+
+def build_engagement_client(platform: str, config: ClientConfig) -> EngagementClient:
+    """The client for one of PLATFORMS, typed for the engagement inbox (EngagementClient).
+
+    The table is typed, so mypy checks that every client implements the protocol.
+    """
+    from platforms.facebook import FacebookClient
+    from platforms.google_business import GoogleBusinessClient
+    from platforms.instagram import InstagramClient
+    from platforms.linkedin import LinkedInClient
+    from platforms.x import XClient
+
+    classes: dict[str, Callable[[ClientConfig], EngagementClient]] = {
         "facebook": FacebookClient,
         "instagram": InstagramClient,
         "linkedin": LinkedInClient,

@@ -29,8 +29,11 @@ __all__ = [
     "AmbiguousOutcome",
     "ClientConfig",
     "ContentRejected",
+    "Conversation",
+    "Conversations",
     "DeleteUnsupported",
     "DuplicateContent",
+    "EngagementClient",
     "MediaItem",
     "Metrics",
     "PlatformClient",
@@ -39,6 +42,7 @@ __all__ = [
     "PublishResult",
     "ReconnectNeeded",
     "RemotePost",
+    "SentReply",
     "Target",
     "ThrottledError",
     "TokenSet",
@@ -166,6 +170,57 @@ class Metrics:
 
 
 @dataclass(frozen=True)
+class Conversation:
+    """One comment, mention or review, as the platform reports it now.
+
+    kind: "comment" (on one of our posts, or a reply in its thread), "mention"
+    (a post or comment of someone else naming or tagging the account), or
+    "review" (Google). post_id: the platform id of the post it belongs to (our
+    post for a comment; the mentioning post for a mention); parent_id: the
+    comment it answers, when it is a reply in a thread. from_us: written by the
+    account itself (our own replies come back in the thread). A deleted one is
+    reported with deleted=True where the platform says so; one that is simply
+    gone is absent from a full fetch (Conversations.complete).
+    """
+
+    kind: str
+    external_id: str
+    text: str
+    author_name: str
+    author_id: str
+    created_at: datetime | None
+    updated_at: datetime | None = None
+    post_id: str | None = None
+    parent_id: str | None = None
+    permalink: str = ""
+    rating: int | None = None  # a review's stars, 1 to 5
+    from_us: bool = False
+    hidden: bool = False
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Conversations:
+    """What one fetch brought, and where the next one starts.
+
+    cursor: opaque, kept per account and kind and handed back next time ("" the
+    first time). complete: True when `items` is everything the platform has in
+    the fetched scope (every comment on the posts asked about, every review),
+    so that one we kept and that is not among them was deleted there.
+    """
+
+    items: tuple[Conversation, ...]
+    cursor: str = ""
+    complete: bool = False
+
+
+@dataclass(frozen=True)
+class SentReply:
+    platform_id: str  # the reply's own id there (to read back, to delete)
+    permalink: str = ""
+
+
+@dataclass(frozen=True)
 class AccountMetrics:
     """An account's own figures on one day; None where the platform gives none."""
 
@@ -232,6 +287,63 @@ class PlatformClient(Protocol):
     def prepare_text(self, text: str) -> str: ...
 
     def check_text(self, text: str) -> list[str]: ...
+
+
+class EngagementClient(Protocol):
+    """The conversation around an account: what the engagement inbox fetches and answers.
+
+    Every platform client implements it (Google: reviews only; the others:
+    comments on our posts and mentions). Errors are the PlatformErrors of
+    publishing, classified the same way (throttled, transient, ambiguous,
+    reconnect, rejected).
+    """
+
+    # What the platform lets us do: kinds fetched, and whether a comment can be
+    # hidden (Facebook, Instagram, X's hide replies) or deleted by the account.
+    conversation_kinds: tuple[str, ...]
+    can_hide: bool
+    can_delete_comments: bool
+
+    def fetch_comments(
+        self, account: Account, post_ids: list[str], *, cursor: str = ""
+    ) -> Conversations:
+        """Every comment (and reply in their threads) on these posts of ours.
+
+        Complete for those posts: a kept comment that is absent was deleted.
+        `cursor`: where an earlier fetch that was cut short (paging through
+        many) stopped; "" starts over.
+        """
+        ...
+
+    def fetch_mentions(self, account: Account, *, cursor: str = "") -> Conversations:
+        """Mentions and tags of the account since `cursor` (new ones only)."""
+        ...
+
+    def fetch_reviews(self, account: Account, *, cursor: str = "") -> Conversations:
+        """Every review, with its stars (Google); complete when it has paged to the end."""
+        ...
+
+    def reply(self, account: Account, item: Conversation, text: str) -> SentReply:
+        """Answer a comment, mention or review in its thread, once.
+
+        Ambiguous answers raise AmbiguousOutcome: the caller reads back with
+        find_reply before sending again.
+        """
+        ...
+
+    def find_reply(self, account: Account, item: Conversation, text: str) -> SentReply | None:
+        """Our reply with this text in the item's thread, if it is there."""
+        ...
+
+    def delete_reply(self, account: Account, item: Conversation, reply_id: str) -> None: ...
+
+    def hide(self, account: Account, item: Conversation, hidden: bool) -> None:
+        """Hide (or show again) a comment on our post; DeleteUnsupported where it cannot."""
+        ...
+
+    def delete_comment(self, account: Account, item: Conversation) -> None:
+        """Delete someone's comment on our post; DeleteUnsupported where it cannot."""
+        ...
 
 
 def metrics_each(

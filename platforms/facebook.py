@@ -14,6 +14,26 @@ Meta documents these calls on the graph-video.facebook.com host (the
 "graph_video" host role). Page videos: MP4 or MOV recommended, up to 10 GB and 240
 minutes (unconfirmed, Meta's help pages).
 
+Engagement (EngagementClient; pages_read_engagement to read, pages_manage_engagement to
+reply, hide and delete, and the MODERATE task on the Page to see comment ids):
+- Comments: GET /{post-id}/comments?filter=stream&order=chronological&fields=id,message,
+  from{id,name},created_time,parent{id},is_hidden,permalink_url&limit=100 -> {data,
+  paging: {cursors: {after}, next}}. filter=stream lists the replies in threads too,
+  each with parent.id (the default, toplevel, leaves them out). Hidden comments stay
+  listed with is_hidden true. A comment has no edit time: an edit shows only as new
+  text. Our own comments come back with from.id == the Page id.
+- Reply: POST /{comment-id}/comments {message} -> {id}; threads are one level deep, so
+  a reply goes to the thread's top comment. A tagged post is answered with POST
+  /{post-id}/comments. Read back: GET /{comment-id}/comments, our text from the Page.
+- Hide: POST /{comment-id} is_hidden=true|false -> {success: true}. Delete: DELETE
+  /{comment-id} -> {success: true}. Neither works on posts of others that tag the Page.
+- Mentions: GET /{page-id}/tagged?fields=id,message,from,created_time,permalink_url
+  &since={epoch} -> posts of others that tag the Page, newest first, same paging. A
+  mention in a comment is announced by the Page webhook's "mention" field only.
+- Limits: the Page's calls count against its Business Use Case limit (the
+  X-Business-Use-Case-Usage header; about 4,800 calls per engaged user per 24 hours,
+  unconfirmed); a comment is at most 8,000 characters (unconfirmed).
+
 The video id, known from the start call on, is the post's platform id:
 read_back, delete and metrics take it, and find_recent also looks through
 the Page's videos. The session, the video id and the offset Facebook
@@ -31,17 +51,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 from urllib.parse import urlencode
 
+from platforms import engagement
 from platforms import text as texts
 from platforms._http import Transport, parse_time, text_matches
 from platforms.base import (
     Account,
     AccountMetrics,
     ClientConfig,
+    Conversation,
+    Conversations,
     MediaItem,
     Metrics,
     PublishRequest,
     PublishResult,
     RemotePost,
+    SentReply,
     Target,
     TokenSet,
     metrics_each,
@@ -89,12 +113,18 @@ OFFSET_MISMATCH = 1363037  # the transfer's start_offset is not the one Facebook
 # A part whose request got no clear answer is sent again this many times
 # before the job is handed back to retry later.
 TRANSFER_TRIES = 3
+# A comment as the engagement inbox reads it; a tagged post as a mention.
+COMMENT_FIELDS = "id,message,from{id,name},created_time,parent{id},is_hidden,permalink_url"
+TAGGED_FIELDS = "id,message,from{id,name},created_time,permalink_url"
 
 
 class FacebookClient:
     platform = "facebook"
     can_delete = True
     has_account_metrics = True
+    conversation_kinds: tuple[str, ...] = ("comment", "mention")
+    can_hide = True
+    can_delete_comments = True
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
@@ -542,6 +572,156 @@ class FacebookClient:
 
     def check_text(self, text: str) -> list[str]:
         return texts.check_text("facebook", text)
+
+    # --- engagement ------------------------------------------------------------------
+
+    def fetch_comments(
+        self, account: Account, post_ids: list[str], *, cursor: str = ""
+    ) -> Conversations:
+        token = account.access_token
+        first, after = engagement.resume_point(cursor)
+        items: list[Conversation] = []
+        pages = 0
+        for index in range(first, len(post_ids)):
+            post_id = post_ids[index]
+            params: dict[str, Any] = {
+                "fields": COMMENT_FIELDS,
+                "filter": "stream",
+                "order": "chronological",
+                "limit": 100,
+            }
+            if index == first and after:
+                params["after"] = after
+            while True:
+                if pages >= engagement.FETCH_PAGES:
+                    resume = engagement.resume_cursor(index, params.get("after", ""))
+                    return Conversations(tuple(items), resume, complete=False)
+                pages += 1
+                body = self.graph.call_if_exists(
+                    "GET", f"/{post_id}/comments", token, params=params
+                )
+                if body is None:
+                    break  # the post is gone, and its comments with it
+                items += [_comment(row, account, post_id) for row in body.get("data") or []]
+                paging = body.get("paging") or {}
+                next_after = (paging.get("cursors") or {}).get("after")
+                if not paging.get("next") or not next_after:
+                    break
+                params["after"] = next_after
+        # A resumed fetch saw only the rest: absent comments prove nothing.
+        return Conversations(tuple(items), "", complete=not cursor)
+
+    def fetch_mentions(self, account: Account, *, cursor: str = "") -> Conversations:
+        seen = engagement.SeenSince(cursor)
+        params: dict[str, Any] = {"fields": TAGGED_FIELDS, "limit": 100}
+        if seen.epoch is not None:
+            params["since"] = seen.epoch
+        items = []
+        for row in self.graph.rows(f"/{account.external_id}/tagged", account.access_token, params):
+            created = parse_time(row.get("created_time"))
+            if seen.older(created):
+                break  # newest first: the rest was seen before
+            if not seen.is_new(str(row["id"]), created):
+                continue
+            seen.saw(str(row["id"]), created)
+            author = row.get("from") or {}
+            items.append(
+                Conversation(
+                    kind="mention",
+                    external_id=str(row["id"]),
+                    text=row.get("message", ""),
+                    author_name=str(author.get("name", "")),
+                    author_id=str(author.get("id", "")),
+                    created_at=created,
+                    post_id=str(row["id"]),
+                    permalink=str(row.get("permalink_url") or ""),
+                )
+            )
+        return engagement.mentions(items, seen)
+
+    def fetch_reviews(self, account: Account, *, cursor: str = "") -> Conversations:
+        return engagement.NOTHING  # Pages' recommendations are not read here
+
+    def reply(self, account: Account, item: Conversation, text: str) -> SentReply:
+        body = self.graph.call(
+            "POST",
+            f"/{_thread(item)}/comments",
+            account.access_token,
+            create=True,
+            data={"message": text},
+        )
+        return SentReply(self.graph.new_id(body, create=True))
+
+    def find_reply(self, account: Account, item: Conversation, text: str) -> SentReply | None:
+        params = {
+            "fields": COMMENT_FIELDS,
+            "filter": "stream",
+            "order": "reverse_chronological",  # ours is most likely among the newest
+            "limit": 100,
+        }
+        try:
+            rows = list(self.graph.rows(f"/{_thread(item)}/comments", account.access_token, params))
+        except ContentRejected as error:
+            if error.platform_code == "100/33":
+                return None  # the thread is gone, and any reply with it
+            raise
+        for row in rows:
+            mine = (row.get("from") or {}).get("id") == account.external_id
+            if mine and text_matches(row.get("message", ""), text, text):
+                return SentReply(str(row["id"]), str(row.get("permalink_url") or ""))
+        return None
+
+    def delete_reply(self, account: Account, item: Conversation, reply_id: str) -> None:
+        self.graph.call_if_exists("DELETE", f"/{reply_id}", account.access_token)
+
+    def hide(self, account: Account, item: Conversation, hidden: bool) -> None:
+        if item.kind != "comment":
+            raise engagement.cannot(
+                self.platform,
+                "Facebook lets a Page hide comments on its own posts only; this post is "
+                "someone else's.",
+            )
+        self.graph.call(
+            "POST",
+            f"/{item.external_id}",
+            account.access_token,
+            data={"is_hidden": "true" if hidden else "false"},
+        )
+
+    def delete_comment(self, account: Account, item: Conversation) -> None:
+        if item.kind != "comment":
+            raise engagement.cannot(
+                self.platform,
+                "Facebook lets a Page delete comments on its own posts only; ask the author "
+                "or report the post on Facebook.",
+            )
+        # Already gone is what we wanted.
+        self.graph.call_if_exists("DELETE", f"/{item.external_id}", account.access_token)
+
+
+def _thread(item: Conversation) -> str:
+    """Where a reply to this item goes: the top comment of its thread, or the post that
+    tagged the Page."""
+    if item.kind == "mention":
+        return item.post_id or item.external_id
+    return item.parent_id or item.external_id
+
+
+def _comment(row: dict[str, Any], account: Account, post_id: str) -> Conversation:
+    author = row.get("from") or {}
+    return Conversation(
+        kind="comment",
+        external_id=str(row["id"]),
+        text=row.get("message", ""),
+        author_name=str(author.get("name", "")),
+        author_id=str(author.get("id", "")),
+        created_at=parse_time(row.get("created_time")),
+        post_id=post_id,
+        parent_id=(row.get("parent") or {}).get("id"),
+        permalink=str(row.get("permalink_url") or ""),
+        from_us=str(author.get("id", "")) == account.external_id,
+        hidden=bool(row.get("is_hidden")),
+    )
 
 
 class _SessionRefused(Exception):

@@ -1,4 +1,21 @@
-"""Google Business Profile local posts (v4), accounts and locations."""
+"""Google Business Profile local posts (v4), accounts and locations, and reviews.
+
+Reviews (EngagementClient; the business.manage scope):
+- List: GET /v4/accounts/{a}/locations/{l}/reviews?pageSize=50&pageToken= -> {reviews,
+  averageRating, totalReviewCount, nextPageToken}. pageSize is at most 50. Each review:
+  {name ".../reviews/{reviewId}", reviewId, reviewer {displayName, profilePhotoUrl,
+  isAnonymous}, starRating "ONE".."FIVE" (STAR_RATING_UNSPECIFIED otherwise), comment
+  (absent for stars alone), createTime, updateTime (moves when the reviewer edits,
+  stars too), reviewReply? {comment, updateTime}}. A deleted review is simply absent.
+  A review has no reviewer id: author_id is "".
+- Reply: PUT /v4/{review name}/reply {comment} -> {comment, updateTime}: it creates or
+  replaces the one owner reply (a second PUT never adds a second reply); read back in
+  the review's reviewReply (GET /v4/{review name}). Delete: DELETE .../reply.
+- The owner's reply comes back as its own item: kind "review", parent_id the review,
+  from_us, external_id "{review name}/reply". No comments, mentions or hiding.
+- Limits: 300 queries per minute per API (429 RESOURCE_EXHAUSTED); a reply is at most
+  4,096 bytes (unconfirmed).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +27,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from platforms import engagement
 from platforms import text as texts
 from platforms._http import (
     MAX_PAGES,
@@ -24,14 +42,18 @@ from platforms.base import (
     Account,
     AccountMetrics,
     ClientConfig,
+    Conversation,
+    Conversations,
     Metrics,
     PublishRequest,
     PublishResult,
     RemotePost,
+    SentReply,
     Target,
     TokenSet,
 )
 from platforms.errors import (
+    NO_ID,
     SERVER_ERROR,
     AmbiguousOutcome,
     ContentRejected,
@@ -51,6 +73,10 @@ LANGUAGE = "en"
 
 # reportInsights takes at most this many local posts per call.
 REPORT_BATCH = 100
+# Reviews: Google's largest page, and its words for stars.
+REVIEWS_PAGE = 50
+STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
+PAGE_CURSOR = "page:"
 
 
 class GoogleBusinessClient:
@@ -58,6 +84,9 @@ class GoogleBusinessClient:
     can_delete = True
     # No followers, and the daily views come from an API this app is not granted.
     has_account_metrics = False
+    conversation_kinds: tuple[str, ...] = ("review",)
+    can_hide = False
+    can_delete_comments = False
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
@@ -285,6 +314,95 @@ class GoogleBusinessClient:
     def check_text(self, text: str) -> list[str]:
         return texts.check_text("google_business", text)
 
+    # --- reviews (engagement) --------------------------------------------------------
+
+    def fetch_comments(
+        self, account: Account, post_ids: list[str], *, cursor: str = ""
+    ) -> Conversations:
+        return engagement.NOTHING  # local posts take no comments
+
+    def fetch_mentions(self, account: Account, *, cursor: str = "") -> Conversations:
+        return engagement.NOTHING
+
+    def fetch_reviews(self, account: Account, *, cursor: str = "") -> Conversations:
+        """Every review, newest first as Google lists them, FETCH_PAGES pages a call.
+
+        Cut short, it hands back "page:{token}" to resume from; the call that reaches
+        the last page is complete (cursor "done": the next call starts over), and
+        everything is then the union of this call's items with those of the calls
+        since the one that began with "" or "done", as base.EngagementClient says.
+        """
+        resumed = cursor.startswith(PAGE_CURSOR)
+        params: dict[str, Any] = {"pageSize": REVIEWS_PAGE}
+        if resumed:
+            params["pageToken"] = cursor[len(PAGE_CURSOR) :]
+        items: list[Conversation] = []
+        for _ in range(engagement.FETCH_PAGES):
+            resp = self._call(
+                "GET",
+                self._v4(f"{account.external_id}/reviews"),
+                account.access_token,
+                params=params,
+            )
+            body = json_body(resp) or {}
+            for row in body.get("reviews") or []:
+                items += _review(row, account)
+            token = body.get("nextPageToken")
+            if not token:
+                return Conversations(tuple(items), engagement.REVIEWS_DONE, complete=True)
+            params["pageToken"] = token
+        return Conversations(tuple(items), PAGE_CURSOR + str(params["pageToken"]), complete=False)
+
+    def reply(self, account: Account, item: Conversation, text: str) -> SentReply:
+        review = _review_name(item)
+        resp = self._call(
+            "PUT",
+            self._v4(f"{review}/reply"),
+            account.access_token,
+            create=True,
+            allow_404=True,
+            json={"comment": text},
+        )
+        if resp.status_code == 404:
+            raise ContentRejected(
+                "Google no longer has this review (the reviewer deleted it); there is nothing "
+                "to reply to.",
+                platform=self.platform,
+                platform_code="NOT_FOUND",
+            )
+        if not isinstance(json_body(resp), dict):
+            raise no_clear_answer("Google", NO_ID, create=True, platform=self.platform)
+        return SentReply(f"{review}/reply")
+
+    def find_reply(self, account: Account, item: Conversation, text: str) -> SentReply | None:
+        review = _review_name(item)
+        resp = self._call("GET", self._v4(review), account.access_token, allow_404=True)
+        if resp.status_code == 404:
+            return None
+        reply = (json_body(resp) or {}).get("reviewReply") or {}
+        if text_matches(str(reply.get("comment", "")), text, text):
+            return SentReply(f"{review}/reply")
+        return None
+
+    def delete_reply(self, account: Account, item: Conversation, reply_id: str) -> None:
+        # 404: the review, and so its reply, is gone already.
+        review = reply_id.removesuffix("/reply") or _review_name(item)
+        self._call("DELETE", self._v4(f"{review}/reply"), account.access_token, allow_404=True)
+
+    def hide(self, account: Account, item: Conversation, hidden: bool) -> None:
+        raise engagement.cannot(
+            self.platform,
+            "Google does not let a business hide reviews; reply, or flag it as "
+            "inappropriate in the Business Profile.",
+        )
+
+    def delete_comment(self, account: Account, item: Conversation) -> None:
+        raise engagement.cannot(
+            self.platform,
+            "Google does not let a business delete reviews; flag it as inappropriate in the "
+            "Business Profile instead.",
+        )
+
     # --- errors ----------------------------------------------------------------------
 
     def _error(self, resp: requests.Response, *, create: bool) -> PlatformError:
@@ -335,6 +453,45 @@ class GoogleBusinessClient:
                 **kw,
             )
         return ContentRejected(f"Google refused the post.{quoted}", **kw)
+
+
+def _review_name(item: Conversation) -> str:
+    """The review an item is or answers (our reply names its review as parent)."""
+    return item.parent_id if item.from_us and item.parent_id else item.external_id
+
+
+def _review(row: dict[str, Any], account: Account) -> list[Conversation]:
+    """A review, and the owner's reply to it as an item of its own."""
+    name = str(row.get("name", ""))
+    reviewer = row.get("reviewer") or {}
+    found = [
+        Conversation(
+            kind="review",
+            external_id=name,
+            text=str(row.get("comment", "")),
+            author_name=str(reviewer.get("displayName", "")),
+            author_id="",  # Google gives no reviewer id
+            created_at=parse_time(row.get("createTime")),
+            updated_at=parse_time(row.get("updateTime")),
+            rating=STARS.get(str(row.get("starRating", ""))),
+        )
+    ]
+    reply = row.get("reviewReply")
+    if isinstance(reply, dict) and reply.get("comment") is not None:
+        found.append(
+            Conversation(
+                kind="review",
+                external_id=f"{name}/reply",
+                text=str(reply.get("comment", "")),
+                author_name="",
+                author_id=account.external_id,
+                created_at=parse_time(reply.get("updateTime")),
+                updated_at=parse_time(reply.get("updateTime")),
+                parent_id=name,
+                from_us=True,
+            )
+        )
+    return found
 
 
 def _duration(value: Any) -> float | None:

@@ -17,6 +17,33 @@ and X-Restli-Protocol-Version headers), one video per post:
   once AVAILABLE: content {"media": {"id": video urn, "title"}}.
 - Limits: MP4, 3 seconds to 30 minutes, 75 KB to 500 MB, aspect ratio between
   1:2.4 and 2.4:1.
+
+Engagement (EngagementClient; r_organization_social to read, w_organization_social to
+comment, rw_organization_admin for notifications), all with the versioned headers:
+- Comments: GET /rest/socialActions/{post URN}/comments?start=&count= -> {elements,
+  paging: {start, count, total}}, first-level comments only, oldest first; each
+  {actor, commentUrn "urn:li:comment:({post},{id})", id, created {time},
+  lastModified {time} (epoch ms: an edit moves it), message {text, attributes},
+  object, parentComment?, commentsSummary {totalFirstLevelComments}}. The replies
+  under one are GET /rest/socialActions/{comment URN}/comments. No names: the actor
+  is a person or organization URN. Comments carry plain text, not little text.
+- Reply: POST /rest/socialActions/{comment URN}/comments {actor: the organization,
+  object: the post, message {text}, parentComment: that comment} -> 201 with the comment
+  (commentUrn) and x-restli-id; on a post, the same without parentComment. Threads
+  are one level deep. Delete: DELETE /rest/socialActions/{post or parent URN}/comments
+  /{id}?actor={organization} -> 204. LinkedIn has no hiding (can_hide False).
+- Mentions: the Organization Social Action Notifications finder, GET
+  /rest/organizationalEntityNotifications?q=criteria&organizationalEntity={org}
+  &actions=List(SHARE_MENTION,COMMENT_MENTION)&start=&count= -> {elements: [{action,
+  organizationalEntity, sourcePost, generatedActivity, lastModifiedAt}]}, kept 60
+  days. COMMENT_MENTION is not in every copy of the documentation (unconfirmed). The
+  text is read after: a SHARE_MENTION's post with GET /rest/posts/{sourcePost} (its
+  commentary is little text, the mention a "@[Name](urn)" template), a
+  COMMENT_MENTION's comment with GET /rest/socialActions/{sourcePost}/comments/{id}.
+  We page through what is kept and keep what is newer than the cursor, rather than
+  send a timeRange whose end would be our clock, not LinkedIn's.
+- Limits: daily per app and per member, unpublished, 429 when used up; a comment is
+  at most 1,250 characters (unconfirmed).
 """
 
 from __future__ import annotations
@@ -24,6 +51,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -31,8 +59,8 @@ from urllib.parse import quote, urlencode
 
 import requests
 
+from platforms import engagement, video_rules
 from platforms import text as texts
-from platforms import video_rules
 from platforms._http import (
     MAX_PAGES,
     Transport,
@@ -47,15 +75,19 @@ from platforms.base import (
     Account,
     AccountMetrics,
     ClientConfig,
+    Conversation,
+    Conversations,
     MediaItem,
     Metrics,
     PublishRequest,
     PublishResult,
     RemotePost,
+    SentReply,
     Target,
     TokenSet,
 )
 from platforms.errors import (
+    NO_ID,
     SERVER_ERROR,
     AmbiguousOutcome,
     ConfigurationError,
@@ -86,10 +118,19 @@ UPLOAD_URLS_LAST = timedelta(hours=1)
 VIDEO_TITLE_CHARS = 100
 
 
+# Mentions asked of the notifications finder, and the comments we read per page.
+MENTION_ACTIONS = ("SHARE_MENTION", "COMMENT_MENTION")
+COMMENTS_PER_PAGE = 100
+COMMENT_URN = re.compile(r"urn:li:comment:\((.+),(\d+)\)")
+
+
 class LinkedInClient:
     platform = "linkedin"
     can_delete = True
     has_account_metrics = True
+    conversation_kinds: tuple[str, ...] = ("comment", "mention")
+    can_hide = False
+    can_delete_comments = True
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
@@ -529,6 +570,227 @@ class LinkedInClient:
     def check_text(self, text: str) -> list[str]:
         return texts.check_text("linkedin", text)
 
+    # --- engagement ------------------------------------------------------------------
+
+    def fetch_comments(
+        self, account: Account, post_ids: list[str], *, cursor: str = ""
+    ) -> Conversations:
+        first, resume_at = engagement.resume_point(cursor)
+        items: list[Conversation] = []
+        pages = 0
+        for index in range(first, len(post_ids)):
+            post = post_ids[index]
+            start = int(resume_at) if index == first and resume_at.isdigit() else 0
+            while True:
+                if pages >= engagement.FETCH_PAGES:
+                    resume = engagement.resume_cursor(index, str(start))
+                    return Conversations(tuple(items), resume, complete=False)
+                pages += 1
+                rows, more = self._comment_page(account, post, start)
+                if rows is None:
+                    break  # the post is gone, and its comments with it
+                for row in rows:
+                    top = _li_comment(row, account, post, self._comment_link(post, row))
+                    items.append(top)
+                    summary = row.get("commentsSummary") or {}
+                    if summary.get("totalFirstLevelComments") or summary.get(
+                        "aggregatedTotalComments"
+                    ):
+                        items += self._thread(account, post, top.external_id)
+                if not more:
+                    break
+                start += COMMENTS_PER_PAGE
+        # A resumed fetch saw only the rest: absent comments prove nothing.
+        return Conversations(tuple(items), "", complete=not cursor)
+
+    def _comment_page(
+        self, account: Account, target: str, start: int
+    ) -> tuple[list[dict[str, Any]] | None, bool]:
+        """One page of the comments under a post or a comment: (rows or None when the
+        target is gone, whether more follow)."""
+        query = urlencode({"start": start, "count": COMMENTS_PER_PAGE})
+        resp = self._call(
+            "GET",
+            f"/rest/socialActions/{quote(target, safe='')}/comments?{query}",
+            account.access_token,
+            allow_404=True,
+        )
+        if resp.status_code == 404:
+            return None, False
+        body = json_body(resp) or {}
+        rows = list(body.get("elements") or [])
+        total = (body.get("paging") or {}).get("total")
+        more = len(rows) >= COMMENTS_PER_PAGE and (
+            not isinstance(total, int) or start + len(rows) < total
+        )
+        return rows, more
+
+    def _thread(self, account: Account, post: str, top: str) -> list[Conversation]:
+        """Every reply under one comment."""
+        found: list[Conversation] = []
+        for page in range(MAX_PAGES):
+            rows, more = self._comment_page(account, top, page * COMMENTS_PER_PAGE)
+            for row in rows or []:
+                reply = _li_comment(row, account, post, self._comment_link(post, row))
+                found.append(replace(reply, parent_id=reply.parent_id or top))
+            if not more:
+                break
+        return found
+
+    def _comment_link(self, post: str, row: dict[str, Any]) -> str:
+        urn = str(row.get("commentUrn") or row.get("$URN") or "")
+        return f"{self._permalink(post)}?commentUrn={quote(urn, safe='')}" if urn else ""
+
+    def fetch_mentions(self, account: Account, *, cursor: str = "") -> Conversations:
+        seen = engagement.SeenSince(cursor)
+        org = account.external_id
+        items: list[Conversation] = []
+        for page in range(MAX_PAGES):
+            # Rest.li list and record syntax: the URN is encoded, List(...) is not.
+            query = (
+                f"q=criteria&organizationalEntity={quote(org, safe='')}"
+                f"&actions=List({','.join(MENTION_ACTIONS)})"
+                f"&start={page * COMMENTS_PER_PAGE}&count={COMMENTS_PER_PAGE}"
+            )
+            resp = self._call(
+                "GET", f"/rest/organizationalEntityNotifications?{query}", account.access_token
+            )
+            rows = (json_body(resp) or {}).get("elements") or []
+            for row in rows:
+                when = parse_time(row.get("lastModifiedAt"))
+                activity = str(row.get("generatedActivity") or row.get("sourcePost") or "")
+                if row.get("action") not in MENTION_ACTIONS or not activity:
+                    continue
+                if not seen.is_new(activity, when, scale=1000):
+                    continue
+                seen.saw(activity, when, scale=1000)
+                mention = self._mention(account, row, activity, when)
+                if mention is not None:
+                    items.append(mention)
+            if len(rows) < COMMENTS_PER_PAGE:
+                break
+        items.sort(key=lambda m: m.created_at or datetime.min.replace(tzinfo=UTC))
+        return engagement.mentions(items, seen)
+
+    def _mention(
+        self, account: Account, row: dict[str, Any], activity: str, when: datetime | None
+    ) -> Conversation | None:
+        """The mention's text and author, read from the post or comment it names; None
+        when that is gone (deleted since)."""
+        token = account.access_token
+        source = str(row.get("sourcePost") or activity)
+        split = _split_comment(activity)
+        if row.get("action") == "COMMENT_MENTION" and split:
+            resp = self._call(
+                "GET",
+                f"/rest/socialActions/{quote(source, safe='')}/comments/{split[1]}",
+                token,
+                allow_404=True,
+            )
+            if resp.status_code == 404:
+                return None
+            comment = json_body(resp) or {}
+            found = _li_comment(comment, account, source, self._comment_link(source, comment))
+            return replace(found, kind="mention", parent_id=None)
+        resp = self._call("GET", f"/rest/posts/{quote(source, safe='')}", token, allow_404=True)
+        if resp.status_code == 404:
+            return None
+        post = json_body(resp) or {}
+        return Conversation(
+            kind="mention",
+            external_id=source,
+            text=little_text(str(post.get("commentary", ""))),
+            author_name="",  # LinkedIn names the author by URN only
+            author_id=str(post.get("author", "")),
+            created_at=parse_time(post.get("createdAt")) or when,
+            updated_at=parse_time(post.get("lastModifiedAt")),
+            post_id=source,
+            permalink=self._permalink(source),
+        )
+
+    def fetch_reviews(self, account: Account, *, cursor: str = "") -> Conversations:
+        return engagement.NOTHING  # LinkedIn pages have no reviews
+
+    def _reply_target(self, item: Conversation) -> tuple[str, str, str | None]:
+        """(the URN replied under, the post, the parentComment) for a reply to item."""
+        if item.kind == "mention" and item.external_id == item.post_id:
+            return item.external_id, item.external_id, None
+        top = item.parent_id or item.external_id
+        split = _split_comment(top)
+        return top, item.post_id or (split[0] if split else top), top
+
+    def reply(self, account: Account, item: Conversation, text: str) -> SentReply:
+        target, post, parent = self._reply_target(item)
+        body: dict[str, Any] = {
+            "actor": account.external_id,
+            "object": post,
+            "message": {"text": text},
+        }
+        if parent:
+            body["parentComment"] = parent
+        resp = self._call(
+            "POST",
+            f"/rest/socialActions/{quote(target, safe='')}/comments",
+            account.access_token,
+            create=True,
+            json=body,
+        )
+        answer = json_body(resp) or {}
+        urn = str(answer.get("commentUrn") or answer.get("$URN") or "")
+        header = resp.headers.get("x-restli-id") or ""
+        if not urn and header:
+            urn = (
+                header
+                if header.startswith("urn:li:comment:")
+                else f"urn:li:comment:({post},{header})"
+            )
+        if not urn:
+            raise no_clear_answer("LinkedIn", NO_ID, create=True, platform=self.platform)
+        return SentReply(urn, f"{self._permalink(post)}?commentUrn={quote(urn, safe='')}")
+
+    def find_reply(self, account: Account, item: Conversation, text: str) -> SentReply | None:
+        target, post, _ = self._reply_target(item)
+        for page in range(MAX_PAGES):
+            rows, more = self._comment_page(account, target, page * COMMENTS_PER_PAGE)
+            for row in rows or []:
+                found = _li_comment(row, account, post, self._comment_link(post, row))
+                if found.from_us and text_matches(found.text, text, text):
+                    return SentReply(found.external_id, found.permalink)
+            if not more:
+                break
+        return None
+
+    def delete_reply(self, account: Account, item: Conversation, reply_id: str) -> None:
+        target, _, _ = self._reply_target(item)
+        self._delete_comment(account, target, reply_id)
+
+    def hide(self, account: Account, item: Conversation, hidden: bool) -> None:
+        raise engagement.cannot(
+            self.platform,
+            "LinkedIn does not let a page hide comments; delete it, or leave it.",
+        )
+
+    def delete_comment(self, account: Account, item: Conversation) -> None:
+        if item.kind != "comment":
+            raise engagement.cannot(
+                self.platform,
+                "LinkedIn lets a page delete comments on its own posts only; report it on "
+                "LinkedIn instead.",
+            )
+        self._delete_comment(account, item.parent_id or item.post_id or "", item.external_id)
+
+    def _delete_comment(self, account: Account, target: str, urn: str) -> None:
+        split = _split_comment(urn)
+        comment_id = split[1] if split else urn
+        actor = quote(account.external_id, safe="")
+        # 404: already gone, which is what we wanted.
+        self._call(
+            "DELETE",
+            f"/rest/socialActions/{quote(target, safe='')}/comments/{comment_id}?actor={actor}",
+            account.access_token,
+            allow_404=True,
+        )
+
     # --- errors ----------------------------------------------------------------------
 
     def _error(self, resp: requests.Response, *, create: bool) -> PlatformError:
@@ -581,6 +843,52 @@ class LinkedInClient:
                 **kw,
             )
         return ContentRejected(f"LinkedIn refused the post.{quoted}", **kw)
+
+
+def _li_comment(row: dict[str, Any], account: Account, post: str, link: str) -> Conversation:
+    actor = str(row.get("actor") or (row.get("created") or {}).get("actor") or "")
+    created = parse_time((row.get("created") or {}).get("time"))
+    return Conversation(
+        kind="comment",
+        external_id=str(row.get("commentUrn") or row.get("$URN") or row.get("id") or ""),
+        text=str((row.get("message") or {}).get("text", "")),
+        author_name="",  # LinkedIn names the author by URN only
+        author_id=actor,
+        created_at=created,
+        updated_at=parse_time((row.get("lastModified") or {}).get("time")) or created,
+        post_id=post,
+        parent_id=row.get("parentComment"),
+        permalink=link,
+        from_us=actor == account.external_id,
+    )
+
+
+def _split_comment(urn: str) -> tuple[str, str] | None:
+    """(the post, the comment id) of "urn:li:comment:({post},{id})"."""
+    match = COMMENT_URN.fullmatch(urn)
+    return (match.group(1), match.group(2)) if match else None
+
+
+_LITTLE = re.compile(
+    r"@\[((?:\\.|[^\]\\])*)\]\(urn:li:[^)]+\)"  # a mention: @[Name](urn)
+    r"|\{hashtag\|\\#\|((?:\\.|[^}\\])*)\}"  # a hashtag template
+    r"|\\(.)",  # an escaped character
+    re.DOTALL,
+)
+
+
+def little_text(commentary: str) -> str:
+    """What a reader sees of a post's little-text commentary: mentions as the name,
+    hashtags as #word, escapes dropped."""
+
+    def plain(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return little_text(match.group(1))
+        if match.group(2) is not None:
+            return "#" + little_text(match.group(2))
+        return match.group(3)
+
+    return _LITTLE.sub(plain, commentary)
 
 
 def _the_video(media: tuple[MediaItem, ...]) -> MediaItem:

@@ -21,6 +21,33 @@ v1.1 upload host is retired), one video per post and nothing beside it:
   H.264 and AAC (mono or stereo), aspect ratio between 1:3 and 3:1, square
   pixels; at most 1920x1200 and 60 fps (unconfirmed: older pages say 1280x1024
   and 40 fps).
+
+Engagement (EngagementClient; tweet.read, tweet.write, users.read):
+- Replies to our posts: GET /2/tweets/search/recent?query=conversation_id:{id} OR ...
+  &tweet.fields=author_id,created_at,conversation_id,in_reply_to_user_id,
+  referenced_tweets,edit_history_tweet_ids,note_tweet&expansions=author_id
+  &user.fields=name,username&max_results=100 -> {data, includes.users, meta:
+  {newest_id, oldest_id, result_count, next_token}}, newest first. Search covers the
+  last 7 days only: we send start_time (the oldest post's time, read from its id:
+  X ids are snowflakes, milliseconds since 2010-11-04 in the high bits), and X
+  refuses one older than 7 days with a 400 naming start_time; then we search
+  without it and the fetch is not complete (older replies are out of reach).
+  Queries are at most 512 characters (10 posts each here).
+- Text: `text` escapes &, < and > as HTML; a post longer than 280 characters has it
+  whole in note_tweet.text. An edit is a new post id: edit_history_tweet_ids keeps
+  the first, which is our external id, and created_at is the edit's time.
+- Mentions: GET /2/users/{id}/mentions?since_id={cursor}&max_results=100 (same fields;
+  pagination_token; the 800 newest). It lists replies to our own posts too: those are
+  comments, so we drop the posts whose conversation's first post is ours (GET
+  /2/tweets?ids=...&tweet.fields=author_id, 100 ids a call).
+- Reply: POST /2/tweets {text, reply: {in_reply_to_tweet_id}} -> 201 {data: {id}};
+  read back with the search query in_reply_to_tweet_id:{id} from:{our id}. Delete
+  our reply: DELETE /2/tweets/{id}. Hide a reply in a conversation we started: PUT
+  /2/tweets/{id}/hidden {hidden: true|false} -> {data: {hidden}}; search does not say
+  which replies are hidden. No account may delete another's post.
+- Limits (per 15 minutes; unconfirmed, they differ by access tier): search 450 per
+  app and 180 per user, mentions 180 per user, hide replies 50 per user, and the
+  replies count against POST /2/tweets' own.
 """
 
 from __future__ import annotations
@@ -35,8 +62,8 @@ from urllib.parse import urlencode
 
 import requests
 
+from platforms import engagement, video_rules
 from platforms import text as texts
-from platforms import video_rules
 from platforms._http import (
     MAX_PAGES,
     Transport,
@@ -51,11 +78,14 @@ from platforms.base import (
     Account,
     AccountMetrics,
     ClientConfig,
+    Conversation,
+    Conversations,
     MediaItem,
     Metrics,
     PublishRequest,
     PublishResult,
     RemotePost,
+    SentReply,
     Target,
     TokenSet,
     metrics_each,
@@ -85,10 +115,24 @@ FULL_WINDOW = 15 * 60.0
 VIDEO_MARGIN = timedelta(minutes=30)
 
 
+# Engagement: what a post of the conversation brings, conversations per search query,
+# how recent search reaches, and X's id epoch (ids are snowflakes).
+TWEET_FIELDS = (
+    "author_id,created_at,conversation_id,in_reply_to_user_id,referenced_tweets,"
+    "edit_history_tweet_ids,note_tweet"
+)
+CONVERSATIONS_PER_QUERY = 10
+SEARCH_WINDOW = timedelta(days=7)
+TWEPOCH_MS = 1_288_834_974_657
+
+
 class XClient:
     platform = "x"
     can_delete = True
     has_account_metrics = True
+    conversation_kinds: tuple[str, ...] = ("comment", "mention")
+    can_hide = True
+    can_delete_comments = False
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
@@ -474,6 +518,230 @@ class XClient:
     def check_text(self, text: str) -> list[str]:
         return texts.check_text("x", text)
 
+    # --- engagement ------------------------------------------------------------------
+
+    def fetch_comments(
+        self, account: Account, post_ids: list[str], *, cursor: str = ""
+    ) -> Conversations:
+        first, token = engagement.resume_point(cursor)
+        items: list[Conversation] = []
+        complete = not cursor
+        pages = 0
+        batches = [
+            post_ids[i : i + CONVERSATIONS_PER_QUERY]
+            for i in range(0, len(post_ids), CONVERSATIONS_PER_QUERY)
+        ]
+        for index in range(first, len(batches)):
+            batch = batches[index]
+            roots = set(batch)
+            params: dict[str, Any] = {
+                "query": " OR ".join(f"conversation_id:{i}" for i in batch),
+                "tweet.fields": TWEET_FIELDS,
+                "expansions": "author_id",
+                "user.fields": "name,username",
+                "max_results": 100,
+            }
+            times = [snowflake_time(i) for i in batch]
+            oldest = None if None in times else min(t for t in times if t is not None)
+            if oldest is not None and datetime.now(UTC) - oldest < SEARCH_WINDOW:
+                params["start_time"] = _x_time(oldest)
+            else:
+                complete = False  # replies older than search reaches may exist
+            if index == first and token:
+                params["next_token"] = token
+            while True:
+                if pages >= engagement.FETCH_PAGES:
+                    resume = engagement.resume_cursor(index, params.get("next_token", ""))
+                    return Conversations(_oldest_first(items), resume, complete=False)
+                pages += 1
+                body = self._search(account, params)
+                if body is None:
+                    # X's clock says the oldest post is beyond the 7 days search reaches.
+                    params.pop("start_time", None)
+                    complete = False
+                    continue
+                users = _users(body)
+                items += [
+                    self._conversation(row, users, account, "comment")
+                    for row in body.get("data") or []
+                    if str(row.get("id")) not in roots
+                ]
+                next_token = (body.get("meta") or {}).get("next_token")
+                if not next_token:
+                    break
+                params["next_token"] = next_token
+        return Conversations(_oldest_first(items), "", complete=complete)
+
+    def _search(self, account: Account, params: dict[str, Any]) -> dict[str, Any] | None:
+        """A recent search's answer; None when X refused its start_time as too old."""
+        try:
+            body: dict[str, Any] = self._call(
+                "GET", "/2/tweets/search/recent", account.access_token, params=params
+            )
+        except ContentRejected as error:
+            if "start_time" in params and "start_time" in error.message:
+                return None
+            raise
+        return body
+
+    def _conversation(
+        self, row: dict[str, Any], users: dict[str, dict[str, Any]], account: Account, kind: str
+    ) -> Conversation:
+        history = [str(i) for i in row.get("edit_history_tweet_ids") or [row["id"]]]
+        first = history[0]
+        created = parse_time(row.get("created_at"))
+        edited = len(history) > 1
+        author = str(row.get("author_id", ""))
+        user = users.get(author) or {}
+        replied = next(
+            (
+                str(ref.get("id"))
+                for ref in row.get("referenced_tweets") or []
+                if ref.get("type") == "replied_to"
+            ),
+            None,
+        )
+        conversation = str(row.get("conversation_id") or first)
+        full = (row.get("note_tweet") or {}).get("text") or row.get("text", "")
+        return Conversation(
+            kind=kind,
+            external_id=first,
+            text=html.unescape(full),
+            author_name=str(user.get("name") or user.get("username") or ""),
+            author_id=author,
+            # An edit is a new post: its created_at is the edit's, the first id's time
+            # is the original's.
+            created_at=snowflake_time(first) if edited else created,
+            updated_at=created if edited else None,
+            post_id=conversation if kind == "comment" else first,
+            parent_id=replied if kind == "comment" and replied != conversation else None,
+            permalink=self._permalink(first),
+            from_us=author == account.external_id,
+        )
+
+    def fetch_mentions(self, account: Account, *, cursor: str = "") -> Conversations:
+        params: dict[str, Any] = {
+            "tweet.fields": TWEET_FIELDS,
+            "expansions": "author_id",
+            "user.fields": "name,username",
+            "max_results": 100,
+        }
+        if cursor.isdigit():
+            params["since_id"] = cursor
+        rows: list[dict[str, Any]] = []
+        users: dict[str, dict[str, Any]] = {}
+        newest = cursor
+        for page in range(MAX_PAGES):
+            body = self._call(
+                "GET",
+                f"/2/users/{account.external_id}/mentions",
+                account.access_token,
+                params=params,
+            )
+            meta = body.get("meta") or {}
+            if page == 0 and meta.get("newest_id"):
+                newest = str(meta["newest_id"])
+            rows += body.get("data") or []
+            users.update(_users(body))
+            if not meta.get("next_token"):
+                break
+            params["pagination_token"] = meta["next_token"]
+        ours = self._our_conversations(account, rows)
+        items = [
+            self._conversation(row, users, account, "mention")
+            for row in reversed(rows)  # oldest first, as the other fetches
+            if str(row.get("conversation_id") or row["id"]) not in ours
+            and str(row.get("author_id")) != account.external_id
+        ]
+        return Conversations(tuple(items), newest, complete=False)
+
+    def _our_conversations(self, account: Account, rows: list[dict[str, Any]]) -> set[str]:
+        """The conversations among these posts that one of our posts started: replies there
+        are comments (fetch_comments), not mentions."""
+        roots = sorted(
+            {
+                str(row.get("conversation_id"))
+                for row in rows
+                if row.get("conversation_id") and row.get("conversation_id") != row.get("id")
+            }
+        )
+        ours: set[str] = set()
+        for start in range(0, len(roots), 100):
+            body = self._call(
+                "GET",
+                "/2/tweets",
+                account.access_token,
+                params={"ids": ",".join(roots[start : start + 100]), "tweet.fields": "author_id"},
+            )
+            ours |= {
+                str(row["id"])
+                for row in body.get("data") or []
+                if str(row.get("author_id")) == account.external_id
+            }
+        return ours
+
+    def fetch_reviews(self, account: Account, *, cursor: str = "") -> Conversations:
+        return engagement.NOTHING  # X has no reviews
+
+    def reply(self, account: Account, item: Conversation, text: str) -> SentReply:
+        body = self._call(
+            "POST",
+            "/2/tweets",
+            account.access_token,
+            create=True,
+            json={"text": text, "reply": {"in_reply_to_tweet_id": item.external_id}},
+        )
+        post_id = str((body.get("data") or {}).get("id") or "")
+        if not post_id:
+            raise AmbiguousOutcome(
+                "X accepted the reply but did not say which post it created.",
+                platform=self.platform,
+            )
+        return SentReply(post_id, self._permalink(post_id))
+
+    def find_reply(self, account: Account, item: Conversation, text: str) -> SentReply | None:
+        params: dict[str, Any] = {
+            "query": f"in_reply_to_tweet_id:{item.external_id} from:{account.external_id}",
+            "tweet.fields": TWEET_FIELDS,
+            "max_results": 100,
+        }
+        wanted = _comparable(text)
+        for _ in range(MAX_PAGES):
+            body = self._call("GET", "/2/tweets/search/recent", account.access_token, params=params)
+            for row in body.get("data") or []:
+                full = (row.get("note_tweet") or {}).get("text") or row.get("text", "")
+                if _comparable(html.unescape(full)) == wanted:
+                    first = str((row.get("edit_history_tweet_ids") or [row["id"]])[0])
+                    return SentReply(first, self._permalink(first))
+            next_token = (body.get("meta") or {}).get("next_token")
+            if not next_token:
+                return None
+            params["next_token"] = next_token
+        return None
+
+    def delete_reply(self, account: Account, item: Conversation, reply_id: str) -> None:
+        self.delete(account, reply_id)
+
+    def hide(self, account: Account, item: Conversation, hidden: bool) -> None:
+        if item.kind != "comment" or item.from_us:
+            raise engagement.cannot(
+                self.platform,
+                "X lets an account hide replies to conversations it started only.",
+            )
+        self._call(
+            "PUT",
+            f"/2/tweets/{item.external_id}/hidden",
+            account.access_token,
+            json={"hidden": hidden},
+        )
+
+    def delete_comment(self, account: Account, item: Conversation) -> None:
+        raise engagement.cannot(
+            self.platform,
+            "X does not let an account delete someone else's post; hide the reply, or "
+            "report it on X.",
+        )
+
     # --- errors ----------------------------------------------------------------------
 
     def _error(self, resp: requests.Response, *, create: bool) -> PlatformError:
@@ -559,6 +827,34 @@ def _expiry(data: dict[str, Any], now: datetime) -> str | None:
     if isinstance(data.get("expires_at"), int | float):
         return datetime.fromtimestamp(data["expires_at"], UTC).isoformat()
     return None
+
+
+def snowflake_time(post_id: str) -> datetime | None:
+    """When X made a post, from its id (a snowflake); None for an id that is not one."""
+    try:
+        ms = (int(post_id) >> 22) + TWEPOCH_MS
+    except ValueError:
+        return None
+    when = datetime.fromtimestamp(ms / 1000, UTC)
+    return when if when.year >= 2010 else None
+
+
+def _oldest_first(items: list[Conversation]) -> tuple[Conversation, ...]:
+    """Search answers newest first; threads read oldest first, as on the other platforms.
+    X ids are time-ordered, so the (first) id orders them."""
+    return tuple(sorted(items, key=lambda i: int(i.external_id) if i.external_id.isdigit() else 0))
+
+
+def _x_time(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _users(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        str(u.get("id")): u
+        for u in (body.get("includes") or {}).get("users") or []
+        if isinstance(u, dict)
+    }
 
 
 def _comparable(text: str) -> str:

@@ -80,6 +80,13 @@ class Practice(models.Model):
     internal_review = models.BooleanField(
         default=False, help_text="An agency review (the lead or a second strategist) comes first."
     )
+    # Replies to reviews are where disclosures happen most: some practices want
+    # a doctor to see each one first (engagement).
+    doctor_approves_review_replies = models.BooleanField(
+        "a doctor approves replies to reviews",
+        default=False,
+        help_text="Each reply to a review waits for a doctor's approval before it goes out.",
+    )
     posts_per_week = models.PositiveSmallIntegerField(
         "posting goal (posts a week)", default=3, help_text="The monthly report counts against it."
     )

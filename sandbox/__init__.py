@@ -27,6 +27,29 @@ Its own endpoints, under /_sandbox:
     POST /_sandbox/tokens           {"platform", "account", "ttl_s"?} -> a token bound to that
                                     account (X takes the author from the token)
     POST /_sandbox/revoke           {"token"} -> that access or refresh token stops working
+    POST /_sandbox/conversations    {"platform", "kind": "comment"|"mention"|"review",
+                                    "post_id"? (comments: a live post of ours), "parent_id"? (a
+                                    reply in that comment's thread), "account"? (mentions,
+                                    reviews: page id, IG user id, org URN, X user id,
+                                    "accounts/A/locations/L"), "count"? (1, up to 100000),
+                                    "text"?, "rating"? (1-5), "author_name"?} -> {"ids": [...],
+                                    "items": [item, ...] (up to 100)}: made at the sandbox's now
+    GET  /_sandbox/conversations    ?platform=&post_id= or ?platform=&account=&kind=
+                                    [&include_deleted=1] -> {"count", "items": [{"platform",
+                                    "account", "kind", "id", "post_id", "parent_id", "author_id",
+                                    "author_name", "text", "rating", "created_at", "updated_at",
+                                    "from_us", "hidden", "deleted", "reply": {"text",
+                                    "updated_at"}|null}]}: what the platform shows now
+    POST /_sandbox/conversations/{platform}/{id}   {"text"?, "rating"?, "hidden"?} -> the item,
+                                    edited now (X: a new version id, as X edits are)
+    DELETE /_sandbox/conversations/{platform}/{id} -> {"deleted": true}, gone from now on
+    GET  /_sandbox/webhooks         {"deliveries": [{"url", "item", "payload", "status"}]}
+
+Conversation (sandbox.conversations): every live post on Facebook, Instagram, LinkedIn
+and X gets comments at a decaying rate after publishing, every account mentions now and
+then, every Google location reviews; some edited or deleted later; all from the seed
+and the clock. The platforms' own endpoints serve it (comments, tagged posts and tags,
+socialActions and notifications, search and mentions, reviews), through the fault knobs.
 
 Knobs (state.DEFAULT_KNOBS): latency_ms, error_rates {transient, throttled, token_expired,
 permission_revoked, rejected, duplicate: probability}, bare_rates {429, 429_retry_after,
@@ -38,7 +61,10 @@ that does not name the post), uploads_without_id (uploads answered without their
 ig_in_progress_polls,
 ig_container_error (an Instagram subcode), quota (Instagram posts already used / X posts
 remaining), quota_limit (Instagram quota_total, default 50 / X limit, default 200),
-delete_enabled (Instagram), retry_after_s, detect_duplicates.
+delete_enabled (Instagram), retry_after_s, detect_duplicates, conversation_rate (a
+multiple of the usual conversation; 0: only what is injected), webhook_url and
+webhook_secret (Facebook, Instagram: POST a delivery signed as Meta signs, when a comment
+or mention is injected or a clock advance passes one; off unless set).
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import html
+import itertools
 from typing import Any
 from urllib.parse import quote
 
+from sandbox import conversations as conv
 from sandbox.core import Request, Response, Router, html_response, json_response
 from sandbox.state import PLATFORMS, KnobError, Post, Sandbox
 
@@ -95,11 +97,119 @@ def clear_faults(sb: Sandbox, req: Request) -> Response:
 @admin.route("POST", r"/clock")
 def clock(sb: Sandbox, req: Request) -> Response:
     body = req.json if isinstance(req.json, dict) else {}
+    before = sb.now()
     try:
         sb.advance_clock(float(body.get("advance_s", 0)))
     except (TypeError, ValueError):
         return _bad("advance_s must be a number of seconds")
+    # What appeared meanwhile is announced to accounts with a webhook_url.
+    conv.send_webhooks(sb, conv.due_webhooks(sb, before))
     return json_response(200, {"now": sb.now().isoformat()})
+
+
+# --- conversation: comments, mentions, reviews (sandbox.conversations) ----------
+
+
+@admin.route("POST", r"/conversations")
+def inject_conversation(sb: Sandbox, req: Request) -> Response:
+    """Make comments, mentions or reviews appear now, as if people had just written them.
+
+    {"platform", "kind": "comment"|"mention"|"review", "account"? (mentions, reviews),
+    "post_id"? (comments: one of our live posts), "parent_id"? (a reply in that comment's
+    thread), "count"? (1), "text"?, "rating"? (reviews, 1-5), "author_name"?}
+    -> {"ids": [...], "items": [...]} (items left out past 100)
+    """
+    body = req.json
+    if not isinstance(body, dict):
+        return _bad("expected a JSON object")
+    try:
+        count = int(body.get("count", 1))
+        rating = None if body.get("rating") is None else int(body["rating"])
+        made = conv.inject(
+            sb,
+            platform=str(body.get("platform", "")),
+            account=body.get("account"),
+            kind=str(body.get("kind", "")),
+            post_id=body.get("post_id"),
+            parent_id=body.get("parent_id"),
+            count=count,
+            text=body.get("text"),
+            rating=rating,
+            author_name=body.get("author_name"),
+        )
+    except (TypeError, ValueError) as exc:
+        return _bad(str(exc) or "count and rating must be numbers")
+    conv.send_webhooks(sb, made)
+    now = sb.now()
+    answer: dict[str, Any] = {"ids": [item.id for item in made]}
+    if len(made) <= 100:
+        answer["items"] = [item.to_json(now) for item in made]
+    return json_response(200, answer)
+
+
+@admin.route("GET", r"/conversations")
+def list_conversation(sb: Sandbox, req: Request) -> Response:
+    """What a platform shows now: ?platform= and either post_id= (a post's comments) or
+    account= and kind=; include_deleted=1 adds what was deleted (flagged)."""
+    q = req.query
+    platform = q.get("platform", "")
+    if platform not in conv.KINDS:
+        return _bad(f"platform must be one of {tuple(conv.KINDS)}")
+    now = sb.now()
+    deleted = q.get("include_deleted") in ("1", "true")
+    if q.get("post_id"):
+        post = sb.get_post(platform, q["post_id"], include_deleted=True)
+        if post is None:
+            return _bad("no such post")
+        conv.draw_post(sb, post)
+        with sb.lock:
+            items = list(conv.store(sb).by_post.get((platform, post.id), ()))
+    else:
+        account, kind = q.get("account", ""), q.get("kind", "")
+        if not account or kind not in conv.KINDS[platform]:
+            return _bad(f"account and kind (one of {conv.KINDS[platform]}) are required")
+        if kind == "comment":
+            for post in sb.recent_posts(platform, account):
+                conv.draw_post(sb, post)
+        with sb.lock:
+            items = list(conv.account_items(sb, platform, account, kind))
+    shown = [i.to_json(now) for i in items if i.created_at <= now and (deleted or i.visible(now))]
+    return json_response(200, {"count": len(shown), "items": shown})
+
+
+@admin.route("POST", r"/conversations/([^/]+)/(.+)")
+def edit_conversation(sb: Sandbox, req: Request, platform: str, item_id: str) -> Response:
+    """Edit one item now: {"text"?, "rating"?, "hidden"?} -> the item."""
+    item = conv.live(sb, platform, item_id)
+    if item is None:
+        return json_response(404, {"error": f"no live {platform} item {item_id!r}"})
+    body = req.json if isinstance(req.json, dict) else {}
+    rating = body.get("rating")
+    if rating is not None and (item.kind != "review" or rating not in (1, 2, 3, 4, 5)):
+        return _bad("rating is 1 to 5, for reviews only")
+    if "text" in body or rating is not None:
+        conv.edit(sb, item, None if body.get("text") is None else str(body["text"]), rating)
+    if "hidden" in body:
+        with sb.lock:
+            item.hidden = bool(body["hidden"])
+    return json_response(200, item.to_json(sb.now()))
+
+
+@admin.route("DELETE", r"/conversations/([^/]+)/(.+)")
+def delete_conversation(sb: Sandbox, req: Request, platform: str, item_id: str) -> Response:
+    item = conv.live(sb, platform, item_id)
+    if item is None:
+        return json_response(404, {"error": f"no live {platform} item {item_id!r}"})
+    conv.delete(sb, item)
+    return json_response(200, {"deleted": True})
+
+
+@admin.route("GET", r"/webhooks")
+def webhooks(sb: Sandbox, req: Request) -> Response:
+    """The webhook deliveries made (the newest 200): url, item, payload, status."""
+    with sb.lock:
+        deliveries = list(conv.store(sb).deliveries)
+    return json_response(200, {"deliveries": deliveries})
 
 
 @admin.route("POST", r"/tokens")
@@ -152,8 +262,12 @@ _STYLE = (
     "<style>body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;"
     "padding:0 1rem;color:#1d2330}article{border:1px solid #d8dde6;border-radius:8px;"
     "padding:.8rem 1rem;margin:.8rem 0}time{color:#667;font-size:.85rem}"
-    "p.text{white-space:pre-wrap}.gone{opacity:.5}</style>"
+    "p.text{white-space:pre-wrap}.gone{opacity:.5}ul.talk{list-style:none;padding-left:1rem;"
+    "border-left:3px solid #e3e7ee;font-size:.92rem}ul.talk p{white-space:pre-wrap;margin:.2rem 0;"
+    "overflow-wrap:anywhere}.ours{background:#f1f6ff}.stars{color:#b7791f}</style>"
 )
+# Comments shown under a post, mentions and reviews on an account's page, before "+N more".
+SHOWN = 50
 
 
 def _page(title: str, body: str, refresh: bool = False) -> Response:
@@ -167,7 +281,75 @@ def _page(title: str, body: str, refresh: bool = False) -> Response:
     )
 
 
-def _article(post: Post) -> str:
+def _talk(item: conv.Item, now: Any, replies: list[conv.Item] | None = None) -> str:
+    """One comment, mention or review, its text escaped (it is hostile on purpose)."""
+    notes = []
+    if item.from_us:
+        notes.append("our reply")
+    if item.hidden:
+        notes.append("hidden")
+    if item.updated_at(now) != item.created_at:
+        notes.append("edited")
+    rating = item.rating_at(now)
+    stars = (
+        f"<span class='stars' aria-label='{rating} of 5 stars'>{'★' * rating}{'☆' * (5 - rating)}"
+        "</span> "
+        if rating
+        else ""
+    )
+    note = f" &middot; {html.escape(', '.join(notes))}" if notes else ""
+    reply = item.reply_at(now)
+    owner = (
+        f"<ul class='talk'><li class='ours'><time>{reply.at:%Y-%m-%d %H:%M} UTC</time> &middot; "
+        f"owner's reply<p>{html.escape(reply.text)}</p></li></ul>"
+        if reply
+        else ""
+    )
+    nested = ""
+    if replies:
+        nested = "<ul class='talk'>" + "".join(_talk(r, now) for r in replies) + "</ul>"
+    css = " class='ours'" if item.from_us else ""
+    return (
+        f"<li{css} id='{html.escape(item.id)}'>{stars}<strong>{html.escape(item.author_name)}"
+        f"</strong> <time>{item.created_at:%Y-%m-%d %H:%M} UTC</time>{note}"
+        f"<p>{html.escape(item.text_at(now))}</p>{owner}{nested}</li>"
+    )
+
+
+def _thread(sb: Sandbox, post: Post) -> str:
+    """A post's comments, each with the replies in its thread."""
+    if post.platform not in conv.COMMENT_PLATFORMS or post.deleted_at:
+        return ""
+    items = conv.comments_of(sb, post)
+    tops = [i for i in items if not i.parent_id]
+    if not tops:
+        return ""
+    now = sb.now()
+    under: dict[str, list[conv.Item]] = {}
+    for item in items:
+        if item.parent_id:
+            under.setdefault(item.parent_id, []).append(item)
+    shown = "".join(_talk(i, now, under.get(i.id)) for i in tops[:SHOWN])
+    more = f"<li>+{len(tops) - SHOWN} more</li>" if len(tops) > SHOWN else ""
+    return f"<ul class='talk' aria-label='Comments'>{shown}{more}</ul>"
+
+
+def _account_talk(sb: Sandbox, platform: str, account: str) -> str:
+    """An account's mentions, or a location's reviews, newest first."""
+    kind = "review" if platform == "google_business" else "mention"
+    if kind not in conv.KINDS.get(platform, ()):
+        return ""
+    now = sb.now()
+    items = list(itertools.islice(conv.newest_first(sb, platform, account, kind), SHOWN + 1))
+    if not items:
+        return ""
+    title = "Reviews" if kind == "review" else "Mentions"
+    rows = "".join(_talk(i, now) for i in items[:SHOWN])
+    more = "<li>+ more (the newest are shown)</li>" if len(items) > SHOWN else ""
+    return f"<h2>{title}</h2><ul class='talk'>{rows}{more}</ul>"
+
+
+def _article(post: Post, sb: Sandbox | None = None) -> str:
     gone = " class='gone'" if post.deleted_at or post.state == "REJECTED" else ""
     notes = []
     video = post.extra.get("video")
@@ -190,9 +372,10 @@ def _article(post: Post) -> str:
         f"<img src='/_sandbox/image/{quote(key)}' alt='Image {n} of the post' width='320'>"
         for n, key in enumerate(post.extra.get("images", []), start=1)
     )
+    talk = _thread(sb, post) if sb is not None else ""
     return (
         f"<article{gone} id='{html.escape(post.id)}'><time>{post.created_at:%Y-%m-%d %H:%M:%S} UTC"
-        f"</time>{note}<p class='text'>{html.escape(post.text)}</p>{images}</article>"
+        f"</time>{note}<p class='text'>{html.escape(post.text)}</p>{images}{talk}</article>"
     )
 
 
@@ -207,10 +390,15 @@ def image(sb: Sandbox, req: Request, key: str) -> Response:
 
 @admin.route("GET", r"/?")
 def index(sb: Sandbox, req: Request) -> Response:
+    with sb.lock:
+        reviewed = [a for (p, a, k) in conv.store(sb).drawn_until if k == "review"]
+    listed = sb.accounts_with_posts()
+    known = {(p, a) for p, a, _ in listed}
+    listed += [("google_business", a, 0) for a in reviewed if ("google_business", a) not in known]
     rows = "".join(
         f"<li><a href='/_sandbox/feed/{platform}/{quote(account, safe='/:')}'>"
         f"{html.escape(platform)} &middot; {html.escape(account)}</a> ({count})</li>"
-        for platform, account, count in sb.accounts_with_posts()
+        for platform, account, count in sorted(listed)
     )
     body = (
         "<h1>Sandbox platforms</h1><p>Accounts with posts:</p>"
@@ -225,11 +413,12 @@ def index(sb: Sandbox, req: Request) -> Response:
 def feed(sb: Sandbox, req: Request, platform: str, account: str) -> Response:
     with sb.lock:
         posts = list(sb.by_account.get((platform, account), ()))
-    articles = "".join(_article(p) for p in reversed(posts)) or "<p>No posts yet.</p>"
+    articles = "".join(_article(p, sb) for p in reversed(posts)) or "<p>No posts yet.</p>"
     title = f"{platform} · {account}"
     return _page(
         title,
-        f"<p><a href='/_sandbox/'>All accounts</a></p><h1>{html.escape(title)}</h1>{articles}",
+        f"<p><a href='/_sandbox/'>All accounts</a></p><h1>{html.escape(title)}</h1>{articles}"
+        f"{_account_talk(sb, platform, account)}",
         refresh=True,
     )
 
@@ -247,7 +436,7 @@ def permalink_page(platform: str, key: str) -> Any:
         link = f"/_sandbox/feed/{platform}/{quote(post.account, safe='/:')}"
         return _page(
             f"{platform} post",
-            f"<p><a href='{link}'>{html.escape(post.account)}</a></p>" + _article(post),
+            f"<p><a href='{link}'>{html.escape(post.account)}</a></p>" + _article(post, sb),
         )
 
     return show

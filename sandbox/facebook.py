@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from sandbox import conversations as conv
 from sandbox.core import (
     Request,
     Response,
@@ -664,3 +665,257 @@ def video_insights(sb: Sandbox, req: Request, video_id: str) -> Response:
             }
         )
     return json_response(200, {"data": data, "paging": {}})
+
+
+# --- comments on our posts, the Page's tagged posts (sandbox.conversations) -----------
+# GET /{post-id}/comments (filter=toplevel|stream, order, limit, after), GET and POST
+# /{comment-id}/comments (a thread's replies; our reply), POST /{comment-id}
+# is_hidden=true|false, DELETE /{comment-id}, GET /{page-id}/tagged.
+
+MAX_COMMENT = 8_000  # (unconfirmed)
+COMMENT_DEFAULT_FIELDS = "id,message,created_time,from"
+TAGGED_DEFAULT_FIELDS = "id,message,created_time"
+
+
+def comment_json(sb: Sandbox, req: Request, item: conv.Item, fields: list[str]) -> dict[str, Any]:
+    now = sb.now()
+    number = (item.post_id or "").rsplit("_", 1)[-1]
+    values: dict[str, Any] = {
+        "id": item.id,
+        "created_time": graph_time(item.created_at),
+        "from": {"id": item.author_id, "name": item.author_name},
+        "is_hidden": item.hidden,
+        "permalink_url": (
+            f"{req.base_url}/facebook_www/{item.account}/posts/{number}?comment_id={item.id}"
+        ),
+        "like_count": 0,
+        "can_hide": not item.from_us,
+        "can_remove": True,
+        "object": {"id": item.post_id},
+    }
+    text = item.text_at(now)
+    if text:  # Graph leaves out an empty message (a sticker, a photo)
+        values["message"] = text
+    if item.parent_id:
+        values["parent"] = {"id": item.parent_id}
+    if "comment_count" in fields:
+        values["comment_count"] = len(conv.thread_of(sb, item)) if not item.parent_id else 0
+    return {name: values[name] for name in ["id", *fields] if name in values}
+
+
+def _thread_owner(sb: Sandbox, object_id: str) -> tuple[str, list[conv.Item], bool] | None:
+    """(account, the items under it oldest first, whether it is a post) for a post of
+    ours, a tagged post or a comment; None when the id names none of them."""
+    post = sb.get_post("facebook", object_id)
+    if post is not None and not _is_video(post):
+        return post.account, conv.comments_of(sb, post), True
+    item = conv.live(sb, "facebook", object_id)
+    if item is None:
+        return None
+    if item.kind == "mention":
+        with sb.lock:
+            under = list(conv.store(sb).by_post.get(("facebook", item.post_id or ""), ()))
+        now = sb.now()
+        return item.account, [i for i in under if i.visible(now)], True
+    top = item if not item.parent_id else conv.get(sb, "facebook", item.parent_id)
+    return item.account, conv.thread_of(sb, top) if top else [], False
+
+
+def list_comments(sb: Sandbox, req: Request, object_id: str) -> Response:
+    owner = _thread_owner(sb, object_id)
+    if owner is None:
+        return not_found(object_id)
+    account, items, is_post = owner
+    refused = gate(sb, req, FACEBOOK, account)
+    if refused:
+        return refused
+    q = req.query
+    try:
+        limit = min(int(q.get("limit", "25")), 100)
+    except ValueError:
+        return invalid_param("param limit must be an integer")
+    if is_post and q.get("filter", "toplevel") != "stream":
+        items = [i for i in items if not i.parent_id]
+    if q.get("order") == "reverse_chronological":
+        # A newest-first page: cursors still name items, so page on the reversed list.
+        chosen, after = _reverse_page(items, q.get("after"), limit)
+    else:
+        chosen, after = conv.page(items, q.get("after"), limit)
+    fields = requested_fields(req, COMMENT_DEFAULT_FIELDS)
+    body: dict[str, Any] = {
+        "data": [comment_json(sb, req, i, fields) for i in chosen],
+        "paging": graph_paging(req, after),
+    }
+    if q.get("summary") in ("true", "1"):
+        body["summary"] = {"order": "chronological", "total_count": len(items), "can_comment": True}
+    return json_response(200, body)
+
+
+def _reverse_page(
+    items: list[conv.Item], cursor: str | None, limit: int
+) -> tuple[list[conv.Item], str | None]:
+    before = conv.decode_cursor(cursor)
+    rows = [i for i in reversed(items) if before is None or i.key < before]
+    chosen = rows[:limit]
+    return chosen, (conv.encode_cursor(chosen[-1]) if len(rows) > limit and chosen else None)
+
+
+def create_comment(sb: Sandbox, req: Request, object_id: str) -> Response:
+    """POST /{object}/comments: our reply in a comment's thread, or our comment on one of
+    our posts or on a post that tagged the Page."""
+    post = sb.get_post("facebook", object_id)
+    target = None if post is not None else conv.live(sb, "facebook", object_id)
+    if post is None and target is None:
+        return not_found(object_id, "post")
+    account = post.account if post is not None else target.account  # type: ignore[union-attr]
+    refused = gate(sb, req, FACEBOOK, account, content=True, create=True)
+    if refused:
+        return refused
+    message = req.params.get("message", "")
+    if not message.strip() and not req.params.get("attachment_url"):
+        return invalid_param("Missing message or attachment")
+    if len(message) > MAX_COMMENT:
+        return invalid_param(f"param message must be at most {MAX_COMMENT} characters long")
+    post_id = post.id if post is not None else (target.post_id if target else None)
+    number = (post_id or "").rsplit("_", 1)[-1]
+    reply = conv.add_reply(
+        sb,
+        platform="facebook",
+        account=account,
+        to=target,
+        post_id=post_id,
+        text=message,
+        new_id=f"{number}_{sb.new_id()}",
+    )
+    return finish_create(sb, req, FACEBOOK, json_response(200, {"id": reply.id}))
+
+
+def update_comment(sb: Sandbox, req: Request, item: conv.Item) -> Response:
+    """POST /{comment-id}: is_hidden=true|false hides or shows it again (or message edits
+    one of ours)."""
+    refused = gate(sb, req, FACEBOOK, item.account)
+    if refused:
+        return refused
+    params = req.params
+    if "is_hidden" in params:
+        if item.from_us:
+            return invalid_param("A Page cannot hide its own comment")
+        with sb.lock:
+            item.hidden = params["is_hidden"].strip().lower() in ("true", "1")
+        return json_response(200, {"success": True})
+    if "message" in params and item.from_us:
+        conv.edit(sb, item, params["message"])
+        return json_response(200, {"success": True})
+    return invalid_param("Nothing to update: pass is_hidden (or message for your own comment)")
+
+
+def read_comment(sb: Sandbox, req: Request, item: conv.Item) -> Response:
+    refused = gate(sb, req, FACEBOOK, item.account)
+    if refused:
+        return refused
+    fields = requested_fields(req, COMMENT_DEFAULT_FIELDS)
+    if item.kind == "mention":
+        return json_response(200, tagged_json(sb, req, item, fields))
+    return json_response(200, comment_json(sb, req, item, fields))
+
+
+def delete_comment(sb: Sandbox, req: Request, item: conv.Item) -> Response:
+    refused = gate(sb, req, FACEBOOK, item.account)
+    if refused:
+        return refused
+    if item.kind != "comment":
+        return not_found(item.id, "delete")  # someone else's post: not the Page's to delete
+    conv.delete(sb, item)
+    return json_response(200, {"success": True})
+
+
+def tagged_json(sb: Sandbox, req: Request, item: conv.Item, fields: list[str]) -> dict[str, Any]:
+    now = sb.now()
+    author, _, number = item.id.partition("_")
+    values: dict[str, Any] = {
+        "id": item.id,
+        "created_time": graph_time(item.created_at),
+        "updated_time": graph_time(item.updated_at(now)),
+        "from": {"id": item.author_id, "name": item.author_name},
+        "permalink_url": f"{req.base_url}/facebook_www/{author}/posts/{number}",
+        "to": {"data": [{"id": item.account, "name": conv.our_name("facebook", item.account)}]},
+    }
+    text = item.text_at(now)
+    if text:
+        values["message"] = text
+    return {name: values[name] for name in ["id", *fields] if name in values}
+
+
+def list_tagged(sb: Sandbox, req: Request, page: str) -> Response:
+    """GET /{page-id}/tagged: posts of others that tag the Page, newest first."""
+    refused = gate(sb, req, FACEBOOK, page)
+    if refused:
+        return refused
+    q = req.query
+    since = _time_param(q.get("since"))
+    try:
+        limit = min(int(q.get("limit", "25")), 100)
+    except ValueError:
+        return invalid_param("param limit must be an integer")
+    rows = conv.newest_first(
+        sb, "facebook", page, "mention", before=conv.decode_cursor(q.get("after"))
+    )
+    if since is not None:
+        rows = _until_older(rows, since)  # newest first: stop at the first older one
+    chosen, after = conv.take(rows, limit)
+    fields = requested_fields(req, TAGGED_DEFAULT_FIELDS)
+    return json_response(
+        200,
+        {
+            "data": [tagged_json(sb, req, i, fields) for i in chosen],
+            "paging": graph_paging(req, after),
+        },
+    )
+
+
+def _until_older(rows: Any, since: datetime) -> Any:
+    for item in rows:
+        if item.created_at < since:
+            return
+        yield item
+
+
+def field_specs(raw: str) -> dict[str, tuple[str, str]]:
+    """?fields= as {name: (modifiers, sub-fields)}: "replies.limit(5){id,text}" gives
+    {"replies": (".limit(5)", "id,text")}."""
+    parts, depth, current = [], 0, ""
+    for ch in raw:
+        if ch in "({":
+            depth += 1
+        elif ch in ")}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        current += ch
+    parts.append(current)
+    specs: dict[str, tuple[str, str]] = {}
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        end = len(part)
+        for index, ch in enumerate(part):
+            if ch in ".({":
+                end = index
+                break
+        name, rest = part[:end], part[end:]
+        sub = ""
+        brace, paren = -1, 0
+        for index, ch in enumerate(rest):
+            if ch == "(":
+                paren += 1
+            elif ch == ")":
+                paren -= 1
+            elif ch == "{" and paren == 0:
+                brace = index
+                break
+        if brace >= 0 and rest.endswith("}"):
+            rest, sub = rest[:brace], rest[brace + 1 : -1]
+        specs[name] = (rest, sub)
+    return specs

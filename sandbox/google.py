@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox import conversations as conv
 from sandbox.core import (
     Request,
     Response,
@@ -283,6 +284,130 @@ def report_insights(sb: Sandbox, req: Request, location: str) -> Response:
             }
         )
     return json_response(200, {"name": location, "localPostMetrics": metrics})
+
+
+# --- reviews (sandbox.conversations) ---------------------------------------------
+# GET /v4/{location}/reviews (pageSize up to 50, pageToken; newest first),
+# GET /v4/{review name}, PUT and DELETE /v4/{review name}/reply.
+
+STARS = {1: "ONE", 2: "TWO", 3: "THREE", 4: "FOUR", 5: "FIVE"}
+REVIEW = rf"({LOCATION[1:-1]}/reviews/[^/:]+)"
+MAX_REPLY = 4_096  # (unconfirmed: Google documents bytes, we count characters)
+
+
+def review_json(sb: Sandbox, item: conv.Item) -> dict[str, Any]:
+    now = sb.now()
+    rating = item.rating_at(now) or 5
+    body: dict[str, Any] = {
+        "name": item.id,
+        "reviewId": item.id.rsplit("/", 1)[-1],
+        "reviewer": {
+            "displayName": item.author_name,
+            "isAnonymous": bool(item.extra.get("anonymous")),
+        },
+        "starRating": STARS[rating],
+        "createTime": iso(item.created_at),
+        "updateTime": iso(item.updated_at(now)),
+    }
+    if not item.extra.get("anonymous"):
+        body["reviewer"]["profilePhotoUrl"] = "https://lh3.googleusercontent.com/a/default-user"
+    text = item.text_at(now)
+    if text:  # a rating without words has no comment at all
+        body["comment"] = text
+    reply = item.reply_at(now)
+    if reply is not None:
+        body["reviewReply"] = {"comment": reply.text, "updateTime": iso(reply.at)}
+    return body
+
+
+@business.route("GET", rf"/v4/{LOCATION}/reviews")
+def list_reviews(sb: Sandbox, req: Request, location: str) -> Response:
+    refused = gate(sb, req, GOOGLE, location)
+    if refused:
+        return refused
+    try:
+        size = int(req.query.get("pageSize", "50"))
+    except ValueError:
+        return _invalid("page_size", "pageSize must be a number.")
+    if not 1 <= size <= 50:
+        return _invalid("page_size", "pageSize must be between 1 and 50.")
+    rows = conv.newest_first(
+        sb,
+        "google_business",
+        location,
+        "review",
+        before=conv.decode_cursor(req.query.get("pageToken")),
+    )
+    chosen, token = conv.take(rows, size)
+    # The totals cover every review, not the page: one pass over the location's reviews.
+    now = sb.now()
+    with sb.lock:
+        every = [
+            i
+            for i in conv.account_items(sb, "google_business", location, "review")
+            if i.visible(now)
+        ]
+    ratings = [i.rating_at(now) or 5 for i in every]
+    body: dict[str, Any] = {
+        "reviews": [review_json(sb, i) for i in chosen],
+        "averageRating": round(sum(ratings) / len(ratings), 1) if ratings else 0,
+        "totalReviewCount": len(ratings),
+    }
+    if token:
+        body["nextPageToken"] = token
+    return json_response(200, body)
+
+
+def _review(sb: Sandbox, name: str) -> conv.Item | None:
+    item = conv.live(sb, "google_business", name)
+    return item if item is not None and item.kind == "review" else None
+
+
+def _location_of_review(name: str) -> str:
+    return name.rsplit("/reviews/", 1)[0]
+
+
+@business.route("GET", rf"/v4/{REVIEW}")
+def read_review(sb: Sandbox, req: Request, name: str) -> Response:
+    refused = gate(sb, req, GOOGLE, _location_of_review(name))
+    if refused:
+        return refused
+    item = _review(sb, name)
+    return json_response(200, review_json(sb, item)) if item else _not_found()
+
+
+@business.route("PUT", rf"/v4/{REVIEW}/reply")
+def put_reply(sb: Sandbox, req: Request, name: str) -> Response:
+    """Create or replace the owner's reply: PUT again replaces, it never adds a second."""
+    refused = gate(sb, req, GOOGLE, _location_of_review(name), content=True, create=True)
+    if refused:
+        return refused
+    item = _review(sb, name)
+    if item is None:
+        return _not_found()
+    body = req.json if isinstance(req.json, dict) else {}
+    comment = str(body.get("comment", ""))
+    if not comment.strip():
+        return _invalid("comment", "The reply comment is required.")
+    if len(comment) > MAX_REPLY:
+        return _invalid("comment", f"The reply is longer than {MAX_REPLY} characters.")
+    with sb.lock:
+        item.reply = conv.Edit(sb.now(), comment)
+    reply = {"comment": comment, "updateTime": iso(item.reply.at)}
+    return finish_create(sb, req, GOOGLE, json_response(200, reply))
+
+
+@business.route("DELETE", rf"/v4/{REVIEW}/reply")
+def delete_reply(sb: Sandbox, req: Request, name: str) -> Response:
+    refused = gate(sb, req, GOOGLE, _location_of_review(name))
+    if refused:
+        return refused
+    item = _review(sb, name)
+    if item is None:
+        return _not_found()
+    with sb.lock:
+        item.reply = None
+    return json_response(200, {})
 
 
 # --- accounts and locations ----------------------------------------------------

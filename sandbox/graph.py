@@ -7,6 +7,7 @@ by what the id names.
 
 from __future__ import annotations
 
+from sandbox import conversations as conv
 from sandbox import facebook, instagram
 from sandbox.admin import permalink_page
 from sandbox.core import Request, Response, Router, json_response
@@ -42,6 +43,9 @@ instagram_api = Router()
 def get_object(sb: Sandbox, req: Request, object_id: str) -> Response:
     if object_id == "me":
         return me(sb, req)
+    specs = facebook.field_specs(req.query.get("fields", ""))
+    if "mentioned_media" in specs:
+        return instagram.mentioned_media(sb, req, object_id, *specs["mentioned_media"])
     post = sb.get_post("facebook", object_id)
     if post:
         return facebook.read_post(sb, req, post)
@@ -69,6 +73,12 @@ def get_object(sb: Sandbox, req: Request, object_id: str) -> Response:
         return refused or json_response(
             200, {"id": object_id, "username": INSTAGRAM_USER["username"], "user_id": object_id}
         )
+    item = conv.live(sb, "facebook", object_id)
+    if item is not None:
+        return facebook.read_comment(sb, req, item)
+    item = conv.live(sb, "instagram", object_id)
+    if item is not None:
+        return instagram.read_comment(sb, req, item)
     return not_found(object_id)
 
 
@@ -79,7 +89,47 @@ def delete_object(sb: Sandbox, req: Request, object_id: str) -> Response:
     media = sb.get_post("instagram", object_id)
     if media:
         return instagram.delete_media(sb, req, media)
+    item = conv.live(sb, "facebook", object_id)
+    if item is not None:
+        return facebook.delete_comment(sb, req, item)
+    item = conv.live(sb, "instagram", object_id)
+    if item is not None:
+        return instagram.delete_comment(sb, req, item)
     return not_found(object_id, "delete")
+
+
+def update_object(sb: Sandbox, req: Request, object_id: str) -> Response:
+    """POST /{id}: hiding a comment (Facebook is_hidden, Instagram hide)."""
+    item = conv.live(sb, "facebook", object_id)
+    if item is not None:
+        return facebook.update_comment(sb, req, item)
+    item = conv.live(sb, "instagram", object_id)
+    if item is not None:
+        return instagram.update_comment(sb, req, item)
+    return not_found(object_id, "post")
+
+
+# --- comments and mentions: by what the id names ------------------------------
+
+
+def comments_edge(sb: Sandbox, req: Request, object_id: str) -> Response:
+    media = sb.get_post("instagram", object_id)
+    if media is not None:
+        if req.method == "POST":
+            return instagram.create_comment(sb, req, media)
+        return instagram.list_comments(sb, req, media)
+    if req.method == "POST":
+        return facebook.create_comment(sb, req, object_id)
+    return facebook.list_comments(sb, req, object_id)
+
+
+def replies_edge(sb: Sandbox, req: Request, object_id: str) -> Response:
+    item = conv.live(sb, "instagram", object_id)
+    if item is None or item.kind != "comment":
+        return not_found(object_id)
+    if req.method == "POST":
+        return instagram.create_reply(sb, req, item)
+    return instagram.list_replies(sb, req, item)
 
 
 @graph.route("GET", rf"{V}/{ID}/insights")
@@ -155,6 +205,13 @@ graph.add("POST", rf"{V}/{ID}/media", instagram.create_container)
 graph.add("GET", rf"{V}/{ID}/media", instagram.list_media)
 graph.add("POST", rf"{V}/{ID}/media_publish", instagram.publish)
 graph.add("GET", rf"{V}/{ID}/content_publishing_limit", instagram.publishing_limit)
+graph.add("GET", rf"{V}/{ID}/comments", comments_edge)
+graph.add("POST", rf"{V}/{ID}/comments", comments_edge)
+graph.add("GET", rf"{V}/{ID}/replies", replies_edge)
+graph.add("POST", rf"{V}/{ID}/replies", replies_edge)
+graph.add("GET", rf"{V}/{ID}/tagged", facebook.list_tagged)
+graph.add("GET", rf"{V}/{ID}/tags", instagram.list_tags)
+graph.add("POST", rf"{V}/{ID}/mentions", instagram.reply_to_mention)
 
 
 # --- the user behind the token -------------------------------------------
@@ -337,6 +394,7 @@ def instagram_refresh(sb: Sandbox, req: Request) -> Response:
 # Last, so that the named paths above win over "any object id".
 graph.add("GET", rf"{V}/{ID}", get_object)
 graph.add("DELETE", rf"{V}/{ID}", delete_object)
+graph.add("POST", rf"{V}/{ID}", update_object)
 
 
 def add_usage_headers(req: Request, response: Response) -> Response:

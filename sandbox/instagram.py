@@ -3,10 +3,12 @@ media_publish, media."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
 
+from sandbox import conversations as conv
 from sandbox.core import (
     Request,
     Response,
@@ -14,7 +16,7 @@ from sandbox.core import (
     graph_time,
     json_response,
 )
-from sandbox.facebook import graph_paging, requested_fields
+from sandbox.facebook import field_specs, graph_paging, requested_fields
 from sandbox.gate import finish_create, finish_upload, gate
 from sandbox.graph_errors import INSTAGRAM, graph_error, invalid_param, not_found
 from sandbox.media import FetchError, VideoInfo, fetch, inspect, inspect_video
@@ -484,3 +486,249 @@ def delete_media(sb: Sandbox, req: Request, post: Post) -> Response:
         return not_found(post.id, "delete")
     sb.delete_post(post)
     return json_response(200, {"success": True})
+
+
+# --- comments on our media, tags and mentions (sandbox.conversations) ---------------
+# GET /{ig-media-id}/comments (fields with a nested replies{...}), GET and POST
+# /{ig-comment-id}/replies, POST /{ig-comment-id} hide=true|false, DELETE
+# /{ig-comment-id}, GET /{ig-user-id}/tags, POST /{ig-user-id}/mentions (our comment
+# on media that mentioned us), GET /{ig-user-id}?fields=mentioned_media.media_id(id){...}.
+
+MAX_COMMENT = 2_200  # (unconfirmed)
+COMMENT_DEFAULT_FIELDS = "id,text,timestamp"
+NESTED_REPLIES = 50  # replies shown inline under a comment before paging to /replies
+
+
+def comment_json(
+    sb: Sandbox, req: Request, item: conv.Item, fields: list[str], specs: dict[str, Any]
+) -> dict[str, Any]:
+    now = sb.now()
+    values: dict[str, Any] = {
+        "id": item.id,
+        "text": item.text_at(now),
+        "timestamp": graph_time(item.created_at),
+        "username": item.extra.get("username") or conv.our_name("instagram", item.account),
+        "from": {
+            "id": item.author_id,
+            "username": item.extra.get("username") or conv.our_name("instagram", item.account),
+        },
+        "hidden": item.hidden,
+        "like_count": 0,
+        "media": {"id": item.post_id, "media_product_type": "FEED"},
+    }
+    if item.parent_id:
+        values["parent_id"] = item.parent_id
+    if "replies" in fields and not item.parent_id:
+        _, sub = specs.get("replies", ("", ""))
+        sub_fields = requested_fields_of(sub or COMMENT_DEFAULT_FIELDS)
+        replies = conv.thread_of(sb, item)
+        shown = replies[:NESTED_REPLIES]
+        paging: dict[str, Any] = {}
+        if len(replies) > NESTED_REPLIES:
+            after = conv.encode_cursor(shown[-1])
+            base = f"{req.base_url}/{req.role}/{_version(req)}"
+            paging = {
+                "cursors": {"after": after},
+                "next": f"{base}/{item.id}/replies?after={after}",
+            }
+        values["replies"] = {
+            "data": [comment_json(sb, req, r, sub_fields, {}) for r in shown],
+            **({"paging": paging} if paging else {}),
+        }
+    return {name: values[name] for name in ["id", *fields] if name in values}
+
+
+def requested_fields_of(raw: str) -> list[str]:
+    return list(field_specs(raw))
+
+
+def _version(req: Request) -> str:
+    first = req.path.strip("/").split("/", 1)[0]
+    return first if first.startswith("v") else "v25.0"
+
+
+def list_comments(sb: Sandbox, req: Request, post: Post) -> Response:
+    """GET /{ig-media-id}/comments: top-level comments, oldest first, replies nested."""
+    refused = gate(sb, req, INSTAGRAM, post.account)
+    if refused:
+        return refused
+    try:
+        limit = min(int(req.query.get("limit", "25")), 50)
+    except ValueError:
+        return invalid_param("param limit must be an integer")
+    items = [i for i in conv.comments_of(sb, post) if not i.parent_id]
+    chosen, after = conv.page(items, req.query.get("after"), limit)
+    specs = field_specs(req.query.get("fields") or COMMENT_DEFAULT_FIELDS)
+    fields = list(specs)
+    return json_response(
+        200,
+        {
+            "data": [comment_json(sb, req, i, fields, specs) for i in chosen],
+            "paging": graph_paging(req, after),
+        },
+    )
+
+
+def list_replies(sb: Sandbox, req: Request, item: conv.Item) -> Response:
+    refused = gate(sb, req, INSTAGRAM, item.account)
+    if refused:
+        return refused
+    top = item if not item.parent_id else conv.get(sb, "instagram", item.parent_id)
+    replies = conv.thread_of(sb, top) if top else []
+    try:
+        limit = min(int(req.query.get("limit", "25")), 50)
+    except ValueError:
+        return invalid_param("param limit must be an integer")
+    chosen, after = conv.page(replies, req.query.get("after"), limit)
+    fields = requested_fields(req, COMMENT_DEFAULT_FIELDS)
+    return json_response(
+        200,
+        {
+            "data": [comment_json(sb, req, r, fields, {}) for r in chosen],
+            "paging": graph_paging(req, after),
+        },
+    )
+
+
+def _our_comment(
+    sb: Sandbox, req: Request, account: str, to: conv.Item | None, post_id: str | None
+) -> Response:
+    refused = gate(sb, req, INSTAGRAM, account, content=True, create=True)
+    if refused:
+        return refused
+    message = req.params.get("message", "")
+    if not message.strip():
+        return invalid_param("The parameter message is required.")
+    if len(message) > MAX_COMMENT:
+        return invalid_param(f"The comment is longer than {MAX_COMMENT} characters.")
+    if to is not None and to.hidden:
+        # Instagram: "You cannot reply to hidden comments." (unconfirmed wording)
+        return invalid_param("Cannot reply to a hidden comment.")
+    reply = conv.add_reply(
+        sb,
+        platform="instagram",
+        account=account,
+        to=to,
+        post_id=post_id,
+        text=message,
+        new_id=sb.new_id(18_900_000_000_000_000),
+    )
+    return finish_create(sb, req, INSTAGRAM, json_response(200, {"id": reply.id}))
+
+
+def create_reply(sb: Sandbox, req: Request, item: conv.Item) -> Response:
+    """POST /{ig-comment-id}/replies: replies to a reply land under its top-level comment."""
+    return _our_comment(sb, req, item.account, item, item.post_id)
+
+
+def create_comment(sb: Sandbox, req: Request, post: Post) -> Response:
+    """POST /{ig-media-id}/comments: our own comment on our media."""
+    return _our_comment(sb, req, post.account, None, post.id)
+
+
+def reply_to_mention(sb: Sandbox, req: Request, ig_user: str) -> Response:
+    """POST /{ig-user-id}/mentions with media_id (and comment_id): our comment on media,
+    or under a comment, that mentioned the account."""
+    params = req.params
+    media = conv.live(sb, "instagram", params.get("media_id", ""))
+    if media is None or media.kind != "mention" or media.account != ig_user:
+        refused = gate(sb, req, INSTAGRAM, ig_user)
+        return refused or invalid_param("The parameter media_id must be media that mentioned you.")
+    return _our_comment(sb, req, ig_user, media, media.post_id)
+
+
+def update_comment(sb: Sandbox, req: Request, item: conv.Item) -> Response:
+    """POST /{ig-comment-id} hide=true|false."""
+    refused = gate(sb, req, INSTAGRAM, item.account)
+    if refused:
+        return refused
+    if "hide" not in req.params:
+        return invalid_param("The parameter hide is required.")
+    if item.from_us:
+        return invalid_param("You cannot hide your own comment.")
+    with sb.lock:
+        item.hidden = req.params["hide"].strip().lower() in ("true", "1")
+    return json_response(200, {"success": True})
+
+
+def read_comment(sb: Sandbox, req: Request, item: conv.Item) -> Response:
+    refused = gate(sb, req, INSTAGRAM, item.account)
+    if refused:
+        return refused
+    if item.kind == "mention":
+        # Media of others is read through mentioned_media (below), not by id.
+        return not_found(item.id)
+    specs = field_specs(req.query.get("fields") or COMMENT_DEFAULT_FIELDS)
+    return json_response(200, comment_json(sb, req, item, list(specs), specs))
+
+
+def delete_comment(sb: Sandbox, req: Request, item: conv.Item) -> Response:
+    refused = gate(sb, req, INSTAGRAM, item.account)
+    if refused:
+        return refused
+    if item.kind != "comment":
+        return not_found(item.id, "delete")
+    conv.delete(sb, item)
+    return json_response(200, {"success": True})
+
+
+def tag_json(sb: Sandbox, req: Request, item: conv.Item, fields: list[str]) -> dict[str, Any]:
+    now = sb.now()
+    values: dict[str, Any] = {
+        "id": item.id,
+        "caption": item.text_at(now),
+        "username": item.extra.get("username", ""),
+        "timestamp": graph_time(item.created_at),
+        "permalink": f"{req.base_url}/instagram_www/p/{item.extra.get('shortcode', item.id)}/",
+        "media_type": "IMAGE",
+        "media_product_type": "FEED",
+        "like_count": 0,
+        "comments_count": 0,
+    }
+    return {name: values[name] for name in ["id", *fields] if name in values}
+
+
+def list_tags(sb: Sandbox, req: Request, ig_user: str) -> Response:
+    """GET /{ig-user-id}/tags: media others published that tag or mention the account,
+    newest first."""
+    refused = gate(sb, req, INSTAGRAM, ig_user)
+    if refused:
+        return refused
+    try:
+        limit = min(int(req.query.get("limit", "25")), 50)
+    except ValueError:
+        return invalid_param("param limit must be an integer")
+    rows = conv.newest_first(
+        sb, "instagram", ig_user, "mention", before=conv.decode_cursor(req.query.get("after"))
+    )
+    chosen, after = conv.take(rows, limit)
+    fields = requested_fields(req, "id")
+    return json_response(
+        200,
+        {
+            "data": [tag_json(sb, req, i, fields) for i in chosen],
+            "paging": graph_paging(req, after),
+        },
+    )
+
+
+def mentioned_media(sb: Sandbox, req: Request, ig_user: str, modifiers: str, sub: str) -> Response:
+    """GET /{ig-user-id}?fields=mentioned_media.media_id({id}){caption,comments{...}}."""
+    refused = gate(sb, req, INSTAGRAM, ig_user)
+    if refused:
+        return refused
+    match = re.search(r"media_id\(([^)]*)\)", modifiers)
+    media = conv.live(sb, "instagram", match.group(1)) if match else None
+    if media is None or media.kind != "mention" or media.account != ig_user:
+        return invalid_param("mentioned_media requires the media_id of media that mentioned you")
+    specs = field_specs(sub or "id,caption")
+    body = tag_json(sb, req, media, list(specs))
+    if "comments" in specs:
+        now = sb.now()
+        with sb.lock:
+            under = list(conv.store(sb).by_post.get(("instagram", media.id), ()))
+        comment_fields = list(field_specs(specs["comments"][1] or COMMENT_DEFAULT_FIELDS))
+        body["comments"] = {
+            "data": [comment_json(sb, req, c, comment_fields, {}) for c in under if c.visible(now)]
+        }
+    return json_response(200, {"mentioned_media": body, "id": ig_user})

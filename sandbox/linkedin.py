@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, unquote
 
+from platforms.text import linkedin_escape
+from sandbox import conversations as conv
 from sandbox.core import Request, Response, Router, epoch_ms, json_response
 from sandbox.gate import ErrorContext, context, finish_create, gate
 from sandbox.media import inspect, inspect_video
@@ -584,6 +586,11 @@ def post_json(post: Post) -> dict[str, Any]:
 
 def read_post(sb: Sandbox, req: Request, urn: str) -> Response:
     post = sb.get_post("linkedin", urn)
+    mention = conv.live(sb, "linkedin", urn) if post is None else None
+    if mention is not None and mention.kind == "mention":
+        # A member's post that mentions the organization (SHARE_MENTION).
+        refused = gate(sb, req, LINKEDIN, mention.account)
+        return refused or json_response(200, member_post_json(sb, mention))
     refused = gate(sb, req, LINKEDIN, post.account if post else "")
     if refused:
         return refused
@@ -725,6 +732,283 @@ api.add("DELETE", r"/rest/posts/([^/]+)", rest(delete_post))
 api.add("GET", r"/rest/organizationalEntityShareStatistics", rest(share_statistics))
 api.add("GET", r"/rest/organizations/(\d+)", rest(organization))
 api.add("GET", r"/rest/networkSizes/([^/]+)", rest(network_size))
+
+
+# --- comments and mentions (sandbox.conversations) -----------------------------
+# GET and POST /rest/socialActions/{post or comment URN}/comments, GET and DELETE
+# /rest/socialActions/{URN}/comments/{comment id} (DELETE with ?actor=), and GET
+# /rest/organizationalEntityNotifications?q=criteria (SHARE_MENTION, COMMENT_MENTION).
+
+MAX_COMMENT = 1_250  # (unconfirmed)
+NOTIFICATIONS_KEPT = timedelta(days=60)
+COMMENT_URN = re.compile(r"urn:li:comment:\((.+),(\d+)\)")
+
+
+def _split_comment(urn: str) -> tuple[str, str] | None:
+    """(the post, the comment id) of a comment URN."""
+    match = COMMENT_URN.fullmatch(urn)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def comment_json(sb: Sandbox, item: conv.Item) -> dict[str, Any]:
+    now = sb.now()
+    _, number = _split_comment(item.id) or ("", item.id)
+    replies = 0 if item.parent_id else len(conv.thread_of(sb, item))
+    body: dict[str, Any] = {
+        "actor": item.author_id,
+        "commentUrn": item.id,
+        "$URN": item.id,
+        "id": number,
+        "created": {"actor": item.author_id, "time": epoch_ms(item.created_at)},
+        "lastModified": {"actor": item.author_id, "time": epoch_ms(item.updated_at(now))},
+        "message": {"text": item.text_at(now), "attributes": []},
+        "object": item.post_id,
+        "commentsSummary": {
+            "selectedComments": [],
+            "totalFirstLevelComments": replies,
+            "aggregatedTotalComments": replies,
+        },
+        "likesSummary": {"selectedLikes": [], "likedByCurrentUser": False, "totalLikes": 0},
+    }
+    if item.parent_id:
+        body["parentComment"] = item.parent_id
+    return body
+
+
+def member_post_json(sb: Sandbox, item: conv.Item) -> dict[str, Any]:
+    """A member's post, its commentary in little text with the organization's mention."""
+    now = sb.now()
+    name = conv.our_name("linkedin", item.account)
+    text = linkedin_escape(item.text_at(now))
+    escaped_name = linkedin_escape(name)
+    if escaped_name in text:
+        text = text.replace(escaped_name, f"@[{escaped_name}]({item.account})", 1)
+    created = epoch_ms(item.created_at)
+    return {
+        "id": item.id,
+        "author": item.author_id,
+        "commentary": text,
+        "visibility": "PUBLIC",
+        "lifecycleState": "PUBLISHED",
+        "createdAt": created,
+        "publishedAt": created,
+        "lastModifiedAt": epoch_ms(item.updated_at(now)),
+        "distribution": {
+            "feedDistribution": "MAIN_FEED",
+            "targetEntities": [],
+            "thirdPartyDistributionChannels": [],
+        },
+    }
+
+
+def _target(sb: Sandbox, urn: str) -> tuple[str, str, conv.Item | None] | None:
+    """(the organization, the post, the item) a socialActions URN names: one of our
+    posts, a member's post that mentioned us, or a comment."""
+    post = sb.get_post("linkedin", urn)
+    if post is not None:
+        return post.account, post.id, None
+    item = conv.live(sb, "linkedin", urn)
+    if item is None:
+        return None
+    return item.account, item.post_id or urn, item
+
+
+def list_comments(sb: Sandbox, req: Request, urn: str) -> Response:
+    """First-level comments of a post, or the replies under one comment, oldest first."""
+    target = _target(sb, urn)
+    refused = gate(sb, req, LINKEDIN, target[0] if target else "")
+    if refused:
+        return refused
+    if target is None:
+        return _error(404, f"{urn} not found", "NOT_FOUND")
+    _, post_id, item = target
+    now = sb.now()
+    if item is None or (item.kind == "mention" and item.post_id == item.id):
+        with sb.lock:
+            under = list(conv.store(sb).by_post.get(("linkedin", post_id), ()))
+        rows = [i for i in under if i.visible(now) and not i.parent_id]
+    else:
+        top = item if not item.parent_id else conv.get(sb, "linkedin", item.parent_id)
+        rows = conv.thread_of(sb, top) if top else []
+    try:
+        count = min(int(req.query.get("count", "10")), 100)
+        start = int(req.query.get("start", "0"))
+    except ValueError:
+        return _error(400, "count and start must be integers")
+    page = rows[start : start + count]
+    return json_response(
+        200,
+        {
+            "elements": [comment_json(sb, i) for i in page],
+            "paging": {"start": start, "count": count, "total": len(rows), "links": []},
+        },
+    )
+
+
+def create_comment(sb: Sandbox, req: Request, urn: str) -> Response:
+    body = req.json
+    if not isinstance(body, dict):
+        return _error(400, "Request body must be a JSON object")
+    target = _target(sb, urn)
+    refused = gate(sb, req, LINKEDIN, target[0] if target else "", content=True, create=True)
+    if refused:
+        return refused
+    if target is None:
+        return _error(404, f"{urn} not found", "NOT_FOUND")
+    org, post_id, item = target
+    actor = str(body.get("actor", ""))
+    if actor != org:
+        return _input_error(
+            403 if ORG_URN.fullmatch(actor) else 422,
+            "Actor is not allowed to comment as this organization",
+            "INVALID_VALUE",
+            "/actor",
+            "actor must be the organization that owns the post",
+        )
+    text = str((body.get("message") or {}).get("text", ""))
+    if not text.strip():
+        return _input_error(
+            422, "message.text is required", "MISSING_FIELD", "/message/text", "Field is required"
+        )
+    if len(text) > MAX_COMMENT:
+        return _input_error(
+            422,
+            "message.text is too long",
+            "FIELD_LENGTH_TOO_LONG",
+            "/message/text",
+            f"Length must be at most {MAX_COMMENT}",
+        )
+    parent = str(body.get("parentComment") or "")
+    if (
+        item is not None
+        and item.kind == "comment"
+        and parent
+        and parent not in (item.id, item.parent_id)
+    ):
+        return _input_error(
+            422,
+            "parentComment does not match the comment replied to",
+            "INVALID_VALUE",
+            "/parentComment",
+            "parentComment must be the target",
+        )
+    to = item
+    if item is not None and item.kind == "mention" and item.post_id == item.id:
+        to = item  # a comment of ours on the member's post
+    thread_post = item.post_id if item is not None else post_id
+    number = sb.new_id(7_300_000_000_000_000_000)
+    reply = conv.add_reply(
+        sb,
+        platform="linkedin",
+        account=org,
+        to=to,
+        post_id=post_id,
+        text=text,
+        new_id=f"urn:li:comment:({thread_post},{number})",
+    )
+    created = json_response(201, comment_json(sb, reply), {"x-restli-id": number})
+    return finish_create(sb, req, LINKEDIN, created)
+
+
+def _comment_at(sb: Sandbox, urn: str, comment_id: str) -> conv.Item | None:
+    if comment_id.startswith("urn:li:comment:"):
+        return conv.live(sb, "linkedin", comment_id)
+    split = _split_comment(urn)
+    post = split[0] if split else urn
+    return conv.live(sb, "linkedin", f"urn:li:comment:({post},{comment_id})")
+
+
+def get_comment(sb: Sandbox, req: Request, urn: str, comment_id: str) -> Response:
+    item = _comment_at(sb, urn, comment_id)
+    refused = gate(sb, req, LINKEDIN, item.account if item else "")
+    if refused:
+        return refused
+    if item is None:
+        return _error(404, "Comment not found", "NOT_FOUND")
+    return json_response(200, comment_json(sb, item))
+
+
+def delete_comment(sb: Sandbox, req: Request, urn: str, comment_id: str) -> Response:
+    item = _comment_at(sb, urn, comment_id)
+    refused = gate(sb, req, LINKEDIN, item.account if item else "")
+    if refused:
+        return refused
+    if item is None:
+        return _error(404, "Comment not found", "NOT_FOUND")
+    if req.query.get("actor") != item.account:
+        return _error(403, "Not enough permissions to delete this comment", "ACCESS_DENIED", 100)
+    ours = sb.get_post("linkedin", item.post_id or "") is not None
+    if item.kind != "comment" or not (ours or item.from_us):
+        return _error(403, "Not enough permissions to delete this comment", "ACCESS_DENIED", 100)
+    conv.delete(sb, item)
+    return Response(status=204)
+
+
+def _restli_values(raw_query: str, name: str) -> str:
+    for pair in raw_query.split("&"):
+        key, _, value = pair.partition("=")
+        if key == name:
+            return unquote(value)
+    return ""
+
+
+def notifications(sb: Sandbox, req: Request) -> Response:
+    """The organization's social action notifications, newest first, kept 60 days.
+
+    Only the mentions are modelled (SHARE_MENTION: a member's post names the
+    organization; COMMENT_MENTION: a comment does); other actions answer nothing.
+    """
+    org = req.query.get("organizationalEntity", "")
+    if req.query.get("q") != "criteria" or not ORG_URN.fullmatch(org):
+        return _error(400, "q=criteria with an organizationalEntity URN is required")
+    refused = gate(sb, req, LINKEDIN, org)
+    if refused:
+        return refused
+    listed = _restli_values(req.raw_query, "actions")
+    actions = set(listed[5:-1].split(",")) if listed.startswith("List(") else set()
+    window = re.fullmatch(r"\(start:(\d+),end:(\d+)\)", _restli_values(req.raw_query, "timeRange"))
+    try:
+        count = min(int(req.query.get("count", "10")), 100)
+        start = int(req.query.get("start", "0"))
+    except ValueError:
+        return _error(400, "count and start must be integers")
+    oldest = sb.now() - NOTIFICATIONS_KEPT
+    rows = (
+        i
+        for i in conv.newest_first(sb, "linkedin", org, "mention")
+        if i.extra.get("action") in actions
+        and (
+            window is None or int(window.group(1)) <= epoch_ms(i.created_at) <= int(window.group(2))
+        )
+    )
+    elements = []
+    for index, item in enumerate(rows):
+        if item.created_at < oldest:
+            break
+        if index < start:
+            continue
+        if len(elements) == count:
+            break
+        elements.append(
+            {
+                "action": item.extra["action"],
+                "organizationalEntity": org,
+                "sourcePost": item.post_id,
+                "generatedActivity": item.id,
+                "lastModifiedAt": epoch_ms(item.created_at),
+                "actor": item.author_id,
+            }
+        )
+    return json_response(
+        200, {"elements": elements, "paging": {"start": start, "count": count, "links": []}}
+    )
+
+
+api.add("GET", r"/rest/socialActions/([^/]+)/comments", rest(list_comments))
+api.add("POST", r"/rest/socialActions/([^/]+)/comments", rest(create_comment))
+api.add("GET", r"/rest/socialActions/([^/]+)/comments/([^/]+)", rest(get_comment))
+api.add("DELETE", r"/rest/socialActions/([^/]+)/comments/([^/]+)", rest(delete_comment))
+api.add("GET", r"/rest/organizationalEntityNotifications", rest(notifications))
 
 
 # --- OAuth -------------------------------------------------------------------

@@ -83,6 +83,16 @@ DEFAULT_KNOBS: dict[str, Any] = {
     # LinkedIn: the size of the parts initializeUpload hands out (None: its
     # 4 MB), so tests can upload a small video in several parts.
     "video_part_bytes": None,
+    # Conversation (sandbox.conversations): how much of it the platforms produce,
+    # as a multiple of the usual comments per post, mentions per day and reviews
+    # per week (0: none, only what the admin endpoints inject). Read when a
+    # post's, day's or week's schedule is first drawn.
+    "conversation_rate": 1.0,
+    # Meta webhooks (Facebook, Instagram): where to POST a delivery when a
+    # comment or mention appears (injected, or passed by a clock advance), and
+    # the app secret it is signed with (X-Hub-Signature-256). None: off.
+    "webhook_url": None,
+    "webhook_secret": "",
 }
 # How fast a post's numbers approach their final values (hours): they grow
 # hour by hour, from 15% in the first hour to nearly all within a few days.
@@ -205,6 +215,15 @@ class Faults:
                 current[key] = _probability(key, value)
             elif key == "ambiguous_mode" and value not in AMBIGUOUS_MODES:
                 raise KnobError(f"ambiguous_mode must be one of {AMBIGUOUS_MODES}")
+            elif key == "conversation_rate":
+                if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                    raise KnobError("conversation_rate must be a number, 0 or more")
+                current[key] = float(value)
+            elif key == "webhook_url" and not (
+                value is None
+                or (isinstance(value, str) and value.startswith(("http://", "https://")))
+            ):
+                raise KnobError("webhook_url must be an http(s) URL, or null to stop deliveries")
             else:
                 current[key] = value
 
@@ -273,6 +292,11 @@ class Sandbox:
             self.images: OrderedDict[str, bytes] = OrderedDict()
             # Calls per route ("GET <pattern>"), so tests can see batching work.
             self.calls: Counter[str] = Counter()
+            # Comments, mentions and reviews (sandbox.conversations), imported
+            # here because that module builds on this one.
+            from sandbox.conversations import Store
+
+            self.conversations = Store()
 
     # --- time and chance ---------------------------------------------------
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import html
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from platforms.text import find_urls, x_weighted_length
+from sandbox import conversations as conv
 from sandbox.core import (
     Request,
     Response,
@@ -194,6 +197,9 @@ def create_tweet(sb: Sandbox, req: Request) -> Response:
     window, allowed = _rate_window(sb, user, spend=False)
     if not allowed:
         return problem(429, "Too Many Requests", "Too Many Requests", headers=_rate_headers(window))
+    reply_to = str((body.get("reply") or {}).get("in_reply_to_tweet_id") or "")
+    if reply_to:
+        return _create_reply(sb, req, user, reply_to, text)
     if sb.find_duplicate("x", user, text):
         return X.error("duplicate", context(sb, "x", user)) or _invalid("text", "duplicate")
     window, _ = _rate_window(sb, user, spend=True)
@@ -201,7 +207,8 @@ def create_tweet(sb: Sandbox, req: Request) -> Response:
         Post(
             platform="x",
             account=user,
-            id=sb.new_id(1_860_000_000_000_000_000),
+            # A snowflake, as X's ids are: time-ordered, so since_id works on them.
+            id=conv.snowflake(sb.now(), int(sb.new_id(0))),
             text=text,
             media_count=len(media_ids),
             created_at=sb.now(),
@@ -265,6 +272,10 @@ def _fields(req: Request, body: dict[str, Any]) -> dict[str, Any]:
 @api.route("GET", r"/2/tweets/(\d+)")
 def read_tweet(sb: Sandbox, req: Request, tweet_id: str) -> Response:
     post = sb.get_post("x", tweet_id)
+    item = conv.live(sb, "x", tweet_id) if post is None else None
+    if item is not None:
+        refused = gate(sb, req, X, item.account)
+        return refused or json_response(200, {"data": _fields(req, item_json(sb, item))})
     refused = gate(sb, req, X, post.account if post else _user_for(sb, req))
     if refused:
         return refused
@@ -276,6 +287,18 @@ def read_tweet(sb: Sandbox, req: Request, tweet_id: str) -> Response:
 @api.route("DELETE", r"/2/tweets/(\d+)")
 def delete_tweet(sb: Sandbox, req: Request, tweet_id: str) -> Response:
     post = sb.get_post("x", tweet_id)
+    item = conv.live(sb, "x", tweet_id) if post is None else None
+    if item is not None:
+        refused = gate(sb, req, X, item.account)
+        if refused:
+            return refused
+        if item.author_id != _user_for(sb, req):
+            # (unconfirmed wording) Only the author deletes a post on X.
+            return problem(
+                403, "Forbidden", "You are not allowed to delete a Tweet you did not create."
+            )
+        conv.delete(sb, item)
+        return json_response(200, {"data": {"deleted": True}})
     refused = gate(sb, req, X, post.account if post else _user_for(sb, req))
     if refused:
         return refused
@@ -659,6 +682,345 @@ def _issue(sb: Sandbox, scopes: str, user: str) -> Response:
             "x", "refresh", prefix="", ttl=REFRESH_TTL, account=user, scopes=scopes
         )
     return json_response(200, body)
+
+
+# --- replies to our posts, mentions, hiding (sandbox.conversations) -------------
+# GET /2/tweets/search/recent (conversation_id:, in_reply_to_tweet_id:, from:, OR;
+# the last 7 days only), GET /2/users/{id}/mentions (since_id, until_id,
+# pagination_token; the 800 newest), GET /2/tweets?ids= (lookup), PUT
+# /2/tweets/{id}/hidden, and POST /2/tweets with reply.in_reply_to_tweet_id.
+
+SEARCH_WINDOW = timedelta(days=7)
+MENTIONS_KEPT = 800
+QUERY_TERM = re.compile(r"(conversation_id|in_reply_to_tweet_id|from):(\S+)")
+ORIGINALS = 280  # characters of a long post's `text`; the whole is in note_tweet
+
+
+def _create_reply(sb: Sandbox, req: Request, user: str, reply_to: str, text: str) -> Response:
+    post = sb.get_post("x", reply_to)
+    target = conv.live(sb, "x", reply_to) if post is None else None
+    if post is None and target is None:
+        return problem(
+            403,
+            "Forbidden",
+            "You attempted to reply to a Tweet that is deleted or not visible to you.",
+        )
+    _rate_window(sb, user, spend=True)
+    reply = conv.add_reply(
+        sb,
+        platform="x",
+        account=post.account if post is not None else target.account,  # type: ignore[union-attr]
+        to=target,
+        post_id=reply_to if post is not None else None,
+        text=text,
+        new_id=conv.snowflake(sb.now(), int(sb.new_id(0))),
+    )
+    if post is not None:
+        reply.extra.update(
+            conversation_id=post.id, in_reply_to_user_id=post.account, replied_to=post.id
+        )
+    created = json_response(
+        201, {"data": {"id": reply.id, "text": text, "edit_history_tweet_ids": [reply.id]}}
+    )
+    return finish_create(sb, req, X, created)
+
+
+def item_json(sb: Sandbox, item: conv.Item) -> dict[str, Any]:
+    """A reply or mention as X shows it now: its latest version (an edit is a new id,
+    edit_history_tweet_ids keeps the first), a long post cut in `text` and whole in
+    note_tweet."""
+    now = sb.now()
+    versions = [item.id] + [
+        v for v, e in zip(item.extra.get("versions", []), item.edits, strict=False) if e.at <= now
+    ]
+    edit = item.current(now)
+    full = item.text_at(now)
+    body: dict[str, Any] = {
+        "id": versions[-1],
+        "text": _shortened(full if len(full) <= ORIGINALS else full[:ORIGINALS] + "…"),
+        "created_at": iso(edit.at if edit else item.created_at),
+        "author_id": item.author_id,
+        "conversation_id": item.extra.get("conversation_id", item.id),
+        "edit_history_tweet_ids": versions,
+        "public_metrics": {
+            "retweet_count": 0,
+            "reply_count": 0,
+            "like_count": 0,
+            "quote_count": 0,
+            "bookmark_count": 0,
+            "impression_count": 0,
+        },
+    }
+    if item.extra.get("replied_to"):
+        body["in_reply_to_user_id"] = item.extra.get("in_reply_to_user_id")
+        body["referenced_tweets"] = [{"type": "replied_to", "id": item.extra["replied_to"]}]
+    if len(full) > ORIGINALS:
+        body["note_tweet"] = {"text": _shortened(full)}
+    return body
+
+
+def _user_json(sb: Sandbox, user_id: str, name: str = "", username: str = "") -> dict[str, str]:
+    if user_id == X_USER["id"]:
+        return {"id": user_id, "name": X_USER["name"], "username": X_USER["username"]}
+    return {
+        "id": user_id,
+        "name": name or f"User {user_id}",
+        "username": username or f"user{user_id}",
+    }
+
+
+def _listing(sb: Sandbox, req: Request, rows: list[Any], next_token: str | None) -> Response:
+    """data, includes.users (expansions=author_id) and meta, as X answers a list."""
+    data = []
+    users: dict[str, dict[str, str]] = {}
+    for row in rows:
+        if isinstance(row, conv.Item):
+            data.append(_fields(req, item_json(sb, row)))
+            users[row.author_id] = _user_json(
+                sb, row.author_id, row.author_name, row.extra.get("username", "")
+            )
+        else:
+            body = tweet_json(sb, row)
+            body["conversation_id"] = row.id
+            data.append(_fields(req, body))
+            users[row.account] = _user_json(sb, row.account)
+    meta: dict[str, Any] = {"result_count": len(data)}
+    if next_token:
+        meta["next_token"] = next_token
+    if not data:
+        return json_response(200, {"meta": meta})
+    meta.update(newest_id=data[0]["id"], oldest_id=data[-1]["id"])
+    body: dict[str, Any] = {"data": data, "meta": meta}
+    if "author_id" in req.query.get("expansions", "").split(","):
+        wanted = set(req.query.get("user.fields", "").split(","))
+        body["includes"] = {
+            "users": [
+                {k: v for k, v in u.items() if k in ("id", "name", "username") or k in wanted}
+                for u in users.values()
+            ]
+        }
+    return json_response(200, body)
+
+
+def _time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _parse_query(query: str) -> list[dict[str, str]] | None:
+    """A search query as OR'ed clauses of AND'ed operator terms; None if not understood
+    (the sandbox knows conversation_id:, in_reply_to_tweet_id: and from:)."""
+    clauses = []
+    for part in re.split(r"\s+OR\s+", query.strip().strip("()").strip()):
+        terms = {}
+        for token in part.strip().strip("()").split():
+            match = QUERY_TERM.fullmatch(token)
+            if not match:
+                return None
+            terms[match.group(1)] = match.group(2).lstrip("@")
+        if not terms:
+            return None
+        clauses.append(terms)
+    return clauses or None
+
+
+@api.route("GET", r"/2/tweets/search/recent")
+def search_recent(sb: Sandbox, req: Request) -> Response:
+    user = _user_for(sb, req)
+    refused = gate(sb, req, X, user)
+    if refused:
+        return refused
+    q = req.query
+    clauses = _parse_query(q.get("query", ""))
+    if clauses is None:
+        return _invalid(
+            "query",
+            f"There were errors processing your request: this sandbox does not understand "
+            f"the query {q.get('query')!r}",
+        )
+    try:
+        limit = int(q.get("max_results", "10"))
+    except ValueError:
+        limit = 0
+    if not 10 <= limit <= 100:
+        return _invalid(
+            "max_results", "The `max_results` query parameter value must be between 10 and 100"
+        )
+    now = sb.now()
+    oldest = now - SEARCH_WINDOW
+    start = _time(q.get("start_time"))
+    if start is not None and start < oldest:
+        return _invalid(
+            "start_time",
+            f"Invalid 'start_time':'{q['start_time']}'. 'start_time' must be on or after "
+            f"{oldest.strftime('%Y-%m-%dT%H:%MZ')}",
+        )
+    end = _time(q.get("end_time"))
+    since = int(q["since_id"]) if q.get("since_id", "").isdigit() else None
+    found: dict[str, Any] = {}
+    for clause in clauses:
+        for row in _candidates(sb, clause):
+            created = row.created_at
+            author = row.author_id if isinstance(row, conv.Item) else row.account
+            if created < max(oldest, start or oldest) or (end and created > end):
+                continue
+            if "from" in clause and clause["from"] not in (author, _username(sb, row)):
+                continue
+            if since is not None and int(row.id) <= since:
+                continue
+            found[row.id] = row
+    rows = sorted(found.values(), key=lambda r: (r.created_at, r.id), reverse=True)
+    before = conv.decode_cursor(q.get("next_token"))
+    if before is not None:
+        rows = [r for r in rows if (conv.micros(r.created_at), int(r.id)) < before]
+    chosen = rows[:limit]
+    token = None
+    if len(rows) > limit:
+        last = chosen[-1]
+        token = conv.encode_key((conv.micros(last.created_at), int(last.id)))
+    return _listing(sb, req, chosen, token)
+
+
+def _username(sb: Sandbox, row: Any) -> str:
+    if isinstance(row, conv.Item):
+        return str(row.extra.get("username") or conv.our_handle("x", row.author_id))
+    return conv.our_handle("x", row.account)
+
+
+def _candidates(sb: Sandbox, clause: dict[str, str]) -> list[Any]:
+    """What one search clause can match: a conversation's posts, or the replies to one."""
+    now = sb.now()
+    if "conversation_id" in clause:
+        root = clause["conversation_id"]
+        rows: list[Any] = []
+        post = sb.get_post("x", root)
+        if post is not None:
+            conv.draw_post(sb, post)
+            rows.append(post)
+        with sb.lock:
+            rows += [i for i in conv.store(sb).by_post.get(("x", root), ()) if i.visible(now)]
+        item = conv.live(sb, "x", root)
+        if item is not None and item.id == root:
+            rows.append(item)
+        return rows
+    if "in_reply_to_tweet_id" in clause:
+        target_id = clause["in_reply_to_tweet_id"]
+        target = conv.get(sb, "x", target_id)
+        wanted = target.id if target is not None else target_id
+        root = target.extra.get("conversation_id", target.id) if target else target_id
+        post = sb.get_post("x", root)
+        if post is not None:
+            conv.draw_post(sb, post)
+        with sb.lock:
+            under = list(conv.store(sb).by_post.get(("x", root), ()))
+        return [i for i in under if i.visible(now) and i.extra.get("replied_to") == wanted]
+    return []
+
+
+@api.route("GET", r"/2/users/(\d+)/mentions")
+def user_mentions(sb: Sandbox, req: Request, user: str) -> Response:
+    """Posts naming @user and replies to the user's posts, newest first."""
+    refused = gate(sb, req, X, user)
+    if refused:
+        return refused
+    q = req.query
+    try:
+        limit = int(q.get("max_results", "10"))
+    except ValueError:
+        limit = 0
+    if not 5 <= limit <= 100:
+        return _invalid(
+            "max_results", "The `max_results` query parameter value must be between 5 and 100"
+        )
+    since = int(q["since_id"]) if q.get("since_id", "").isdigit() else None
+    until = int(q["until_id"]) if q.get("until_id", "").isdigit() else None
+    before = conv.decode_cursor(q.get("pagination_token"))
+    for post in sb.recent_posts("x", user):
+        conv.draw_post(sb, post)
+    streams = [
+        conv.newest_first(sb, "x", user, "mention", before=before),
+        (
+            i
+            for i in conv.newest_first(sb, "x", user, "comment", before=before)
+            if not i.from_us and i.extra.get("in_reply_to_user_id") == user
+        ),
+    ]
+    merged = heapq.merge(*streams, key=lambda i: i.key, reverse=True)
+    rows = []
+    for position, item in enumerate(merged):
+        if position >= MENTIONS_KEPT or (since is not None and int(item.id) <= since):
+            break
+        if until is not None and int(item.id) >= until:
+            continue
+        rows.append(item)
+        if len(rows) > limit:
+            break
+    chosen = rows[:limit]
+    token = conv.encode_cursor(chosen[-1]) if len(rows) > limit else None
+    return _listing(sb, req, chosen, token)
+
+
+@api.route("GET", r"/2/tweets")
+def lookup(sb: Sandbox, req: Request) -> Response:
+    user = _user_for(sb, req)
+    refused = gate(sb, req, X, user)
+    if refused:
+        return refused
+    ids = [i for i in req.query.get("ids", "").split(",") if i]
+    if not 1 <= len(ids) <= 100:
+        return _invalid("ids", "ids must name between 1 and 100 posts")
+    data, errors = [], []
+    for tweet_id in ids:
+        post = sb.get_post("x", tweet_id)
+        item = conv.live(sb, "x", tweet_id) if post is None else None
+        if post is not None:
+            body = tweet_json(sb, post)
+            body["conversation_id"] = post.id
+            data.append(_fields(req, body))
+        elif item is not None:
+            data.append(_fields(req, item_json(sb, item)))
+        else:
+            errors.append(
+                {
+                    "value": tweet_id,
+                    "detail": f"Could not find tweet with ids: [{tweet_id}].",
+                    "title": "Not Found Error",
+                    "resource_type": "tweet",
+                    "parameter": "ids",
+                    "resource_id": tweet_id,
+                    "type": "https://api.twitter.com/2/problems/resource-not-found",
+                }
+            )
+    body: dict[str, Any] = {}
+    if data:
+        body["data"] = data
+    if errors:
+        body["errors"] = errors
+    return json_response(200, body)
+
+
+@api.route("PUT", r"/2/tweets/(\d+)/hidden")
+def hide_reply(sb: Sandbox, req: Request, tweet_id: str) -> Response:
+    """Hide (or show again) a reply in a conversation the caller started."""
+    user = _user_for(sb, req)
+    item = conv.live(sb, "x", tweet_id)
+    refused = gate(sb, req, X, item.account if item else user)
+    if refused:
+        return refused
+    body = req.json if isinstance(req.json, dict) else {}
+    if not isinstance(body.get("hidden"), bool):
+        return _invalid("hidden", "hidden must be true or false")
+    root = sb.get_post("x", str(item.extra.get("conversation_id", ""))) if item else None
+    if item is None or root is None or root.account != user or item.author_id == user:
+        # (unconfirmed wording)
+        return problem(403, "Forbidden", "You can only hide replies to conversations you started.")
+    with sb.lock:
+        item.hidden = body["hidden"]
+    return json_response(200, {"data": {"hidden": item.hidden}})
 
 
 ROUTERS = {"x_api": api, "x_www": www}

@@ -69,6 +69,33 @@ class SandboxAPI:
     def revoke(self, token: str) -> None:
         self._post("revoke", {"token": token})
 
+    # -- the conversation (comments, mentions, reviews) the sandbox keeps --------
+
+    def add_conversation(self, platform: str, kind: str, **fields) -> list[str]:
+        """Comments, mentions or reviews arriving now; their ids."""
+        return self._post("conversations", {"platform": platform, "kind": kind, **fields})["ids"]
+
+    def conversation(self, platform: str, **params) -> list[dict]:
+        response = self.http.get(
+            f"{self.url}/_sandbox/conversations",
+            params={"platform": platform, **params},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()["items"]
+
+    def edit_conversation(self, platform: str, item_id: str, **changes) -> dict:
+        from urllib.parse import quote
+
+        return self._post(f"conversations/{platform}/{quote(item_id, safe='')}", changes)
+
+    def delete_conversation(self, platform: str, item_id: str) -> None:
+        from urllib.parse import quote
+
+        self.http.delete(
+            f"{self.url}/_sandbox/conversations/{platform}/{quote(item_id, safe='')}", timeout=10
+        ).raise_for_status()
+
 
 def point_at_sandbox(settings_, url: str) -> None:
     from agency.settings import _REAL_HOSTS

@@ -29,12 +29,18 @@ class LinkRefused(Exception):
 
 def issue_link(doctor: User, practice: Practice) -> str:
     """A new link for this doctor to this practice's approval page; its path."""
+    return reverse("approval_link", args=[issue_token(doctor, practice)])
+
+
+def issue_token(doctor: User, practice: Practice) -> str:
+    """A new link's token: the approval page's, and the other pages a doctor reaches
+    through the link (the replies to reviews waiting for them, engagement)."""
     link = ApprovalLink.objects.create(
         doctor=doctor,
         practice=practice,
         expires_at=timezone.now() + timedelta(days=settings.APPROVAL_LINK_DAYS),
     )
-    return reverse("approval_link", args=[signing.dumps(link.pk, salt=SALT, compress=True)])
+    return signing.dumps(link.pk, salt=SALT, compress=True)
 
 
 def resolve_link(token: str, *, user: User | None = None) -> ApprovalLink:

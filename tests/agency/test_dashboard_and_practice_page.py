@@ -13,7 +13,7 @@ def test_dashboard_lists_only_assigned_practices(client, scene, django_assert_nu
         factories.make_practice(f"Unassigned {n}")
     client.force_login(scene["people"]["strategist"])
     # Signing in, then one query per section (the open posts in one): 14.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get(reverse("dashboard"))
     names = [p.name for p in response.context["day"].practices]
     assert names == [scene["practice"].name]

@@ -311,3 +311,57 @@ def test_a_video_tip_goes_out_to_every_platform_that_takes_video(
         desk.goto(f"{sandbox_server.url}/_sandbox/feed/{platform}/{account.external_id}")
         expect(desk.locator("article").first).to_contain_text("no location")
         shot(desk, f"13-sandbox-video-{platform}")
+
+
+def test_a_one_star_review_gets_the_safe_reply_not_the_one_that_confirms_a_visit(
+    live_server, laptop, strategist, practice, sandbox, sandbox_server, redis_db, settings
+):
+    """A 1-star Google review arrives; the strategist's first reply is blocked for
+    confirming the reviewer's visit; the safe reply goes out, once, and the sandbox shows
+    it under the review."""
+    from engagement import jobs as engagement_jobs
+    from engagement.models import Reply
+
+    settings.SITE_URL = live_server.url
+    practice.phone = "555-0100"
+    practice.save()
+    sandbox.faults(conversation_rate=0)
+    google = platform_account(practice, "google_business", sandbox)
+    sandbox.add_conversation(
+        "google_business",
+        "review",
+        account=google.external_id,
+        rating=1,
+        text="Waited two hours for my appointment and the front desk was rude.",
+        author_name="Pat Q.",
+    )
+    assert engagement_jobs.sync_account(google.pk) == 1
+
+    desk = laptop
+    log_in(desk, live_server.url, "strategist")
+    desk.goto(f"{live_server.url}/inbox/")
+    first = desk.locator(".inbox-item").first
+    expect(first).to_contain_text("Waited two hours")
+    expect(first).to_contain_text("Bad review")
+    shot(desk, "14-inbox-bad-review-first")
+    first.get_by_role("link").first.click()
+    desk.fill("textarea[name=text]", "So sorry about the wait at your appointment, Pat.")
+    desk.get_by_role("button", name="Send reply").click()
+    expect(desk.locator("#blocked")).to_contain_text("This confirms the reviewer is a patient")
+    shot(desk, "15-reply-blocked")
+    assert not Reply.objects.exists()
+
+    safe = desk.locator(".saved-replies .saved-text").first.inner_text()
+    assert "Privacy rules keep us from discussing anyone's care here" in safe
+    desk.fill("textarea[name=text]", safe)
+    desk.get_by_role("button", name="Send reply").click()
+    expect(desk.locator(".message.success")).to_contain_text("Your reply is on its way.")
+    engagement_jobs.dispatch_replies()
+    work("publish")
+    reply = Reply.objects.get()
+    assert reply.status == Reply.Status.SENT
+
+    desk.goto(f"{sandbox_server.url}/_sandbox/feed/google_business/{google.external_id}")
+    review = desk.locator("li", has_text="Waited two hours").first
+    expect(review).to_contain_text(safe)
+    shot(desk, "16-sandbox-review-with-reply")

@@ -212,7 +212,11 @@ def test_each_person_chooses_on_the_settings_page_what_fits_their_role(
     assert "Posts awaiting your approval" in page and "A publication failed" not in page
     response = client.post(
         reverse("notification_settings"),
-        {Kind.AWAITING_APPROVAL: "digest", Kind.MONTHLY_REPORT: "immediate"},
+        {
+            Kind.AWAITING_APPROVAL: "digest",
+            Kind.REPLY_AWAITING_APPROVAL: "immediate",
+            Kind.MONTHLY_REPORT: "immediate",
+        },
         follow=True,
     )
     assert "Saved" in response.content.decode()
@@ -344,7 +348,7 @@ def test_the_wording_comes_from_the_message_template_as_plain_text(practice, str
 def test_every_message_has_a_subject_and_a_body():
     folder = ROOT / "templates" / "email" / "messages"
     names = sorted(path.stem for path in folder.glob("*.txt"))
-    assert len(names) == 16
+    assert len(names) == 19
     for name in names:
         text = (folder / f"{name}.txt").read_text()
         assert "{% partialdef subject %}" in text and "{% partialdef body %}" in text, name

@@ -15,6 +15,7 @@ import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -224,3 +225,81 @@ def publish_request(photo_url):
         return PublishRequest(text=text)
 
     return make
+
+
+# -- the engagement inbox: comments, mentions, reviews ----------------------------------
+
+
+@pytest.fixture
+def engagement_for(config):
+    """The client of a platform, typed as the engagement inbox uses it."""
+    from platforms import build_engagement_client
+
+    return lambda platform: build_engagement_client(platform, config)
+
+
+class ConversationAPI:
+    """The sandbox's conversation endpoints: inject, edit, delete, and what is shown."""
+
+    def __init__(self, url: str) -> None:
+        self.url = f"{url}/_sandbox"
+        self.http = requests.Session()
+
+    def quiet(self) -> None:
+        """No conversation of the sandbox's own: only what a test injects."""
+        self.http.post(
+            f"{self.url}/faults", json={"conversation_rate": 0}, timeout=5
+        ).raise_for_status()
+
+    def inject(self, platform: str, kind: str, **fields) -> list[dict]:
+        resp = self.http.post(
+            f"{self.url}/conversations",
+            json={"platform": platform, "kind": kind, **fields},
+            timeout=60,
+        )
+        assert resp.status_code == 200, resp.text
+        return resp.json().get("items") or [{"id": i} for i in resp.json()["ids"]]
+
+    def edit(self, platform: str, item_id: str, **fields) -> dict:
+        resp = self.http.post(
+            f"{self.url}/conversations/{platform}/{quote(item_id, safe='')}",
+            json=fields,
+            timeout=5,
+        )
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    def delete(self, platform: str, item_id: str) -> None:
+        resp = self.http.delete(
+            f"{self.url}/conversations/{platform}/{quote(item_id, safe='')}", timeout=5
+        )
+        assert resp.status_code == 200, resp.text
+
+    def shown(self, platform: str, **query) -> list[dict]:
+        resp = self.http.get(
+            f"{self.url}/conversations", params={"platform": platform, **query}, timeout=30
+        )
+        assert resp.status_code == 200, resp.text
+        return resp.json()["items"]
+
+    def deliveries(self) -> list[dict]:
+        return self.http.get(f"{self.url}/webhooks", timeout=5).json()["deliveries"]
+
+
+@pytest.fixture
+def conversation(sandbox) -> ConversationAPI:
+    return ConversationAPI(sandbox.url)
+
+
+# Text people really send, which the inbox must store and show exactly: markup and
+# script, SQL-ish quotes, right-to-left scripts and overrides, emoji sequences joined by
+# zero-width joiners, and very long text.
+LONG_TEXT = ("My whole story, line after line: waited, asked, waited again. " * 80)[:5_000]
+HOSTILE_TEXTS = {
+    "script": "<script>alert('x')</script> & <img src=x onerror=alert(1)>",
+    "sql": "Robert'); DROP TABLE comments;-- \" OR 1=1 -- \\ back\\slash",
+    "entities": "&amp; &lt;b&gt; is not <b> — keep both",
+    "rtl": "شكراً للطبيب \u202eevil\u202c תודה רבה",
+    "emoji": "👩\u200d⚕️👨\u200d👩\u200d👧\u200d👦 ❤️\u200d🔥 zero\u200bwidth\ufeff",
+    "long": LONG_TEXT,
+}

@@ -11,7 +11,9 @@ import io
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -199,6 +201,10 @@ class Command(BaseCommand):
             created = self.load()
             self.schedule_welcome_post()
         self.stdout.write("Demo data loaded." if created else "Demo data already present.")
+        # The conversation lives in the engagement app, above this one: asked for by
+        # its command's name, not imported.
+        if apps.is_installed("engagement"):
+            call_command("demo_inbox", stdout=self.stdout)
 
     def load(self) -> bool:
         if Practice.objects.filter(slug=PRACTICES[0][1]).exists():

@@ -52,7 +52,10 @@ def test_a_video_uploaded_in_the_editor_is_prepared_and_previewed(
         work(videos.QUEUE)
     page = signed_in.get(reverse("post_edit", args=[post.pk])).content.decode()
     assert f'src="/media/{clip.pk}/original/"' in page
-    assert "Instagram takes videos of 3 s to 1 min 30 s, upright, from 1:2 to 4:5, up to 300 MB." in page
+    assert (
+        "Instagram takes videos of 3 s to 1 min 30 s, upright, from 1:2 to 4:5, up to 300 MB."
+        in page
+    )
     assert "Google takes no video in a post: the video's cover photo goes instead." in page
     assert "Every target takes this post as it is." in page
 
