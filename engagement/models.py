@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from posts.models import Publication
-from practices.models import Practice, SocialAccount
+from practices.models import PatientConsent, Practice, SocialAccount
 
 
 class InboxItem(models.Model):
@@ -201,3 +201,37 @@ class SavedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ShareRequest(models.Model):
+    """Asking the person behind a mention for their HIPAA authorization to repost it.
+
+    Reposting a patient's own post confirms they are a patient: it needs their
+    authorization like any patient content (compliance rules, 5a). The link
+    e-mailed to them (engagement.sharing) opens the e-signed authorization;
+    only once it is signed can a post use their content, and the registry
+    and the publish gate then treat it as any other authorization.
+    """
+
+    item = models.ForeignKey(InboxItem, on_delete=models.CASCADE, related_name="share_requests")
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    consent = models.ForeignKey(
+        PatientConsent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Share request {self.pk} for {self.item}"
+
+    @property
+    def signed(self) -> bool:
+        return self.consent_id is not None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from engagement import link_views, views, webhooks
+from engagement import link_views, share_views, views, webhooks
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
@@ -11,6 +11,10 @@ urlpatterns = [
     path("inbox/<int:pk>/state/", views.set_state, name="inbox_state"),
     path("inbox/<int:pk>/assign/", views.assign, name="inbox_assign"),
     path("inbox/<int:pk>/hide/", views.hide, name="inbox_hide"),
+    path("inbox/<int:pk>/ask-to-share/", share_views.ask, name="inbox_ask_share"),
+    path("inbox/<int:pk>/share-form/", share_views.send_form, name="inbox_share_form"),
+    path("inbox/<int:pk>/draft/", share_views.draft, name="inbox_share_draft"),
+    path("share/<str:token>/", share_views.share_request, name="share_request"),
     path("inbox/<int:pk>/delete/", views.delete_comment, name="inbox_delete"),
     path("inbox/replies/<int:pk>/delete/", views.delete_reply, name="reply_delete"),
     path("inbox/replies/<int:pk>/cancel/", views.cancel_reply, name="reply_cancel"),

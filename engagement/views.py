@@ -114,6 +114,10 @@ def _item_page(
             "is_agency": is_agency,
             "is_doctor": not is_agency,
             "can_override": request.user.is_agency_lead,
+            "share_signed": item.share_requests.filter(consent__isnull=False)
+            .select_related("consent")
+            .first(),
+            "share_sent": item.share_requests.filter(consent__isnull=True).first(),
             "can_hide": is_agency and moderation.can_hide(item),
             "can_delete": is_agency and moderation.can_delete(item),
         },
