@@ -44,7 +44,7 @@ ffmpeg:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq ffmpeg >/dev/null; }
 
 run: venv pango ffmpeg
-	$(PY) scripts/run.py
+	$(PY) scripts/services.py -- $(PY) scripts/run.py
 
 test: venv browser pango ffmpeg
 	$(VENV)/bin/ruff check --quiet .

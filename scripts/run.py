@@ -1,8 +1,13 @@
 """`make run`: the whole product on one laptop, on embedded defaults.
 
-Starts an embedded Redis (unless REDIS_URL is set), the sandbox platforms,
-migrates and loads demo data, then runs web, worker and cron together.
-Ctrl-C stops them all. Data lives in var/ and survives a restart.
+`make run` starts this through scripts/services.py, which gives it PostgreSQL
+and Redis: the machine's own where they answer on their usual ports (the
+database `rounds`, made here if it is missing, so data survives a restart),
+else throwaway ones. Then the sandbox platforms, the migrations and the demo
+data, and web, worker and cron together. Ctrl-C stops them all.
+
+PostgreSQL, as in production: the product relies on it (its locks, its
+full-text search, its indexes), so the quick start does too.
 """
 
 from __future__ import annotations
@@ -21,6 +26,21 @@ PYTHON = sys.executable
 PORT = int(os.environ.get("PORT", "8000"))
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8765"))
 WORKERS = int(os.environ.get("WORKERS", "2"))
+
+
+def ensure_database(url: str) -> None:
+    """Make the PostgreSQL database the URL names, if it does not exist yet."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+    from psycopg import sql
+
+    base, _, name = url.rpartition("/")
+    name = name.split("?")[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if found.fetchone() is None:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def port_free(port: int) -> bool:
@@ -172,6 +192,7 @@ def main() -> int:
             wait_for_socket(socket_path, "the embedded Redis")
         processes.start("sandbox", PYTHON, "-m", "sandbox", "--port", str(SANDBOX_PORT))
         wait_for_port(SANDBOX_PORT, "the sandbox platforms")
+        ensure_database(env.get("DATABASE_URL", ""))
         processes.manage("migrate", "--no-input", "-v", "0")
         processes.manage("demo_data")
         for n in range(WORKERS):
