@@ -48,11 +48,17 @@ def dispatch_due(*, now: datetime | None = None, limit: int = 200) -> list[int]:
     Reply.objects.filter(status=Status.SENDING, lease_until__lt=now).update(
         status=Status.UNKNOWN, read_back_first=True, next_attempt_at=now, lease_until=None
     )
-    due = list(
-        Reply.objects.filter(status__in=[Status.QUEUED, Status.UNKNOWN], next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    with transaction.atomic():
+        due = list(
+            Reply.objects.select_for_update(skip_locked=True)
+            .filter(status__in=[Status.QUEUED, Status.UNKNOWN], next_attempt_at__lte=now)
+            # Enqueued already and not yet taken: left alone until its lease runs
+            # out (then its job was lost, and it is enqueued again).
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Reply.objects.filter(pk__in=due).update(lease_until=now + LEASE)
     if due:
         transaction.on_commit(lambda: _enqueue(due))
     return due

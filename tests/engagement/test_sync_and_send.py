@@ -257,3 +257,19 @@ def test_where_the_platform_cannot_hide_the_page_says_so(world, quiet, client):
     assert "X does not let the page delete this." in response.content.decode()
     item.refresh_from_db()
     assert item.deleted_at is None
+
+
+def test_a_reply_is_enqueued_once_until_its_job_is_lost(world, quiet):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    item = review_item(world, quiet)
+    replies.write(item, SAFE, by=world["strategist"])
+    reply = Reply.objects.get()
+    assert sending.dispatch_due() == [reply.pk]
+    # The next dispatches, a few seconds on, leave it to the job already queued...
+    assert sending.dispatch_due() == []
+    # ...until that job is taken as lost (Redis flushed): then it goes again.
+    later = timezone.now() + sending.LEASE + timedelta(seconds=1)
+    assert sending.dispatch_due(now=later) == [reply.pk]
