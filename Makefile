@@ -80,6 +80,7 @@ bench: venv ffmpeg
 	$(PY) bench/images.py
 	$(PY) bench/video.py
 	$(PY) scripts/services.py -- $(PY) bench/editor.py
+	$(PY) scripts/services.py -- $(PY) bench/inbox.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -166,6 +166,11 @@ def life(rng: random.Random, now: datetime, *, oldest: float, newest: float = 0)
     return {"posted_at": now - timedelta(days=age), "state": state}
 
 
+def recent_post_age(n: int) -> float:
+    """Days since a recent post went out: its comments came after it."""
+    return 1 + n % 28
+
+
 def assignee(rng: random.Random, state: str, strategist_id: int) -> int | None:
     """A third of the open items are assigned to the practice's strategist, a tenth of the rest."""
     return strategist_id if rng.random() < (0.33 if state in STATES[:2] else 0.1) else None
@@ -237,7 +242,8 @@ def build_history(mix: Mix, *, seed: int) -> int:
     commented = [a for p in COMMENTED for a in accounts[p]]
     plans = [
         ("review", mix.reviews, accounts["google_business"], 365, 0),
-        ("comment", mix.recent_comments, commented, 30, 0),
+        # On a post of the last 30 days, as the sandbox's are (recent_post_age).
+        ("comment", mix.recent_comments, commented, None, 0),
         ("comment", mix.old_comments, commented, 365, 30),
         ("mention", mix.mentions, commented, 365, 0),
     ]
@@ -246,7 +252,9 @@ def build_history(mix: Mix, *, seed: int) -> int:
     for kind, count, where, oldest, newest in plans:
         for n in range(count):
             account = where[n % len(where)]  # round robin: every account its share
-            drawn = life(rng, now, oldest=oldest, newest=newest)
+            drawn = life(
+                rng, now, oldest=oldest or recent_post_age(rng.randrange(28)), newest=newest
+            )
             rating = None
             if kind == "review":
                 rating = rng.choices((5, 4, 3, 2, 1), weights=(52, 18, 8, 8, 14))[0]
@@ -297,8 +305,8 @@ def sandbox_part(sandbox_url: str, image_url: str) -> dict[str, Any]:
     """Publish each account's recent posts in the sandbox, make its comments and reviews
     appear there, and keep them as the sync would have (bulk, with the history's states).
 
-    Returns the recent posts ({account pk: [(post id, publication pk)]}) and the
-    comment ids per post, for the new items to come.
+    Returns the recent posts ({account pk: [(post id, publication pk, published at)]}),
+    the comment ids kept on each post (for the new items to come) and what was kept.
     """
     from django.utils import timezone
 
@@ -348,7 +356,7 @@ def sandbox_part(sandbox_url: str, image_url: str) -> dict[str, Any]:
             title=f"Sync post {n}",
             caption=f"Clinic news {n}: flu shots are in.",
             status=Post.Status.PUBLISHED,
-            scheduled_at=now - timedelta(days=1 + n % 28),
+            scheduled_at=now - timedelta(days=recent_post_age(n)),
         )
         for n, (account, _) in enumerate(published)
     )
@@ -542,7 +550,7 @@ def forget_the_last_sandbox() -> None:
 # -- the sync round ---------------------------------------------------------------------
 
 
-def sync_round(sandbox_url: str) -> dict[str, Any]:
+def sync_round() -> dict[str, Any]:
     """Every account synced once by THREADS threads, as the workers' job does it; the
     calls it made, per account and in order, recorded for the bare loop."""
     from django.db import connections
@@ -889,7 +897,7 @@ def run(sandbox_url: str) -> int:
     deleted_before = InboxItem.objects.filter(deleted_at__isnull=False).count()
     appeared = new_items(sandbox_url, part)
     post_json(http, f"{sandbox_url}/_sandbox/faults", {"latency_ms": LATENCY_MS})
-    ours = sync_round(sandbox_url)
+    ours = sync_round()
     kept = InboxItem.objects.count() - before
     edited = InboxItem.objects.filter(edited_at__isnull=False).count() - edited_before
     deleted = InboxItem.objects.filter(deleted_at__isnull=False).count() - deleted_before
