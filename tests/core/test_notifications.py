@@ -348,7 +348,7 @@ def test_the_wording_comes_from_the_message_template_as_plain_text(practice, str
 def test_every_message_has_a_subject_and_a_body():
     folder = ROOT / "templates" / "email" / "messages"
     names = sorted(path.stem for path in folder.glob("*.txt"))
-    assert len(names) == 19
+    assert len(names) == 20
     for name in names:
         text = (folder / f"{name}.txt").read_text()
         assert "{% partialdef subject %}" in text and "{% partialdef body %}" in text, name
