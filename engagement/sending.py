@@ -109,12 +109,22 @@ def attempt(reply_id: int) -> str:
     client = engagement_client(account.platform)
     remote = account_for(account)
     conversation = as_conversation(item)
-    try:
-        if reply.read_back_first:
+    if reply.read_back_first:
+        try:
             found = client.find_reply(remote, conversation, reply.text)
-            if found is not None:
-                return _sent(reply, found, read_back=True)
-            Reply.objects.filter(pk=reply.pk).update(read_back_first=False)
+        except PlatformError as error:
+            # Could not look: the doubt stays (never send blind), look again later.
+            return _later(
+                reply,
+                status=Status.UNKNOWN,
+                message=f"{account.get_platform_display()}: could not check yet ({error.message}).",
+                at=timezone.now() + timedelta(seconds=_delay(reply.attempts, error.retry_after)),
+                read_back=True,
+            )
+        if found is not None:
+            return _sent(reply, found, read_back=True)
+        Reply.objects.filter(pk=reply.pk).update(read_back_first=False)
+    try:
         problem = _problem(reply)
         if problem:
             return _failed(reply, problem)

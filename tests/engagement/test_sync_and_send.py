@@ -273,3 +273,22 @@ def test_a_reply_is_enqueued_once_until_its_job_is_lost(world, quiet):
     # ...until that job is taken as lost (Redis flushed): then it goes again.
     later = timezone.now() + sending.LEASE + timedelta(seconds=1)
     assert sending.dispatch_due(now=later) == [reply.pk]
+
+
+def test_a_read_back_that_fails_keeps_the_doubt_and_never_sends_blind(world, quiet):
+    item = review_item(world, quiet)
+    replies.write(item, SAFE, by=world["strategist"])
+    reply = Reply.objects.get()
+    quiet.faults(platform="google_business", ambiguous_rate=1.0, ambiguous_mode="5xx")
+    assert sending.attempt(reply.pk) == Reply.Status.UNKNOWN
+    quiet.faults(platform="google_business", ambiguous_rate=0.0, error_rates={"transient": 1.0})
+    Reply.objects.filter(pk=reply.pk).update(next_attempt_at=None)
+    assert sending.attempt(reply.pk) == Reply.Status.UNKNOWN
+    reply.refresh_from_db()
+    assert reply.read_back_first and "could not check yet" in reply.last_error
+    quiet.clear_faults()
+    quiet.faults(conversation_rate=0)
+    Reply.objects.filter(pk=reply.pk).update(next_attempt_at=None)
+    assert sending.attempt(reply.pk) == "sent"
+    [there] = quiet.conversation("google_business", account=item.account.external_id, kind="review")
+    assert there["reply"]["text"] == SAFE
