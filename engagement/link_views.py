@@ -16,10 +16,7 @@ from engagement import replies
 from engagement.models import Reply
 from posts import access as post_access
 from posts.approval import links as approval_links
-
-
-def _refused(request: HttpRequest) -> HttpResponse:
-    return render(request, "posts/approval_link_refused.html", {}, status=403)
+from posts.approval.views import refused_page
 
 
 @require_GET
@@ -27,7 +24,7 @@ def replies_by_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = post_access.get_approval_link(token, request.user)
     except approval_links.LinkRefused:
-        return _refused(request)
+        return refused_page(request)
     waiting = (
         Reply.objects.filter(item__practice=link.practice, status=Reply.Status.AWAITING_APPROVAL)
         .select_related("item__account", "author")
@@ -46,10 +43,10 @@ def approve_by_link(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     try:
         link = post_access.get_approval_link(token, request.user)
     except approval_links.LinkRefused:
-        return _refused(request)
+        return refused_page(request)
     reply = Reply.objects.filter(pk=pk, item__practice=link.practice).first()
     if reply is None:
-        return _refused(request)
+        return refused_page(request)
     try:
         replies.approve(reply, by=link.doctor)
     except replies.ReplyRefused as refused:

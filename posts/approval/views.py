@@ -72,7 +72,7 @@ def by_link(view: LinkView) -> LinkView:
         try:
             link = access.get_approval_link(token, request.user)
         except approval_links.LinkRefused:
-            return _refused(request)
+            return refused_page(request)
         return view(request, link, token, *args, **kwargs)
 
     return with_link
@@ -101,7 +101,7 @@ def _reviewer(
     )
 
 
-def _refused(request: HttpRequest) -> HttpResponse:
+def refused_page(request: HttpRequest) -> HttpResponse:
     """One answer for every link that does not work, whatever the reason; it offers
     a new link by e-mail."""
     return render(

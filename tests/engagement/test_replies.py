@@ -173,7 +173,9 @@ def test_the_doctor_approves_through_the_e_mailed_link_without_signing_in(
     reply = Reply.objects.get()
     # Another practice's doctor, signed in, cannot use it.
     client.force_login(other_doctor)
-    assert client.get(path).status_code == 403
+    refused = client.get(path)
+    # The same refusal as the approval page's, offering a new link by e-mail.
+    assert refused.status_code == 403 and 'name="email"' in refused.content.decode()
     client.logout()
     client.post(path + f"{reply.pk}/approve/")
     reply.refresh_from_db()
